@@ -1,0 +1,12 @@
+//! Timbrel's host-independent core: streaming onset detection and per-hit descriptors
+//! (`analysis`), and a seeded drum synthesizer for tests, demos and benchmarks (`synth`).
+//!
+//! Nothing here depends on a plugin framework: the plugin, the `timbrel` CLI, the tests and
+//! the benchmarks all drive the same [`analysis::Analyzer`].
+
+pub mod analysis;
+pub mod synth;
+
+/// Sample rate that window lengths and other sample counts are specified at, in Hz. Lengths
+/// given "in reference samples" are scaled by `sample_rate / REFERENCE_SAMPLE_RATE`.
+pub const REFERENCE_SAMPLE_RATE: f32 = 44_100.0;

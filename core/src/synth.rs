@@ -1,0 +1,1 @@
+//! Seeded drum synthesizer (see the helper spec).

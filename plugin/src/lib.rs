@@ -1,0 +1,1 @@
+use nice_plug::prelude::*;
