@@ -5,6 +5,7 @@
 //! the benchmarks all drive the same [`analysis::Analyzer`].
 
 pub mod analysis;
+pub mod biquad;
 pub mod synth;
 
 /// Sample rate that window lengths and other sample counts are specified at, in Hz. Lengths
