@@ -1,1 +1,242 @@
+//! Timbrel: a drum-hit classifier plugin (CLAP, VST3 and standalone).
+//!
+//! This file is glue only: the plugin struct, `impl Plugin`, the format impls and the exports.
+//! The DSP lives in `timbrel-core`; threads and shared state in [`engine`]; MIDI scheduling in
+//! [`midi`]; the GUI in [`editor`].
+
+use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use timbrel_core::analysis::{Analyzer, AnalyzerEvent, HitRecord};
+
+pub mod editor;
+pub mod engine;
+pub mod midi;
+pub mod params;
+
+use engine::{HitLog, Meters, Worker, HIT_QUEUE_CAPACITY};
+use midi::NoteScheduler;
+use params::TimbrelParams;
+
+/// Lowest peak level that maps to MIDI velocity 0, in dBFS.
+const VELOCITY_FLOOR_DBFS: f32 = -48.0;
+
+/// The plugin instance.
+pub struct Timbrel {
+    params: Arc<TimbrelParams>,
+    meters: Arc<Meters>,
+    log: HitLog,
+    /// Streaming onset detector and descriptor extractor; built in `initialize()`.
+    analyzer: Option<Analyzer>,
+    /// Mono mix of the current block, sized for the host's largest block in `initialize()`.
+    mono: Vec<f32>,
+    /// Audio-thread end of the hit ring.
+    hits_out: Option<rtrb::Producer<HitRecord>>,
+    /// Drains the hit ring; started on first activation.
+    worker: Option<Worker>,
+    notes: NoteScheduler,
+    sample_rate: f32,
+}
+
+impl Default for Timbrel {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(TimbrelParams::default()),
+            meters: Arc::new(Meters::default()),
+            log: HitLog::default(),
+            analyzer: None,
+            mono: Vec::new(),
+            hits_out: None,
+            worker: None,
+            notes: NoteScheduler::default(),
+            sample_rate: 44_100.0,
+        }
+    }
+}
+
+/// Replaces NaN, infinities and subnormals by zero; every other value passes unchanged.
+#[inline]
+fn sanitize(x: f32) -> f32 {
+    if x.is_normal() { x } else { 0.0 }
+}
+
+/// Maps a peak level in dBFS to a MIDI velocity in `(0, 1]`.
+fn velocity_from_peak(peak_dbfs: f32) -> f32 {
+    ((peak_dbfs - VELOCITY_FLOOR_DBFS) / -VELOCITY_FLOOR_DBFS).clamp(1.0 / 127.0, 1.0)
+}
+
+impl Plugin for Timbrel {
+    const NAME: &'static str = "Timbrel";
+    const VENDOR: &'static str = "Timbrel";
+    const URL: &'static str = env!("CARGO_PKG_REPOSITORY");
+    const EMAIL: &'static str = "timbrel@users.noreply.github.com";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    const MIDI_OUTPUT: MidiConfig = MidiConfig::MidiCCs;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = false;
+
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    type Editor = nice_plug_egui::EguiEditor<editor::TimbrelEditor>;
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.meters.clone(), self.log.clone())
+    }
+
+    fn activate(
+        &mut self,
+        _audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.sample_rate = buffer_config.sample_rate;
+        self.meters.sample_rate.store(self.sample_rate, Ordering::Relaxed);
+        self.analyzer = Some(Analyzer::new(self.sample_rate, self.params.analysis_settings()));
+        self.mono = vec![0.0; buffer_config.max_buffer_size as usize];
+        if self.worker.is_none() {
+            let (producer, consumer) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
+            match Worker::spawn(consumer, self.meters.clone(), self.log.clone()) {
+                Ok(worker) => {
+                    self.worker = Some(worker);
+                    self.hits_out = Some(producer);
+                }
+                Err(err) => {
+                    nice_error!("could not start the worker thread: {err}");
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn reset(&mut self) {
+        if let Some(analyzer) = self.analyzer.as_mut() {
+            analyzer.reset();
+        }
+        self.notes.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let Some(analyzer) = self.analyzer.as_mut() else {
+            return ProcessStatus::Error("process() before activate()");
+        };
+        let samples = buffer.samples();
+        let channels = buffer.channels();
+        if samples == 0 || channels == 0 {
+            return ProcessStatus::Normal;
+        }
+        // NOTE: hosts never exceed max_buffer_size; should one do so, analyse what fits rather
+        // than allocate on the audio thread.
+        let analysed = samples.min(self.mono.len());
+        let mono = &mut self.mono[..analysed];
+        mono.fill(0.0);
+
+        // Pass-through is bit-exact, except that NaN, infinities and subnormals become zero.
+        let mut peak = 0.0f32;
+        let gain = 1.0 / channels as f32;
+        for channel in buffer.as_slice().iter_mut() {
+            for (i, x) in channel.iter_mut().enumerate() {
+                *x = sanitize(*x);
+                if i < analysed {
+                    mono[i] += *x * gain;
+                }
+                peak = peak.max(x.abs());
+            }
+        }
+        self.meters.input_peak_dbfs.store(20.0 * peak.log10(), Ordering::Relaxed);
+
+        analyzer.set_settings(self.params.analysis_settings());
+        let block_start = analyzer.position();
+        let note_len = (self.params.note_length_ms.value() * 0.001 * self.sample_rate) as u64;
+        let key = self.params.hit_note.value().clamp(0, 127) as u8;
+        let channel = (self.params.midi_channel.value().clamp(1, 16) - 1) as u8;
+        let meters = &self.meters;
+        let notes = &mut self.notes;
+        let hits_out = &mut self.hits_out;
+        analyzer.process(mono, |event| match event {
+            AnalyzerEvent::Onset { .. } => {
+                meters.onsets.fetch_add(1, Ordering::Relaxed);
+            }
+            AnalyzerEvent::Hit(hit) => {
+                meters.hits.fetch_add(1, Ordering::Relaxed);
+                notes.note(hit.ready_sample, note_len, channel, key, velocity_from_peak(hit.peak_dbfs));
+                if let Some(queue) = hits_out.as_mut() {
+                    if queue.push(*hit).is_err() {
+                        meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+        let block_end = analyzer.position();
+        notes.finish_block(block_end, |note| {
+            let timing = note.sample.saturating_sub(block_start).min(samples as u64 - 1) as u32;
+            let channel = Channel::Number(note.channel);
+            let key = Key::Number(note.key);
+            let voice_id = VoiceID::Wildcard;
+            let event = if note.on {
+                NoteEvent::NoteOn { timing, voice_id, channel, key, velocity: note.velocity }
+            } else {
+                NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }
+            };
+            // NOTE: a full host event buffer drops the event; nothing on the audio thread can wait.
+            let _ = context.try_send_event(event);
+        });
+
+        let (value, threshold) = analyzer.detection_meter();
+        self.meters.detection_value.store(value, Ordering::Relaxed);
+        self.meters.detection_threshold.store(threshold, Ordering::Relaxed);
+        self.meters.latency_ms.store(
+            analyzer.latency_samples() as f32 * 1000.0 / self.sample_rate,
+            Ordering::Relaxed,
+        );
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for Timbrel {
+    const CLAP_ID: &'static str = "audio.timbrel.timbrel";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Learns your drum hits: what kind each hit was and where it was struck");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Analyzer,
+        ClapFeature::Drum,
+        ClapFeature::Mono,
+        ClapFeature::Stereo,
+    ];
+}
+
+impl Vst3Plugin for Timbrel {
+    const VST3_CLASS_ID: [u8; 16] = *b"TimbrelDrumHits1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer, Vst3SubCategory::Drum];
+}
+
+nice_export_clap!(Timbrel);
+nice_export_vst3!(Timbrel);

@@ -1,0 +1,128 @@
+//! Sample-accurate MIDI note scheduling without allocation: note-ons land at the sample where a
+//! hit's result is ready, note-offs follow after a set length, possibly blocks later.
+
+/// Most notes that can wait for their note-off at once.
+pub const MAX_PENDING: usize = 64;
+/// Most MIDI events emitted in one block.
+pub const MAX_BLOCK_EVENTS: usize = 128;
+
+/// One scheduled MIDI event, at an absolute sample position.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScheduledNote {
+    /// Absolute sample position (since activation).
+    pub sample: u64,
+    /// `true` for note-on, `false` for note-off.
+    pub on: bool,
+    /// MIDI channel, 0..=15.
+    pub channel: u8,
+    /// MIDI key, 0..=127.
+    pub key: u8,
+    /// Velocity, 0..=1 (0 for note-off).
+    pub velocity: f32,
+}
+
+/// Collects a block's note events in order and remembers note-offs that fall in later blocks.
+#[derive(Debug)]
+pub struct NoteScheduler {
+    pending: [Option<ScheduledNote>; MAX_PENDING],
+    block: [ScheduledNote; MAX_BLOCK_EVENTS],
+    block_len: usize,
+}
+
+impl Default for NoteScheduler {
+    fn default() -> Self {
+        const OFF: ScheduledNote =
+            ScheduledNote { sample: 0, on: false, channel: 0, key: 0, velocity: 0.0 };
+        Self { pending: [None; MAX_PENDING], block: [OFF; MAX_BLOCK_EVENTS], block_len: 0 }
+    }
+}
+
+impl NoteScheduler {
+    /// Forgets every pending note (on reset; the host has stopped all notes).
+    pub fn reset(&mut self) {
+        self.pending = [None; MAX_PENDING];
+        self.block_len = 0;
+    }
+
+    /// Schedules a note at absolute sample `at`, lasting `length` samples. A still-sounding note
+    /// of the same key and channel is ended at `at` first, so notes never overlap.
+    pub fn note(&mut self, at: u64, length: u64, channel: u8, key: u8, velocity: f32) {
+        for i in 0..MAX_PENDING {
+            if let Some(off) = self.pending[i] {
+                if off.key == key && off.channel == channel {
+                    self.pending[i] = None;
+                    self.emit(ScheduledNote { sample: at, ..off });
+                }
+            }
+        }
+        self.emit(ScheduledNote { sample: at, on: true, channel, key, velocity });
+        let off = ScheduledNote { sample: at + length.max(1), on: false, channel, key, velocity: 0.0 };
+        match self.pending.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => *slot = Some(off),
+            // NOTE: with every slot taken, ending the note right away beats a stuck note.
+            None => self.emit(ScheduledNote { sample: at, ..off }),
+        }
+    }
+
+    fn emit(&mut self, event: ScheduledNote) {
+        if self.block_len < MAX_BLOCK_EVENTS {
+            self.block[self.block_len] = event;
+            self.block_len += 1;
+        }
+    }
+
+    /// Ends the block `[.., block_end)`: moves note-offs that fall inside it to the output, sorts
+    /// the block's events by time (note-offs first at equal times) and hands them to `send`.
+    pub fn finish_block(&mut self, block_end: u64, mut send: impl FnMut(&ScheduledNote)) {
+        for i in 0..MAX_PENDING {
+            if let Some(off) = self.pending[i] {
+                if off.sample < block_end {
+                    self.pending[i] = None;
+                    self.emit(off);
+                }
+            }
+        }
+        let events = &mut self.block[..self.block_len];
+        events.sort_unstable_by_key(|e| (e.sample, e.on as u8));
+        for event in events.iter() {
+            send(event);
+        }
+        self.block_len = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(s: &mut NoteScheduler, end: u64) -> Vec<ScheduledNote> {
+        let mut out = Vec::new();
+        s.finish_block(end, |e| out.push(*e));
+        out
+    }
+
+    #[test]
+    fn note_off_lands_in_a_later_block() {
+        let mut s = NoteScheduler::default();
+        s.note(10, 100, 0, 38, 0.5);
+        let first = run(&mut s, 64);
+        assert_eq!(first.len(), 1);
+        assert!(first[0].on && first[0].sample == 10);
+        assert!(run(&mut s, 100).is_empty());
+        let third = run(&mut s, 200);
+        assert_eq!(third, vec![ScheduledNote { sample: 110, on: false, channel: 0, key: 38, velocity: 0.0 }]);
+    }
+
+    #[test]
+    fn retrigger_ends_the_previous_note_first() {
+        let mut s = NoteScheduler::default();
+        s.note(10, 1000, 0, 38, 0.5);
+        s.note(20, 1000, 0, 38, 0.7);
+        let events = run(&mut s, 64);
+        let kinds: Vec<(u64, bool)> = events.iter().map(|e| (e.sample, e.on)).collect();
+        assert_eq!(kinds, vec![(10, true), (20, false), (20, true)]);
+        let later = run(&mut s, 2000);
+        assert_eq!(later.len(), 1);
+        assert_eq!((later[0].sample, later[0].on), (1020, false));
+    }
+}
