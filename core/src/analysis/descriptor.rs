@@ -1,8 +1,400 @@
 //! The per-hit descriptor: layout, names and computation.
+//!
+//! A descriptor is computed from the analysis window that starts at the refined onset
+//! (`window_ref_samples`, scaled to the sample rate). The window is cut into Hann-windowed
+//! frames of 128 reference samples with a hop of 32 (see [`FrameLayout`]; the frame is clamped to
+//! the window for tiny windows), each zero-padded to an FFT of the power of two at or above twice
+//! its length. Frequencies are in Hz (or octaves re 1 kHz), never bins, so values follow the
+//! sample rate. The power spectrum is normalised so its bins sum to the frame's mean square.
+//!
+//! # Layout (version [`LAYOUT_VERSION`] = 1, [`DESCRIPTOR_LEN`] = 276)
+//!
+//! | indices | block | contents |
+//! |---|---|---|
+//! | 0..168 | `frame.*` | 21 per-frame features × 8 statistics, feature-major: index `8 f + s` |
+//! | 168..171 | `level.*` | window peak (dBFS), window RMS (dBFS), total mel-band energy (dB) |
+//! | 171..211 | `timbre.mel_rel.*` | whole window: 40 log-mel band energies minus total log energy (dB) |
+//! | 211..251 | `timbre.mel_early_minus_late.*` | the same, first half minus second half (dB) |
+//! | 251..259 | `timbre.whole.*` | log-frequency shape of the whole window (8 values, below) |
+//! | 259..267 | `timbre.early.*` | the same for the first half of the frames |
+//! | 267..275 | `timbre.late.*` | the same for the second half of the frames |
+//! | 275 | `timbre.decay_db` | energy of the first half minus the second half (dB) |
+//!
+//! Per-frame features `f` (in this order): `mfcc0`..`mfcc12` (DCT-II, orthonormal, of the dB
+//! energies of 40 mel bands from 100 Hz to min(12 kHz, 0.95 Nyquist); `mfcc0` carries level),
+//! `centroid_hz`, `spread_hz`, `flatness_db` (<= 0), `rolloff85_hz`, `crest_db` (all on the
+//! magnitude spectrum from 50 Hz to min(16 kHz, 0.95 Nyquist)), `peak_dbfs`, `rms_dbfs` (of the
+//! unwindowed frame), `zcr_hz` (zero crossings per second / 2, a frequency).
+//!
+//! Statistics `s`: `mean`, `std` (population), `min`, `max` of the value over the frames, then
+//! `dmean`, `dstd`, `dmin`, `dmax` of its first difference (frame to next frame; all 0 when the
+//! window holds a single frame).
+//!
+//! Log-frequency shape (per segment): `log_centroid_oct`, `log_spread_oct`, `log_skewness`,
+//! `log_kurtosis`, `log_median_oct`, `log_rolloff85_oct` (power-weighted moments and quantiles of
+//! log2(f / 1 kHz) over 50 Hz..16 kHz), `band_flatness_db` and `band_slope_db_per_oct` (flatness
+//! and least-squares slope of the 40 mel band energies). The first half is the frames with index
+//! `i < n/2`, the second half `i >= n - n/2` (the middle frame of an odd count is in neither);
+//! with a single frame both halves are the whole window.
+//!
+//! # Level and timbre
+//! [`level_indices`] lists the dimensions that carry hit strength (window peak/RMS/energy, and
+//! mean/min/max of `mfcc0`, `peak_dbfs` and `rms_dbfs`). [`timbre_indices`] is the
+//! level-normalised timbre block (`timbre.*`): every value there is unchanged when the hit is
+//! scaled in level (band energies are taken relative to the window's total, bands floored
+//! 100 dB below it), so soft and hard hits at the same spot look alike. This is the block that
+//! carried strike position best on synthetic membranes (see the domain notes).
+
+mod names;
+
+pub use super::frame::FrameLayout;
+use super::frame::{amp_db, power_db, FrameAnalyzer};
+use super::mel::MEL_BANDS;
+use super::settings::{scale_ref, WINDOW_REF_RANGE};
+use super::shape;
+pub use names::NAMES;
+use std::ops::Range;
 
 /// Number of dimensions in a descriptor.
-pub const DESCRIPTOR_LEN: usize = 1;
+pub const DESCRIPTOR_LEN: usize = TIMBRE_BLOCK.end;
 /// Version of the descriptor layout; bump whenever [`NAMES`] changes.
 pub const LAYOUT_VERSION: u32 = 1;
-/// The name of every descriptor dimension, in order.
-pub const NAMES: [&str; DESCRIPTOR_LEN] = ["placeholder"];
+
+/// Number of per-frame features.
+pub const FRAME_FEATURES: usize = 21;
+/// Number of statistics per frame feature.
+pub const FRAME_STATS: usize = 8;
+/// Per-frame feature statistics.
+pub const FRAME_BLOCK: Range<usize> = 0..FRAME_FEATURES * FRAME_STATS;
+/// Hit strength: window peak (dBFS), RMS (dBFS), total band energy (dB).
+pub const LEVEL_BLOCK: Range<usize> = FRAME_BLOCK.end..FRAME_BLOCK.end + 3;
+/// Level-normalised timbre.
+pub const TIMBRE_BLOCK: Range<usize> = LEVEL_BLOCK.end..LEVEL_BLOCK.end + 2 * MEL_BANDS + 3 * 8 + 1;
+
+/// Indices of the per-frame features (`f` in `8 f + s`).
+pub mod feat {
+    /// First MFCC (c0); c_k is at `MFCC + k`.
+    pub const MFCC: usize = 0;
+    /// Spectral centroid, Hz.
+    pub const CENTROID: usize = 13;
+    /// Spectral spread, Hz.
+    pub const SPREAD: usize = 14;
+    /// Spectral flatness, dB.
+    pub const FLATNESS: usize = 15;
+    /// 85 % rolloff, Hz.
+    pub const ROLLOFF: usize = 16;
+    /// Spectral crest, dB.
+    pub const CREST: usize = 17;
+    /// Frame peak, dBFS.
+    pub const PEAK: usize = 18;
+    /// Frame RMS, dBFS.
+    pub const RMS: usize = 19;
+    /// Zero-crossing frequency, Hz.
+    pub const ZCR: usize = 20;
+}
+
+/// Indices of the statistics (`s` in `8 f + s`).
+pub mod stat {
+    /// Mean over frames.
+    pub const MEAN: usize = 0;
+    /// Population standard deviation over frames.
+    pub const STD: usize = 1;
+    /// Minimum over frames.
+    pub const MIN: usize = 2;
+    /// Maximum over frames.
+    pub const MAX: usize = 3;
+    /// Mean of the first difference.
+    pub const DMEAN: usize = 4;
+    /// Standard deviation of the first difference.
+    pub const DSTD: usize = 5;
+    /// Minimum of the first difference.
+    pub const DMIN: usize = 6;
+    /// Maximum of the first difference.
+    pub const DMAX: usize = 7;
+}
+
+/// Index of statistic `stat` of per-frame feature `feature`.
+pub const fn frame_index(feature: usize, stat: usize) -> usize {
+    feature * FRAME_STATS + stat
+}
+
+const LEVEL_INDICES: [usize; 12] = [
+    frame_index(feat::MFCC, stat::MEAN),
+    frame_index(feat::MFCC, stat::MIN),
+    frame_index(feat::MFCC, stat::MAX),
+    frame_index(feat::PEAK, stat::MEAN),
+    frame_index(feat::PEAK, stat::MIN),
+    frame_index(feat::PEAK, stat::MAX),
+    frame_index(feat::RMS, stat::MEAN),
+    frame_index(feat::RMS, stat::MIN),
+    frame_index(feat::RMS, stat::MAX),
+    LEVEL_BLOCK.start,
+    LEVEL_BLOCK.start + 1,
+    LEVEL_BLOCK.start + 2,
+];
+
+/// The dimensions that carry hit strength (they shift with level, in dB).
+pub fn level_indices() -> &'static [usize] {
+    &LEVEL_INDICES
+}
+
+/// The level-normalised timbre block (see the module docs).
+pub fn timbre_indices() -> Range<usize> {
+    TIMBRE_BLOCK
+}
+
+/// Offsets inside the timbre block.
+mod timbre {
+    use super::{MEL_BANDS, TIMBRE_BLOCK};
+    pub(super) const MEL_REL: usize = TIMBRE_BLOCK.start;
+    pub(super) const MEL_EML: usize = MEL_REL + MEL_BANDS;
+    pub(super) const SHAPE: usize = MEL_EML + MEL_BANDS;
+    pub(super) const DECAY: usize = SHAPE + 24;
+}
+
+/// Errors of the offline [`Extractor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DescriptorError {
+    /// The slice is shorter than the analysis window.
+    #[error("window needs {needed} samples, got {got}")]
+    WindowTooShort {
+        /// Window length, in samples.
+        needed: usize,
+        /// Samples given.
+        got: usize,
+    },
+    /// Window length outside 64..=4096 reference samples.
+    #[error("window length {0} reference samples is outside 64..=4096")]
+    WindowOutOfRange(u32),
+}
+
+/// The running state of one hit's descriptor: per-frame values and summed power spectra.
+pub(crate) struct HitAccumulator {
+    values: Vec<[f32; FRAME_FEATURES]>,
+    frames_done: usize,
+    whole: Vec<f32>,
+    early: Vec<f32>,
+    late: Vec<f32>,
+}
+
+impl HitAccumulator {
+    pub(crate) fn new(max_frames: usize, max_bins: usize) -> Self {
+        Self {
+            values: vec![[0.0; FRAME_FEATURES]; max_frames],
+            frames_done: 0,
+            whole: vec![0.0; max_bins],
+            early: vec![0.0; max_bins],
+            late: vec![0.0; max_bins],
+        }
+    }
+
+    /// Starts a new hit (no allocation).
+    pub(crate) fn clear(&mut self) {
+        self.frames_done = 0;
+        self.whole.fill(0.0);
+        self.early.fill(0.0);
+        self.late.fill(0.0);
+    }
+
+    /// Number of frames analysed so far.
+    pub(crate) fn frames_done(&self) -> usize {
+        self.frames_done
+    }
+
+    /// Analyses the next frame (`a` then `b`, `frame_len` samples).
+    pub(crate) fn push_frame(&mut self, fa: &mut FrameAnalyzer, a: &[f32], b: &[f32]) {
+        let l = *fa.layout();
+        let i = self.frames_done;
+        fa.analyze(a, b, &mut self.values[i]);
+        let bins = l.bins();
+        let p = &fa.power[..bins];
+        add(&mut self.whole[..bins], p);
+        let half = l.n_frames / 2;
+        if i < half {
+            add(&mut self.early[..bins], p);
+        }
+        if half > 0 && i >= l.n_frames - half {
+            add(&mut self.late[..bins], p);
+        }
+        self.frames_done += 1;
+    }
+
+    /// Writes the descriptor once every frame is in; `window` is the whole window (`a` then
+    /// `b`). Returns the window's (peak, RMS) in dBFS.
+    pub(crate) fn finalize(
+        &self,
+        fa: &FrameAnalyzer,
+        window: (&[f32], &[f32]),
+        out: &mut [f32; DESCRIPTOR_LEN],
+    ) -> (f32, f32) {
+        let l = fa.layout();
+        let n = self.frames_done.max(1);
+        debug_assert_eq!(self.frames_done, l.n_frames);
+        let vals = &self.values[..n];
+
+        // Frame statistics.
+        for f in 0..FRAME_FEATURES {
+            let o = &mut out[frame_index(f, 0)..frame_index(f + 1, 0)];
+            let (m, s, lo, hi) = stats(vals.iter().map(|v| v[f]), n);
+            o[0..4].copy_from_slice(&[m, s, lo, hi]);
+            if n > 1 {
+                let d = vals.windows(2).map(|w| w[1][f] - w[0][f]);
+                let (m, s, lo, hi) = stats(d, n - 1);
+                o[4..8].copy_from_slice(&[m, s, lo, hi]);
+            } else {
+                o[4..8].fill(0.0);
+            }
+        }
+
+        // Window level.
+        let (mut peak, mut sumsq) = (0.0f32, 0.0f32);
+        for x in window.0.iter().chain(window.1) {
+            peak = peak.max(x.abs());
+            sumsq += x * x;
+        }
+        let len = (window.0.len() + window.1.len()).max(1);
+        let (peak_db, rms_db) = (amp_db(peak), power_db(sumsq / len as f32));
+
+        // Segment spectra: with a single frame both halves are the whole window.
+        let half = l.n_frames / 2;
+        let (early, n_early, late, n_late) = if half == 0 {
+            (&self.whole, n, &self.whole, n)
+        } else {
+            (&self.early, half, &self.late, half)
+        };
+        let mut mel_w = [0.0f32; MEL_BANDS];
+        let mut mel_e = [0.0f32; MEL_BANDS];
+        let mut mel_l = [0.0f32; MEL_BANDS];
+        fa.mel.apply(&self.whole, &mut mel_w);
+        fa.mel.apply(early, &mut mel_e);
+        fa.mel.apply(late, &mut mel_l);
+        let energy_w = mel_w.iter().sum::<f32>() / n as f32;
+        let energy_e = mel_e.iter().sum::<f32>() / n_early as f32;
+        let energy_l = mel_l.iter().sum::<f32>() / n_late as f32;
+
+        out[LEVEL_BLOCK.start] = peak_db;
+        out[LEVEL_BLOCK.start + 1] = rms_db;
+        out[LEVEL_BLOCK.start + 2] = power_db(energy_w);
+
+        let mut rel_w = [0.0f32; MEL_BANDS];
+        let mut rel_e = [0.0f32; MEL_BANDS];
+        let mut rel_l = [0.0f32; MEL_BANDS];
+        relative_db(&mel_w, &mut rel_w);
+        relative_db(&mel_e, &mut rel_e);
+        relative_db(&mel_l, &mut rel_l);
+        out[timbre::MEL_REL..timbre::MEL_REL + MEL_BANDS].copy_from_slice(&rel_w);
+        for b in 0..MEL_BANDS {
+            out[timbre::MEL_EML + b] = rel_e[b] - rel_l[b];
+        }
+        let mut log_centres = [0.0f32; MEL_BANDS];
+        for (x, c) in log_centres.iter_mut().zip(&fa.mel.centres_hz) {
+            *x = (c / shape::LOG_REF_HZ).log2();
+        }
+        for (seg, (spec, mel, rel)) in
+            [(&self.whole, &mel_w, &rel_w), (early, &mel_e, &rel_e), (late, &mel_l, &rel_l)]
+                .into_iter()
+                .enumerate()
+        {
+            let o = timbre::SHAPE + 8 * seg;
+            let s = shape::log_shape(spec, &fa.bin_log2, fa.shape_lo, fa.shape_hi);
+            out[o..o + 6].copy_from_slice(&s);
+            out[o + 6] = shape::band_flatness_db(mel);
+            out[o + 7] = shape::slope(&log_centres, rel);
+        }
+        out[timbre::DECAY] = power_db(energy_e) - power_db(energy_l);
+        (peak_db, rms_db)
+    }
+}
+
+#[inline]
+fn add(acc: &mut [f32], x: &[f32]) {
+    for (a, b) in acc.iter_mut().zip(x) {
+        *a += b;
+    }
+}
+
+/// Mean, population std, min, max of `n` values (two passes, shifted by the first value).
+fn stats(values: impl Iterator<Item = f32> + Clone, n: usize) -> (f32, f32, f32, f32) {
+    let nf = n as f32;
+    let (mut sum, mut lo, mut hi) = (0.0f32, f32::INFINITY, f32::NEG_INFINITY);
+    for v in values.clone() {
+        sum += v;
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    let mean = sum / nf;
+    let var = values.map(|v| (v - mean) * (v - mean)).sum::<f32>() / nf;
+    (mean, var.sqrt(), lo, hi)
+}
+
+/// Band energies in dB relative to their total, each floored 100 dB below the total; -100 for
+/// every band when the total is negligible.
+fn relative_db(bands: &[f32; MEL_BANDS], out: &mut [f32; MEL_BANDS]) {
+    let total: f32 = bands.iter().sum();
+    if total <= 1e-24 {
+        out.fill(-100.0);
+        return;
+    }
+    let inv = 1.0 / total;
+    for (o, b) in out.iter_mut().zip(bands) {
+        *o = 10.0 * (b * inv).max(1e-10).log10();
+    }
+}
+
+/// Offline descriptor extraction from a window held in memory (the CLI, tests, benchmarks).
+/// Gives bit-identical results to the streaming [`super::Analyzer`] for the same window samples.
+pub struct Extractor {
+    fa: FrameAnalyzer,
+    acc: HitAccumulator,
+    buf: Vec<f32>,
+}
+
+impl Extractor {
+    /// Plans and allocates for `window_ref_samples` (64..=4096 reference samples) at
+    /// `sample_rate` Hz.
+    pub fn new(sample_rate: f32, window_ref_samples: u32) -> Result<Self, DescriptorError> {
+        if !WINDOW_REF_RANGE.contains(&window_ref_samples) {
+            return Err(DescriptorError::WindowOutOfRange(window_ref_samples));
+        }
+        let w = scale_ref(window_ref_samples as f32, sample_rate);
+        let fa = FrameAnalyzer::new(sample_rate, w, w);
+        let l = *fa.layout();
+        Ok(Self { acc: HitAccumulator::new(l.n_frames, l.bins()), fa, buf: vec![0.0; w] })
+    }
+
+    /// Window length, in samples.
+    pub fn window_len(&self) -> usize {
+        self.fa.layout().window_len
+    }
+
+    /// How the window is cut into frames.
+    pub fn layout(&self) -> FrameLayout {
+        *self.fa.layout()
+    }
+
+    /// Computes the descriptor of the first `window_len()` samples of `samples` into `out` and
+    /// returns the window's (peak, RMS) in dBFS. Non-finite and subnormal samples count as
+    /// silence. Never allocates.
+    pub fn extract(
+        &mut self,
+        samples: &[f32],
+        out: &mut [f32; DESCRIPTOR_LEN],
+    ) -> Result<(f32, f32), DescriptorError> {
+        let l = *self.fa.layout();
+        if samples.len() < l.window_len {
+            return Err(DescriptorError::WindowTooShort { needed: l.window_len, got: samples.len() });
+        }
+        for (b, &x) in self.buf.iter_mut().zip(samples) {
+            *b = super::sanitize(x);
+        }
+        self.acc.clear();
+        for i in 0..l.n_frames {
+            let s = i * l.hop;
+            self.acc.push_frame(&mut self.fa, &self.buf[s..s + l.frame_len], &[]);
+        }
+        Ok(self.acc.finalize(&self.fa, (&self.buf, &[]), out))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,55 @@
 //!   [`Analyzer::process`], [`Analyzer::reset`] never allocate.
 //! - [`HitRecord`]: a fixed-size `Copy` record, sent through lock-free queues.
 //! - [`descriptor::DESCRIPTOR_LEN`], [`descriptor::LAYOUT_VERSION`], [`descriptor::NAMES`].
+//!
+//! Pipeline, per sample: sanitise (non-finite, subnormal → 0; clamp to ±1000) → history ring →
+//! high-pass ([`DetectorSettings::highpass_hz`], 2nd-order Butterworth) → high-passed history →
+//! detector ([`envelope`] every sample, or [`flux`] every hop) → on a detection, [`refine`] finds
+//! the exact onset sample in the high-passed history, an `Onset` event is emitted and one of
+//! [`POOL_SIZE`] hit windows starts → each window's frames are analysed as soon as their samples
+//! have arrived → at `onset + window` the descriptor is finished and a `Hit` event is emitted.
+//! All state advances per sample (or per hop counted in absolute samples), never per block, so any
+//! block size gives bit-identical results.
 
 pub mod descriptor;
+pub mod envelope;
+pub mod flux;
+pub mod frame;
+pub mod mel;
+pub mod refine;
+mod ring;
+pub mod settings;
+pub mod shape;
+
+pub use settings::SettingsError;
+
+use crate::biquad::Biquad;
+use descriptor::HitAccumulator;
+use envelope::EnvelopeDetector;
+use flux::FluxDetector;
+use frame::FrameAnalyzer;
+use ring::History;
+use settings::{scale_ref, WINDOW_REF_RANGE};
+
+/// Number of hit windows that can be in flight at once (flams with long windows). With the
+/// longest window (4096 reference samples, 93 ms) and a 12 ms minimum interval, 8 suffice.
+pub const POOL_SIZE: usize = 8;
+/// Refinement: how far the envelope detector looks back from a detection, in seconds.
+pub const ENVELOPE_SEARCH_S: f32 = 0.005;
+/// Refinement: length of the noise stretch before the search region, in seconds.
+pub const NOISE_STRETCH_S: f32 = 0.002;
+/// Largest magnitude accepted from the input; larger values are clamped (+60 dBFS).
+pub const MAX_INPUT: f32 = 1000.0;
+
+/// Input sanitation: non-finite and subnormal samples become 0, huge ones are clamped.
+#[inline(always)]
+pub(crate) fn sanitize(x: f32) -> f32 {
+    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE {
+        x.clamp(-MAX_INPUT, MAX_INPUT)
+    } else {
+        0.0
+    }
+}
 
 /// Which onset detector runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -72,39 +119,282 @@ pub enum AnalyzerEvent<'a> {
     Hit(&'a HitRecord),
 }
 
+/// One hit window in flight.
+struct Slot {
+    active: bool,
+    onset: u64,
+    ready: u64,
+    acc: HitAccumulator,
+}
+
 /// The streaming analyzer: feed mono samples in any block size, get identical hits.
+///
+/// Positions are absolute sample counts since the last reset. The `Onset` event for a hit is
+/// emitted while processing the sample at which the detector fires; its `Hit` follows while
+/// processing sample `ready_sample - 1`, where `ready_sample = onset_sample + window` (or the
+/// detection position + 1 if the detector's own delay ever exceeds the window, which only the
+/// flux detector with windows under about 5 ms can do). If more than [`POOL_SIZE`] windows would
+/// be in flight, the onset is reported but its descriptor is dropped (see
+/// [`Analyzer::dropped_hits`]). Changing the window length cancels hits in flight.
 pub struct Analyzer {
-    // implementation-defined
+    sample_rate: f32,
+    settings: AnalysisSettings,
+    window_len: usize,
+    pos: u64,
+    highpass: Biquad,
+    raw: History,
+    hp: History,
+    envelope: EnvelopeDetector,
+    flux: FluxDetector,
+    flux_countdown: usize,
+    frames: FrameAnalyzer,
+    slots: Vec<Slot>,
+    next_due: u64,
+    last_onset: Option<u64>,
+    dropped: u64,
+    envelope_search: usize,
+    noise_stretch: usize,
+    record: HitRecord,
 }
 
 impl Analyzer {
     /// Allocates everything for `sample_rate` (Hz) and the largest window (4096 reference samples).
     pub fn new(sample_rate: f32, settings: AnalysisSettings) -> Self {
-        let _ = (sample_rate, settings);
-        Self {}
+        let sample_rate = if sample_rate.is_finite() { sample_rate.clamp(8_000.0, 768_000.0) } else { 48_000.0 };
+        let settings = settings.clamped();
+        let max_window = scale_ref(*WINDOW_REF_RANGE.end() as f32, sample_rate);
+        let window_len = settings.window_len_samples(sample_rate);
+        let frames = FrameAnalyzer::new(sample_rate, max_window, window_len);
+        let max_layout = frame::FrameLayout::new(sample_rate, max_window);
+        let flux = FluxDetector::new(sample_rate, &settings.detector);
+        let envelope_search = ((ENVELOPE_SEARCH_S * sample_rate) as usize).max(8);
+        let noise_stretch = ((NOISE_STRETCH_S * sample_rate) as usize).max(4);
+        let lookback = envelope_search.max(flux.max_delay()) + noise_stretch;
+        let capacity = max_window + lookback + 2 * max_layout.frame_len + 64;
+        let slots = (0..POOL_SIZE)
+            .map(|_| Slot {
+                active: false,
+                onset: 0,
+                ready: 0,
+                acc: HitAccumulator::new(max_layout.n_frames, max_layout.bins()),
+            })
+            .collect();
+        let mut a = Self {
+            sample_rate,
+            settings,
+            window_len,
+            pos: 0,
+            highpass: Biquad::identity(),
+            raw: History::new(capacity),
+            hp: History::new(capacity),
+            envelope: EnvelopeDetector::new(sample_rate, &settings.detector),
+            flux_countdown: flux.hop(),
+            flux,
+            frames,
+            slots,
+            next_due: u64::MAX,
+            last_onset: None,
+            dropped: 0,
+            envelope_search,
+            noise_stretch,
+            record: HitRecord {
+                onset_sample: 0,
+                ready_sample: 0,
+                peak_dbfs: 0.0,
+                rms_dbfs: 0.0,
+                descriptor: [0.0; descriptor::DESCRIPTOR_LEN],
+            },
+        };
+        a.apply_detector_settings();
+        a.reset();
+        a
     }
-    /// Changes settings without allocating (window length is clamped to 64..=4096).
+
+    fn apply_detector_settings(&mut self) {
+        let d = self.settings.detector;
+        let hz = d.highpass_hz.min(0.45 * self.sample_rate);
+        self.highpass.set_coefficients(&Biquad::highpass(hz, std::f32::consts::FRAC_1_SQRT_2, self.sample_rate));
+        self.envelope.configure(self.sample_rate, &d);
+        self.flux.configure(&d);
+    }
+
+    /// Changes settings without allocating (every field is clamped into its range, see
+    /// [`AnalysisSettings::clamped`]). Changing the detector kind restarts that detector;
+    /// changing the window length cancels hits in flight.
     pub fn set_settings(&mut self, settings: AnalysisSettings) {
-        let _ = settings;
+        let new = settings.clamped();
+        let old = self.settings;
+        self.settings = new;
+        self.apply_detector_settings();
+        if new.detector.kind != old.detector.kind {
+            self.envelope.reset();
+            self.flux.reset();
+        }
+        if new.window_ref_samples != old.window_ref_samples {
+            self.window_len = new.window_len_samples(self.sample_rate);
+            self.frames.configure(self.window_len);
+            for s in &mut self.slots {
+                s.active = false;
+            }
+            self.next_due = u64::MAX;
+        }
     }
+
+    /// The settings in use (clamped).
+    pub fn settings(&self) -> AnalysisSettings {
+        self.settings
+    }
+
+    /// The sample rate, in Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
     /// Clears all state and sets the sample counter to 0. Never allocates.
-    pub fn reset(&mut self) {}
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        self.highpass.reset();
+        self.raw.reset();
+        self.hp.reset();
+        self.envelope.reset();
+        self.flux.reset();
+        self.flux_countdown = self.flux.hop();
+        for s in &mut self.slots {
+            s.active = false;
+        }
+        self.next_due = u64::MAX;
+        self.last_onset = None;
+        self.dropped = 0;
+    }
+
     /// Processes mono `samples`; calls `on_event` for every onset and completed hit, in order.
     /// Never allocates. Non-finite and subnormal input is treated as silence.
     pub fn process(&mut self, samples: &[f32], mut on_event: impl FnMut(AnalyzerEvent<'_>)) {
-        let _ = (samples, &mut on_event);
+        match self.settings.detector.kind {
+            DetectorKind::Envelope => {
+                for &s in samples {
+                    let x = sanitize(s);
+                    let y = self.highpass.process(x);
+                    self.raw.push(x);
+                    self.hp.push(y);
+                    let at = self.pos;
+                    self.pos += 1;
+                    if self.envelope.process(y, at) {
+                        self.on_detect(at, self.envelope_search, &mut on_event);
+                    }
+                    if self.pos >= self.next_due {
+                        self.service(&mut on_event);
+                    }
+                }
+            }
+            DetectorKind::Flux => {
+                for &s in samples {
+                    let x = sanitize(s);
+                    let y = self.highpass.process(x);
+                    self.raw.push(x);
+                    self.hp.push(y);
+                    let at = self.pos;
+                    self.pos += 1;
+                    self.flux_countdown -= 1;
+                    if self.flux_countdown == 0 {
+                        self.flux_countdown = self.flux.hop();
+                        if self.flux.process_hop(&self.hp, self.pos) {
+                            self.on_detect(at, self.flux.max_delay(), &mut on_event);
+                        }
+                    }
+                    if self.pos >= self.next_due {
+                        self.service(&mut on_event);
+                    }
+                }
+            }
+        }
     }
+
+    /// A detection at sample `det`: refine, report, start a hit window.
+    fn on_detect<F: FnMut(AnalyzerEvent<'_>)>(&mut self, det: u64, search: usize, on_event: &mut F) {
+        let min_start = self.last_onset.map_or(0, |o| o + 1);
+        let onset = refine::refine_onset(&self.hp, det, search, self.noise_stretch, min_start);
+        self.last_onset = Some(onset);
+        on_event(AnalyzerEvent::Onset { onset_sample: onset });
+        let ready = (onset + self.window_len as u64).max(det + 1);
+        match self.slots.iter_mut().find(|s| !s.active) {
+            Some(slot) => {
+                slot.active = true;
+                slot.onset = onset;
+                slot.ready = ready;
+                slot.acc.clear();
+                self.next_due = self.next_due.min(onset + self.frames.layout().frame_len as u64);
+            }
+            None => self.dropped += 1,
+        }
+    }
+
+    /// Analyses every frame whose samples have arrived and finishes complete hits.
+    fn service<F: FnMut(AnalyzerEvent<'_>)>(&mut self, on_event: &mut F) {
+        let l = *self.frames.layout();
+        let mut next_due = u64::MAX;
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            if !slot.active {
+                continue;
+            }
+            while slot.acc.frames_done() < l.n_frames {
+                let start = slot.onset + (slot.acc.frames_done() * l.hop) as u64;
+                if start + l.frame_len as u64 > self.pos {
+                    break;
+                }
+                let (a, b) = self.raw.slices(start, l.frame_len);
+                slot.acc.push_frame(&mut self.frames, a, b);
+            }
+            if slot.acc.frames_done() == l.n_frames && self.pos >= slot.ready {
+                let window = self.raw.slices(slot.onset, l.window_len);
+                let (peak, rms) = slot.acc.finalize(&self.frames, window, &mut self.record.descriptor);
+                slot.active = false;
+                self.record.onset_sample = slot.onset;
+                self.record.ready_sample = slot.ready;
+                self.record.peak_dbfs = peak;
+                self.record.rms_dbfs = rms;
+                on_event(AnalyzerEvent::Hit(&self.record));
+                continue;
+            }
+            let due = if slot.acc.frames_done() < l.n_frames {
+                slot.onset + (slot.acc.frames_done() * l.hop + l.frame_len) as u64
+            } else {
+                slot.ready
+            };
+            next_due = next_due.min(due);
+        }
+        self.next_due = next_due;
+    }
+
     /// Samples processed since the last reset.
     pub fn position(&self) -> u64 {
-        0
+        self.pos
     }
-    /// Hit-to-descriptor latency at the current settings and sample rate, in samples.
+
+    /// Hit-to-descriptor latency at the current settings and sample rate, in samples: the
+    /// window length.
     pub fn latency_samples(&self) -> u32 {
-        0
+        self.window_len as u32
     }
+
+    /// Descriptor window length at the current settings and sample rate, in samples.
+    pub fn window_len_samples(&self) -> usize {
+        self.window_len
+    }
+
+    /// Hits whose descriptor was dropped because all [`POOL_SIZE`] windows were busy, since the
+    /// last reset.
+    pub fn dropped_hits(&self) -> u64 {
+        self.dropped
+    }
+
     /// The most recent value of the detection function and the current threshold, for a meter
     /// (envelope: fast-minus-slow in dB; flux: the flux value and its adaptive threshold).
     pub fn detection_meter(&self) -> (f32, f32) {
-        (0.0, 0.0)
+        match self.settings.detector.kind {
+            DetectorKind::Envelope => self.envelope.meter(),
+            DetectorKind::Flux => self.flux.meter(),
+        }
     }
 }

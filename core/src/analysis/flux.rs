@@ -1,0 +1,205 @@
+//! Spectral-flux onset detector: short hops, adaptive whitening, log compression, adaptive
+//! threshold and peak picking.
+//!
+//! Every hop (64 reference samples, 1.45 ms) a Hann-windowed frame of 128 reference samples of
+//! the high-passed signal is transformed. Each bin's magnitude (from the high-pass cutoff to
+//! min(16 kHz, 0.95 Nyquist)) is divided by its own peak, which decays by 60 dB per
+//! [`WHITENING_RELAX_S`] and never drops below a floor tied to `floor_dbfs` (adaptive whitening),
+//! then log-compressed as `ln(1 + γ x)`. The flux is the mean over bins of the rectified increase
+//! since the previous hop. The threshold is `δ + λ ·` (mean flux of the previous
+//! [`THRESHOLD_HOPS`] hops), with `λ = 10^(threshold_db / 20) / 2`. A hop whose flux exceeds its
+//! threshold and is a local maximum fires one hop later (the detection delay is one frame plus
+//! one to two hops), if the high-passed frame peak is above the floor and the minimum interval
+//! has passed.
+
+use super::ring::History;
+use super::settings::scale_ref;
+use super::DetectorSettings;
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+use std::sync::Arc;
+
+/// Hop, in reference samples (44.1 kHz).
+pub const HOP_REF_SAMPLES: f32 = 64.0;
+/// Frame, in reference samples (44.1 kHz).
+pub const FRAME_REF_SAMPLES: f32 = 128.0;
+/// Time for a bin's whitening peak to decay by 60 dB, in seconds.
+pub const WHITENING_RELAX_S: f32 = 1.0;
+/// Number of past hops averaged for the adaptive threshold.
+pub const THRESHOLD_HOPS: usize = 8;
+/// Log compression factor γ.
+pub const COMPRESSION: f32 = 10.0;
+/// Fixed part δ of the threshold (flux units: mean log increase per bin).
+pub const DELTA: f32 = 0.05;
+/// Highest frequency read, in Hz.
+pub const FLUX_HI_HZ: f32 = 16_000.0;
+
+pub(crate) struct FluxDetector {
+    sample_rate: f32,
+    hop: usize,
+    frame_len: usize,
+    fft_len: usize,
+    plan: Arc<dyn RealToComplex<f32>>,
+    input: Vec<f32>,
+    output: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    hann: Vec<f32>,
+    norm: f32,
+    lo: usize,
+    hi: usize,
+    peaks: Vec<f32>,
+    prev_log: Vec<f32>,
+    relax: f32,
+    floor: f32,
+    floor_bin: f32,
+    lambda: f32,
+    history: [f32; THRESHOLD_HOPS],
+    history_pos: usize,
+    /// Flux, threshold and gate of the previous hop, and flux of the one before.
+    prev_flux: f32,
+    prev_thr: f32,
+    prev_gate: bool,
+    prev2_flux: f32,
+    min_interval: u64,
+    holdoff_until: u64,
+    meter: (f32, f32),
+}
+
+impl FluxDetector {
+    pub(crate) fn new(sample_rate: f32, s: &DetectorSettings) -> Self {
+        let hop = scale_ref(HOP_REF_SAMPLES, sample_rate);
+        let frame_len = scale_ref(FRAME_REF_SAMPLES, sample_rate).max(8);
+        let fft_len = frame_len.next_power_of_two();
+        let plan = RealFftPlanner::<f32>::new().plan_fft_forward(fft_len);
+        let scratch = plan.make_scratch_vec();
+        let bins = fft_len / 2 + 1;
+        let mut sumsq = 0.0f64;
+        let hann: Vec<f32> = (0..frame_len)
+            .map(|i| {
+                let v = 0.5 - 0.5 * (std::f64::consts::TAU * (i as f64 + 0.5) / frame_len as f64).cos();
+                sumsq += v * v;
+                v as f32
+            })
+            .collect();
+        let mut d = Self {
+            sample_rate,
+            hop,
+            frame_len,
+            fft_len,
+            input: plan.make_input_vec(),
+            output: plan.make_output_vec(),
+            plan,
+            scratch,
+            hann,
+            norm: (2.0 / (fft_len as f64 * sumsq)).sqrt() as f32,
+            lo: 1,
+            hi: bins - 1,
+            peaks: vec![0.0; bins],
+            prev_log: vec![0.0; bins],
+            relax: 0.001f32.powf(hop as f32 / (WHITENING_RELAX_S * sample_rate)),
+            floor: 0.0,
+            floor_bin: 0.0,
+            lambda: 1.0,
+            history: [0.0; THRESHOLD_HOPS],
+            history_pos: 0,
+            prev_flux: 0.0,
+            prev_thr: f32::INFINITY,
+            prev_gate: false,
+            prev2_flux: 0.0,
+            min_interval: 1,
+            holdoff_until: 0,
+            meter: (0.0, 0.0),
+        };
+        d.configure(s);
+        d.reset();
+        d
+    }
+
+    /// Hop between detection frames, in samples.
+    pub(crate) fn hop(&self) -> usize {
+        self.hop
+    }
+
+    /// Worst-case distance from the onset to the detection, in samples.
+    pub(crate) fn max_delay(&self) -> usize {
+        self.frame_len + 3 * self.hop
+    }
+
+    pub(crate) fn configure(&mut self, s: &DetectorSettings) {
+        let df = self.sample_rate / self.fft_len as f32;
+        let bins = self.fft_len / 2 + 1;
+        let hi_hz = FLUX_HI_HZ.min(0.95 * 0.5 * self.sample_rate);
+        self.lo = ((s.highpass_hz / df).round() as usize).clamp(1, bins - 2);
+        self.hi = ((hi_hz / df) as usize).clamp(self.lo, bins - 1);
+        self.lambda = 10f32.powf(s.threshold_db / 20.0) * 0.5;
+        self.floor = 10f32.powf(s.floor_dbfs / 20.0);
+        // A broadband signal at the floor level spreads over all bins.
+        self.floor_bin = self.floor / (bins as f32).sqrt();
+        self.min_interval = ((s.min_interval_ms * 0.001 * self.sample_rate).round() as u64).max(1);
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.peaks.fill(self.floor_bin);
+        self.prev_log.fill(0.0);
+        self.history = [0.0; THRESHOLD_HOPS];
+        self.history_pos = 0;
+        self.prev_flux = 0.0;
+        self.prev2_flux = 0.0;
+        self.prev_thr = f32::INFINITY;
+        self.prev_gate = false;
+        self.holdoff_until = 0;
+        self.meter = (0.0, 0.0);
+    }
+
+    /// Runs one hop whose frame ends just before absolute position `end` (the frame is
+    /// `end - frame_len .. end`); true when an onset fires (at sample `end - 1`).
+    pub(crate) fn process_hop(&mut self, hp: &History, end: u64) -> bool {
+        let start = end as i64 - self.frame_len as i64;
+        let mut gate = 0.0f32;
+        for (i, (inp, w)) in self.input.iter_mut().zip(&self.hann).enumerate() {
+            let x = hp.at(start + i as i64);
+            gate = gate.max(x.abs());
+            *inp = x * w;
+        }
+        self.input[self.frame_len..].fill(0.0);
+        self.plan
+            .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
+            .expect("buffer sizes match the plan");
+        let mut flux = 0.0f32;
+        for k in self.lo..=self.hi {
+            let c = self.output[k];
+            let m = (c.re * c.re + c.im * c.im).sqrt() * self.norm;
+            let p = (self.peaks[k] * self.relax).max(m).max(self.floor_bin);
+            self.peaks[k] = p;
+            let l = (1.0 + COMPRESSION * m / p).ln();
+            flux += (l - self.prev_log[k]).max(0.0);
+            self.prev_log[k] = l;
+        }
+        flux /= (self.hi + 1 - self.lo) as f32;
+        let mean = self.history.iter().sum::<f32>() / THRESHOLD_HOPS as f32;
+        let thr = DELTA + self.lambda * mean;
+        self.history[self.history_pos] = flux;
+        self.history_pos = (self.history_pos + 1) % THRESHOLD_HOPS;
+
+        let det = end - 1;
+        let fire = self.prev_gate
+            && self.prev_flux > self.prev_thr
+            && self.prev_flux >= self.prev2_flux
+            && self.prev_flux > flux
+            && det >= self.holdoff_until;
+        if fire {
+            self.holdoff_until = det + self.min_interval;
+        }
+        self.prev2_flux = self.prev_flux;
+        self.prev_flux = flux;
+        self.prev_thr = thr;
+        self.prev_gate = gate > self.floor;
+        self.meter = (flux, thr);
+        fire
+    }
+
+    /// (last flux, its threshold).
+    pub(crate) fn meter(&self) -> (f32, f32) {
+        self.meter
+    }
+}
