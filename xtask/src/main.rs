@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod demo;
+
 /// The package that holds the plugin, and the display name of its bundles.
 const PACKAGE: &str = "timbrel";
 const BUNDLE_NAME: &str = "Timbrel";
@@ -15,6 +17,7 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("install") => install(args.collect()),
+        Some("demo-assets") => demo::write_assets(),
         Some(other) => nice_plug_xtask::main_with_args(
             "cargo xtask",
             std::iter::once(other.to_owned()).chain(args),
@@ -22,7 +25,8 @@ fn main() -> anyhow::Result<()> {
         None => {
             eprintln!(
                 "Usage:\n  cargo xtask bundle timbrel --release   build target/bundled/{BUNDLE_NAME}.clap and .vst3\n  \
-                 cargo xtask install [--no-demo]         bundle, install into the user's plug-in folders, run the demo\n"
+                 cargo xtask install [--no-demo]         bundle, install into the user's plug-in folders, run the demo\n  \
+                 cargo xtask demo-assets                 re-render assets/demo-performance.wav with the synthesizer\n"
             );
             nice_plug_xtask::main_with_args("cargo xtask", std::iter::empty::<String>())
         }

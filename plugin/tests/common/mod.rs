@@ -1,0 +1,166 @@
+//! An in-process test host: drives `Timbrel` directly with buffers and mock contexts, the way the
+//! CLAP and VST3 wrappers do, and runs every `process()` call under `assert_no_alloc` (debug
+//! builds abort on any allocation there).
+
+#![allow(dead_code)]
+
+use nice_plug::prelude::*;
+use timbrel::Timbrel;
+
+/// One MIDI event the plugin sent, at an absolute sample position.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SentEvent {
+    /// Absolute sample position: block start + the event's timing.
+    pub sample: u64,
+    /// `true` for note-on.
+    pub on: bool,
+    /// MIDI key.
+    pub key: u8,
+    /// MIDI channel, 0..=15.
+    pub channel: u8,
+    /// Velocity, 0..=1.
+    pub velocity: f32,
+}
+
+/// Capacity reserved for sent events, so that collecting them never allocates in `process()`.
+const EVENT_CAPACITY: usize = 1 << 16;
+
+struct MockActivate;
+
+impl ActivateContext<Timbrel> for MockActivate {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+    fn execute(&self, _task: ()) {}
+    fn set_latency_samples(&self, _samples: u32) {}
+    fn set_current_voice_capacity(&self, _capacity: u32) {}
+}
+
+struct MockProcess<'a> {
+    transport: Transport,
+    events: &'a mut Vec<(u32, NoteEvent<()>)>,
+}
+
+impl ProcessContext<Timbrel> for MockProcess<'_> {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+    fn execute_background(&self, _task: ()) {}
+    fn execute_gui(&self, _task: ()) {}
+    fn transport(&self) -> &Transport {
+        &self.transport
+    }
+    fn next_event(&mut self) -> Option<NoteEvent<()>> {
+        None
+    }
+    fn try_send_event(
+        &mut self,
+        event: NoteEvent<()>,
+    ) -> Result<(), (NoteEvent<()>, nice_plug::context::process::SendEventError)> {
+        assert!(self.events.len() < self.events.capacity(), "test event buffer full");
+        self.events.push((event.timing(), event));
+        Ok(())
+    }
+    fn set_latency_samples(&self, _samples: u32) {}
+    fn request_restart(&self) {}
+    fn set_current_voice_capacity(&self, _capacity: u32) {}
+}
+
+/// A plugin instance activated for a sample rate and channel count.
+pub struct TestHost {
+    /// The plugin under test.
+    pub plugin: Timbrel,
+    sample_rate: f32,
+    channels: usize,
+    max_block: usize,
+    position: u64,
+    raw_events: Vec<(u32, NoteEvent<()>)>,
+}
+
+impl TestHost {
+    /// Creates and activates a plugin with `channels` (1 or 2) at `sample_rate` Hz.
+    pub fn new(sample_rate: f32, channels: usize, max_block: usize) -> Self {
+        Self::with_plugin(Timbrel::default(), sample_rate, channels, max_block)
+    }
+
+    /// Activates an existing plugin instance.
+    pub fn with_plugin(mut plugin: Timbrel, sample_rate: f32, channels: usize, max_block: usize) -> Self {
+        let layout = Timbrel::AUDIO_IO_LAYOUTS
+            .iter()
+            .find(|l| l.main_input_channels.map(|c| c.get() as usize) == Some(channels))
+            .expect("layout for channel count");
+        let config = BufferConfig {
+            sample_rate,
+            min_buffer_size: None,
+            max_buffer_size: max_block as u32,
+            process_mode: ProcessMode::Realtime,
+        };
+        assert!(plugin.activate(layout, &config, &mut MockActivate));
+        plugin.reset();
+        Self {
+            plugin,
+            sample_rate,
+            channels,
+            max_block,
+            position: 0,
+            raw_events: Vec::with_capacity(EVENT_CAPACITY),
+        }
+    }
+
+    /// Processes `audio` (one Vec per channel, edited in place) in blocks whose sizes cycle
+    /// through `blocks`, and returns the events sent, at absolute sample positions.
+    pub fn run(&mut self, audio: &mut [Vec<f32>], blocks: &[usize]) -> Vec<SentEvent> {
+        assert_eq!(audio.len(), self.channels);
+        let total = audio[0].len();
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut which = 0;
+        let mut buffer = Buffer::default();
+        while start < total {
+            let len = blocks[which % blocks.len()].min(total - start).min(self.max_block);
+            which += 1;
+            let mut slices: Vec<&mut [f32]> =
+                audio.iter_mut().map(|c| &mut c[start..start + len]).collect();
+            // SAFETY: the slices outlive the process call below and all have length `len`.
+            unsafe {
+                buffer.set_slices(len, |out| {
+                    out.clear();
+                    out.extend(slices.drain(..).map(|s| {
+                        std::mem::transmute::<&mut [f32], &'static mut [f32]>(s)
+                    }));
+                });
+            }
+            self.raw_events.clear();
+            let mut aux = AuxiliaryBuffers { inputs: &mut [], outputs: &mut [] };
+            let mut context = MockProcess {
+                transport: Transport::new(self.sample_rate),
+                events: &mut self.raw_events,
+            };
+            let plugin = &mut self.plugin;
+            let status = nice_assert_no_alloc::assert_no_alloc(|| {
+                plugin.process(&mut buffer, &mut aux, &mut context)
+            });
+            assert_eq!(status, ProcessStatus::Normal);
+            for (timing, event) in self.raw_events.iter() {
+                assert!((*timing as usize) < len, "event timing {timing} outside block of {len}");
+                let (on, key, channel, velocity) = match *event {
+                    NoteEvent::NoteOn { key, channel, velocity, .. } => (true, key, channel, velocity),
+                    NoteEvent::NoteOff { key, channel, .. } => (false, key, channel, 0.0),
+                    ref other => panic!("unexpected event {other:?}"),
+                };
+                out.push(SentEvent {
+                    sample: self.position + *timing as u64,
+                    on,
+                    key: key.number().expect("concrete key"),
+                    channel: channel.number().expect("concrete channel"),
+                    velocity,
+                });
+            }
+            // SAFETY: drop the borrowed slices before the next iteration re-borrows `audio`.
+            unsafe { buffer.set_slices(0, |out| out.clear()) };
+            self.position += len as u64;
+            start += len;
+        }
+        out
+    }
+}

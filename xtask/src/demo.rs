@@ -1,0 +1,105 @@
+//! Renders the demo performance in `assets/` with Timbrel's own seeded drum synthesizer, so that
+//! a newcomer without a drum (and the tests) can try the whole train-and-play loop.
+//!
+//! The take is laid out like a training session: centre hits, then edge hits, then a free
+//! passage with hits anywhere between centre and edge. `assets/demo-performance.csv` lists the
+//! ground truth of every hit.
+
+use std::io::Write;
+use timbrel_core::synth::{sources, Membrane};
+
+/// Sample rate of the demo recording, in Hz.
+pub const SAMPLE_RATE: u32 = 44_100;
+/// Seed of the whole take.
+const SEED: u64 = 2026;
+/// Level of the background noise, RMS in dBFS.
+const NOISE_DBFS: f32 = -70.0;
+
+/// One hit of the demo, with its ground truth.
+struct DemoHit {
+    /// Onset, in seconds.
+    time_s: f64,
+    /// Strike radius, 0 = centre, 1 = rim.
+    radius: f32,
+    /// Velocity, 0..1.
+    velocity: f32,
+    /// Which part of the take it belongs to.
+    part: &'static str,
+}
+
+fn plan() -> Vec<DemoHit> {
+    let mut rng = fastrand::Rng::with_seed(SEED);
+    let mut hits = Vec::new();
+    let mut t = 0.25;
+    let add = |hits: &mut Vec<DemoHit>, t: &mut f64, radius: f32, velocity: f32, part, gap: f64| {
+        hits.push(DemoHit { time_s: *t, radius, velocity, part });
+        *t += gap;
+    };
+    for _ in 0..16 {
+        let (r, v, gap) = (rng.f32() * 0.12, 0.35 + 0.6 * rng.f32(), 0.22 + 0.08 * rng.f64());
+        add(&mut hits, &mut t, r, v, "center", gap);
+    }
+    t += 0.5;
+    for _ in 0..16 {
+        let (r, v, gap) = (0.82 + rng.f32() * 0.12, 0.35 + 0.6 * rng.f32(), 0.22 + 0.08 * rng.f64());
+        add(&mut hits, &mut t, r, v, "edge", gap);
+    }
+    t += 0.5;
+    for i in 0..28 {
+        // A slow sweep from centre to edge and back, with some scatter, as a player would.
+        let phase = i as f32 / 27.0;
+        let sweep = 1.0 - (2.0 * phase - 1.0).abs();
+        let r = (sweep * 0.9 + (rng.f32() - 0.5) * 0.1).clamp(0.0, 0.95);
+        let v = 0.2 + 0.8 * rng.f32();
+        add(&mut hits, &mut t, r, v, "free", 0.16 + 0.1 * rng.f64());
+    }
+    hits
+}
+
+/// Writes `assets/demo-performance.wav` and its ground truth `assets/demo-performance.csv`.
+pub fn write_assets() -> anyhow::Result<()> {
+    nice_plug_xtask::chdir_workspace_root()?;
+    let snare = Membrane::snare();
+    let hits = plan();
+    let sr = SAMPLE_RATE as f32;
+    let end_s = hits.last().map_or(1.0, |h| h.time_s) + 0.6;
+    let mut audio = vec![0.0f32; (end_s * sr as f64) as usize];
+    let noise = sources::noise_burst(end_s as f32, 1.0, sr, SEED ^ 0x5eed);
+    let noise_gain = 10f32.powf(NOISE_DBFS / 20.0) / rms(&noise).max(1e-9);
+    sources::mix_into(&mut audio, &noise, 0, noise_gain);
+    for (i, hit) in hits.iter().enumerate() {
+        let sound = snare.hit(hit.radius, hit.velocity, sr, SEED + i as u64);
+        sources::mix_into(&mut audio, &sound, (hit.time_s * sr as f64).round() as usize, 1.0);
+    }
+    let peak = audio.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    anyhow::ensure!(peak < 1.0, "demo clips (peak {peak})");
+
+    std::fs::create_dir_all("assets")?;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SAMPLE_RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = hound::WavWriter::create("assets/demo-performance.wav", spec)?;
+    for x in &audio {
+        wav.write_sample((x * 32767.0).round().clamp(-32768.0, 32767.0) as i16)?;
+    }
+    wav.finalize()?;
+    let mut csv = std::fs::File::create("assets/demo-performance.csv")?;
+    writeln!(csv, "onset_s,radius,velocity,part")?;
+    for hit in &hits {
+        writeln!(csv, "{:.6},{:.4},{:.4},{}", hit.time_s, hit.radius, hit.velocity, hit.part)?;
+    }
+    println!(
+        "Wrote assets/demo-performance.wav ({:.1} s, {} hits, peak {:.1} dBFS) and its ground truth CSV",
+        end_s,
+        hits.len(),
+        20.0 * peak.log10()
+    );
+    Ok(())
+}
+
+fn rms(x: &[f32]) -> f32 {
+    (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
+}
