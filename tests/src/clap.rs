@@ -1,0 +1,510 @@
+//! A small CLAP host on `clack-host`: enough to load the built Timbrel, list its parameters, set
+//! them (through `params.flush` or through events in `process`), save and load its state, pick an
+//! audio layout, and run audio through it in any sequence of block sizes while collecting the
+//! note events it sends.
+//!
+//! The host runs everything on the test's thread: it is the "main thread" (the plugin's CLAP
+//! wrapper takes the thread that created the instance as its main thread) and, while processing,
+//! also the audio thread. That is allowed by CLAP as long as calls do not overlap.
+
+use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
+    ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, ParamValueEvent};
+use clack_host::prelude::*;
+use std::ffi::{CStr, CString};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The CLAP plugin id Timbrel must have.
+pub const PLUGIN_ID: &str = "audio.timbrel.timbrel";
+
+/// The CLAP parameter id the nice-plug wrapper derives from a stable string id (`#[id = "..."]`):
+/// a 31-bit Java-style string hash. Hosts store automation under these numbers, so they must
+/// never change.
+pub fn param_hash(id: &str) -> u32 {
+    id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & !(1 << 31)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host callbacks
+
+/// The host type.
+pub struct TestHost;
+
+/// Thread-safe host state: what the plugin asked for, and everything it logged.
+#[derive(Default)]
+pub struct Shared {
+    /// The plugin asked for `on_main_thread`.
+    pub callback_requested: AtomicBool,
+    /// The plugin asked to be restarted (deactivated and activated again).
+    pub restart_requested: AtomicBool,
+    /// The plugin asked for a parameter flush.
+    pub flush_requested: AtomicBool,
+    /// Number of `params.rescan` calls.
+    pub rescans: AtomicUsize,
+    /// Number of `state.mark_dirty` calls.
+    pub dirty_marks: AtomicUsize,
+    /// Everything the plugin logged, with its severity.
+    pub log: Mutex<Vec<(String, String)>>,
+}
+
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {
+        self.restart_requested.store(true, Ordering::SeqCst);
+    }
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostLogImpl for Shared {
+    fn log(&self, severity: LogSeverity, message: &str) {
+        eprintln!("[plugin {severity:?}] {message}");
+        self.log.lock().unwrap().push((format!("{severity:?}"), message.to_owned()));
+    }
+}
+
+impl HostParamsImplShared for Shared {
+    fn request_flush(&self) {
+        self.flush_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Main-thread host state.
+pub struct MainThread<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> MainThreadHandler<'a> for MainThread<'a> {}
+
+impl HostParamsImplMainThread for MainThread<'_> {
+    fn rescan(&self, _flags: ParamRescanFlags) {
+        self.shared.rescans.fetch_add(1, Ordering::SeqCst);
+    }
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+}
+
+impl HostStateImpl for MainThread<'_> {
+    fn mark_dirty(&self) {
+        self.shared.dirty_marks.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl HostHandlers for TestHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = MainThread<'a>;
+    type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostLog>().register::<HostParams>().register::<HostState>();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading and describing
+
+/// A loaded `.clap` file.
+pub struct Bundle {
+    entry: PluginEntry,
+}
+
+/// A plugin descriptor, copied out of the plugin.
+#[derive(Debug, Clone)]
+pub struct Descriptor {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub features: Vec<String>,
+}
+
+fn cstr(s: Option<&CStr>) -> String {
+    s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+impl Bundle {
+    /// Loads a `.clap` file (on Linux a shared library).
+    pub fn load(path: &Path) -> Self {
+        // SAFETY: loading a plugin runs its code; this is what the test is for.
+        let entry = unsafe { PluginEntry::load(path) }
+            .unwrap_or_else(|e| panic!("could not load {}: {e:?}", path.display()));
+        Self { entry }
+    }
+
+    /// Every plugin descriptor the bundle's factory offers.
+    pub fn descriptors(&self) -> Vec<Descriptor> {
+        let factory = self.entry.get_plugin_factory().expect("the bundle has no plugin factory");
+        factory
+            .plugin_descriptors()
+            .map(|d| Descriptor {
+                id: cstr(d.id()),
+                name: cstr(d.name()),
+                vendor: cstr(d.vendor()),
+                version: cstr(d.version()),
+                features: d.features().map(|f| f.to_string_lossy().into_owned()).collect(),
+            })
+            .collect()
+    }
+
+    /// A new, initialised instance of `id`.
+    pub fn instantiate(&self, id: &str) -> Instance {
+        let host_info =
+            HostInfo::new("timbrel-host-tests", "Timbrel", "https://example.invalid", "0.1.0").unwrap();
+        let id = CString::new(id).unwrap();
+        let instance = PluginInstance::<TestHost>::new(
+            |_| Shared::default(),
+            |shared| MainThread { shared },
+            &self.entry,
+            &id,
+            &host_info,
+        )
+        .unwrap_or_else(|e| panic!("could not instantiate {id:?}: {e:?}"));
+        Instance { instance }
+    }
+}
+
+/// One parameter, as the plugin describes it.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub id: u32,
+    pub name: String,
+    pub module: String,
+    pub min: f64,
+    pub max: f64,
+    pub default: f64,
+    pub stepped: bool,
+}
+
+/// A note event the plugin sent, at an absolute sample position (block start + event time).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Note {
+    pub sample: u64,
+    pub on: bool,
+    pub channel: i16,
+    pub key: i16,
+    pub velocity: f64,
+    /// Size of the block the event came in, and its time within it.
+    pub block_len: u32,
+    pub time_in_block: u32,
+}
+
+/// What a run of audio produced.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Output audio, one `Vec` per channel.
+    pub output: Vec<Vec<f32>>,
+    /// Every note-on and note-off, in order.
+    pub notes: Vec<Note>,
+    /// Number of output events that were neither notes nor parameter events.
+    pub other_events: usize,
+    /// Events whose time was outside their block.
+    pub events_out_of_block: usize,
+}
+
+impl Run {
+    /// The note-ons only.
+    pub fn note_ons(&self) -> Vec<Note> {
+        self.notes.iter().copied().filter(|n| n.on).collect()
+    }
+    /// The note-offs only.
+    pub fn note_offs(&self) -> Vec<Note> {
+        self.notes.iter().copied().filter(|n| !n.on).collect()
+    }
+}
+
+/// A plugin instance plus the host around it.
+pub struct Instance {
+    instance: PluginInstance<TestHost>,
+}
+
+impl Instance {
+    fn params_ext(&self) -> PluginParams {
+        self.instance.plugin_shared_handle().get_extension().expect("the plugin has no params extension")
+    }
+
+    fn state_ext(&self) -> PluginState {
+        self.instance.plugin_shared_handle().get_extension().expect("the plugin has no state extension")
+    }
+
+    /// Runs the main-thread callback if the plugin asked for it (as a host's event loop would).
+    pub fn pump_main_thread(&mut self) {
+        let asked = self.instance.access_shared_handler(|s| s.callback_requested.swap(false, Ordering::SeqCst));
+        if asked {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+
+    /// Everything the plugin logged so far.
+    pub fn log(&self) -> Vec<(String, String)> {
+        self.instance.access_shared_handler(|s| s.log.lock().unwrap().clone())
+    }
+
+    /// Number of `params.rescan` calls so far.
+    pub fn rescans(&self) -> usize {
+        self.instance.access_shared_handler(|s| s.rescans.load(Ordering::SeqCst))
+    }
+
+    /// Every parameter, in the plugin's order.
+    pub fn params(&mut self) -> Vec<Param> {
+        let ext = self.params_ext();
+        let handle = self.instance.plugin_handle();
+        let mut buffer = ParamInfoBuffer::new();
+        (0..ext.count(&handle))
+            .map(|i| {
+                let info = ext.get_info(&handle, i, &mut buffer).expect("params.get_info failed");
+                Param {
+                    id: info.id.get(),
+                    name: String::from_utf8_lossy(info.name).into_owned(),
+                    module: String::from_utf8_lossy(info.module).into_owned(),
+                    min: info.min_value,
+                    max: info.max_value,
+                    default: info.default_value,
+                    stepped: info.flags.contains(clack_extensions::params::ParamInfoFlags::IS_STEPPED),
+                }
+            })
+            .collect()
+    }
+
+    /// The parameter with stable string id `id`. Panics if there is none.
+    pub fn param(&mut self, id: &str) -> Param {
+        let hash = param_hash(id);
+        self.params()
+            .into_iter()
+            .find(|p| p.id == hash)
+            .unwrap_or_else(|| panic!("no parameter with stable id {id:?} (CLAP id {hash})"))
+    }
+
+    /// A parameter's current CLAP value.
+    pub fn param_value(&mut self, id: &str) -> f64 {
+        let ext = self.params_ext();
+        ext.get_value(&self.instance.plugin_handle(), ClapId::new(param_hash(id)))
+            .unwrap_or_else(|| panic!("params.get_value({id:?}) failed"))
+    }
+
+    /// A value as the plugin displays it.
+    pub fn param_text(&mut self, id: &str, value: f64) -> String {
+        let ext = self.params_ext();
+        let mut buffer = [0u8; 256];
+        let text = ext
+            .value_to_text(&self.instance.plugin_handle(), ClapId::new(param_hash(id)), value, &mut buffer)
+            .unwrap_or_else(|_| panic!("params.value_to_text({id:?}) failed"));
+        String::from_utf8_lossy(text).into_owned()
+    }
+
+    /// The CLAP value the plugin parses from `text` (as when a user types a value in a host).
+    pub fn param_value_from_text(&mut self, id: &str, text: &str) -> f64 {
+        let ext = self.params_ext();
+        let c_text = CString::new(text).unwrap();
+        ext.text_to_value(&self.instance.plugin_handle(), ClapId::new(param_hash(id)), &c_text)
+            .unwrap_or_else(|| panic!("params.text_to_value({id:?}, {text:?}) failed"))
+    }
+
+    /// A stepped parameter's current value as a whole number of steps above its minimum (the
+    /// wrapper computes CLAP values in `f32`, so 38 comes back as 38.0000008).
+    pub fn param_steps(&mut self, id: &str) -> i64 {
+        let value = self.param_value(id);
+        assert!((value - value.round()).abs() < 1e-4, "{id} = {value} is not a whole number of steps");
+        value.round() as i64
+    }
+
+    /// Sets parameters through `params.flush` while the plugin is inactive. Values are CLAP
+    /// values: this wrapper (nice-plug) uses 0..1 for continuous parameters and the number of
+    /// steps above the minimum for stepped ones; see [`Self::param_value_from_text`].
+    pub fn set_params_by_flush(&mut self, values: &[(&str, f64)]) {
+        let ext = self.params_ext();
+        let mut events = EventBuffer::new();
+        for &(id, value) in values {
+            events.push(&ParamValueEvent::new(0, ClapId::new(param_hash(id)), Pckn::match_all(), value));
+        }
+        let mut out = EventBuffer::new();
+        let mut handle = self.instance.inactive_plugin_handle().expect("flush while active");
+        ext.flush(&mut handle, &events.as_input(), &mut out.as_output());
+        self.pump_main_thread();
+    }
+
+    /// The plugin's saved state.
+    pub fn save_state(&mut self) -> Vec<u8> {
+        let ext = self.state_ext();
+        let mut bytes = Vec::new();
+        ext.save(&self.instance.plugin_handle(), &mut bytes).expect("state.save failed");
+        self.pump_main_thread();
+        bytes
+    }
+
+    /// Loads a saved state.
+    pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let ext = self.state_ext();
+        let mut reader = std::io::Cursor::new(bytes);
+        let result = ext.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| format!("{e:?}"));
+        self.pump_main_thread();
+        result
+    }
+
+    /// Channel count of the main input and output ports in the current layout.
+    pub fn main_channels(&mut self) -> (u32, u32) {
+        let ext: PluginAudioPorts =
+            self.instance.plugin_shared_handle().get_extension().expect("no audio-ports extension");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortInfoBuffer::new();
+        let mut channels = |is_input| {
+            assert_eq!(ext.count(&handle, is_input), 1, "expected exactly one port each way");
+            ext.get(&handle, 0, is_input, &mut buffer).expect("audio_ports.get failed").channel_count
+        };
+        (channels(true), channels(false))
+    }
+
+    /// The audio port configurations the plugin offers: (id, name, input channels, output
+    /// channels).
+    pub fn port_configs(&mut self) -> Vec<(u32, String, u32, u32)> {
+        let ext: PluginAudioPortsConfig = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("no audio-ports-config extension");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortsConfigBuffer::new();
+        (0..ext.count(&handle))
+            .map(|i| {
+                let c = ext.get(&handle, i, &mut buffer).expect("audio_ports_config.get failed");
+                let ch = |p: &Option<clack_extensions::audio_ports_config::MainPortInfo>| {
+                    p.as_ref().map(|p| p.channel_count).unwrap_or(0)
+                };
+                (c.id.get(), String::from_utf8_lossy(c.name).into_owned(), ch(&c.main_input), ch(&c.main_output))
+            })
+            .collect()
+    }
+
+    /// Selects the audio port configuration with `channels` in and out (inactive only).
+    pub fn select_channels(&mut self, channels: u32) {
+        let id = self
+            .port_configs()
+            .into_iter()
+            .find(|c| c.2 == channels && c.3 == channels)
+            .unwrap_or_else(|| panic!("no {channels}-in/{channels}-out audio port configuration"))
+            .0;
+        let ext: PluginAudioPortsConfig = self.instance.plugin_shared_handle().get_extension().unwrap();
+        ext.select(&self.instance.plugin_handle(), ClapId::new(id)).expect("audio_ports_config.select failed");
+        assert_eq!(self.main_channels(), (channels, channels));
+    }
+
+    /// Activates at `sample_rate`, runs `input` (one `Vec` per channel) through the plugin in
+    /// blocks whose sizes cycle through `block_sizes`, deactivates, and returns what came out.
+    /// `param_events` are sent as input events in the first block, at time 0.
+    pub fn run(
+        &mut self,
+        sample_rate: f64,
+        input: &[Vec<f32>],
+        block_sizes: &[usize],
+        param_events: &[(&str, f64)],
+    ) -> Run {
+        let channels = input.len();
+        let len = input[0].len();
+        assert!(input.iter().all(|c| c.len() == len));
+        assert!(!block_sizes.is_empty() && block_sizes.iter().all(|&b| b > 0));
+        let max_block = *block_sizes.iter().max().unwrap();
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block as u32,
+        };
+        let processor = self.instance.activate(|_, _| (), config).expect("activate failed");
+        let mut processor = processor.start_processing().expect("start_processing failed");
+
+        let mut in_bufs: Vec<Vec<f32>> = vec![vec![0.0; max_block]; channels];
+        let mut out_bufs: Vec<Vec<f32>> = vec![vec![0.0; max_block]; channels];
+        let mut in_ports = AudioPorts::with_capacity(channels, 1);
+        let mut out_ports = AudioPorts::with_capacity(channels, 1);
+        let mut in_events = EventBuffer::with_capacity(param_events.len());
+        let mut out_events = EventBuffer::with_capacity(256);
+        let mut run = Run {
+            output: vec![Vec::with_capacity(len); channels],
+            notes: Vec::new(),
+            other_events: 0,
+            events_out_of_block: 0,
+        };
+
+        let mut pos = 0usize;
+        let mut block_index = 0usize;
+        while pos < len {
+            let n = block_sizes[block_index % block_sizes.len()].min(len - pos);
+            for c in 0..channels {
+                in_bufs[c][..n].copy_from_slice(&input[c][pos..pos + n]);
+                // Garbage in the output buffer: the plugin must overwrite every sample.
+                out_bufs[c][..n].fill(f32::from_bits(0x7fc0_dead));
+            }
+            in_events.clear();
+            if block_index == 0 {
+                for &(id, value) in param_events {
+                    in_events.push(&ParamValueEvent::new(0, ClapId::new(param_hash(id)), Pckn::match_all(), value));
+                }
+            }
+            out_events.clear();
+            {
+                let inputs = in_ports.with_input_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_input_only(
+                        in_bufs.iter_mut().map(|b| InputChannel::variable(&mut b[..n])),
+                    ),
+                }]);
+                let mut outputs = out_ports.with_output_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_output_only(out_bufs.iter_mut().map(|b| &mut b[..n])),
+                }]);
+                processor
+                    .process(
+                        &inputs,
+                        &mut outputs,
+                        &in_events.as_input(),
+                        &mut out_events.as_output(),
+                        Some(pos as u64),
+                        None,
+                    )
+                    .unwrap_or_else(|e| panic!("process failed at sample {pos} (block of {n}): {e:?}"));
+            }
+            for c in 0..channels {
+                run.output[c].extend_from_slice(&out_bufs[c][..n]);
+            }
+            for event in out_events.iter() {
+                let time = event.header().time();
+                if time as usize >= n {
+                    run.events_out_of_block += 1;
+                }
+                let note = if let Some(e) = event.as_event::<NoteOnEvent>() {
+                    Some((true, e.as_raw()))
+                } else if let Some(e) = event.as_event::<NoteOffEvent>() {
+                    Some((false, e.as_raw()))
+                } else {
+                    None
+                };
+                match note {
+                    Some((on, raw)) => run.notes.push(Note {
+                        sample: pos as u64 + time as u64,
+                        on,
+                        channel: raw.channel,
+                        key: raw.key,
+                        velocity: raw.velocity,
+                        block_len: n as u32,
+                        time_in_block: time,
+                    }),
+                    None if event.as_event::<ParamValueEvent>().is_some() => {}
+                    None => run.other_events += 1,
+                }
+            }
+            pos += n;
+            block_index += 1;
+        }
+
+        let processor = processor.stop_processing();
+        self.instance.deactivate(processor);
+        self.pump_main_thread();
+        run
+    }
+}
