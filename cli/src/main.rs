@@ -11,8 +11,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use timbrel_core::analysis::DetectorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use timbrel_core::analysis::{AnalysisSettings, DetectorKind, DetectorSettings};
 
 use commands::{AnalysisOptions, DEFAULT_BLOCK};
 
@@ -71,7 +71,7 @@ enum Command {
     },
 }
 
-/// Analysis options shared by every subcommand.
+/// Analysis options shared by every subcommand. Defaults are the core's (the plugin's).
 #[derive(Debug, Args)]
 struct AnalysisArgs {
     /// Onset detector: envelope (lowest latency, for close mics) or flux (robust to bleed).
@@ -81,10 +81,27 @@ struct AnalysisArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BLOCK as u32,
           value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
     block: u32,
-    /// Descriptor window, in samples at 44.1 kHz (64..=4096; scaled to the file's rate)
-    /// [default: the core's, 256]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(64..=4096))]
-    window: Option<u32>,
+    /// Descriptor window, in samples at 44.1 kHz (64..=4096; scaled to the file's rate).
+    #[arg(long, value_name = "N", default_value_t = AnalysisSettings::default().window_ref_samples,
+          value_parser = clap::value_parser!(u32).range(64..=4096))]
+    window: u32,
+    /// Detection threshold, in dB (1..=40): envelope rise over its slow average, or the flux
+    /// detector's adaptive threshold scale. Lower finds softer hits.
+    #[arg(long, value_name = "DB", default_value_t = AnalysisSettings::default().detector.threshold_db,
+          help_heading = "Detector tuning")]
+    threshold: f32,
+    /// Gate: no onset while the high-passed signal is below this level, in dBFS (-120..=0).
+    #[arg(long, value_name = "DBFS", default_value_t = AnalysisSettings::default().detector.floor_dbfs,
+          allow_negative_numbers = true, help_heading = "Detector tuning")]
+    floor: f32,
+    /// Minimum time between two onsets, in milliseconds (2..=1000).
+    #[arg(long, value_name = "MS", default_value_t = AnalysisSettings::default().detector.min_interval_ms,
+          help_heading = "Detector tuning")]
+    min_interval: f32,
+    /// Envelope detector: high-pass cutoff before the envelopes, in Hz (20..=8000).
+    #[arg(long, value_name = "HZ", default_value_t = AnalysisSettings::default().detector.highpass_hz,
+          help_heading = "Detector tuning")]
+    highpass: f32,
 }
 
 /// The onset detectors, as named on the command line.
@@ -96,16 +113,27 @@ enum Detector {
     Flux,
 }
 
-impl From<&AnalysisArgs> for AnalysisOptions {
-    fn from(args: &AnalysisArgs) -> Self {
-        Self {
-            detector: match args.detector {
-                Detector::Envelope => DetectorKind::Envelope,
-                Detector::Flux => DetectorKind::Flux,
+impl AnalysisArgs {
+    /// The validated options; an out-of-range value exits like any other argument error.
+    fn options(&self) -> AnalysisOptions {
+        let settings = AnalysisSettings {
+            detector: DetectorSettings {
+                kind: match self.detector {
+                    Detector::Envelope => DetectorKind::Envelope,
+                    Detector::Flux => DetectorKind::Flux,
+                },
+                highpass_hz: self.highpass,
+                threshold_db: self.threshold,
+                floor_dbfs: self.floor,
+                min_interval_ms: self.min_interval,
             },
-            block: args.block as usize,
-            window_ref_samples: args.window,
-        }
+            window_ref_samples: self.window,
+        };
+        AnalysisOptions::new(settings, self.block as usize).unwrap_or_else(|err| {
+            Cli::command()
+                .error(clap::error::ErrorKind::ValueValidation, err)
+                .exit()
+        })
     }
 }
 
@@ -138,11 +166,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let code = match &cli.command {
         Command::Onsets { file, analysis } => {
-            commands::onsets::run(file, &analysis.into(), &mut out)?;
+            commands::onsets::run(file, &analysis.options(), &mut out)?;
             ExitCode::SUCCESS
         }
         Command::Features { files, analysis } => {
-            let failed = commands::features::run(files, &analysis.into(), &mut out, |err| {
+            let failed = commands::features::run(files, &analysis.options(), &mut out, |err| {
                 eprintln!("timbrel: {err}");
             })?;
             if failed == 0 {
@@ -152,7 +180,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Bench { seconds, analysis } => {
-            let report = commands::bench::run(&analysis.into(), *seconds);
+            let report = commands::bench::run(&analysis.options(), *seconds);
             writeln!(out, "{report}")?;
             ExitCode::SUCCESS
         }

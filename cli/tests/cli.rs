@@ -248,6 +248,37 @@ fn one_shot_at_sample_zero_gives_one_row() {
 }
 
 #[test]
+fn hit_at_the_very_end_of_a_file_is_still_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut audio = drum_track(&[0.2], 0.5, 5);
+    // The file stops 1 ms into the hit: its window must be completed with silence.
+    audio.truncate((0.201 * f64::from(RATE)) as usize);
+    write_wav(
+        &dir.path().join("end.wav"),
+        32,
+        SampleFormat::Float,
+        &[&audio],
+    );
+    for detector in ["envelope", "flux"] {
+        let args = [
+            "onsets",
+            "--detector",
+            detector,
+            "--window",
+            "4096",
+            "end.wav",
+        ];
+        let rows = parse_onsets(&stdout(&timbrel(&args, dir.path())));
+        assert_eq!(rows.len(), 1, "{detector}: {rows:?}");
+        assert!((rows[0].0 - 0.2).abs() <= 0.005, "{detector}: {rows:?}");
+        assert!(
+            rows[0].1 > 0.201,
+            "{detector}: ready inside the file: {rows:?}"
+        );
+    }
+}
+
+#[test]
 fn unreadable_files_fail_cleanly_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -358,6 +389,26 @@ fn window_option_changes_the_latency() {
 }
 
 #[test]
+fn detector_tuning_options_are_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    standard_file(dir.path(), "track.wav");
+    let count = |args: &[&str]| {
+        let mut all = vec!["onsets"];
+        all.extend_from_slice(args);
+        all.push("track.wav");
+        parse_onsets(&stdout(&timbrel(&all, dir.path()))).len()
+    };
+    assert_eq!(
+        count(&["--floor", "-60", "--threshold", "10", "--highpass", "500"]),
+        HIT_TIMES.len()
+    );
+    // A gate above every hit's level silences the detector.
+    assert_eq!(count(&["--floor", "0"]), 0);
+    // A 1 s minimum interval keeps only the hits at 0.1 s and 1.25 s.
+    assert_eq!(count(&["--min-interval", "1000"]), 2);
+}
+
+#[test]
 fn bad_arguments_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     standard_file(dir.path(), "track.wav");
@@ -365,6 +416,10 @@ fn bad_arguments_are_rejected() {
         &["onsets", "--block", "0", "track.wav"][..],
         &["onsets", "--window", "32", "track.wav"],
         &["onsets", "--detector", "psychic", "track.wav"],
+        &["onsets", "--threshold", "50", "track.wav"],
+        &["onsets", "--floor", "-200", "track.wav"],
+        &["features", "--min-interval", "0", "track.wav"],
+        &["features", "--highpass", "nan", "track.wav"],
         &["bench", "--seconds", "-1"],
         &["features"],
     ] {

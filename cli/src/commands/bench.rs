@@ -54,15 +54,15 @@ pub fn run(options: &AnalysisOptions, seconds: f64) -> BenchReport {
     let typical = typical_performance(rate);
     let mut analyzer = Analyzer::new(rate as f32, options.settings());
 
-    let (hits, passes, elapsed) = time_passes(&mut analyzer, &dense, options.block, budget);
+    let (hits, passes, elapsed) = time_passes(&mut analyzer, &dense, options.block(), budget);
     let (_, typical_passes, typical_elapsed) =
-        time_passes(&mut analyzer, &typical, options.block, budget);
+        time_passes(&mut analyzer, &typical, options.block(), budget);
     let audio_s = typical_passes as f64 * typical.len() as f64 / f64::from(rate);
     BenchReport {
         descriptor_hits_per_s: hits as f64 / elapsed.as_secs_f64(),
         realtime_factor: audio_s / typical_elapsed.as_secs_f64(),
         sample_rate: rate,
-        block: options.block,
+        block: options.block(),
         hits_per_pass: hits / passes.max(1),
     }
 }

@@ -8,42 +8,59 @@ pub mod csv;
 pub mod features;
 pub mod onsets;
 
-use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, DetectorKind, HitRecord};
+use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord, SettingsError};
 
 /// Default block size fed to the analyzer, in samples (a typical host buffer).
 pub const DEFAULT_BLOCK: usize = 512;
 
-/// Analysis options shared by every command that reads audio.
+/// Validated analysis options shared by every command that reads audio.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnalysisOptions {
-    /// Which onset detector runs.
-    pub detector: DetectorKind,
+    /// The core's settings, checked with [`AnalysisSettings::validate`].
+    settings: AnalysisSettings,
     /// Samples per `Analyzer::process` call (>= 1).
-    pub block: usize,
-    /// Descriptor window in samples at 44.1 kHz (64..=4096); `None` keeps the core's default.
-    pub window_ref_samples: Option<u32>,
+    block: usize,
+}
+
+/// Options that the core would reject; each variant carries the offending value.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    /// A core setting is out of range.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The block size is zero.
+    #[error("block size {0} must be at least 1 sample")]
+    Block(usize),
 }
 
 impl Default for AnalysisOptions {
+    /// The core's default settings (envelope detector, 256-sample window) in blocks of 512.
     fn default() -> Self {
         Self {
-            detector: DetectorKind::Envelope,
+            settings: AnalysisSettings::default(),
             block: DEFAULT_BLOCK,
-            window_ref_samples: None,
         }
     }
 }
 
 impl AnalysisOptions {
-    /// The core settings these options select: the core's defaults with the detector and the
-    /// window overridden.
-    pub fn settings(&self) -> AnalysisSettings {
-        let mut settings = AnalysisSettings::default();
-        settings.detector.kind = self.detector;
-        if let Some(window) = self.window_ref_samples {
-            settings.window_ref_samples = window;
+    /// Checks `settings` and `block` (samples per analyzer call).
+    pub fn new(settings: AnalysisSettings, block: usize) -> Result<Self, OptionsError> {
+        settings.validate()?;
+        if block == 0 {
+            return Err(OptionsError::Block(block));
         }
-        settings
+        Ok(Self { settings, block })
+    }
+
+    /// The core settings.
+    pub fn settings(&self) -> AnalysisSettings {
+        self.settings
+    }
+
+    /// Samples per `Analyzer::process` call.
+    pub fn block(&self) -> usize {
+        self.block
     }
 }
 
@@ -61,7 +78,7 @@ pub struct Runner {
 impl Runner {
     /// A runner for `options`; the analyzer is built on the first file.
     pub fn new(options: &AnalysisOptions) -> Self {
-        let block = options.block.max(1);
+        let block = options.block;
         Self {
             analyzer: None,
             settings: options.settings(),
@@ -98,9 +115,9 @@ impl Runner {
         for block in samples.chunks(self.block) {
             analyzer.process(block, &mut on_event);
         }
-        // NOTE: twice the reported latency plus 100 ms covers detection delay, the longest
-        // window and any hold-off; extra silence never creates hits.
-        let mut pad = 2 * analyzer.latency_samples() as usize + sample_rate as usize / 10;
+        // NOTE: twice the reported latency (the window) plus 20 ms covers the detectors'
+        // decision delay (flux hops, refinement look-back); extra silence never creates hits.
+        let mut pad = 2 * analyzer.latency_samples() as usize + sample_rate as usize / 50;
         while pad > 0 {
             let n = pad.min(self.zeros.len());
             analyzer.process(&self.zeros[..n], &mut on_event);
