@@ -193,7 +193,8 @@ impl Plugin for Timbrel {
         });
         let block_end = analyzer.position();
         notes.finish_block(block_end, |note| {
-            let timing = note.sample.saturating_sub(block_start).min(samples as u64 - 1) as u32;
+            // The scheduler only hands out events inside this block.
+            let timing = (note.sample - block_start) as u32;
             let channel = Channel::Number(note.channel);
             let key = Key::Number(note.key);
             let voice_id = VoiceID::Wildcard;

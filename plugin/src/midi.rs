@@ -1,8 +1,8 @@
 //! Sample-accurate MIDI note scheduling without allocation: note-ons land at the sample where a
 //! hit's result is ready, note-offs follow after a set length, possibly blocks later.
 
-/// Most notes that can wait for their note-off at once.
-pub const MAX_PENDING: usize = 64;
+/// Most note events (ons and offs) that can wait for a later block at once.
+pub const MAX_PENDING: usize = 128;
 /// Most MIDI events emitted in one block.
 pub const MAX_BLOCK_EVENTS: usize = 128;
 
@@ -44,23 +44,34 @@ impl NoteScheduler {
         self.block_len = 0;
     }
 
-    /// Schedules a note at absolute sample `at`, lasting `length` samples. A still-sounding note
-    /// of the same key and channel is ended at `at` first, so notes never overlap.
+    /// Schedules a note at absolute sample `at` (this block or a later one), lasting `length`
+    /// samples. A still-sounding note of the same key and channel is ended at `at`, so notes of
+    /// one key never overlap.
     pub fn note(&mut self, at: u64, length: u64, channel: u8, key: u8, velocity: f32) {
-        for i in 0..MAX_PENDING {
-            if let Some(off) = self.pending[i] {
-                if off.key == key && off.channel == channel {
-                    self.pending[i] = None;
-                    self.emit(ScheduledNote { sample: at, ..off });
-                }
+        for off in self.pending.iter_mut().flatten() {
+            if !off.on && off.key == key && off.channel == channel && off.sample > at {
+                off.sample = at;
             }
         }
-        self.emit(ScheduledNote { sample: at, on: true, channel, key, velocity });
+        let on = ScheduledNote { sample: at, on: true, channel, key, velocity };
         let off = ScheduledNote { sample: at + length.max(1), on: false, channel, key, velocity: 0.0 };
-        match self.pending.iter_mut().find(|s| s.is_none()) {
-            Some(slot) => *slot = Some(off),
+        if !self.schedule(on) {
+            return;
+        }
+        if !self.schedule(off) {
             // NOTE: with every slot taken, ending the note right away beats a stuck note.
-            None => self.emit(ScheduledNote { sample: at, ..off }),
+            self.emit(ScheduledNote { sample: at, ..off });
+        }
+    }
+
+    /// Puts an event into a free pending slot; `false` when every slot is taken.
+    fn schedule(&mut self, event: ScheduledNote) -> bool {
+        match self.pending.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => {
+                *slot = Some(event);
+                true
+            }
+            None => false,
         }
     }
 
@@ -71,14 +82,15 @@ impl NoteScheduler {
         }
     }
 
-    /// Ends the block `[.., block_end)`: moves note-offs that fall inside it to the output, sorts
-    /// the block's events by time (note-offs first at equal times) and hands them to `send`.
+    /// Ends the block `[.., block_end)`: moves the events that fall inside it to the output,
+    /// sorts them by time (note-offs first at equal times) and hands them to `send`. Events at
+    /// or after `block_end` wait for a later block.
     pub fn finish_block(&mut self, block_end: u64, mut send: impl FnMut(&ScheduledNote)) {
         for i in 0..MAX_PENDING {
-            if let Some(off) = self.pending[i] {
-                if off.sample < block_end {
+            if let Some(event) = self.pending[i] {
+                if event.sample < block_end {
                     self.pending[i] = None;
-                    self.emit(off);
+                    self.emit(event);
                 }
             }
         }
@@ -102,9 +114,10 @@ mod tests {
     }
 
     #[test]
-    fn note_off_lands_in_a_later_block() {
+    fn events_land_in_the_block_that_holds_their_sample() {
         let mut s = NoteScheduler::default();
         s.note(10, 100, 0, 38, 0.5);
+        assert!(run(&mut s, 10).is_empty(), "note-on belongs to the block holding sample 10");
         let first = run(&mut s, 64);
         assert_eq!(first.len(), 1);
         assert!(first[0].on && first[0].sample == 10);

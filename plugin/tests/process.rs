@@ -68,9 +68,11 @@ fn every_hit_sends_a_note_at_the_sample_its_result_is_ready() {
     assert_eq!(ons.len(), truth.len(), "one note per hit");
     // Default window: 256 samples at 44.1 kHz, scaled to the rate.
     let window = (256.0 * sample_rate / 44_100.0).round() as i64;
+    // The analyzer's onset is within a millisecond of the truth (its own tests are stricter).
+    let tolerance = (0.001 * sample_rate) as i64;
     for (on, onset) in ons.iter().zip(&truth) {
         let delay = on.sample as i64 - *onset as i64;
-        assert!((delay - window).abs() <= 3, "note {} samples after onset, window {window}", delay);
+        assert!((delay - window).abs() <= tolerance, "note {delay} samples after onset, window {window}");
         assert_eq!((on.key, on.channel), (38, 0));
         assert!(on.velocity > 0.0 && on.velocity <= 1.0);
     }
