@@ -86,9 +86,38 @@ impl NiceEguiApp for TimbrelEditor {
         }
         let flashing = self.flash_until.is_some_and(|t| now < t);
 
+        egui::Frame::new().inner_margin(12.0).show(ui, |ui| self.panel(ui, now, flashing));
+        ui.ctx().request_repaint_after(Duration::from_millis(16));
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+    }
+}
+
+impl TimbrelEditor {
+    /// Draws the whole panel.
+    fn panel(&mut self, ui: &mut egui::Ui, _now: Instant, flashing: bool) {
         ui.horizontal(|ui| {
             ui.heading(RichText::new("Timbrel").strong());
             ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(gui) = &self.gui {
+                    let setter = gui.param_setter();
+                    let demo = &self.params.demo_input;
+                    let on = demo.value();
+                    let label = if on { "■ Stop demo input" } else { "▶ Demo input" };
+                    if ui
+                        .selectable_label(on, label)
+                        .on_hover_text("Replace the input with a built-in drum performance")
+                        .clicked()
+                    {
+                        setter.begin_set_parameter(demo);
+                        setter.set_parameter(demo, !on);
+                        setter.end_set_parameter(demo);
+                    }
+                }
+            });
         });
         ui.separator();
         ui.horizontal(|ui| {
@@ -169,11 +198,6 @@ impl NiceEguiApp for TimbrelEditor {
                 });
             });
         });
-        ui.ctx().request_repaint_after(Duration::from_millis(16));
-    }
-
-    fn editor_closed(&mut self) {
-        self.gui = None;
     }
 }
 

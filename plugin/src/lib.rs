@@ -10,11 +10,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use timbrel_core::analysis::{Analyzer, AnalyzerEvent, HitRecord};
 
+pub mod demo;
 pub mod editor;
 pub mod engine;
 pub mod midi;
 pub mod params;
 
+use demo::DemoPlayer;
 use engine::{HitLog, Meters, Worker, HIT_QUEUE_CAPACITY};
 use midi::NoteScheduler;
 use params::TimbrelParams;
@@ -36,6 +38,8 @@ pub struct Timbrel {
     /// Drains the hit ring; started on first activation.
     worker: Option<Worker>,
     notes: NoteScheduler,
+    /// The demo performance, prepared in `initialize()`.
+    demo: Option<DemoPlayer>,
     sample_rate: f32,
 }
 
@@ -50,6 +54,7 @@ impl Default for Timbrel {
             hits_out: None,
             worker: None,
             notes: NoteScheduler::default(),
+            demo: None,
             sample_rate: 44_100.0,
         }
     }
@@ -112,6 +117,7 @@ impl Plugin for Timbrel {
         self.meters.sample_rate.store(self.sample_rate, Ordering::Relaxed);
         self.analyzer = Some(Analyzer::new(self.sample_rate, self.params.analysis_settings()));
         self.mono = vec![0.0; buffer_config.max_buffer_size as usize];
+        self.demo = Some(DemoPlayer::new(self.sample_rate));
         if self.worker.is_none() {
             let (producer, consumer) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
             match Worker::spawn(consumer, self.meters.clone(), self.log.clone()) {
@@ -154,6 +160,14 @@ impl Plugin for Timbrel {
         let analysed = samples.min(self.mono.len());
         let mono = &mut self.mono[..analysed];
         mono.fill(0.0);
+
+        if let (true, Some(demo)) = (self.params.demo_input.value(), self.demo.as_mut()) {
+            let (first, rest) = buffer.as_slice().split_at_mut(1);
+            demo.fill(first[0]);
+            for channel in rest.iter_mut() {
+                channel.copy_from_slice(first[0]);
+            }
+        }
 
         // Pass-through is bit-exact, except that NaN, infinities and subnormals become zero.
         let mut peak = 0.0f32;

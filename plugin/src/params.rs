@@ -57,6 +57,10 @@ pub struct TimbrelParams {
     #[id = "win"]
     pub window: IntParam,
 
+    /// Replace the input with the built-in demo performance (centre, edge and in-between hits).
+    #[id = "demo"]
+    pub demo_input: BoolParam,
+
     /// MIDI note sent for every detected hit (before any class is trained), 0..=127.
     #[id = "hitnote"]
     pub hit_note: IntParam,
@@ -112,6 +116,7 @@ impl Default for TimbrelParams {
                 IntRange::Linear { min: 64, max: 4096 },
             )
             .with_unit(" smp"),
+            demo_input: BoolParam::new("Demo input", false),
             hit_note: IntParam::new("Hit note", 38, IntRange::Linear { min: 0, max: 127 }),
             midi_channel: IntParam::new("MIDI channel", 1, IntRange::Linear { min: 1, max: 16 }),
             note_length_ms: FloatParam::new(

@@ -100,3 +100,20 @@ fn notes_do_not_depend_on_the_block_size() {
         }
     }
 }
+
+#[test]
+fn demo_input_replaces_the_input_with_a_drum_performance() {
+    let sample_rate = 48_000.0;
+    let mut host = TestHost::new(sample_rate, 2, 512);
+    host.set_param_normalized("demo", 1.0);
+    // Silence in, one pass of the demo out: every hit of its ground truth gives one note.
+    let demo_len = timbrel::demo::DemoPlayer::new(44_100.0).len();
+    let len = (demo_len as f64 * sample_rate as f64 / 44_100.0) as usize;
+    let mut audio = vec![vec![0.0; len], vec![0.0; len]];
+    let events = host.run(&mut audio, &[512]);
+    let truth = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/demo-performance.csv")).unwrap();
+    let hits = truth.lines().skip(1).filter(|l| !l.is_empty()).count();
+    assert_eq!(events.iter().filter(|e| e.on).count(), hits);
+    assert_eq!(audio[0], audio[1]);
+    assert!(audio[0].iter().any(|x| x.abs() > 0.1));
+}

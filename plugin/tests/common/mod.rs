@@ -107,6 +107,19 @@ impl TestHost {
         }
     }
 
+    /// Sets parameter `id` to a normalised value (0..=1), as a host's automation would between
+    /// blocks.
+    pub fn set_param_normalized(&mut self, id: &str, normalized: f32) {
+        let params = self.plugin.params();
+        let (_, ptr, _) = params
+            .param_map()
+            .into_iter()
+            .find(|(pid, _, _)| pid == id)
+            .unwrap_or_else(|| panic!("no parameter with id {id}"));
+        // SAFETY: the pointer comes from the live plugin's own parameter map.
+        unsafe { ptr._internal_set_normalized_value(normalized) };
+    }
+
     /// Processes `audio` (one Vec per channel, edited in place) in blocks whose sizes cycle
     /// through `blocks`, and returns the events sent, at absolute sample positions.
     pub fn run(&mut self, audio: &mut [Vec<f32>], blocks: &[usize]) -> Vec<SentEvent> {
