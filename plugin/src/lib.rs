@@ -15,6 +15,7 @@ pub mod editor;
 pub mod engine;
 pub mod midi;
 pub mod params;
+pub mod swap;
 
 use demo::DemoPlayer;
 use engine::{HitLog, Meters, Worker, HIT_QUEUE_CAPACITY};
