@@ -5,7 +5,9 @@
 //! the benchmarks all drive the same [`analysis::Analyzer`].
 
 pub mod analysis;
+pub mod bench;
 pub mod biquad;
+pub mod eval;
 pub mod synth;
 
 /// Sample rate that window lengths and other sample counts are specified at, in Hz. Lengths

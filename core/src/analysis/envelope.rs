@@ -1,30 +1,42 @@
 //! Envelope onset detector: fast/slow envelope difference of the high-passed signal.
 //!
-//! The fast envelope is a peak follower with instant attack and a 2 ms release; the slow
-//! envelope follows the fast one with a 10 ms one-pole smoother. An onset fires on the first
-//! sample where fast exceeds slow by the threshold (dB), the fast envelope is above the floor,
+//! Both envelopes are mean-square (power) envelopes: the fast one smooths the squared
+//! high-passed signal with a 0.5 ms one-pole, the slow one smooths the fast one with 10 ms. A
+//! power envelope fluctuates far less on noise and snare-wire rattle than a peak follower, so a
+//! modest threshold catches ghost notes in the tail of an accent without false onsets. An onset
+//! fires on the first sample where fast exceeds slow by the threshold (dB), the gate (a peak
+//! follower of the high-passed magnitude with a 2 ms release) is above the floor,
 //! the detector is armed (fast fell below the threshold since the last onset) and the minimum
 //! interval since the last detection has passed. Because the attack is instant, it fires within
-//! a few samples of a transient.
+//! a fraction of a millisecond of a transient.
 //!
 //! At start-up the slow envelope is set to the floor level, as if the floor had been sounding
 //! before sample 0: low noise at the start cannot fire, a hit at sample 0 still does.
 
 use super::DetectorSettings;
 
-/// Release time constant of the fast envelope, in seconds.
-pub const FAST_RELEASE_S: f32 = 0.002;
+/// Time constant of the fast envelope, in seconds.
+pub const FAST_TIME_S: f32 = 0.0005;
+/// Release time constant of the gate's peak follower, in seconds.
+pub const GATE_RELEASE_S: f32 = 0.002;
 /// Time constant of the slow envelope, in seconds.
 pub const SLOW_TIME_S: f32 = 0.010;
 
 #[derive(Debug, Clone)]
 pub(crate) struct EnvelopeDetector {
+    /// Fast mean-square envelope (power, full scale = 1).
     fast: f32,
+    /// Slow mean-square envelope (power).
     slow: f32,
-    fast_decay: f32,
+    fast_coef: f32,
     slow_coef: f32,
+    /// Threshold as a power ratio.
     ratio: f32,
     threshold_db: f32,
+    /// Gate: peak follower of |y| (full scale = 1).
+    gate: f32,
+    gate_decay: f32,
+    /// Floor as an amplitude.
     floor: f32,
     armed: bool,
     holdoff_until: u64,
@@ -36,10 +48,12 @@ impl EnvelopeDetector {
         let mut d = Self {
             fast: 0.0,
             slow: 0.0,
-            fast_decay: (-1.0 / (FAST_RELEASE_S * sample_rate)).exp(),
+            fast_coef: 1.0 - (-1.0 / (FAST_TIME_S * sample_rate)).exp(),
             slow_coef: 1.0 - (-1.0 / (SLOW_TIME_S * sample_rate)).exp(),
             ratio: 1.0,
             threshold_db: 0.0,
+            gate: 0.0,
+            gate_decay: (-1.0 / (GATE_RELEASE_S * sample_rate)).exp(),
             floor: 0.0,
             armed: true,
             holdoff_until: 0,
@@ -53,14 +67,15 @@ impl EnvelopeDetector {
     /// Applies new (clamped) settings, keeping the envelopes.
     pub(crate) fn configure(&mut self, sample_rate: f32, s: &DetectorSettings) {
         self.threshold_db = s.threshold_db;
-        self.ratio = 10f32.powf(s.threshold_db / 20.0);
+        self.ratio = 10f32.powf(s.threshold_db / 10.0);
         self.floor = 10f32.powf(s.floor_dbfs / 20.0);
         self.min_interval = ((s.min_interval_ms * 0.001 * sample_rate).round() as u64).max(1);
     }
 
     pub(crate) fn reset(&mut self) {
         self.fast = 0.0;
-        self.slow = self.floor.max(1e-9);
+        self.gate = 0.0;
+        self.slow = (self.floor * self.floor).max(1e-18);
         self.armed = true;
         self.holdoff_until = 0;
     }
@@ -68,13 +83,15 @@ impl EnvelopeDetector {
     /// Feeds the high-passed sample at absolute position `pos`; true when an onset fires there.
     #[inline(always)]
     pub(crate) fn process(&mut self, y: f32, pos: u64) -> bool {
-        let f = (self.fast * self.fast_decay).max(y.abs());
-        let f = if f < 1e-20 { 0.0 } else { f };
+        let f = self.fast + (y * y - self.fast) * self.fast_coef;
+        let f = if f < 1e-30 { 0.0 } else { f };
         let above = f > self.slow * self.ratio;
-        self.slow = (self.slow + (f - self.slow) * self.slow_coef).max(1e-9);
+        self.slow = (self.slow + (f - self.slow) * self.slow_coef).max(1e-18);
         self.fast = f;
+        let g = (self.gate * self.gate_decay).max(y.abs());
+        self.gate = if g < 1e-20 { 0.0 } else { g };
         if above {
-            if self.armed && f > self.floor && pos >= self.holdoff_until {
+            if self.armed && g > self.floor && pos >= self.holdoff_until {
                 self.armed = false;
                 self.holdoff_until = pos + self.min_interval;
                 return true;
@@ -87,6 +104,6 @@ impl EnvelopeDetector {
 
     /// (fast minus slow in dB, threshold in dB).
     pub(crate) fn meter(&self) -> (f32, f32) {
-        (20.0 * (self.fast.max(1e-9) / self.slow).log10(), self.threshold_db)
+        (10.0 * (self.fast.max(1e-18) / self.slow).log10(), self.threshold_db)
     }
 }

@@ -34,14 +34,14 @@ pub enum SettingsError {
 }
 
 impl Default for DetectorSettings {
-    /// Close-miked snare: envelope detector, 1 kHz high-pass, 12 dB threshold, -50 dBFS floor,
+    /// Close-miked snare: envelope detector, 1 kHz high-pass, 7 dB threshold, -40 dBFS floor,
     /// 12 ms minimum interval (flams 20 ms apart stay two hits).
     fn default() -> Self {
         Self {
             kind: DetectorKind::Envelope,
             highpass_hz: 1000.0,
-            threshold_db: 12.0,
-            floor_dbfs: -50.0,
+            threshold_db: 7.0,
+            floor_dbfs: -40.0,
             min_interval_ms: 12.0,
         }
     }

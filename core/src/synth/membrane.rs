@@ -44,10 +44,10 @@ impl Membrane {
             tuning_hz: 190.0,
             decay_s: 0.12,
             decay_exponent: 1.0,
-            stick_level: 0.35,
+            stick_level: 0.6,
             wire_level: 0.3,
             wire_decay_s: 0.07,
-            gain: 0.3,
+            gain: 0.6,
             length_s: 0.5,
         }
     }

@@ -4,6 +4,10 @@
 use super::noise::derive_seed;
 use super::sources::{mix_into, noise_burst};
 use super::Membrane;
+use crate::biquad::Biquad;
+
+/// Bleed from other drums is low-passed at this frequency (distance and off-axis pickup), in Hz.
+pub const BLEED_LOWPASS_HZ: f32 = 2000.0;
 
 /// Which instrument produced a ground-truth event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +61,8 @@ pub struct PerformanceSpec {
     pub min_velocity: f32,
     /// Mean number of bleed events (kick or tom) per second.
     pub bleed_per_s: f32,
-    /// Gain applied to bleed events (linear; 0.1 = -20 dB).
+    /// Gain applied to bleed events (linear; 0.1 = -20 dB); bleed is also low-passed at
+    /// [`BLEED_LOWPASS_HZ`].
     pub bleed_gain: f32,
     /// RMS level of the continuous background noise, in dBFS (band-limited to 16 kHz).
     pub noise_dbfs: f32,
@@ -182,7 +187,12 @@ impl Performance {
                 Source::BleedKick => (Membrane::kick(), self.spec.bleed_gain),
                 Source::BleedTom => (Membrane::tom(), self.spec.bleed_gain),
             };
-            let hit = drum.hit(e.radius, e.velocity, sample_rate, e.seed);
+            let mut hit = drum.hit(e.radius, e.velocity, sample_rate, e.seed);
+            if e.source != Source::Main {
+                // Bleed reaches the close mic from a distance and off-axis: darker.
+                let mut lp = Biquad::lowpass(BLEED_LOWPASS_HZ, 0.7071, sample_rate);
+                lp.process_slice(&mut hit);
+            }
             mix_into(&mut out, &hit, e.onset_sample(sample_rate) as usize, gain);
         }
         out
