@@ -15,6 +15,7 @@ pub mod editor;
 pub mod engine;
 pub mod midi;
 pub mod params;
+pub mod snippets;
 pub mod swap;
 
 use demo::DemoPlayer;
