@@ -78,7 +78,7 @@ pub struct Runner {
 impl Runner {
     /// A runner for `options`; the analyzer is built on the first file.
     pub fn new(options: &AnalysisOptions) -> Self {
-        let block = options.block;
+        let block = options.block();
         Self {
             analyzer: None,
             settings: options.settings(),
