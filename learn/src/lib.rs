@@ -1,2 +1,38 @@
 //! Timbrel's learning: trainable hit classes, calibrated probabilities, unknown-hit rejection and
 //! an interpolation between two classes that follows strike position rather than loudness.
+//!
+//! - [`Dataset`]: up to [`MAX_CLASSES`] named, coloured classes, their example hits, and the
+//!   interpolation pair (A, B).
+//! - [`train`]: fits a [`Model`] (kNN, MLP or shrinkage LDA, calibrated; novelty; interpolation)
+//!   on a background thread; [`Model::classify`] then scores one hit without allocating.
+//! - [`evaluate`]: cross-validated accuracy, confusion matrix, calibration, outliers and advice.
+//! - [`synthetic`]: seeded hits from the core's membrane synthesizer, for tests and benchmarks.
+//! - [`bench`]: training and classification timings for the CLI.
+
+pub mod bench;
+pub mod calibration;
+pub mod dataset;
+pub mod error;
+pub mod evaluate;
+pub mod interpolation;
+pub mod knn;
+pub mod lda;
+pub mod mlp;
+pub mod model;
+pub mod novelty;
+pub mod pca;
+pub mod scaler;
+pub mod synthetic;
+
+pub use dataset::{ClassInfo, Dataset, Example};
+pub use error::LearnError;
+pub use evaluate::{evaluate, Advice, Evaluation};
+pub use model::{train, Model, ModelKind, Prediction, TrainConfig, TrainReport};
+pub use timbrel_core::analysis::descriptor::{DESCRIPTOR_LEN, LAYOUT_VERSION};
+
+/// Most classes a dataset (and a model) can have.
+pub const MAX_CLASSES: usize = 16;
+/// Fewest examples for a class to be trained (classes with fewer get probability 0).
+pub const MIN_EXAMPLES: usize = 2;
+/// Version of the serialised [`Model`]; bump whenever its fields change meaning or shape.
+pub const MODEL_FORMAT_VERSION: u32 = 1;

@@ -1,0 +1,576 @@
+//! Training and inference: [`train`] turns a [`Dataset`] into a [`Model`] that classifies one
+//! hit without allocating.
+//!
+//! Pipeline: standardise the descriptors ([`Scaler`]) → project on the leading principal axes
+//! ([`Pca`], label-free, fitted on all training hits) → classifier ([`Knn`], [`Mlp`] or [`Lda`])
+//! → temperature-scaled softmax (temperature fitted on stratified k-fold out-of-fold scores).
+//! Novelty ([`Novelty`]) works on the full standardised descriptor, the interpolation
+//! ([`Interpolator`]) on the raw timbre block.
+
+use crate::calibration::{self, softmax, softmax_f64};
+use crate::dataset::{ClassInfo, Dataset};
+use crate::error::LearnError;
+use crate::interpolation::Interpolator;
+use crate::knn::{Knn, MAX_K};
+use crate::lda::Lda;
+use crate::mlp::{Mlp, MlpConfig};
+use crate::novelty::Novelty;
+use crate::pca::{Pca, MAX_COMPONENTS};
+use crate::scaler::Scaler;
+use crate::{DESCRIPTOR_LEN, LAYOUT_VERSION, MAX_CLASSES, MIN_EXAMPLES, MODEL_FORMAT_VERSION};
+use serde::{Deserialize, Serialize};
+
+/// Which classifier a model uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ModelKind {
+    /// Pick the one with the lowest cross-validated log-loss after calibration.
+    #[default]
+    Auto,
+    /// Distance-weighted k-nearest neighbours.
+    Knn,
+    /// One-hidden-layer perceptron.
+    Mlp,
+    /// Shrinkage linear discriminant (shared-covariance Gaussian).
+    Lda,
+}
+
+/// Training hyper-parameters. [`TrainConfig::default`] suits 20–100 hits per class.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Classifier, or [`ModelKind::Auto`].
+    pub kind: ModelKind,
+    /// Seed of every random choice (folds, MLP initialisation and batches).
+    pub seed: u64,
+    /// kNN: neighbours that vote (1..=[`MAX_K`]).
+    pub k: usize,
+    /// kNN: vote smoothing (0..=1), see [`Knn::smoothing`].
+    pub knn_smoothing: f32,
+    /// Principal components kept for the classifiers (1..=[`MAX_COMPONENTS`]; also at most
+    /// examples − 1).
+    pub pca_dims: usize,
+    /// LDA classifier shrinkage (0..=1), `None` for Ledoit–Wolf.
+    pub lda_shrinkage: Option<f64>,
+    /// MLP hyper-parameters.
+    pub mlp: MlpConfig,
+    /// Folds for calibration and model choice (2..=20; at most the smallest class's count).
+    pub cv_folds: usize,
+    /// Quantile (0.5..1) of a class's leave-one-out distances that scales its novelty.
+    pub novelty_quantile: f64,
+    /// Whether hits between the pair's classes count as known (see [`crate::novelty`]).
+    pub novelty_along_pair: bool,
+    /// Novelty above which a hit is unknown (> 0); `None` picks it from the training data.
+    pub unknown_threshold: Option<f32>,
+    /// Interpolation LDA shrinkage (0..=1), `None` for Ledoit–Wolf.
+    pub interpolation_shrinkage: Option<f64>,
+    /// Whether the hit's energy is regressed out of the timbre features for interpolation.
+    pub regress_energy: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            kind: ModelKind::Auto,
+            seed: 0x7153_b3e1,
+            k: 5,
+            knn_smoothing: 0.05,
+            pca_dims: 32,
+            lda_shrinkage: None,
+            mlp: MlpConfig::default(),
+            cv_folds: 5,
+            novelty_quantile: 0.9,
+            novelty_along_pair: true,
+            unknown_threshold: None,
+            interpolation_shrinkage: None,
+            regress_energy: true,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every hyper-parameter's range.
+    pub fn validate(&self) -> Result<(), LearnError> {
+        let bad = |name, value: f64, expected| Err(LearnError::HyperParameter { name, value, expected });
+        if !(1..=MAX_K).contains(&self.k) {
+            return bad("k", self.k as f64, "1..=32");
+        }
+        if !(0.0..=1.0).contains(&self.knn_smoothing) {
+            return bad("knn_smoothing", self.knn_smoothing as f64, "0..=1");
+        }
+        if !(1..=MAX_COMPONENTS).contains(&self.pca_dims) {
+            return bad("pca_dims", self.pca_dims as f64, "1..=64");
+        }
+        for (name, s) in [("lda_shrinkage", self.lda_shrinkage), ("interpolation_shrinkage", self.interpolation_shrinkage)] {
+            if let Some(s) = s {
+                if !(0.0..=1.0).contains(&s) {
+                    return bad(name, s, "0..=1");
+                }
+            }
+        }
+        if !(2..=20).contains(&self.cv_folds) {
+            return bad("cv_folds", self.cv_folds as f64, "2..=20");
+        }
+        if !(0.5..1.0).contains(&self.novelty_quantile) {
+            return bad("novelty_quantile", self.novelty_quantile, "0.5 <= q < 1");
+        }
+        if let Some(t) = self.unknown_threshold {
+            if !(t > 0.0 && t.is_finite()) {
+                return bad("unknown_threshold", t as f64, "> 0");
+            }
+        }
+        self.mlp.validate()
+    }
+}
+
+/// Cross-validated scores of one classifier.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    /// The classifier.
+    pub kind: ModelKind,
+    /// Out-of-fold log-loss after calibration, in nats.
+    pub log_loss: f64,
+    /// Out-of-fold accuracy, 0..1.
+    pub accuracy: f64,
+    /// Out-of-fold expected calibration error after calibration (10 bins), 0..1.
+    pub ece: f64,
+    /// Fitted softmax temperature (> 0).
+    pub temperature: f64,
+}
+
+/// What training found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    /// The classifier used.
+    pub kind: ModelKind,
+    /// Scores of every classifier tried (one unless [`ModelKind::Auto`]).
+    pub candidates: Vec<CandidateScore>,
+    /// Folds used for calibration.
+    pub cv_folds: usize,
+    /// Examples trained on.
+    pub examples: usize,
+    /// Principal components used.
+    pub components: usize,
+    /// Novelty threshold in use.
+    pub unknown_threshold: f32,
+    /// Fraction of training examples whose leave-one-out novelty exceeds the threshold (0..1).
+    pub loo_rejection: f64,
+    /// Shrinkage intensity of the interpolation direction (0..=1).
+    pub interpolation_shrinkage: f32,
+}
+
+impl TrainReport {
+    /// Scores of the classifier used.
+    pub fn chosen(&self) -> &CandidateScore {
+        self.candidates.iter().find(|c| c.kind == self.kind).unwrap_or(&self.candidates[0])
+    }
+}
+
+/// The result of classifying one hit. Plain fixed-size data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Probability of each class (indexed like the model's classes; 0 for classes without
+    /// enough examples and beyond `class_count`); they sum to 1 (0..1 each).
+    pub probabilities: [f32; MAX_CLASSES],
+    /// Number of classes of the model.
+    pub class_count: u8,
+    /// The most probable class, or `None` when the hit is unknown (novelty above threshold).
+    pub best: Option<u8>,
+    /// The most probable class even when unknown.
+    pub best_class: u8,
+    /// Probability of `best_class` (0..1).
+    pub confidence: f32,
+    /// Distance to the nearest class relative to the class's own spread (≥ 0; ≈ 1 at the edge
+    /// of a class's hits). [`f32::MAX`] for invalid input.
+    pub novelty: f32,
+    /// Position between the pair's classes: 0 = A, 1 = B (clamped 0..=1).
+    pub interpolation: f32,
+}
+
+impl Default for Prediction {
+    fn default() -> Self {
+        Self {
+            probabilities: [0.0; MAX_CLASSES],
+            class_count: 0,
+            best: None,
+            best_class: 0,
+            confidence: 0.0,
+            novelty: f32::MAX,
+            interpolation: 0.5,
+        }
+    }
+}
+
+impl Prediction {
+    /// Whether the hit resembles no trained class.
+    pub fn is_unknown(&self) -> bool {
+        self.best.is_none()
+    }
+}
+
+/// The fitted classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Classifier {
+    /// See [`Knn`].
+    Knn(Knn),
+    /// See [`Mlp`].
+    Mlp(Mlp),
+    /// See [`Lda`].
+    Lda(Lda),
+}
+
+impl Classifier {
+    #[inline]
+    fn scores(&self, y: &[f32], out: &mut [f32]) {
+        match self {
+            Classifier::Knn(m) => m.log_probs(y, out),
+            Classifier::Mlp(m) => m.logits(y, out),
+            Classifier::Lda(m) => m.logits(y, out),
+        }
+    }
+
+    fn kind(&self) -> ModelKind {
+        match self {
+            Classifier::Knn(_) => ModelKind::Knn,
+            Classifier::Mlp(_) => ModelKind::Mlp,
+            Classifier::Lda(_) => ModelKind::Lda,
+        }
+    }
+
+    fn fit(kind: ModelKind, rows: &[Vec<f64>], labels: &[usize], classes: usize, cfg: &TrainConfig, seed: u64) -> Self {
+        match kind {
+            ModelKind::Knn => Classifier::Knn(Knn::fit(rows, labels, classes, cfg.k, cfg.knn_smoothing)),
+            ModelKind::Mlp => Classifier::Mlp(Mlp::fit(rows, labels, classes, &cfg.mlp, seed)),
+            ModelKind::Lda | ModelKind::Auto => Classifier::Lda(Lda::fit(rows, labels, classes, cfg.lda_shrinkage)),
+        }
+    }
+
+    fn scores_f64(&self, y: &[f64], classes: usize) -> Vec<f64> {
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        let mut out = [0.0f32; MAX_CLASSES];
+        self.scores(&y32, &mut out);
+        out[..classes].iter().map(|&v| v as f64).collect()
+    }
+}
+
+/// A trained model: everything needed to classify a hit, plus what it was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    format_version: u32,
+    layout_version: u32,
+    classes: Vec<ClassInfo>,
+    pair: (usize, usize),
+    /// Dataset class index of each compact (trained) class.
+    trained: Vec<u8>,
+    scaler: Scaler,
+    pca: Pca,
+    classifier: Classifier,
+    temperature: f32,
+    novelty: Novelty,
+    unknown_threshold: f32,
+    interpolation: Interpolator,
+    report: TrainReport,
+}
+
+/// Seeded stratified fold assignment: `fold[i]` in `0..folds`.
+pub(crate) fn stratified_folds(labels: &[usize], classes: usize, folds: usize, seed: u64) -> Vec<usize> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut fold = vec![0; labels.len()];
+    let mut offset = 0;
+    for c in 0..classes {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+        rng.shuffle(&mut idx);
+        for (k, &i) in idx.iter().enumerate() {
+            fold[i] = (k + offset) % folds;
+        }
+        offset += idx.len();
+    }
+    fold
+}
+
+/// Derives a sub-seed (SplitMix64 step), so every random use has its own stream.
+pub(crate) fn derive(seed: u64, k: u64) -> u64 {
+    let mut z = seed.wrapping_add(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Lower bound of the automatic unknown threshold.
+pub const MIN_AUTO_THRESHOLD: f32 = 2.0;
+/// The automatic threshold is this factor times the 99th percentile of the training hits'
+/// leave-one-out novelty (never below [`MIN_AUTO_THRESHOLD`]).
+pub const AUTO_THRESHOLD_FACTOR: f32 = 1.5;
+
+/// The training set reduced to trained classes.
+pub(crate) struct Prepared {
+    pub trained: Vec<u8>,
+    pub rows: Vec<usize>,
+    pub labels: Vec<usize>,
+}
+
+pub(crate) fn prepare(data: &Dataset) -> Result<Prepared, LearnError> {
+    data.validate()?;
+    let counts = data.counts();
+    let trained: Vec<u8> = (0..data.classes.len()).filter(|&c| counts[c] >= MIN_EXAMPLES).map(|c| c as u8).collect();
+    if trained.len() < 2 {
+        return Err(LearnError::NotEnoughClasses { trained: trained.len(), min: MIN_EXAMPLES });
+    }
+    for c in [data.pair.0, data.pair.1] {
+        if counts[c] < MIN_EXAMPLES {
+            return Err(LearnError::PairUntrained { name: data.classes[c].name.clone(), examples: counts[c], min: MIN_EXAMPLES });
+        }
+    }
+    let mut compact = [usize::MAX; MAX_CLASSES];
+    for (k, &c) in trained.iter().enumerate() {
+        compact[c as usize] = k;
+    }
+    let rows: Vec<usize> = (0..data.examples.len()).filter(|&i| compact[data.examples[i].class] != usize::MAX).collect();
+    let labels = rows.iter().map(|&i| compact[data.examples[i].class]).collect();
+    Ok(Prepared { trained, rows, labels })
+}
+
+/// Trains a model on `data`. Deterministic for a dataset and `cfg.seed`. Takes milliseconds
+/// for kNN/LDA and up to about a second for the MLP or `Auto`: run it off the audio thread.
+///
+/// Classes with fewer than [`MIN_EXAMPLES`] examples are left out (probability 0); at least two
+/// classes, including both pair classes, must have enough.
+pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
+    cfg.validate()?;
+    let prep = prepare(data)?;
+    let classes = prep.trained.len();
+    let descs: Vec<&[f32]> = prep.rows.iter().map(|&i| data.examples[i].descriptor.as_slice()).collect();
+    let labels = &prep.labels;
+    let n = descs.len();
+
+    let scaler = Scaler::fit(&descs);
+    let z: Vec<Vec<f64>> = descs.iter().map(|x| scaler.transform_f64(x)).collect();
+    let pca = Pca::fit(&z, cfg.pca_dims.min(n - 1));
+    let y: Vec<Vec<f64>> = z.iter().map(|r| pca.project_f64(r)).collect();
+
+    // Out-of-fold scores for calibration and model choice.
+    let min_count = (0..classes).map(|c| labels.iter().filter(|&&l| l == c).count()).min().unwrap_or(0);
+    let folds = cfg.cv_folds.min(min_count).max(2);
+    let fold = stratified_folds(labels, classes, folds, derive(cfg.seed, 1));
+    let kinds: &[ModelKind] = match cfg.kind {
+        ModelKind::Auto => &[ModelKind::Lda, ModelKind::Knn, ModelKind::Mlp],
+        ModelKind::Knn => &[ModelKind::Knn],
+        ModelKind::Mlp => &[ModelKind::Mlp],
+        ModelKind::Lda => &[ModelKind::Lda],
+    };
+    let mut candidates = Vec::new();
+    for &kind in kinds {
+        let mut oof = vec![Vec::new(); n];
+        for f in 0..folds {
+            let tr: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+            let rows: Vec<Vec<f64>> = tr.iter().map(|&i| y[i].clone()).collect();
+            let labs: Vec<usize> = tr.iter().map(|&i| labels[i]).collect();
+            let m = Classifier::fit(kind, &rows, &labs, classes, cfg, derive(cfg.seed, 100 + f as u64));
+            for i in (0..n).filter(|&i| fold[i] == f) {
+                oof[i] = m.scores_f64(&y[i], classes);
+            }
+        }
+        let t = calibration::fit_temperature(&oof, labels);
+        let probs: Vec<Vec<f64>> = oof.iter().map(|l| softmax_f64(l, t)).collect();
+        candidates.push(CandidateScore {
+            kind,
+            log_loss: calibration::log_loss(&probs, labels),
+            accuracy: calibration::accuracy(&probs, labels),
+            ece: calibration::ece(&probs, labels, 10),
+            temperature: t,
+        });
+    }
+    let best = *candidates
+        .iter()
+        .min_by(|a, b| a.log_loss.total_cmp(&b.log_loss))
+        .expect("at least one candidate");
+    let classifier = Classifier::fit(best.kind, &y, labels, classes, cfg, derive(cfg.seed, 2));
+
+    // Novelty.
+    let compact_of = |c: usize| prep.trained.iter().position(|&t| t as usize == c);
+    let pair_compact = match (compact_of(data.pair.0), compact_of(data.pair.1)) {
+        (Some(a), Some(b)) if cfg.novelty_along_pair => Some((a, b)),
+        _ => None,
+    };
+    let novelty = Novelty::fit(&z, labels, classes, cfg.novelty_quantile, pair_compact);
+    let unknown_threshold = cfg
+        .unknown_threshold
+        .unwrap_or_else(|| (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(0.99)).max(MIN_AUTO_THRESHOLD));
+    let loo_rejection = novelty.loo.iter().filter(|&&v| v > unknown_threshold).count() as f64 / n as f64;
+
+    // Interpolation.
+    let of_class = |c: usize| -> Vec<&[f32]> {
+        data.examples.iter().filter(|e| e.class == c).map(|e| e.descriptor.as_slice()).collect()
+    };
+    let anchors: Vec<(f32, Vec<&[f32]>)> = data
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| *c != data.pair.0 && *c != data.pair.1)
+        .filter_map(|(c, info)| info.anchor.map(|a| (a, of_class(c))))
+        .collect();
+    let interpolation = Interpolator::fit(
+        &of_class(data.pair.0),
+        &of_class(data.pair.1),
+        &anchors,
+        cfg.regress_energy,
+        cfg.interpolation_shrinkage,
+    );
+
+    let report = TrainReport {
+        kind: best.kind,
+        candidates,
+        cv_folds: folds,
+        examples: n,
+        components: pca.components(),
+        unknown_threshold,
+        loo_rejection,
+        interpolation_shrinkage: interpolation.shrinkage,
+    };
+    let model = Model {
+        format_version: MODEL_FORMAT_VERSION,
+        layout_version: LAYOUT_VERSION,
+        classes: data.classes.clone(),
+        pair: data.pair,
+        trained: prep.trained,
+        scaler,
+        pca,
+        classifier,
+        temperature: best.temperature as f32,
+        novelty,
+        unknown_threshold,
+        interpolation,
+        report,
+    };
+    model.validate()?;
+    Ok(model)
+}
+
+impl Model {
+    /// Classifies one hit's `descriptor` ([`DESCRIPTOR_LEN`] values) into `out`. Never
+    /// allocates, never panics; a descriptor of the wrong length or with non-finite values
+    /// gives an unknown prediction with novelty [`f32::MAX`] and all probabilities 0.
+    pub fn classify(&self, descriptor: &[f32], out: &mut Prediction) {
+        *out = Prediction { class_count: self.classes.len() as u8, ..Prediction::default() };
+        if descriptor.len() != DESCRIPTOR_LEN || !descriptor.iter().all(|v| v.is_finite()) {
+            return;
+        }
+        let mut z = [0.0f32; DESCRIPTOR_LEN];
+        self.scaler.transform(descriptor, &mut z);
+        let mut y = [0.0f32; MAX_COMPONENTS];
+        let m = self.pca.components();
+        self.pca.project(&z, &mut y[..m]);
+        let k = self.trained.len();
+        let mut scores = [0.0f32; MAX_CLASSES];
+        self.classifier.scores(&y[..m], &mut scores[..k]);
+        let mut p = [0.0f32; MAX_CLASSES];
+        softmax(&scores[..k], self.temperature, &mut p[..k]);
+        let mut best = 0;
+        for (i, (&pi, &c)) in p[..k].iter().zip(&self.trained).enumerate() {
+            out.probabilities[c as usize] = pi;
+            if pi > p[best] {
+                best = i;
+            }
+        }
+        out.best_class = self.trained[best];
+        out.confidence = p[best];
+        out.novelty = self.novelty.score(&z);
+        out.best = (out.novelty <= self.unknown_threshold).then_some(out.best_class);
+        out.interpolation = self.interpolation.value(descriptor);
+    }
+
+    /// The classes the model was trained with (names, colours, anchors), indexed like
+    /// [`Prediction::probabilities`].
+    pub fn classes(&self) -> &[ClassInfo] {
+        &self.classes
+    }
+
+    /// The interpolation pair (A, B).
+    pub fn pair(&self) -> (usize, usize) {
+        self.pair
+    }
+
+    /// Dataset indices of the classes that had enough examples to be trained.
+    pub fn trained_classes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.trained.iter().map(|&c| c as usize)
+    }
+
+    /// The classifier in use (never [`ModelKind::Auto`]).
+    pub fn kind(&self) -> ModelKind {
+        self.classifier.kind()
+    }
+
+    /// Novelty above which a hit is unknown.
+    pub fn unknown_threshold(&self) -> f32 {
+        self.unknown_threshold
+    }
+
+    /// Sets the novelty threshold (> 0, finite; other values are ignored).
+    pub fn set_unknown_threshold(&mut self, threshold: f32) {
+        if threshold > 0.0 && threshold.is_finite() {
+            self.unknown_threshold = threshold;
+        }
+    }
+
+    /// The fitted softmax temperature.
+    pub fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// What training found.
+    pub fn report(&self) -> &TrainReport {
+        &self.report
+    }
+
+    /// The interpolation map.
+    pub fn interpolator(&self) -> &Interpolator {
+        &self.interpolation
+    }
+
+    /// The format version this model was written with.
+    pub fn format_version(&self) -> u32 {
+        self.format_version
+    }
+
+    /// The descriptor layout this model expects.
+    pub fn layout_version(&self) -> u32 {
+        self.layout_version
+    }
+
+    /// Checks versions, every internal dimension and every value, so that a decoded model can
+    /// be used: after `validate()` succeeds, [`Self::classify`] cannot panic.
+    pub fn validate(&self) -> Result<(), LearnError> {
+        if self.format_version != MODEL_FORMAT_VERSION {
+            return Err(LearnError::FormatVersion { found: self.format_version, expected: MODEL_FORMAT_VERSION });
+        }
+        if self.layout_version != LAYOUT_VERSION {
+            return Err(LearnError::LayoutVersion { found: self.layout_version, expected: LAYOUT_VERSION });
+        }
+        let n = self.classes.len();
+        if !(2..=MAX_CLASSES).contains(&n) {
+            return Err(LearnError::Corrupt(format!("{n} classes")));
+        }
+        let (a, b) = self.pair;
+        if a == b || a >= n || b >= n {
+            return Err(LearnError::BadPair { a, b, count: n });
+        }
+        let k = self.trained.len();
+        if k < 2 || self.trained.windows(2).any(|w| w[0] >= w[1]) || self.trained.iter().any(|&c| c as usize >= n) {
+            return Err(LearnError::Corrupt(format!("trained classes {:?} of {n}", self.trained)));
+        }
+        self.scaler.validate(DESCRIPTOR_LEN)?;
+        self.pca.validate(DESCRIPTOR_LEN)?;
+        let m = self.pca.components();
+        match &self.classifier {
+            Classifier::Knn(c) => c.validate(m, k)?,
+            Classifier::Mlp(c) => c.validate(m, k)?,
+            Classifier::Lda(c) => c.validate(m, k)?,
+        }
+        if !(self.temperature > 0.0 && self.temperature.is_finite()) {
+            return Err(LearnError::Corrupt(format!("temperature {}", self.temperature)));
+        }
+        self.novelty.validate(DESCRIPTOR_LEN, k)?;
+        if !(self.unknown_threshold > 0.0 && self.unknown_threshold.is_finite()) {
+            return Err(LearnError::Corrupt(format!("unknown threshold {}", self.unknown_threshold)));
+        }
+        self.interpolation.validate()
+    }
+}
