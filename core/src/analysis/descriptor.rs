@@ -2,8 +2,8 @@
 //!
 //! A descriptor is computed from the analysis window that starts at the refined onset
 //! (`window_ref_samples`, scaled to the sample rate). The window is cut into Hann-windowed
-//! frames of 128 reference samples with a hop of 32 (see [`FrameLayout`]; the frame is clamped to
-//! the window for tiny windows), each zero-padded to an FFT of the power of two at or above twice
+//! frames of 128 reference samples with a hop of 32 (see [`FrameLayout`]; positions are fixed in
+//! reference samples, the frame is clamped to the window for tiny windows), each zero-padded to an FFT of the power of two at or above twice
 //! its length. Frequencies are in Hz (or octaves re 1 kHz), never bins, so values follow the
 //! sample rate. The power spectrum is normalised so its bins sum to the frame's mean square.
 //!
@@ -357,7 +357,7 @@ impl Extractor {
             return Err(DescriptorError::WindowOutOfRange(window_ref_samples));
         }
         let w = scale_ref(window_ref_samples as f32, sample_rate);
-        let fa = FrameAnalyzer::new(sample_rate, w, w);
+        let fa = FrameAnalyzer::new(sample_rate, window_ref_samples);
         let l = *fa.layout();
         Ok(Self { acc: HitAccumulator::new(l.n_frames, l.bins()), fa, buf: vec![0.0; w] })
     }
@@ -389,7 +389,7 @@ impl Extractor {
         }
         self.acc.clear();
         for i in 0..l.n_frames {
-            let s = i * l.hop;
+            let s = l.frame_start(i);
             self.acc.push_frame(&mut self.fa, &self.buf[s..s + l.frame_len], &[]);
         }
         Ok(self.acc.finalize(&self.fa, (&self.buf, &[]), out))

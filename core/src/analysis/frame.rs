@@ -14,30 +14,50 @@ pub const FRAME_REF_SAMPLES: f32 = 128.0;
 /// Hop between frames, in reference samples (44.1 kHz): 0.73 ms.
 pub const HOP_REF_SAMPLES: f32 = 32.0;
 
-/// How a window of `window_len` samples is cut into frames at one sample rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a window is cut into frames at one sample rate.
+///
+/// The frame count and frame positions are fixed in reference samples (44.1 kHz) and only then
+/// scaled, so every sample rate analyses the same stretches of the hit with the same number of
+/// frames (a per-rate rounding of the hop would change the count and the halves).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FrameLayout {
+    /// Window length, in reference samples (44.1 kHz).
+    pub window_ref: u32,
     /// Window length, in samples.
     pub window_len: usize,
     /// Frame length, in samples (128 reference samples, at most the window).
     pub frame_len: usize,
-    /// Hop between frame starts, in samples (32 reference samples).
+    /// Nominal hop between frame starts, in samples (32 reference samples); the exact start of
+    /// frame `i` is [`FrameLayout::frame_start`].
     pub hop: usize,
     /// FFT length: the power of two at or above twice the frame (zero-padded).
     pub fft_len: usize,
-    /// Number of frames: `(window_len - frame_len) / hop + 1`; frame `i` starts at `i * hop`.
+    /// Number of frames: `(window_ref - frame_ref) / 32 + 1` in reference samples.
     pub n_frames: usize,
+    /// Samples per reference sample.
+    scale: f64,
 }
 
 impl FrameLayout {
-    /// The layout for a window of `window_len` samples at `sample_rate` Hz.
-    pub fn new(sample_rate: f32, window_len: usize) -> Self {
-        let window_len = window_len.max(2);
-        let frame_len = scale_ref(FRAME_REF_SAMPLES, sample_rate).min(window_len).max(2);
+    /// The layout for a window of `window_ref` reference samples (clamped to 64..=4096) at
+    /// `sample_rate` Hz.
+    pub fn new(sample_rate: f32, window_ref: u32) -> Self {
+        let window_ref = window_ref.clamp(64, 4096);
+        let window_len = scale_ref(window_ref as f32, sample_rate);
+        let frame_ref = (FRAME_REF_SAMPLES as u32).min(window_ref);
+        let frame_len = scale_ref(frame_ref as f32, sample_rate).min(window_len).max(2);
         let hop = scale_ref(HOP_REF_SAMPLES, sample_rate);
         let fft_len = (2 * frame_len).next_power_of_two().max(16);
-        let n_frames = (window_len - frame_len) / hop + 1;
-        Self { window_len, frame_len, hop, fft_len, n_frames }
+        let n_frames = ((window_ref - frame_ref) / HOP_REF_SAMPLES as u32) as usize + 1;
+        let scale = sample_rate as f64 / crate::REFERENCE_SAMPLE_RATE as f64;
+        Self { window_ref, window_len, frame_len, hop, fft_len, n_frames, scale }
+    }
+
+    /// Start of frame `i` within the window, in samples: `round(32 i · rate / 44.1 kHz)`, kept
+    /// inside the window.
+    pub fn frame_start(&self, i: usize) -> usize {
+        let s = (i as f64 * HOP_REF_SAMPLES as f64 * self.scale).round() as usize;
+        s.min(self.window_len - self.frame_len)
     }
 
     /// Number of spectrum bins (`fft_len / 2 + 1`).
@@ -78,11 +98,11 @@ pub(crate) struct FrameAnalyzer {
 }
 
 impl FrameAnalyzer {
-    /// Plans FFTs and sizes buffers for windows from 64 to `max_window_len` samples at
-    /// `sample_rate`, and configures for `window_len`.
-    pub(crate) fn new(sample_rate: f32, max_window_len: usize, window_len: usize) -> Self {
-        let min_layout = FrameLayout::new(sample_rate, scale_ref(64.0, sample_rate));
-        let max_layout = FrameLayout::new(sample_rate, max_window_len);
+    /// Plans FFTs and sizes buffers for every window (64..=4096 reference samples) at
+    /// `sample_rate`, and configures for `window_ref` reference samples.
+    pub(crate) fn new(sample_rate: f32, window_ref: u32) -> Self {
+        let min_layout = FrameLayout::new(sample_rate, 64);
+        let max_layout = FrameLayout::new(sample_rate, 4096);
         let mut planner = RealFftPlanner::<f32>::new();
         let max_log2 = max_layout.fft_len.trailing_zeros() as usize;
         let mut plans = vec![None; max_log2 + 1];
@@ -116,7 +136,8 @@ impl FrameAnalyzer {
             mel_vals: [0.0; MEL_BANDS],
             mel_db: [0.0; MEL_BANDS],
         };
-        s.configure(window_len.min(max_window_len));
+        s.norm_inner = 0.0;
+        s.configure(window_ref);
         s
     }
 
@@ -124,10 +145,9 @@ impl FrameAnalyzer {
         &self.layout
     }
 
-    /// Reconfigures for a window of `window_len` samples (<= the maximum given to `new`).
-    /// Never allocates.
-    pub(crate) fn configure(&mut self, window_len: usize) {
-        let layout = FrameLayout::new(self.sample_rate, window_len);
+    /// Reconfigures for a window of `window_ref` reference samples. Never allocates.
+    pub(crate) fn configure(&mut self, window_ref: u32) {
+        let layout = FrameLayout::new(self.sample_rate, window_ref);
         if layout == self.layout && self.norm_inner > 0.0 {
             return;
         }

@@ -40,7 +40,7 @@ use settings::{scale_ref, WINDOW_REF_RANGE};
 /// longest window (4096 reference samples, 93 ms) and a 12 ms minimum interval, 8 suffice.
 pub const POOL_SIZE: usize = 8;
 /// Refinement: how far the envelope detector looks back from a detection, in seconds.
-pub const ENVELOPE_SEARCH_S: f32 = 0.005;
+pub const ENVELOPE_SEARCH_S: f32 = 0.010;
 /// Refinement: length of the noise stretch before the search region, in seconds.
 pub const NOISE_STRETCH_S: f32 = 0.002;
 /// Largest magnitude accepted from the input; larger values are clamped (+60 dBFS).
@@ -164,8 +164,8 @@ impl Analyzer {
         let settings = settings.clamped();
         let max_window = scale_ref(*WINDOW_REF_RANGE.end() as f32, sample_rate);
         let window_len = settings.window_len_samples(sample_rate);
-        let frames = FrameAnalyzer::new(sample_rate, max_window, window_len);
-        let max_layout = frame::FrameLayout::new(sample_rate, max_window);
+        let frames = FrameAnalyzer::new(sample_rate, settings.window_ref_samples);
+        let max_layout = frame::FrameLayout::new(sample_rate, *WINDOW_REF_RANGE.end());
         let flux = FluxDetector::new(sample_rate, &settings.detector);
         let envelope_search = ((ENVELOPE_SEARCH_S * sample_rate) as usize).max(8);
         let noise_stretch = ((NOISE_STRETCH_S * sample_rate) as usize).max(4);
@@ -232,7 +232,7 @@ impl Analyzer {
         }
         if new.window_ref_samples != old.window_ref_samples {
             self.window_len = new.window_len_samples(self.sample_rate);
-            self.frames.configure(self.window_len);
+            self.frames.configure(new.window_ref_samples);
             for s in &mut self.slots {
                 s.active = false;
             }
@@ -339,7 +339,7 @@ impl Analyzer {
                 continue;
             }
             while slot.acc.frames_done() < l.n_frames {
-                let start = slot.onset + (slot.acc.frames_done() * l.hop) as u64;
+                let start = slot.onset + l.frame_start(slot.acc.frames_done()) as u64;
                 if start + l.frame_len as u64 > self.pos {
                     break;
                 }
@@ -358,7 +358,7 @@ impl Analyzer {
                 continue;
             }
             let due = if slot.acc.frames_done() < l.n_frames {
-                slot.onset + (slot.acc.frames_done() * l.hop + l.frame_len) as u64
+                slot.onset + (l.frame_start(slot.acc.frames_done()) + l.frame_len) as u64
             } else {
                 slot.ready
             };

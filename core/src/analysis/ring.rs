@@ -16,10 +16,6 @@ impl History {
         Self { buf: vec![0.0; cap], mask: cap - 1, pos: 0 }
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.buf.len()
-    }
-
     /// Clears to silence and sets the position to 0 (no allocation).
     pub(crate) fn reset(&mut self) {
         self.buf.fill(0.0);
@@ -64,7 +60,7 @@ mod tests {
     #[test]
     fn wraps_and_reads_back() {
         let mut h = History::new(10);
-        assert_eq!(h.capacity(), 16);
+        assert_eq!(h.buf.len(), 16);
         for i in 0..40 {
             h.push(i as f32);
         }

@@ -55,7 +55,7 @@ pub struct PerformanceSpec {
     /// Longest gap between two main-drum strokes, in seconds.
     pub max_gap_s: f32,
     /// Probability (0..1) that a stroke is a flam: a grace note 20–30 ms before the main note,
-    /// at 35–70 % of its velocity.
+    /// at 30–55 % of its velocity (at least `min_velocity`).
     pub flam_probability: f32,
     /// Lowest velocity of a main-drum hit (0..1); the highest is 1.
     pub min_velocity: f32,
@@ -116,7 +116,7 @@ impl Performance {
             let radius = 0.95 * rng.f32();
             if rng.f32() < spec.flam_probability {
                 let gap = 0.020 + 0.010 * rng.f64();
-                let grace_v = (velocity * (0.35 + 0.35 * rng.f32())).max(spec.min_velocity);
+                let grace_v = (velocity * (0.3 + 0.25 * rng.f32())).max(spec.min_velocity);
                 let grace_r = (radius + 0.1 * (rng.f32() - 0.5)).clamp(0.0, 0.95);
                 events.push(GroundTruthHit {
                     time_s: t,

@@ -109,7 +109,7 @@ fn frames_match_the_reference_implementation() {
         let mut out = [0.0; DESCRIPTOR_LEN];
         ex.extract(&hit, &mut out).unwrap();
         let frames: Vec<_> = (0..l.n_frames)
-            .map(|i| reference_frame(&hit[i * l.hop..i * l.hop + l.frame_len], l.fft_len, sr))
+            .map(|i| reference_frame(&hit[l.frame_start(i)..l.frame_start(i) + l.frame_len], l.fft_len, sr))
             .collect();
         let n = frames.len() as f64;
         for k in 0..N_MFCC {
