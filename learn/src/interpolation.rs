@@ -219,7 +219,9 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(1);
         let a: Vec<Vec<f32>> = (0..40).map(|i| fake(0.0, (i % 10) as f32 / 10.0, &mut rng)).collect();
         let b: Vec<Vec<f32>> = (0..40).map(|i| fake(1.0, (i % 10) as f32 / 10.0, &mut rng)).collect();
-        let refs = |v: &[Vec<f32>]| v.iter().map(|x| x.as_slice()).collect::<Vec<_>>();
+        fn refs(v: &[Vec<f32>]) -> Vec<&[f32]> {
+            v.iter().map(|x| x.as_slice()).collect()
+        }
         let m = Interpolator::fit(&refs(&a), &refs(&b), &[], true, None);
         m.validate().unwrap();
         let soft = m.value(&fake(0.5, 0.0, &mut rng));

@@ -14,7 +14,7 @@ use crate::interpolation::Interpolator;
 use crate::knn::{Knn, MAX_K};
 use crate::lda::Lda;
 use crate::mlp::{Mlp, MlpConfig};
-use crate::novelty::Novelty;
+use crate::novelty::{Novelty, NoveltyMetric};
 use crate::pca::{Pca, MAX_COMPONENTS};
 use crate::scaler::Scaler;
 use crate::{DESCRIPTOR_LEN, LAYOUT_VERSION, MAX_CLASSES, MIN_EXAMPLES, MODEL_FORMAT_VERSION};
@@ -58,6 +58,8 @@ pub struct TrainConfig {
     pub novelty_quantile: f64,
     /// Whether hits between the pair's classes count as known (see [`crate::novelty`]).
     pub novelty_along_pair: bool,
+    /// Distance used for novelty.
+    pub novelty_metric: NoveltyMetric,
     /// Novelty above which a hit is unknown (> 0); `None` picks it from the training data.
     pub unknown_threshold: Option<f32>,
     /// Interpolation LDA shrinkage (0..=1), `None` for Ledoit–Wolf.
@@ -79,6 +81,7 @@ impl Default for TrainConfig {
             cv_folds: 5,
             novelty_quantile: 0.9,
             novelty_along_pair: true,
+            novelty_metric: NoveltyMetric::Diagonal,
             unknown_threshold: None,
             interpolation_shrinkage: None,
             regress_energy: true,
@@ -390,7 +393,7 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         (Some(a), Some(b)) if cfg.novelty_along_pair => Some((a, b)),
         _ => None,
     };
-    let novelty = Novelty::fit(&z, labels, classes, cfg.novelty_quantile, pair_compact);
+    let novelty = Novelty::fit(&z, &y, labels, classes, cfg.novelty_quantile, pair_compact, cfg.novelty_metric);
     let unknown_threshold = cfg
         .unknown_threshold
         .unwrap_or_else(|| (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(0.99)).max(MIN_AUTO_THRESHOLD));
@@ -472,7 +475,7 @@ impl Model {
         }
         out.best_class = self.trained[best];
         out.confidence = p[best];
-        out.novelty = self.novelty.score(&z);
+        out.novelty = self.novelty.score(&z, &y[..m]);
         out.best = (out.novelty <= self.unknown_threshold).then_some(out.best_class);
         out.interpolation = self.interpolation.value(descriptor);
     }
@@ -567,7 +570,7 @@ impl Model {
         if !(self.temperature > 0.0 && self.temperature.is_finite()) {
             return Err(LearnError::Corrupt(format!("temperature {}", self.temperature)));
         }
-        self.novelty.validate(DESCRIPTOR_LEN, k)?;
+        self.novelty.validate(DESCRIPTOR_LEN, m, k)?;
         if !(self.unknown_threshold > 0.0 && self.unknown_threshold.is_finite()) {
             return Err(LearnError::Corrupt(format!("unknown threshold {}", self.unknown_threshold)));
         }

@@ -1,6 +1,7 @@
 //! Goal tests on the seeded membrane synthesizer: train on 40 centre and 40 edge snare hits,
 //! test on held-out hits over the whole head and on sounds that are not the snare.
 
+use timbrel_learn::novelty::NoveltyMetric;
 use timbrel_learn::synthetic::{self, SynthHit, SynthSpec};
 use timbrel_learn::{train, Model, ModelKind, Prediction, TrainConfig};
 
@@ -87,5 +88,33 @@ fn goals_on_the_synthetic_membrane() {
                 model.kind(), s.accuracy, s.rho_r, s.naive_rho, s.rho_v, s.ood_rejected, s.in_rejected, ch.accuracy, ch.ece, ch.temperature, model.unknown_threshold()
             );
         }
+    }
+}
+
+#[test]
+#[ignore]
+fn debug_novelty() {
+    let c = corpus();
+    for (w, metric) in [(0, NoveltyMetric::Diagonal), (0, NoveltyMetric::Both), (1, NoveltyMetric::Diagonal)] {
+        let data = synthetic::center_edge_dataset(&c.center, &c.edge, w);
+        let model = train(&data, &TrainConfig { kind: ModelKind::Lda, novelty_metric: metric, ..Default::default() }).unwrap();
+        eprintln!("{metric:?} window {w} threshold {}", model.unknown_threshold());
+        let mut p = Prediction::default();
+        for h in &c.other {
+            model.classify(&h.descriptors[w], &mut p);
+            eprint!("{:?}:{:.1} ", h.sound, p.novelty);
+        }
+        eprintln!();
+        let mut top: Vec<(f32, String)> = c.test.iter().map(|h| { model.classify(&h.descriptors[w], &mut p); (p.novelty, format!("{:?} bleed {} lvl {:.0}", h.sound, h.bleed, h.level_dbfs)) }).collect();
+        top.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for t in &top[..8] { eprintln!("  {:.2} {}", t.0, t.1); }
+        let mut nov: Vec<f32> = c.test.iter().map(|h| { model.classify(&h.descriptors[w], &mut p); p.novelty }).collect();
+        nov.sort_by(f32::total_cmp);
+        eprintln!("in-dist novelty quantiles 50/90/98/100: {:.2} {:.2} {:.2} {:.2}", nov[100], nov[180], nov[196], nov[199]);
+        for h in &c.test {
+            model.classify(&h.descriptors[w], &mut p);
+            if h.radius().unwrap() > 0.35 && h.radius().unwrap() < 0.6 { eprint!("r{:.2}:c{:.2} ", h.radius().unwrap(), p.confidence); }
+        }
+        eprintln!();
     }
 }
