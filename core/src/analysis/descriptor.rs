@@ -286,10 +286,7 @@ impl HitAccumulator {
         for b in 0..MEL_BANDS {
             out[timbre::MEL_EML + b] = rel_e[b] - rel_l[b];
         }
-        let mut log_centres = [0.0f32; MEL_BANDS];
-        for (x, c) in log_centres.iter_mut().zip(&fa.mel.centres_hz) {
-            *x = (c / shape::LOG_REF_HZ).log2();
-        }
+        let log_centres = &fa.mel_log2;
         for (seg, (spec, mel, rel)) in
             [(&self.whole, &mel_w, &rel_w), (early, &mel_e, &rel_e), (late, &mel_l, &rel_l)]
                 .into_iter()
@@ -299,7 +296,7 @@ impl HitAccumulator {
             let s = shape::log_shape(spec, &fa.bin_log2, fa.shape_lo, fa.shape_hi);
             out[o..o + 6].copy_from_slice(&s);
             out[o + 6] = shape::band_flatness_db(mel);
-            out[o + 7] = shape::slope(&log_centres, rel);
+            out[o + 7] = shape::slope(log_centres, rel);
         }
         out[timbre::DECAY] = power_db(energy_e) - power_db(energy_l);
         (peak_db, rms_db)
@@ -337,7 +334,7 @@ fn relative_db(bands: &[f32; MEL_BANDS], out: &mut [f32; MEL_BANDS]) {
     }
     let inv = 1.0 / total;
     for (o, b) in out.iter_mut().zip(bands) {
-        *o = 10.0 * (b * inv).max(1e-10).log10();
+        *o = super::fastmath::db10((b * inv).max(1e-10));
     }
 }
 

@@ -39,6 +39,9 @@ pub(crate) struct EnvelopeDetector {
     /// Floor as an amplitude.
     floor: f32,
     armed: bool,
+    /// Last position at which the fast envelope was at or below the slow one: where the rise
+    /// that led to the latest detection began (refinement searches from there).
+    last_below: u64,
     holdoff_until: u64,
     min_interval: u64,
 }
@@ -56,6 +59,7 @@ impl EnvelopeDetector {
             gate_decay: (-1.0 / (GATE_RELEASE_S * sample_rate)).exp(),
             floor: 0.0,
             armed: true,
+            last_below: 0,
             holdoff_until: 0,
             min_interval: 1,
         };
@@ -77,7 +81,13 @@ impl EnvelopeDetector {
         self.gate = 0.0;
         self.slow = (self.floor * self.floor).max(1e-18);
         self.armed = true;
+        self.last_below = 0;
         self.holdoff_until = 0;
+    }
+
+    /// Where the rise behind the latest detection began, in absolute samples.
+    pub(crate) fn rise_start(&self) -> u64 {
+        self.last_below
     }
 
     /// Feeds the high-passed sample at absolute position `pos`; true when an onset fires there.
@@ -86,6 +96,9 @@ impl EnvelopeDetector {
         let f = self.fast + (y * y - self.fast) * self.fast_coef;
         let f = if f < 1e-30 { 0.0 } else { f };
         let above = f > self.slow * self.ratio;
+        if f <= self.slow {
+            self.last_below = pos;
+        }
         self.slow = (self.slow + (f - self.slow) * self.slow_coef).max(1e-18);
         self.fast = f;
         let g = (self.gate * self.gate_decay).max(y.abs());

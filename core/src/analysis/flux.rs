@@ -194,7 +194,7 @@ impl FluxDetector {
             let m = pw.sqrt() * self.norm;
             let p = (self.peaks[k] * self.relax).max(m).max(self.floor_bin);
             self.peaks[k] = p;
-            let l = (1.0 + COMPRESSION * m / p).ln();
+            let l = super::fastmath::ln(1.0 + COMPRESSION * m / p);
             let o = old[k];
             let reference = old_prev.max(o).max(old[k + 1]);
             flux += (l - reference).max(0.0);

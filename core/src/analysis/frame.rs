@@ -91,6 +91,8 @@ pub(crate) struct FrameAnalyzer {
     pub(crate) shape_hi: usize,
     pub(crate) mel: MelBank,
     dct: Dct,
+    /// log2(centre / 1 kHz) of every mel band.
+    pub(crate) mel_log2: [f32; MEL_BANDS],
     /// Mel band energies of the last frame.
     mel_vals: [f32; MEL_BANDS],
     /// Mel band energies of the last frame in dB.
@@ -133,6 +135,7 @@ impl FrameAnalyzer {
             shape_hi: 1,
             mel: MelBank::with_capacity(max_layout.fft_len),
             dct: Dct::new(),
+            mel_log2: [0.0; MEL_BANDS],
             mel_vals: [0.0; MEL_BANDS],
             mel_db: [0.0; MEL_BANDS],
         };
@@ -174,6 +177,9 @@ impl FrameAnalyzer {
         self.shape_lo = ((SHAPE_LO_HZ / df).ceil() as usize).clamp(1, bins - 1);
         self.shape_hi = ((hi_hz / df).floor() as usize).clamp(self.shape_lo, bins - 1);
         self.mel.configure(n, self.sample_rate);
+        for (x, c) in self.mel_log2.iter_mut().zip(&self.mel.centres_hz) {
+            *x = (c / LOG_REF_HZ).log2();
+        }
         self.power[bins..].fill(0.0);
     }
 
@@ -231,13 +237,13 @@ impl FrameAnalyzer {
 }
 
 /// `10 log10(p)` floored at -120 dB.
-#[inline]
+#[inline(always)]
 pub(crate) fn power_db(p: f32) -> f32 {
-    10.0 * p.max(1e-12).log10()
+    super::fastmath::db10(p.max(1e-12))
 }
 
 /// `20 log10(a)` floored at -120 dB.
-#[inline]
+#[inline(always)]
 pub(crate) fn amp_db(a: f32) -> f32 {
-    20.0 * a.max(1e-6).log10()
+    2.0 * super::fastmath::db10(a.max(1e-6))
 }

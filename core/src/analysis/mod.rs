@@ -18,6 +18,7 @@
 
 pub mod descriptor;
 pub mod envelope;
+pub mod fastmath;
 pub mod flux;
 pub mod frame;
 pub mod mel;
@@ -40,7 +41,10 @@ use settings::{scale_ref, WINDOW_REF_RANGE};
 /// longest window (4096 reference samples, 93 ms) and a 12 ms minimum interval, 8 suffice.
 pub const POOL_SIZE: usize = 8;
 /// Refinement: how far the envelope detector looks back from a detection, in seconds.
-pub const ENVELOPE_SEARCH_S: f32 = 0.010;
+pub const ENVELOPE_SEARCH_S: f32 = 0.005;
+/// Refinement: the envelope detector searches from this long before the sample where its fast
+/// envelope last sat at or below the slow one (the start of the rise), in seconds.
+pub const RISE_MARGIN_S: f32 = 0.0005;
 /// Refinement: length of the noise stretch before the search region, in seconds.
 pub const NOISE_STRETCH_S: f32 = 0.002;
 /// Largest magnitude accepted from the input; larger values are clamped (+60 dBFS).
@@ -153,6 +157,7 @@ pub struct Analyzer {
     last_onset: Option<u64>,
     dropped: u64,
     envelope_search: usize,
+    rise_margin: usize,
     noise_stretch: usize,
     record: HitRecord,
 }
@@ -196,6 +201,7 @@ impl Analyzer {
             last_onset: None,
             dropped: 0,
             envelope_search,
+            rise_margin: ((RISE_MARGIN_S * sample_rate) as usize).max(4),
             noise_stretch,
             record: HitRecord {
                 onset_sample: 0,
@@ -280,7 +286,10 @@ impl Analyzer {
                     let at = self.pos;
                     self.pos += 1;
                     if self.envelope.process(y, at) {
-                        self.on_detect(at, self.envelope_search, &mut on_event);
+                        // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
+                        let from = self.envelope.rise_start().saturating_sub(self.rise_margin as u64);
+                        let search = ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
+                        self.on_detect(at, search, &mut on_event);
                     }
                     if self.pos >= self.next_due {
                         self.service(&mut on_event);

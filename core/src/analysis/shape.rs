@@ -1,6 +1,8 @@
 //! Spectral shape: on a linear frequency axis (per frame, in Hz) and on a logarithmic axis (per
 //! window segment, in octaves), plus flatness and slope of mel band energies.
 
+use super::fastmath;
+
 /// Lowest frequency the shape features read, in Hz (excludes DC).
 pub const SHAPE_LO_HZ: f32 = 50.0;
 /// Highest frequency the shape features read, in Hz (further limited to 0.95 × Nyquist), so the
@@ -10,7 +12,7 @@ pub const SHAPE_HI_HZ: f32 = 16_000.0;
 pub const LOG_REF_HZ: f32 = 1000.0;
 
 /// Power floor that keeps logarithms finite (power units, about -240 dB).
-const POWER_EPS: f32 = 1e-24;
+const POWER_EPS: f32 = 1e-30;
 const LN_TO_DB10: f32 = 4.342_944_8; // 10 / ln 10
 
 /// Linear-axis shape of a power spectrum over bins `lo..=hi`, read on the magnitude
@@ -24,43 +26,43 @@ pub(crate) fn linear_shape(
     mags: &mut [f32],
 ) -> [f32; 5] {
     let n = (hi + 1 - lo) as f32;
-    let mut sum = 0.0f32;
-    let mut fsum = 0.0f32;
-    let mut max = 0.0f32;
-    let mut lnsum = 0.0f32;
-    for k in lo..=hi {
-        let p = power[k];
-        let m = p.sqrt();
-        mags[k] = m;
+    let p = &power[lo..=hi];
+    let f = &bin_hz[lo..=hi];
+    let m = &mut mags[lo..=hi];
+    for (m, p) in m.iter_mut().zip(p) {
+        *m = p.sqrt();
+    }
+    let (mut sum, mut fsum, mut max, mut lnsum) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    for ((m, f), p) in m.iter().zip(f).zip(p) {
         sum += m;
-        fsum += m * bin_hz[k];
-        max = max.max(m);
-        lnsum += (p + POWER_EPS).ln();
+        fsum += m * f;
+        max = max.max(*m);
+        lnsum += fastmath::ln(p + POWER_EPS);
     }
     if sum <= 1e-12 {
         return [0.0; 5];
     }
     let centroid = fsum / sum;
     let mut var = 0.0f32;
-    for k in lo..=hi {
-        let d = bin_hz[k] - centroid;
-        var += d * d * mags[k];
+    for (m, f) in m.iter().zip(f) {
+        let d = f - centroid;
+        var += d * d * m;
     }
     let spread = (var / sum).max(0.0).sqrt();
     let mean = sum / n;
     // 20 log10(geo / arith) of the magnitudes; ln geo(m) = ½ mean ln(p).
-    let flatness_db = 2.0 * LN_TO_DB10 * (0.5 * lnsum / n - mean.ln());
+    let flatness_db = 2.0 * LN_TO_DB10 * (0.5 * lnsum / n - fastmath::ln(mean));
     let target = 0.85 * sum;
     let mut acc = 0.0f32;
     let mut rolloff = bin_hz[hi];
-    for k in lo..=hi {
-        acc += mags[k];
+    for (m, f) in m.iter().zip(f) {
+        acc += m;
         if acc >= target {
-            rolloff = bin_hz[k];
+            rolloff = *f;
             break;
         }
     }
-    let crest_db = 2.0 * LN_TO_DB10 * (max / mean).ln();
+    let crest_db = 2.0 * LN_TO_DB10 * fastmath::ln(max / mean);
     [centroid, spread, flatness_db.min(0.0), rolloff, crest_db]
 }
 
@@ -119,8 +121,8 @@ pub(crate) fn band_flatness_db(bands: &[f32]) -> f32 {
     }
     let floor = total * 1e-10;
     let n = bands.len() as f32;
-    let lnmean = bands.iter().map(|&b| b.max(floor).ln()).sum::<f32>() / n;
-    (LN_TO_DB10 * (lnmean - (total / n).ln())).min(0.0)
+    let lnmean = bands.iter().map(|&b| fastmath::ln(b.max(floor))).sum::<f32>() / n;
+    (LN_TO_DB10 * (lnmean - fastmath::ln(total / n))).min(0.0)
 }
 
 /// Least-squares slope of `y` (dB) against `x` (octaves), in dB per octave.
