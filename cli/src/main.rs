@@ -70,6 +70,12 @@ enum Command {
         #[arg(long, default_value_t = 2.0, value_parser = parse_seconds)]
         seconds: f64,
     },
+    /// Map a folder of one-shots in 2-D (self-contained HTML, optional PNG), cluster them and
+    /// report silhouettes, cluster purity per folder label and stage times.
+    Map(commands::map::MapArgs),
+    /// Compare descriptor statistics with learned (autoencoder) features on labelled folders
+    /// (folder = label): silhouette, 5-NN leave-one-out accuracy, k-means purity.
+    EvalFeatures(commands::map::EvalFeaturesArgs),
 }
 
 /// Analysis options shared by `onsets` and `features`. Defaults are the core's (the plugin's).
@@ -179,6 +185,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Map(args) => {
+            commands::map::run(args, &mut out)?;
+            ExitCode::SUCCESS
+        }
+        Command::EvalFeatures(args) => {
+            commands::map::run_eval(args, &mut out)?;
+            ExitCode::SUCCESS
         }
         Command::Bench { seconds } => {
             let report = commands::bench::run(*seconds);

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod csv;
 pub mod features;
+pub mod map;
 pub mod onsets;
 
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord, SettingsError};

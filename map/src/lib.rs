@@ -1,0 +1,33 @@
+//! `timbrel-map`: a map of a sample collection, host-independent.
+//!
+//! Pipeline ([`pipeline`]): walk a folder tree ([`walk`], symlinks followed) → decode each
+//! audio file to mono ([`decode`]: WAV, and FLAC/MP3/Ogg through symphonia) → one descriptor
+//! per file from the core's analyzer ([`describe`]), in parallel → features (the descriptor
+//! without its level dimensions, or [`learned`] autoencoder features) → standardise and PCA
+//! ([`linalg`]) → 2-D layout (PCA, [`tsne`], [`umap`]) → seeded k-means ([`cluster`]) →
+//! quality metrics ([`quality`]) → a self-contained HTML map ([`html`]) and a PNG ([`png`]).
+//!
+//! Every random choice is seeded: the same folder and seed give the same map.
+//!
+//! For the plugin's auto-zones, [`cluster::cluster_descriptors`] clusters raw descriptors
+//! (standardise, PCA, k-means with a fixed or silhouette-chosen k).
+
+pub mod cluster;
+pub mod decode;
+pub mod describe;
+mod error;
+pub mod html;
+pub mod knn;
+pub mod learned;
+pub mod linalg;
+pub mod pipeline;
+pub mod png;
+pub mod quality;
+pub mod synthetic;
+pub mod tsne;
+pub mod umap;
+pub mod walk;
+
+pub use cluster::{cluster_descriptors, ClusterCount, Clustering};
+pub use error::MapError;
+pub use pipeline::{evaluate_features, ClusterSpace, Collection, FeatureSet, MapOptions, Method, SampleMap, Timings};
