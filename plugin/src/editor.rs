@@ -3,7 +3,7 @@
 //! The editor only reads atomics and the worker's hit log; it never touches the audio thread's
 //! data, and parameter changes go through the host via the [`ParamSetter`].
 
-use crate::engine::{HitLog, Meters};
+use crate::engine::{HitSummary, Meters, SharedWorkerState, TrainStatus};
 use crate::params::{TimbrelParams, EDITOR_SIZE};
 use egui::{Color32, RichText, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug::prelude::*;
@@ -27,7 +27,7 @@ const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
 pub fn create(
     params: Arc<TimbrelParams>,
     meters: Arc<Meters>,
-    log: HitLog,
+    worker: SharedWorkerState,
 ) -> Option<EguiEditor<TimbrelEditor>> {
     let state = params.editor_state.clone();
     let settings = EguiNiceSettings::new().with_tile("Timbrel").with_resize_hint(
@@ -39,7 +39,7 @@ pub fn create(
     let app = TimbrelEditor {
         params,
         meters,
-        log,
+        worker,
         gui: None,
         meter_dbfs: METER_FLOOR_DBFS,
         last_frame: Instant::now(),
@@ -53,7 +53,7 @@ pub fn create(
 pub struct TimbrelEditor {
     params: Arc<TimbrelParams>,
     meters: Arc<Meters>,
-    log: HitLog,
+    worker: SharedWorkerState,
     gui: Option<GuiContext>,
     /// Displayed meter level with fall-back applied, in dBFS.
     meter_dbfs: f32,
@@ -146,12 +146,18 @@ impl TimbrelEditor {
         });
         ui.separator();
 
-        ui.columns(2, |cols| {
-            cols[0].label(RichText::new("Detector").strong());
+        let (log, status, model_classes) = {
+            let state = self.worker.lock().unwrap_or_else(|e| e.into_inner());
+            (state.log.iter().rev().take(24).copied().collect::<Vec<_>>(), state.status.clone(), state.model_classes.clone())
+        };
+        ui.columns(3, |cols| {
+            self.classes_section(&mut cols[0], &status);
+            latest_section(&mut cols[1], log.first(), &model_classes);
+            cols[2].label(RichText::new("Detector").strong());
             if let Some(gui) = &self.gui {
                 let setter = gui.param_setter();
                 let p = &self.params;
-                egui::Grid::new("detector").num_columns(2).show(&mut cols[0], |ui| {
+                egui::Grid::new("detector").num_columns(2).show(&mut cols[2], |ui| {
                     ui.label("Detector");
                     ui.add(ParamSlider::for_param(&p.detector, &setter));
                     ui.end_row();
@@ -170,35 +176,134 @@ impl TimbrelEditor {
                     ui.label("Window");
                     ui.add(ParamSlider::for_param(&p.window, &setter));
                     ui.end_row();
+                    ui.label("Unknown");
+                    ui.add(ParamSlider::for_param(&p.unknown_scale, &setter));
+                    ui.end_row();
                     ui.label("Hit note");
                     ui.add(ParamSlider::for_param(&p.hit_note, &setter));
                     ui.end_row();
                 });
             }
+        });
+        ui.separator();
+        recent_hits(ui, &log, &model_classes);
+    }
 
-            cols[1].label(RichText::new("Recent hits").strong());
-            let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            if log.is_empty() {
-                cols[1].label("No hits yet: play the drum.");
-            }
-            egui::ScrollArea::vertical().id_salt("hits").show(&mut cols[1], |ui| {
-                egui::Grid::new("hitlog").num_columns(3).striped(true).show(ui, |ui| {
-                    if !log.is_empty() {
-                        ui.label("time (s)");
-                        ui.label("peak (dBFS)");
-                        ui.label("latency (ms)");
-                        ui.end_row();
-                    }
-                    for hit in log.iter().rev() {
-                        ui.label(format!("{:.3}", hit.onset_s));
-                        ui.label(format!("{:.1}", hit.peak_dbfs));
-                        ui.label(format!("{:.1}", hit.latency_ms));
-                        ui.end_row();
-                    }
+    /// The classes with their example counts and train buttons, and the training status.
+    fn classes_section(&mut self, ui: &mut egui::Ui, status: &TrainStatus) {
+        ui.label(RichText::new("Classes").strong());
+        let armed = self.params.train.value();
+        let dataset = self.params.dataset.clone();
+        let (classes, counts) = {
+            let data = dataset.lock();
+            (data.classes.clone(), data.counts())
+        };
+        let Some(gui) = &self.gui else { return };
+        let setter = gui.param_setter();
+        egui::Grid::new("classes").num_columns(3).show(ui, |ui| {
+            for (i, class) in classes.iter().enumerate() {
+                let [r, g, b] = class.color;
+                ui.horizontal(|ui| {
+                    swatch(ui, Color32::from_rgb(r, g, b));
+                    ui.label(&class.name);
                 });
-            });
+                ui.label(format!("{} hits", counts.get(i).copied().unwrap_or(0)));
+                let is_armed = armed == i as i32 + 1;
+                let label = if is_armed { "● Training…" } else { "Train" };
+                if ui.selectable_label(is_armed, label).on_hover_text("Arm: every hit joins this class until you click again").clicked() {
+                    let value = if is_armed { 0 } else { i as i32 + 1 };
+                    setter.begin_set_parameter(&self.params.train);
+                    setter.set_parameter(&self.params.train, value);
+                    setter.end_set_parameter(&self.params.train);
+                }
+                ui.end_row();
+            }
+        });
+        let text = match status {
+            TrainStatus::Untrained => "Not trained yet: arm a class and play.".to_owned(),
+            TrainStatus::Training => "Training…".to_owned(),
+            TrainStatus::Trained { kind, cv_accuracy, examples, millis } => format!(
+                "Model: {kind}, {examples} hits, cross-validated accuracy {:.0} % ({millis:.0} ms)",
+                cv_accuracy * 100.0
+            ),
+            TrainStatus::Failed(message) => format!("Training failed: {message}"),
+        };
+        ui.label(text);
+    }
+}
+
+/// The latest hit: class, probabilities, interpolation, confidence and the unknown flag.
+fn latest_section(ui: &mut egui::Ui, latest: Option<&HitSummary>, classes: &[timbrel_learn::ClassInfo]) {
+    ui.label(RichText::new("Latest hit").strong());
+    let Some(hit) = latest else {
+        ui.label("No hits yet: play the drum.");
+        return;
+    };
+    let Some(p) = hit.prediction else {
+        ui.label(format!("{:.1} dBFS at {:.2} s (no model yet)", hit.peak_dbfs, hit.onset_s));
+        return;
+    };
+    let name = |i: u8| classes.get(i as usize).map_or_else(|| format!("class {i}"), |c| c.name.clone());
+    match p.best {
+        Some(c) => ui.label(RichText::new(name(c)).size(20.0).strong()),
+        None => ui.label(RichText::new(format!("unknown (nearest: {})", name(p.best_class))).size(20.0).color(Color32::LIGHT_RED)),
+    };
+    ui.label(format!("confidence {:.0} %, novelty {:.2}", p.confidence * 100.0, p.novelty));
+    for (i, class) in classes.iter().enumerate().take(p.class_count as usize) {
+        let [r, g, b] = class.color;
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(Vec2::new(120.0, 12.0), Sense::hover());
+            let painter = ui.painter_at(rect);
+            painter.rect_filled(rect, 2.0, Color32::from_gray(35));
+            let mut bar = rect;
+            bar.set_width(rect.width() * p.probabilities[i].clamp(0.0, 1.0));
+            painter.rect_filled(bar, 2.0, Color32::from_rgb(r, g, b));
+            ui.label(format!("{} {:.0} %", class.name, p.probabilities[i] * 100.0));
         });
     }
+    ui.add_space(6.0);
+    ui.label(format!("Interpolation {:.2}", p.interpolation));
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(200.0, 14.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 2.0, Color32::from_gray(35));
+    let x = rect.left() + rect.width() * p.interpolation.clamp(0.0, 1.0);
+    painter.line_segment([egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())], Stroke::new(3.0, ACCENT));
+}
+
+/// The strip of recent hits: time, class, interpolation, level.
+fn recent_hits(ui: &mut egui::Ui, log: &[HitSummary], classes: &[timbrel_learn::ClassInfo]) {
+    ui.label(RichText::new("Recent hits").strong());
+    egui::ScrollArea::horizontal().id_salt("hits").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            for hit in log {
+                let (label, color) = match hit.prediction {
+                    Some(p) => match p.best {
+                        Some(c) => classes.get(c as usize).map_or(("?".to_owned(), Color32::GRAY), |k| {
+                            (k.name.clone(), Color32::from_rgb(k.color[0], k.color[1], k.color[2]))
+                        }),
+                        None => ("unknown".to_owned(), Color32::LIGHT_RED),
+                    },
+                    None => ("hit".to_owned(), Color32::GRAY),
+                };
+                egui::Frame::new().stroke(Stroke::new(1.0, color)).inner_margin(4.0).show(ui, |ui| {
+                    ui.vertical(|ui| {
+                        ui.label(RichText::new(label).color(color));
+                        ui.label(format!("{:.2} s", hit.onset_s));
+                        if let Some(p) = hit.prediction {
+                            ui.label(format!("↔ {:.2}", p.interpolation));
+                        }
+                        ui.label(format!("{:.0} dB", hit.peak_dbfs));
+                    });
+                });
+            }
+        });
+    });
+}
+
+/// A small colour swatch next to a class name (the name carries the meaning, not the colour).
+fn swatch(ui: &mut egui::Ui, color: Color32) {
+    let (rect, _) = ui.allocate_exact_size(Vec2::splat(12.0), Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, color);
 }
 
 /// Draws a horizontal level meter from [`METER_FLOOR_DBFS`] to 0 dBFS with its value as text.

@@ -1,22 +1,55 @@
-//! Threads and shared state: the audio thread publishes meters through atomics and sends every
-//! completed hit through a lock-free SPSC ring to a background worker, which keeps the log the
-//! editor shows. Nothing here makes the audio thread wait.
+//! Threads and shared state.
+//!
+//! The audio thread publishes meters through atomics and sends every completed hit, labelled
+//! when a class is armed and with its prediction when a model is loaded, through a lock-free
+//! SPSC ring ([`ToWorker`]); the analysed signal follows through a second ring in positioned
+//! chunks. The [`Worker`] thread keeps the recent-hit log the editor shows, cuts each training
+//! hit's snippet, adds it to the dataset, retrains on a training thread when a class is disarmed
+//! (or the dataset changes), and hands new models to the audio thread through
+//! [`crate::swap`]. Nothing here makes the audio thread wait.
 
+use crate::params::{ClassNames, PersistedDataset};
+use crate::snippets::{AudioChunk, SnippetRecorder, SNIPPET_S};
+use crate::swap::ModelSender;
 use atomic_float::AtomicF32;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use timbrel_core::analysis::HitRecord;
+use timbrel_learn::{Dataset, Example, Model, Prediction, TrainConfig};
 
-/// Capacity of the audio-to-worker hit ring, in hits. At one hit per 20 ms the worker could stall
-/// for five seconds before a hit is lost.
+/// Capacity of the audio-to-worker hit ring, in messages. At one hit per 20 ms the worker could
+/// stall for five seconds before a hit is lost.
 pub const HIT_QUEUE_CAPACITY: usize = 256;
+/// Capacity of the audio-to-worker signal ring, in chunks (about 5.5 s at 48 kHz).
+pub const AUDIO_QUEUE_CAPACITY: usize = 1024;
 /// How many recent hits the log keeps for the editor.
 pub const HIT_LOG_LEN: usize = 64;
-/// How often the worker drains the ring.
+/// How often the worker drains the rings.
 const WORKER_POLL: Duration = Duration::from_millis(5);
+/// How long a training hit may wait for its snippet's audio before it joins without one.
+const SNIPPET_WAIT: Duration = Duration::from_millis(500);
+/// Seconds of signal the worker keeps for cutting snippets.
+const HISTORY_S: f32 = 2.0;
+
+/// What the audio thread tells the worker, in order.
+#[derive(Debug, Clone, Copy)]
+pub enum ToWorker {
+    /// A hit's descriptor is complete.
+    Hit {
+        /// The hit.
+        hit: HitRecord,
+        /// The armed class (index into the dataset's classes) when the hit arrived.
+        train: Option<u8>,
+        /// What the current model made of it, if a model is loaded.
+        prediction: Option<Prediction>,
+    },
+    /// The `Train` parameter returned to off: retrain.
+    TrainingStopped,
+}
 
 /// Values the audio thread publishes for the editor. All plain atomics.
 #[derive(Debug)]
@@ -29,7 +62,7 @@ pub struct Meters {
     pub hits: AtomicU64,
     /// Hits dropped because the worker ring was full.
     pub queue_overflows: AtomicU64,
-    /// Hit-to-descriptor latency at the current settings, in milliseconds.
+    /// Hit-to-result latency at the current settings, in milliseconds.
     pub latency_ms: AtomicF32,
     /// Current sample rate, in Hz.
     pub sample_rate: AtomicF32,
@@ -37,6 +70,10 @@ pub struct Meters {
     pub detection_value: AtomicF32,
     /// Current detection threshold, in the same units as `detection_value`.
     pub detection_threshold: AtomicF32,
+    /// Models trained since the plugin was created.
+    pub models_trained: AtomicU64,
+    /// Whether the audio thread currently holds a model.
+    pub model_loaded: AtomicBool,
 }
 
 impl Default for Meters {
@@ -50,6 +87,8 @@ impl Default for Meters {
             sample_rate: AtomicF32::new(44_100.0),
             detection_value: AtomicF32::new(0.0),
             detection_threshold: AtomicF32::new(0.0),
+            models_trained: AtomicU64::new(0),
+            model_loaded: AtomicBool::new(false),
         }
     }
 }
@@ -59,52 +98,87 @@ impl Default for Meters {
 pub struct HitSummary {
     /// Onset time since activation, in seconds.
     pub onset_s: f64,
-    /// Time from onset to descriptor, in milliseconds.
+    /// Time from onset to result, in milliseconds.
     pub latency_ms: f32,
     /// Peak level in the analysis window, in dBFS.
     pub peak_dbfs: f32,
+    /// The class it was recorded into, when a class was armed.
+    pub trained_as: Option<u8>,
+    /// The model's prediction, when a model was loaded.
+    pub prediction: Option<Prediction>,
 }
 
-/// The recent-hit log that the worker writes and the editor reads. Only the worker and the
-/// editor lock it, never the audio thread.
-pub type HitLog = Arc<Mutex<VecDeque<HitSummary>>>;
+/// The state of training, for the editor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum TrainStatus {
+    /// No model yet, and no attempt.
+    #[default]
+    Untrained,
+    /// A training thread is running.
+    Training,
+    /// The last training produced the loaded model.
+    Trained {
+        /// Which classifier `auto` (or the user) chose, e.g. "Lda".
+        kind: String,
+        /// Cross-validated accuracy of that classifier (0..1).
+        cv_accuracy: f64,
+        /// Examples it was trained on.
+        examples: usize,
+        /// Wall time of the training, in milliseconds.
+        millis: f64,
+    },
+    /// The last training failed; the previous model (if any) stays in use.
+    Failed(String),
+}
 
-/// The background worker that drains the hit ring.
+/// State shared between the worker and the editor (never the audio thread).
+#[derive(Debug, Default)]
+pub struct WorkerState {
+    /// Recent hits, newest last.
+    pub log: VecDeque<HitSummary>,
+    /// The training state.
+    pub status: TrainStatus,
+    /// The class names and colours of the loaded model, indexed like its predictions.
+    pub model_classes: Vec<timbrel_learn::ClassInfo>,
+}
+
+/// The worker's shared state, locked only by the worker and the editor.
+pub type SharedWorkerState = Arc<Mutex<WorkerState>>;
+
+/// Everything the worker thread needs.
+pub struct WorkerParts {
+    /// Hits and training commands from the audio thread.
+    pub hits: rtrb::Consumer<ToWorker>,
+    /// The analysed signal from the audio thread.
+    pub audio: rtrb::Consumer<AudioChunk>,
+    /// Where new models go.
+    pub models: ModelSender<Model>,
+    /// Meters, for the sample rate and counters.
+    pub meters: Arc<Meters>,
+    /// The persisted dataset.
+    pub dataset: PersistedDataset,
+    /// Class names for the `Train` parameter's display.
+    pub class_names: ClassNames,
+    /// State for the editor.
+    pub state: SharedWorkerState,
+    /// Training settings.
+    pub config: TrainConfig,
+}
+
+/// The background worker thread.
 pub struct Worker {
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
 }
 
 impl Worker {
-    /// Starts the worker thread. `sample_rate` (Hz) converts sample positions to seconds.
-    pub fn spawn(
-        mut consumer: rtrb::Consumer<HitRecord>,
-        meters: Arc<Meters>,
-        log: HitLog,
-    ) -> std::io::Result<Self> {
+    /// Starts the worker thread.
+    pub fn spawn(parts: WorkerParts) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = stop.clone();
         let handle = std::thread::Builder::new()
             .name("timbrel-worker".into())
-            .spawn(move || {
-                while !thread_stop.load(Ordering::Relaxed) {
-                    let sample_rate = meters.sample_rate.load(Ordering::Relaxed) as f64;
-                    while let Ok(hit) = consumer.pop() {
-                        let summary = HitSummary {
-                            onset_s: hit.onset_sample as f64 / sample_rate,
-                            latency_ms: ((hit.ready_sample - hit.onset_sample) as f64 * 1000.0
-                                / sample_rate) as f32,
-                            peak_dbfs: hit.peak_dbfs,
-                        };
-                        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                        if log.len() == HIT_LOG_LEN {
-                            log.pop_front();
-                        }
-                        log.push_back(summary);
-                    }
-                    std::thread::sleep(WORKER_POLL);
-                }
-            })?;
+            .spawn(move || WorkerLoop::new(parts).run(&thread_stop))?;
         Ok(Self { stop, handle: Some(handle) })
     }
 }
@@ -115,5 +189,179 @@ impl Drop for Worker {
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
         }
+    }
+}
+
+/// A training hit waiting for the end of its snippet.
+struct PendingExample {
+    hit: HitRecord,
+    class: u8,
+    since: Instant,
+}
+
+struct WorkerLoop {
+    parts: WorkerParts,
+    recorder: SnippetRecorder,
+    pending: Vec<PendingExample>,
+    retrain_requested: bool,
+    seen_generation: u64,
+    training: Option<mpsc::Receiver<(Result<Model, String>, f64)>>,
+}
+
+impl WorkerLoop {
+    fn new(parts: WorkerParts) -> Self {
+        let capacity = (HISTORY_S * 192_000.0) as usize;
+        // A restored project brings its dataset before the worker starts: train on it.
+        let seen_generation = u64::MAX;
+        Self { parts, recorder: SnippetRecorder::new(capacity), pending: Vec::new(), retrain_requested: false, seen_generation, training: None }
+    }
+
+    fn run(mut self, stop: &AtomicBool) {
+        while !stop.load(Ordering::Relaxed) {
+            self.step();
+            std::thread::sleep(WORKER_POLL);
+        }
+    }
+
+    fn sample_rate(&self) -> f64 {
+        self.parts.meters.sample_rate.load(Ordering::Relaxed) as f64
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, WorkerState> {
+        self.parts.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One round: drain both rings, file finished examples, start or finish a training.
+    fn step(&mut self) {
+        self.parts.models.collect_garbage();
+        while let Ok(chunk) = self.parts.audio.pop() {
+            self.recorder.push(&chunk);
+        }
+        while let Ok(message) = self.parts.hits.pop() {
+            match message {
+                ToWorker::Hit { hit, train, prediction } => {
+                    self.log_hit(&hit, train, prediction);
+                    if let Some(class) = train {
+                        self.pending.push(PendingExample { hit, class, since: Instant::now() });
+                    }
+                }
+                ToWorker::TrainingStopped => self.retrain_requested = true,
+            }
+        }
+        self.file_pending_examples();
+
+        let generation = self.parts.dataset.generation.load(Ordering::Acquire);
+        if generation != self.seen_generation {
+            self.seen_generation = generation;
+            self.sync_class_names();
+            self.retrain_requested = true;
+        }
+        self.finish_training();
+        if self.retrain_requested && self.pending.is_empty() && self.training.is_none() {
+            self.retrain_requested = false;
+            self.start_training();
+        }
+    }
+
+    fn log_hit(&mut self, hit: &HitRecord, train: Option<u8>, prediction: Option<Prediction>) {
+        let sample_rate = self.sample_rate();
+        let summary = HitSummary {
+            onset_s: hit.onset_sample as f64 / sample_rate,
+            latency_ms: ((hit.ready_sample - hit.onset_sample) as f64 * 1000.0 / sample_rate) as f32,
+            peak_dbfs: hit.peak_dbfs,
+            trained_as: train,
+            prediction,
+        };
+        let mut state = self.state();
+        if state.log.len() == HIT_LOG_LEN {
+            state.log.pop_front();
+        }
+        state.log.push_back(summary);
+    }
+
+    /// Adds every pending training hit whose snippet is complete (or that waited too long).
+    fn file_pending_examples(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let sample_rate = self.sample_rate();
+        let snippet_len = (SNIPPET_S as f64 * sample_rate) as usize;
+        let mut added = false;
+        let mut i = 0;
+        while i < self.pending.len() {
+            let p = &self.pending[i];
+            let snippet = self.recorder.snippet(p.hit.onset_sample, snippet_len);
+            if snippet.is_none() && p.since.elapsed() < SNIPPET_WAIT {
+                i += 1;
+                continue;
+            }
+            let p = self.pending.remove(i);
+            let mut example = Example::new(&p.hit.descriptor, p.class as usize, p.hit.rms_dbfs, p.hit.onset_sample as f64 / sample_rate);
+            if let Some(snippet) = snippet {
+                example.snippet = snippet;
+                example.snippet_rate = sample_rate as f32;
+            }
+            let mut data = self.parts.dataset.lock();
+            if (p.class as usize) < data.classes.len() && data.add_example(example).is_ok() {
+                added = true;
+            }
+        }
+        if added {
+            // The dataset changed, but only a disarm retrains: don't count this as an edit.
+            self.seen_generation = self.parts.dataset.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        }
+    }
+
+    fn sync_class_names(&self) {
+        let names: Vec<String> = self.parts.dataset.lock().classes.iter().map(|c| c.name.clone()).collect();
+        *self.parts.class_names.write().unwrap_or_else(|e| e.into_inner()) = names;
+    }
+
+    fn start_training(&mut self) {
+        let data: Dataset = self.parts.dataset.lock().clone();
+        if data.examples.is_empty() {
+            return;
+        }
+        let config = self.parts.config;
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new().name("timbrel-train".into()).spawn(move || {
+            let started = Instant::now();
+            let result = timbrel_learn::train(&data, &config).map_err(|e| e.to_string());
+            let _ = tx.send((result, started.elapsed().as_secs_f64() * 1000.0));
+        });
+        match spawned {
+            Ok(_) => {
+                self.training = Some(rx);
+                self.state().status = TrainStatus::Training;
+            }
+            Err(e) => self.state().status = TrainStatus::Failed(format!("could not start training: {e}")),
+        }
+    }
+
+    fn finish_training(&mut self) {
+        let Some(rx) = &self.training else { return };
+        let (result, millis) = match rx.try_recv() {
+            Ok(done) => done,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => (Err("the training thread stopped".to_owned()), 0.0),
+        };
+        self.training = None;
+        let status = match result {
+            Ok(model) => {
+                let chosen = *model.report().chosen();
+                let classes = model.classes().to_vec();
+                let examples = model.report().examples;
+                match self.parts.models.send(Box::new(model)) {
+                    Ok(()) => {
+                        self.parts.meters.models_trained.fetch_add(1, Ordering::Relaxed);
+                        self.state().model_classes = classes;
+                        TrainStatus::Trained { kind: format!("{:?}", chosen.kind), cv_accuracy: chosen.accuracy, examples, millis }
+                    }
+                    Err(_) => TrainStatus::Failed("the audio thread is not taking models".to_owned()),
+                }
+            }
+            Err(message) => TrainStatus::Failed(message),
+        };
+        self.state().status = status;
     }
 }

@@ -19,9 +19,12 @@ pub mod snippets;
 pub mod swap;
 
 use demo::DemoPlayer;
-use engine::{HitLog, Meters, Worker, HIT_QUEUE_CAPACITY};
+use engine::{Meters, SharedWorkerState, ToWorker, Worker, WorkerParts, AUDIO_QUEUE_CAPACITY, HIT_QUEUE_CAPACITY};
 use midi::NoteScheduler;
 use params::TimbrelParams;
+use snippets::{AudioChunk, ChunkWriter};
+use swap::ModelReceiver;
+use timbrel_learn::{Model, Prediction};
 
 /// Lowest peak level that maps to MIDI velocity 0, in dBFS.
 const VELOCITY_FLOOR_DBFS: f32 = -48.0;
@@ -30,13 +33,20 @@ const VELOCITY_FLOOR_DBFS: f32 = -48.0;
 pub struct Timbrel {
     params: Arc<TimbrelParams>,
     meters: Arc<Meters>,
-    log: HitLog,
+    worker_state: SharedWorkerState,
     /// Streaming onset detector and descriptor extractor; built in `initialize()`.
     analyzer: Option<Analyzer>,
     /// Mono mix of the current block, sized for the host's largest block in `initialize()`.
     mono: Vec<f32>,
     /// Audio-thread end of the hit ring.
-    hits_out: Option<rtrb::Producer<HitRecord>>,
+    hits_out: Option<rtrb::Producer<ToWorker>>,
+    /// Audio-thread end of the signal ring, and the chunk being filled.
+    audio_out: Option<rtrb::Producer<AudioChunk>>,
+    chunks: ChunkWriter,
+    /// The trained model in use, swapped in without locks.
+    models: Option<ModelReceiver<Model>>,
+    /// The `Train` parameter's value in the previous block.
+    last_train: i32,
     /// Drains the hit ring; started on first activation.
     worker: Option<Worker>,
     notes: NoteScheduler,
@@ -50,10 +60,14 @@ impl Default for Timbrel {
         Self {
             params: Arc::new(TimbrelParams::default()),
             meters: Arc::new(Meters::default()),
-            log: HitLog::default(),
+            worker_state: SharedWorkerState::default(),
             analyzer: None,
             mono: Vec::new(),
             hits_out: None,
+            audio_out: None,
+            chunks: ChunkWriter::default(),
+            models: None,
+            last_train: 0,
             worker: None,
             notes: NoteScheduler::default(),
             demo: None,
@@ -62,10 +76,36 @@ impl Default for Timbrel {
     }
 }
 
+impl Timbrel {
+    /// The meters the audio thread publishes (for the editor, embedding hosts and tests).
+    pub fn meters(&self) -> &Arc<Meters> {
+        &self.meters
+    }
+
+    /// The worker's state: recent hits with predictions, training status.
+    pub fn worker_state(&self) -> &SharedWorkerState {
+        &self.worker_state
+    }
+
+    /// The parameters, with the persisted dataset.
+    pub fn timbrel_params(&self) -> &Arc<TimbrelParams> {
+        &self.params
+    }
+}
+
 /// Replaces NaN, infinities and subnormals by zero; every other value passes unchanged.
 #[inline]
 fn sanitize(x: f32) -> f32 {
     if x.is_normal() { x } else { 0.0 }
+}
+
+/// Classifies a hit; `unknown_scale` scales the model's unknown threshold. Never allocates.
+fn classify(model: &Model, hit: &HitRecord, unknown_scale: f32) -> Prediction {
+    let mut prediction = Prediction::default();
+    model.classify(&hit.descriptor, &mut prediction);
+    let known = prediction.novelty <= model.unknown_threshold() * unknown_scale;
+    prediction.best = known.then_some(prediction.best_class);
+    prediction
 }
 
 /// Maps a peak level in dBFS to a MIDI velocity in `(0, 1]`.
@@ -106,7 +146,7 @@ impl Plugin for Timbrel {
     type Editor = nice_plug_egui::EguiEditor<editor::TimbrelEditor>;
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone(), self.log.clone())
+        editor::create(self.params.clone(), self.meters.clone(), self.worker_state.clone())
     }
 
     fn activate(
@@ -121,11 +161,25 @@ impl Plugin for Timbrel {
         self.mono = vec![0.0; buffer_config.max_buffer_size as usize];
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         if self.worker.is_none() {
-            let (producer, consumer) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
-            match Worker::spawn(consumer, self.meters.clone(), self.log.clone()) {
+            let (hits_out, hits) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
+            let (audio_out, audio) = rtrb::RingBuffer::new(AUDIO_QUEUE_CAPACITY);
+            let (models, receiver) = swap::model_channel();
+            let parts = WorkerParts {
+                hits,
+                audio,
+                models,
+                meters: self.meters.clone(),
+                dataset: self.params.dataset.clone(),
+                class_names: self.params.class_names.clone(),
+                state: self.worker_state.clone(),
+                config: timbrel_learn::TrainConfig::default(),
+            };
+            match Worker::spawn(parts) {
                 Ok(worker) => {
                     self.worker = Some(worker);
-                    self.hits_out = Some(producer);
+                    self.hits_out = Some(hits_out);
+                    self.audio_out = Some(audio_out);
+                    self.models = Some(receiver);
                 }
                 Err(err) => {
                     nice_error!("could not start the worker thread: {err}");
@@ -187,6 +241,20 @@ impl Plugin for Timbrel {
 
         analyzer.set_settings(self.params.analysis_settings());
         let block_start = analyzer.position();
+        if let Some(audio_out) = self.audio_out.as_mut() {
+            self.chunks.write(block_start, mono, |chunk| {
+                // NOTE: a full ring only costs snippets their audio; hits are unaffected.
+                let _ = audio_out.push(*chunk);
+            });
+        }
+        let model = self.models.as_mut().and_then(|models| {
+            models.update();
+            models.current()
+        });
+        self.meters.model_loaded.store(model.is_some(), Ordering::Relaxed);
+        let unknown_scale = self.params.unknown_scale.value();
+        let train = self.params.train.value();
+        let train_class = (train > 0).then(|| (train - 1) as u8);
         let note_len = (self.params.note_length_ms.value() * 0.001 * self.sample_rate) as u64;
         let key = self.params.hit_note.value().clamp(0, 127) as u8;
         let channel = (self.params.midi_channel.value().clamp(1, 16) - 1) as u8;
@@ -199,14 +267,24 @@ impl Plugin for Timbrel {
             }
             AnalyzerEvent::Hit(hit) => {
                 meters.hits.fetch_add(1, Ordering::Relaxed);
+                let prediction = model.map(|model| classify(model, hit, unknown_scale));
                 notes.note(hit.ready_sample, note_len, channel, key, velocity_from_peak(hit.peak_dbfs));
                 if let Some(queue) = hits_out.as_mut() {
-                    if queue.push(*hit).is_err() {
+                    let message = ToWorker::Hit { hit: *hit, train: train_class, prediction };
+                    if queue.push(message).is_err() {
                         meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
         });
+        if self.last_train > 0 && train == 0 {
+            if let Some(queue) = hits_out.as_mut() {
+                if queue.push(ToWorker::TrainingStopped).is_err() {
+                    meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        self.last_train = train;
         let block_end = analyzer.position();
         notes.finish_block(block_end, |note| {
             // The scheduler only hands out events inside this block.

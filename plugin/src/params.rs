@@ -3,7 +3,8 @@
 
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use timbrel_core::analysis::{AnalysisSettings, DetectorKind, DetectorSettings};
 
 /// Default editor size, in logical pixels.
@@ -31,11 +32,79 @@ impl From<DetectorChoice> for DetectorKind {
     }
 }
 
+/// Most classes, and so the top of the `Train` parameter's range.
+pub const MAX_CLASSES: usize = timbrel_learn::MAX_CLASSES;
+
+/// Class names for parameter display, updated by the worker whenever the dataset changes.
+pub type ClassNames = Arc<RwLock<Vec<String>>>;
+
+/// The dataset as the host project stores it, shared with the worker and the editor. Restoring
+/// state bumps the generation, which tells the worker to retrain.
+#[derive(Debug, Clone, Default)]
+pub struct PersistedDataset(Arc<DatasetCell>);
+
+/// The shared dataset behind [`PersistedDataset`].
+#[derive(Debug, Default)]
+pub struct DatasetCell {
+    /// The classes and examples. Locked by the worker and the editor, never the audio thread.
+    pub data: Mutex<timbrel_learn::Dataset>,
+    /// Bumped on every change (restore, recorded hits, edits).
+    pub generation: AtomicU64,
+}
+
+impl std::ops::Deref for PersistedDataset {
+    type Target = DatasetCell;
+    fn deref(&self) -> &DatasetCell {
+        &self.0
+    }
+}
+
+impl DatasetCell {
+    /// Locks the dataset, recovering from a poisoned lock.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, timbrel_learn::Dataset> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks the dataset as changed, so the worker retrains.
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl<'a> nice_plug::params::persist::PersistentField<'a, timbrel_learn::Dataset> for PersistedDataset {
+    fn set(&self, new_value: timbrel_learn::Dataset) {
+        *self.lock() = new_value;
+        self.touch();
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&timbrel_learn::Dataset) -> R,
+    {
+        f(&self.lock())
+    }
+}
+
 /// All of Timbrel's parameters and persisted editor state.
 #[derive(Params)]
 pub struct TimbrelParams {
     /// The editor's window size; kept with the plugin instance, not with the project.
     pub editor_state: Arc<EguiEditorState>,
+
+    /// Every class and example hit, saved with the project.
+    #[persist = "dataset"]
+    pub dataset: PersistedDataset,
+    /// Class names for displaying the `Train` parameter.
+    pub class_names: ClassNames,
+
+    /// Arms a class for training: 0 = off, k = the k-th class. Every hit that arrives while it is
+    /// set joins that class; the model retrains when it returns to off.
+    #[id = "train"]
+    pub train: IntParam,
+    /// Scales the model's unknown-hit threshold: below 1 rejects more hits as unknown, above 1
+    /// fewer.
+    #[id = "unk"]
+    pub unknown_scale: FloatParam,
 
     /// Which onset detector runs.
     #[id = "det"]
@@ -76,7 +145,24 @@ impl Default for TimbrelParams {
     fn default() -> Self {
         let d = AnalysisSettings::default();
         let det = d.detector;
+        let dataset = timbrel_learn::Dataset::default();
+        let class_names: ClassNames =
+            Arc::new(RwLock::new(dataset.classes.iter().map(|c| c.name.clone()).collect()));
+        let names_out = class_names.clone();
+        let names_in = class_names.clone();
         Self {
+            dataset: PersistedDataset(Arc::new(DatasetCell { data: Mutex::new(dataset), generation: AtomicU64::new(0) })),
+            class_names,
+            train: IntParam::new("Train", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
+                .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
+                .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
+            unknown_scale: FloatParam::new(
+                "Unknown threshold",
+                1.0,
+                FloatRange::Skewed { min: 0.25, max: 4.0, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_unit("×")
+            .with_step_size(0.01),
             editor_state: EguiEditorState::from_size(
                 nice_plug::editor::dpi::LogicalSize::new(EDITOR_SIZE.0 as f64, EDITOR_SIZE.1 as f64),
                 1.0,
@@ -145,5 +231,48 @@ impl TimbrelParams {
             window_ref_samples: self.window.value() as u32,
             ..AnalysisSettings::default()
         }
+    }
+}
+
+/// The `Train` parameter's text: "Off" or the class name.
+fn train_label(names: &ClassNames, value: i32) -> String {
+    if value <= 0 {
+        return "Off".to_owned();
+    }
+    let names = names.read().unwrap_or_else(|e| e.into_inner());
+    names.get(value as usize - 1).cloned().unwrap_or_else(|| format!("Class {value}"))
+}
+
+/// Parses "Off", a class name, or a number.
+fn parse_train_label(names: &ClassNames, text: &str) -> Option<i32> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Some(0);
+    }
+    let names = names.read().unwrap_or_else(|e| e.into_inner());
+    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
+        return Some(i as i32 + 1);
+    }
+    text.strip_prefix("Class ").unwrap_or(text).parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn train_parameter_shows_class_names() {
+        let params = TimbrelParams::default();
+        let show = |v: i32| params.train.normalized_value_to_string(params.train.preview_normalized(v), false);
+        assert_eq!(show(0), "Off");
+        assert_eq!(show(1), "center");
+        assert_eq!(show(2), "edge");
+        assert_eq!(show(3), "Class 3");
+        params.class_names.write().unwrap()[1] = "rim".into();
+        assert_eq!(show(2), "rim");
+        let parse = |s: &str| params.train.string_to_normalized_value(s).map(|n| params.train.preview_plain(n));
+        assert_eq!(parse("Off"), Some(0));
+        assert_eq!(parse("rim"), Some(2));
+        assert_eq!(parse("Center"), Some(1));
     }
 }

@@ -1,0 +1,113 @@
+//! Training through the host: automating the `Train` parameter arms a class, every hit that
+//! arrives joins it, and disarming retrains on the worker; the new model reaches the audio
+//! thread without locks and classifies later hits in the block their descriptor completes.
+
+mod common;
+
+use common::TestHost;
+use std::time::{Duration, Instant};
+use timbrel::engine::TrainStatus;
+use timbrel_learn::synthetic::{render, Sound, SynthSpec};
+
+const SR: f32 = 48_000.0;
+
+/// A take of `sounds`, each in its own slot of 0.3 s.
+fn take(sounds: &[Sound], seed: u64) -> Vec<f32> {
+    // NOTE: no bleed here, so that hits can be counted one to one; the learning crate's own
+    // tests cover bleed.
+    let spec = SynthSpec { sample_rate: SR, bleed_probability: 0.0, ..SynthSpec::default() };
+    let mut out = Vec::new();
+    for (i, sound) in sounds.iter().enumerate() {
+        let (audio, _, _) = render(*sound, &spec, seed + i as u64);
+        let slot = (0.3 * SR) as usize;
+        let mut piece = audio;
+        piece.resize(slot.max(piece.len()), 0.0);
+        out.extend(piece);
+    }
+    out
+}
+
+fn snares(count: usize, radius: (f32, f32), seed: u64) -> Vec<Sound> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..count)
+        .map(|_| Sound::Snare {
+            radius: radius.0 + (radius.1 - radius.0) * rng.f32(),
+            velocity: 0.2 + 0.8 * rng.f32(),
+        })
+        .collect()
+}
+
+/// Processes silence until the worker reports a new model (or fails), at most `limit`.
+fn wait_for_model(host: &mut TestHost, models_before: u64, limit: Duration) -> TrainStatus {
+    let started = Instant::now();
+    loop {
+        let trained = host.plugin.meters().models_trained.load(std::sync::atomic::Ordering::Relaxed);
+        let status = host.plugin.worker_state().lock().unwrap().status.clone();
+        if trained > models_before && host.plugin.meters().model_loaded.load(std::sync::atomic::Ordering::Relaxed) {
+            return status;
+        }
+        if let TrainStatus::Failed(message) = &status {
+            panic!("training failed: {message}");
+        }
+        assert!(started.elapsed() < limit, "no model after {limit:?}: {status:?}");
+        host.run(&mut [vec![0.0; 512]], &[512]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn automating_train_records_classes_and_the_model_classifies_new_hits() {
+    let mut host = TestHost::new(SR, 1, 512);
+    let center = take(&snares(30, (0.0, 0.15), 1), 100);
+    let edge = take(&snares(30, (0.8, 0.95), 2), 200);
+
+    host.set_param_normalized("train", 1.0 / 16.0);
+    host.run(&mut [center], &[512]);
+    host.set_param_normalized("train", 0.0);
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    host.set_param_normalized("train", 2.0 / 16.0);
+    host.run(&mut [edge], &[512]);
+    host.set_param_normalized("train", 0.0);
+    let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
+    eprintln!("trained: {status:?}");
+    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    assert_eq!(counts, vec![30, 30], "every hit joined its armed class");
+
+    // Fresh hits: centre, edge, and sounds from elsewhere.
+    let test_center = snares(20, (0.0, 0.12), 3);
+    let test_edge = snares(20, (0.82, 0.95), 4);
+    let others = vec![Sound::Cymbal, Sound::Noise, Sound::Cymbal, Sound::Noise, Sound::Cymbal];
+    let sounds: Vec<Sound> = test_center.iter().chain(&test_edge).chain(&others).copied().collect();
+    host.plugin.worker_state().lock().unwrap().log.clear();
+    host.run(&mut [take(&sounds, 300)], &[333, 512, 1]);
+    std::thread::sleep(Duration::from_millis(200));
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    std::thread::sleep(Duration::from_millis(200));
+    let log: Vec<_> = host.plugin.worker_state().lock().unwrap().log.iter().copied().collect();
+    assert_eq!(log.len(), sounds.len(), "one result per sound");
+    let mut correct = 0;
+    let mut rejected_others = 0;
+    for (hit, sound) in log.iter().zip(&sounds) {
+        let p = hit.prediction.expect("a model was loaded");
+        let sum: f32 = p.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-3, "probabilities sum to {sum}");
+        assert!(hit.trained_as.is_none(), "nothing is armed");
+        match sound {
+            Sound::Snare { radius, .. } => {
+                let expected = if *radius < 0.5 { 0 } else { 1 };
+                if p.best == Some(expected) {
+                    correct += 1;
+                }
+                if expected == 0 {
+                    assert!(p.interpolation < 0.35, "centre hit at {:.2}", p.interpolation);
+                } else {
+                    assert!(p.interpolation > 0.65, "edge hit at {:.2}", p.interpolation);
+                }
+            }
+            _ => rejected_others += p.is_unknown() as usize,
+        }
+    }
+    eprintln!("snare hits correct: {correct}/40, other sounds unknown: {rejected_others}/{}", others.len());
+    assert!(correct >= 39, "{correct}/40 correct");
+    assert_eq!(rejected_others, others.len(), "cymbals and noise are unknown");
+}
