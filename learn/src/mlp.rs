@@ -1,4 +1,4 @@
-//! A small multilayer perceptron: standardised inputs, one tanh hidden layer, softmax output;
+//! A small multilayer perceptron: centred inputs with one shared scale, one tanh hidden layer, softmax output;
 //! trained with Adam on mini-batches, L2 weight decay, and early stopping on a seeded,
 //! stratified validation split. Deterministic for a seed.
 
@@ -83,7 +83,7 @@ pub struct Mlp {
     pub classes: usize,
     /// Input means.
     pub in_mean: Vec<f32>,
-    /// Input `1 / std`.
+    /// Input scale (`1 /` the largest input standard deviation, the same for every input).
     pub in_scale: Vec<f32>,
     /// `hidden × inputs` row-major.
     pub w1: Vec<f32>,
@@ -166,7 +166,11 @@ impl Mlp {
         for r in rows {
             sd.iter_mut().zip(r).zip(&mean).for_each(|((s, v), m)| *s += (v - m).powi(2) / n as f64);
         }
-        let scale: Vec<f64> = sd.iter().map(|s| if s.sqrt() > 1e-9 { 1.0 / s.sqrt() } else { 1.0 }).collect();
+        // One scale for every input (the largest standard deviation becomes 1): whitening each
+        // principal component separately would blow the noise in the minor ones up to the size
+        // of the signal and ruin generalisation.
+        let top = sd.iter().copied().fold(0.0f64, f64::max).sqrt();
+        let scale: Vec<f64> = vec![if top > 1e-9 { 1.0 / top } else { 1.0 }; ni];
         let x: Vec<Vec<f64>> =
             rows.iter().map(|r| r.iter().zip(&mean).zip(&scale).map(|((v, m), s)| (v - m) * s).collect()).collect();
 
