@@ -7,6 +7,7 @@
 //!   on a background thread; [`Model::classify`] then scores one hit without allocating.
 //! - [`evaluate`]: cross-validated accuracy, confusion matrix, calibration, outliers and advice.
 //! - [`synthetic`]: seeded hits from the core's membrane synthesizer, for tests and benchmarks.
+//! - [`file`]: the versioned, fully validated `.timbrel` model file.
 //! - [`bench`]: training and classification timings for the CLI.
 
 pub mod bench;
@@ -14,6 +15,7 @@ pub mod calibration;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
+pub mod file;
 pub mod interpolation;
 pub mod knn;
 pub mod lda;
@@ -27,6 +29,7 @@ pub mod synthetic;
 pub use dataset::{ClassInfo, Dataset, Example};
 pub use error::LearnError;
 pub use evaluate::{evaluate, Advice, Evaluation};
+pub use file::{FileError, ModelFile};
 pub use model::{train, Model, ModelKind, Prediction, TrainConfig, TrainReport};
 pub use timbrel_core::analysis::descriptor::{DESCRIPTOR_LEN, LAYOUT_VERSION};
 
