@@ -26,6 +26,9 @@ Examples:
   timbrel onsets --detector flux --block 64 overheads.wav
   timbrel features hits/*.wav > features.csv
   timbrel bench
+  timbrel train -c center=hits/center -c edge='hits/edge-*.wav' -o snare.timbrel
+  timbrel classify -m snare.timbrel take1.wav > take1.csv
+  timbrel eval -c center=hits/center -c edge=hits/edge
 
 WAV input: 8/16/24/32-bit integer or 32-bit float, any channel count (mixed to mono).")]
 struct Cli {
@@ -70,6 +73,21 @@ enum Command {
         #[arg(long, default_value_t = 2.0, value_parser = parse_seconds)]
         seconds: f64,
     },
+    /// Train a model on labelled WAV files and save it (-c NAME=PATH per class).
+    ///
+    /// Prints a summary to stderr: hits per class, the classifier chosen, its cross-validated
+    /// accuracy and calibration error (ECE), and timings. The analysis settings are stored in
+    /// the model and reused by `classify`.
+    Train(commands::train::TrainArgs),
+    /// Print one CSV row per hit: file,onset_s,class,confidence,interpolation,p_<class>...
+    ///
+    /// class is `unknown` for a hit unlike every trained class (confidence, interpolation and
+    /// probabilities are still given); interpolation is 0 on the model's class A and 1 on B.
+    /// Unreadable files are reported and skipped (exit status 1).
+    Classify(commands::classify::ClassifyArgs),
+    /// Cross-validate a classifier on labelled WAV files: accuracy, confusion matrix, ECE,
+    /// doubtful hits and advice per class.
+    Eval(commands::eval::EvalArgs),
     /// Map a folder of one-shots in 2-D (self-contained HTML, optional PNG), cluster them and
     /// report silhouettes, cluster purity per folder label and stage times.
     Map(commands::map::MapArgs),
@@ -185,6 +203,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Train(args) => {
+            commands::train::run(args, &mut io::stderr().lock())?;
+            ExitCode::SUCCESS
+        }
+        Command::Classify(args) => {
+            let failed = commands::classify::run(args, &mut out, |err| eprintln!("timbrel: {err}"))?;
+            if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Command::Eval(args) => {
+            commands::eval::run(args, &mut out, &mut io::stderr().lock())?;
+            ExitCode::SUCCESS
         }
         Command::Map(args) => {
             commands::map::run(args, &mut out)?;

@@ -4,10 +4,14 @@
 //! host would, so what the CLI reports is what the plugin sees.
 
 pub mod bench;
+pub mod classes;
+pub mod classify;
 pub mod csv;
+pub mod eval;
 pub mod features;
 pub mod map;
 pub mod onsets;
+pub mod train;
 
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord, SettingsError};
 

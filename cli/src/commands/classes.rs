@@ -1,0 +1,299 @@
+//! Training classes from the command line, shared by `train` and `eval`: `-c NAME=PATH` specs,
+//! finding their WAV files, and analysing every hit of every file into a [`Dataset`].
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
+use timbrel_learn::dataset::PALETTE;
+use timbrel_learn::{Dataset, Example, ModelKind, TrainConfig, MAX_CLASSES};
+
+use super::{AnalysisOptions, Runner};
+use crate::wav;
+
+/// What `classify` prints for a hit that resembles no class; no class may be called this.
+pub const UNKNOWN: &str = "unknown";
+
+/// One `-c NAME=PATH` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassSpec {
+    /// The class name, trimmed.
+    pub name: String,
+    /// A WAV file, a folder or a glob pattern, as given.
+    pub path: String,
+}
+
+/// Parses `NAME=PATH` (split at the first `=`).
+fn parse_class_spec(text: &str) -> Result<ClassSpec, String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.trim().is_empty() && !path.is_empty() => {
+            Ok(ClassSpec { name: name.trim().to_string(), path: path.to_string() })
+        }
+        _ => Err(format!("expected NAME=PATH, got `{text}`")),
+    }
+}
+
+/// The classifiers, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelArg {
+    /// Try LDA, kNN and MLP; keep the one with the best cross-validated log-loss.
+    Auto,
+    /// Distance-weighted k nearest neighbours.
+    Knn,
+    /// One-hidden-layer perceptron (slowest to train).
+    Mlp,
+    /// Shrinkage linear discriminant.
+    Lda,
+}
+
+impl From<ModelArg> for ModelKind {
+    fn from(m: ModelArg) -> Self {
+        match m {
+            ModelArg::Auto => ModelKind::Auto,
+            ModelArg::Knn => ModelKind::Knn,
+            ModelArg::Mlp => ModelKind::Mlp,
+            ModelArg::Lda => ModelKind::Lda,
+        }
+    }
+}
+
+/// The classifier's name as on the command line (`lda`).
+pub fn kind_name(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Auto => "auto",
+        ModelKind::Knn => "knn",
+        ModelKind::Mlp => "mlp",
+        ModelKind::Lda => "lda",
+    }
+}
+
+/// Classes, their audio, and training options: the arguments `train` and `eval` share.
+#[derive(Debug, Args)]
+pub struct ClassArgs {
+    /// A class and its hits. PATH is a WAV file, a folder (searched recursively for .wav files,
+    /// symlinks followed) or a glob pattern (quote it: 'hits/center-*.wav'). Every hit found in
+    /// a file is an example, so a one-shot gives one. Repeat -c for more classes, or with the
+    /// same NAME to add more files to a class. Classes keep the order they first appear in.
+    #[arg(short = 'c', long = "class", value_name = "NAME=PATH", required = true,
+          value_parser = parse_class_spec)]
+    pub classes: Vec<ClassSpec>,
+    /// The interpolation pair: interpolation is 0 on class A and 1 on class B [default: the
+    /// first two classes].
+    #[arg(long, value_name = "A,B")]
+    pub pair: Option<String>,
+    /// Classifier.
+    #[arg(long = "model", value_enum, value_name = "KIND", default_value_t = ModelArg::Auto)]
+    pub kind: ModelArg,
+    /// Seed of every random choice (cross-validation folds, MLP initialisation); the same
+    /// audio, options and seed give the same model.
+    #[arg(long, value_name = "N", default_value_t = TrainConfig::default().seed)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub analysis: crate::AnalysisArgs,
+}
+
+impl ClassArgs {
+    /// The training configuration: defaults with the chosen classifier and seed.
+    pub fn config(&self) -> TrainConfig {
+        TrainConfig { kind: self.kind.into(), seed: self.seed, ..TrainConfig::default() }
+    }
+}
+
+/// Where a training example came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The WAV file (as given, or as found in a folder or by a glob).
+    pub file: PathBuf,
+    /// Onset of the hit in the file, in seconds.
+    pub onset_s: f64,
+}
+
+/// The analysed classes.
+#[derive(Debug)]
+pub struct Collected {
+    /// Classes in first-appearance order, every hit an example, the pair set.
+    pub dataset: Dataset,
+    /// `sources[i]` is where `dataset.examples[i]` came from.
+    pub sources: Vec<Source>,
+    /// Files read per class, indexed like the classes.
+    pub files: Vec<usize>,
+    /// Wall time spent finding and analysing the files.
+    pub elapsed: Duration,
+}
+
+/// Finds every class's files, analyses them (in parallel, results in a fixed order) and
+/// builds the dataset. Fails on an unreadable file (naming it), a class without hits, a path
+/// that matches nothing, a bad class name, fewer than 2 classes or a bad `--pair`.
+pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Collected> {
+    let start = Instant::now();
+    let mut dataset = Dataset { classes: Vec::new(), examples: Vec::new(), pair: (0, 1) };
+    let mut files: Vec<(usize, PathBuf)> = Vec::new();
+    for spec in &args.classes {
+        if spec.name.eq_ignore_ascii_case(UNKNOWN) {
+            bail!("class name `{UNKNOWN}` is reserved: `timbrel classify` prints it for hits unlike every class");
+        }
+        let class = match dataset.class_index(&spec.name) {
+            Some(c) => c,
+            None => {
+                let colour = PALETTE[dataset.classes.len() % MAX_CLASSES];
+                dataset.add_class(&spec.name, colour).with_context(|| format!("class `{}`", spec.name))?
+            }
+        };
+        files.extend(expand(&spec.path)?.into_iter().map(|f| (class, f)));
+    }
+    let count = dataset.classes.len();
+    if count < 2 {
+        bail!("training needs at least 2 classes (-c NAME=PATH for each), got {count}");
+    }
+    dataset.pair = pair(&dataset, args.pair.as_deref())?;
+
+    type Hits = Vec<(f64, f32, Vec<f32>)>;
+    let analysed: Vec<Result<Hits, wav::WavError>> = files
+        .par_iter()
+        .map_init(
+            || Runner::new(options),
+            |runner, (_, path)| {
+                let (samples, rate) = wav::read_mono(path)?;
+                let mut hits = Vec::new();
+                runner.run(&samples, rate, |hit| {
+                    hits.push((hit.onset_sample as f64 / rate as f64, hit.rms_dbfs, hit.descriptor.to_vec()));
+                });
+                Ok(hits)
+            },
+        )
+        .collect();
+    // NOTE: the first failing file in argument order is reported, whichever thread met it first.
+    let hits = analysed.into_iter().collect::<Result<Vec<Hits>, _>>()?;
+
+    let mut per_class = vec![0; count];
+    let mut sources = Vec::new();
+    for ((class, path), hits) in files.iter().zip(hits) {
+        per_class[*class] += 1;
+        for (onset_s, level, descriptor) in hits {
+            let level = if level.is_finite() { level } else { -200.0 };
+            dataset
+                .add_example(Example::new(&descriptor, *class, level, onset_s))
+                .with_context(|| format!("{}: hit at {onset_s:.6} s", path.display()))?;
+            sources.push(Source { file: path.clone(), onset_s });
+        }
+    }
+    let counts = dataset.counts();
+    for (c, info) in dataset.classes.iter().enumerate() {
+        if counts[c] == 0 {
+            let first = files.iter().find(|(k, _)| *k == c).map(|(_, f)| f.display().to_string()).unwrap_or_default();
+            bail!(
+                "class `{}`: no hits found in its {} file(s) ({first}{}); check the files, or lower --threshold or --floor",
+                info.name,
+                per_class[c],
+                if per_class[c] > 1 { ", ..." } else { "" }
+            );
+        }
+    }
+    Ok(Collected { dataset, sources, files: per_class, elapsed: start.elapsed() })
+}
+
+/// The pair named by `--pair A,B`, or the first two classes.
+fn pair(dataset: &Dataset, arg: Option<&str>) -> anyhow::Result<(usize, usize)> {
+    let Some(text) = arg else { return Ok((0, 1)) };
+    let names = || dataset.classes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let (a, b) = text.split_once(',').ok_or_else(|| anyhow!("--pair: expected A,B (two class names), got `{text}`"))?;
+    let find = |name: &str| {
+        dataset.class_index(name).ok_or_else(|| anyhow!("--pair: no class named `{}` (classes: {})", name.trim(), names()))
+    };
+    let (a, b) = (find(a)?, find(b)?);
+    if a == b {
+        bail!("--pair: A and B must be two different classes, got `{text}`");
+    }
+    Ok((a, b))
+}
+
+/// Whether `text` has glob metacharacters.
+fn is_pattern(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
+/// Whether `path` has a `.wav` extension (any case).
+fn is_wav(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
+/// The WAV files a PATH argument stands for, sorted: the file itself, every `.wav` under a
+/// folder (recursively, following symlinks), or the files (and folders, walked) a glob
+/// pattern matches.
+pub fn expand(text: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let path = Path::new(text);
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            let found = walk(path)?;
+            if found.is_empty() {
+                bail!("{text}: no .wav files in this folder");
+            }
+            Ok(found)
+        }
+        Ok(_) => Ok(vec![path.to_path_buf()]),
+        Err(_) if is_pattern(text) => {
+            let entries = glob::glob(text).map_err(|e| anyhow!("{text}: invalid glob pattern: {e}"))?;
+            let mut found = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|e| anyhow!("{}: cannot read: {}", e.path().display(), e.error()))?;
+                if entry.is_dir() {
+                    found.extend(walk(&entry)?);
+                } else if entry.is_file() {
+                    found.push(entry);
+                }
+            }
+            found.sort();
+            if found.is_empty() {
+                bail!("{text}: the pattern matches no files");
+            }
+            Ok(found)
+        }
+        Err(e) => bail!("{text}: cannot open: {e}"),
+    }
+}
+
+/// Every `.wav` file under `dir`, recursively, following symlinks, sorted by path.
+fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+        let entry = entry.map_err(|e| {
+            let at = e.path().unwrap_or(dir).display().to_string();
+            match e.loop_ancestor() {
+                Some(_) => anyhow!("{at}: symlink loop"),
+                None => anyhow!("{at}: cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string())),
+            }
+        })?;
+        if entry.file_type().is_file() && is_wav(entry.path()) {
+            found.push(entry.into_path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_specs_split_at_the_first_equals_sign() {
+        assert_eq!(
+            parse_class_spec(" edge =a=b.wav"),
+            Ok(ClassSpec { name: "edge".into(), path: "a=b.wav".into() })
+        );
+        assert!(parse_class_spec("edge").is_err());
+        assert!(parse_class_spec("=x.wav").is_err());
+        assert!(parse_class_spec("edge=").is_err());
+    }
+
+    #[test]
+    fn patterns_are_recognised() {
+        assert!(is_pattern("hits/*.wav"));
+        assert!(is_pattern("hit[0-9].wav"));
+        assert!(!is_pattern("hits/center.wav"));
+        assert!(is_wav(Path::new("a/B.WAV")));
+        assert!(!is_wav(Path::new("a/b.flac")));
+    }
+}
