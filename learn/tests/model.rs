@@ -1,0 +1,153 @@
+//! Model-level properties: no allocation in `classify`, determinism, serde round trip,
+//! validation of decoded models, bad input.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use timbrel_learn::bench::dataset_of_size;
+use timbrel_learn::{train, LearnError, Model, ModelKind, Prediction, TrainConfig, DESCRIPTOR_LEN};
+
+/// Counts allocations made by the current thread.
+struct Counting;
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.with(|a| a.set(a.get() + 1));
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.with(|a| a.set(a.get() + 1));
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCS.with(|a| a.get());
+    f();
+    ALLOCS.with(|a| a.get()) - before
+}
+
+fn fast_cfg(kind: ModelKind) -> TrainConfig {
+    let mut cfg = TrainConfig { kind, ..TrainConfig::default() };
+    cfg.mlp.max_epochs = 60;
+    cfg
+}
+
+#[test]
+fn classify_never_allocates() {
+    let data = dataset_of_size(40, 5);
+    for kind in [ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp] {
+        let model = train(&data, &fast_cfg(kind)).unwrap();
+        let mut p = Prediction::default();
+        let bad = vec![f32::NAN; DESCRIPTOR_LEN];
+        let n = allocations(|| {
+            for e in &data.examples {
+                model.classify(&e.descriptor, &mut p);
+            }
+            model.classify(&bad, &mut p);
+            model.classify(&bad[..3], &mut p);
+        });
+        assert_eq!(n, 0, "{kind:?} allocated {n} times");
+        // The counter works.
+        assert!(allocations(|| drop(std::hint::black_box(vec![1u8; 10]))) > 0);
+    }
+}
+
+#[test]
+fn deterministic_serde_round_trip_and_validation() {
+    let data = dataset_of_size(40, 6);
+    for kind in [ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp] {
+        let cfg = fast_cfg(kind);
+        let a = train(&data, &cfg).unwrap();
+        let b = train(&data, &cfg).unwrap();
+        let ja = serde_json::to_string(&a).unwrap();
+        assert_eq!(ja, serde_json::to_string(&b).unwrap(), "{kind:?} not deterministic");
+        let back: Model = serde_json::from_str(&ja).unwrap();
+        back.validate().unwrap();
+        let (mut p, mut q) = (Prediction::default(), Prediction::default());
+        for e in &data.examples {
+            a.classify(&e.descriptor, &mut p);
+            back.classify(&e.descriptor, &mut q);
+            assert_eq!(p, q);
+            let sum: f32 = p.probabilities.iter().sum();
+            assert!((sum - 1.0).abs() < 1e-4, "{sum}");
+            assert!((0.0..=1.0).contains(&p.interpolation));
+            assert_eq!(p.class_count, 2);
+        }
+        // Bad input gives an unknown prediction.
+        a.classify(&[0.0; 5], &mut p);
+        assert!(p.is_unknown() && p.novelty == f32::MAX);
+    }
+    // Another seed gives another MLP.
+    let c = train(&data, &TrainConfig { seed: 1, ..fast_cfg(ModelKind::Mlp) }).unwrap();
+    assert_ne!(serde_json::to_string(&c).unwrap(), serde_json::to_string(&train(&data, &fast_cfg(ModelKind::Mlp)).unwrap()).unwrap());
+}
+
+#[test]
+fn corrupt_models_are_rejected() {
+    let data = dataset_of_size(30, 7);
+    let model = train(&data, &fast_cfg(ModelKind::Lda)).unwrap();
+    let json = serde_json::to_string(&model).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["format_version"] = 99.into();
+    let m: Model = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(m.validate(), Err(LearnError::FormatVersion { found: 99, expected: 1 }));
+    v["format_version"] = 1.into();
+    v["layout_version"] = 0.into();
+    let m: Model = serde_json::from_value(v.clone()).unwrap();
+    assert!(matches!(m.validate(), Err(LearnError::LayoutVersion { found: 0, .. })));
+    v["layout_version"] = 1.into();
+    v["scaler"]["mean"].as_array_mut().unwrap().pop();
+    let m: Model = serde_json::from_value(v.clone()).unwrap();
+    assert!(matches!(m.validate(), Err(LearnError::Corrupt(_))), "{:?}", m.validate());
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["interpolation"]["knots"] = serde_json::json!([[0.0, 0.0], [0.0, 1.0]]);
+    let m: Model = serde_json::from_value(v).unwrap();
+    assert!(matches!(m.validate(), Err(LearnError::Corrupt(_))));
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["temperature"] = (-1.0).into();
+    let m: Model = serde_json::from_value(v).unwrap();
+    assert!(m.validate().is_err());
+}
+
+#[test]
+fn training_errors_carry_values() {
+    let mut data = dataset_of_size(10, 8);
+    let cfg = TrainConfig { k: 0, ..TrainConfig::default() };
+    assert!(matches!(train(&data, &cfg), Err(LearnError::HyperParameter { name: "k", .. })));
+    data.add_class("rim", [0, 0, 0]).unwrap();
+    data.set_pair(0, 2).unwrap();
+    assert!(matches!(train(&data, &TrainConfig::default()), Err(LearnError::PairUntrained { examples: 0, .. })));
+    data.examples.retain(|e| e.class == 0);
+    assert!(matches!(train(&data, &TrainConfig::default()), Err(LearnError::NotEnoughClasses { trained: 1, .. })));
+}
+
+#[test]
+fn an_anchored_middle_class_pins_its_value() {
+    let spec = timbrel_learn::synthetic::SynthSpec::default();
+    let mut data = dataset_of_size(40, 9);
+    let (mid, _) = timbrel_learn::synthetic::snare_hits(10, (0.35, 0.45), &spec, &[256], 10);
+    let m = data.add_class("middle", [9, 9, 9]).unwrap();
+    data.set_anchor(m, Some(0.5)).unwrap();
+    for h in &mid {
+        data.add_example(timbrel_learn::Example::new(&h.descriptors[0], m, h.level_dbfs, 0.0)).unwrap();
+    }
+    let model = train(&data, &fast_cfg(ModelKind::Lda)).unwrap();
+    assert_eq!(model.interpolator().knots.len(), 3);
+    let mut p = Prediction::default();
+    let mean: f32 = mid
+        .iter()
+        .map(|h| {
+            model.classify(&h.descriptors[0], &mut p);
+            p.interpolation
+        })
+        .sum::<f32>()
+        / mid.len() as f32;
+    assert!((mean - 0.5).abs() < 0.05, "{mean}");
+}
