@@ -88,6 +88,28 @@ impl Biquad {
         y
     }
 
+    /// Filters one sample without flushing tiny state values (for hot loops that call
+    /// [`Biquad::flush`] periodically instead).
+    #[inline(always)]
+    pub fn process_unflushed(&mut self, x: f32) -> f32 {
+        let y = self.b0 * x + self.z1;
+        self.z1 = self.b1 * x - self.a1 * y + self.z2;
+        self.z2 = self.b2 * x - self.a2 * y;
+        y
+    }
+
+    /// Flushes state values below 1e-20 to zero (call at least every few hundred samples when
+    /// using [`Biquad::process_unflushed`], so silence never leaves subnormal numbers).
+    #[inline]
+    pub fn flush(&mut self) {
+        if self.z1.abs() < FLUSH {
+            self.z1 = 0.0;
+        }
+        if self.z2.abs() < FLUSH {
+            self.z2 = 0.0;
+        }
+    }
+
     /// Filters `samples` in place.
     pub fn process_slice(&mut self, samples: &mut [f32]) {
         for s in samples {

@@ -22,7 +22,7 @@ pub const GATE_RELEASE_S: f32 = 0.002;
 /// Time constant of the slow envelope, in seconds.
 pub const SLOW_TIME_S: f32 = 0.010;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct EnvelopeDetector {
     /// Fast mean-square envelope (power, full scale = 1).
     fast: f32,
@@ -94,15 +94,14 @@ impl EnvelopeDetector {
     #[inline(always)]
     pub(crate) fn process(&mut self, y: f32, pos: u64) -> bool {
         let f = self.fast + (y * y - self.fast) * self.fast_coef;
-        let f = if f < 1e-30 { 0.0 } else { f };
         let above = f > self.slow * self.ratio;
         if f <= self.slow {
             self.last_below = pos;
         }
-        self.slow = (self.slow + (f - self.slow) * self.slow_coef).max(1e-18);
+        self.slow += (f - self.slow) * self.slow_coef;
         self.fast = f;
         let g = (self.gate * self.gate_decay).max(y.abs());
-        self.gate = if g < 1e-20 { 0.0 } else { g };
+        self.gate = g;
         if above {
             if self.armed && g > self.floor && pos >= self.holdoff_until {
                 self.armed = false;
@@ -113,6 +112,21 @@ impl EnvelopeDetector {
             self.armed = true;
         }
         false
+    }
+
+    /// Flushes tiny envelope values (call every few dozen samples, at fixed absolute positions
+    /// so results do not depend on the block size): no subnormal numbers in silence.
+    #[inline]
+    pub(crate) fn flush(&mut self) {
+        if self.fast < 1e-30 {
+            self.fast = 0.0;
+        }
+        if self.gate < 1e-20 {
+            self.gate = 0.0;
+        }
+        if self.slow < 1e-18 {
+            self.slow = 1e-18;
+        }
     }
 
     /// (fast minus slow in dB, threshold in dB).

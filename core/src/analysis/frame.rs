@@ -2,6 +2,7 @@
 //! per-frame features (MFCCs, linear spectral shape, levels, zero crossings).
 
 use super::descriptor::{feat, FRAME_FEATURES};
+use super::lanes;
 use super::mel::{Dct, MelBank, MEL_BANDS, N_MFCC};
 use super::settings::scale_ref;
 use super::shape::{self, LOG_REF_HZ, SHAPE_HI_HZ, SHAPE_LO_HZ};
@@ -189,17 +190,21 @@ impl FrameAnalyzer {
     pub(crate) fn analyze(&mut self, a: &[f32], b: &[f32], out: &mut [f32; FRAME_FEATURES]) {
         let l = self.layout;
         debug_assert_eq!(a.len() + b.len(), l.frame_len);
-        let mut peak = 0.0f32;
-        let mut sumsq = 0.0f32;
-        let mut crossings = 0u32;
-        let mut prev_pos = a.first().or(b.first()).is_some_and(|x| *x >= 0.0);
-        for ((x, w), inp) in a.iter().chain(b).zip(&self.hann[..l.frame_len]).zip(&mut self.input) {
+        let (wa, wb) = self.hann[..l.frame_len].split_at(a.len());
+        for ((inp, x), w) in self.input.iter_mut().zip(a).zip(wa) {
             *inp = x * w;
-            peak = peak.max(x.abs());
-            sumsq += x * x;
-            let pos = *x >= 0.0;
-            crossings += (pos != prev_pos) as u32;
-            prev_pos = pos;
+        }
+        for ((inp, x), w) in self.input[a.len()..].iter_mut().zip(b).zip(wb) {
+            *inp = x * w;
+        }
+        let peak = lanes::max_abs(a).max(lanes::max_abs(b));
+        let sumsq = lanes::dot(a, a) + lanes::dot(b, b);
+        let sign_changes = |x: &[f32]| -> u32 {
+            x.windows(2).map(|w| ((w[0] >= 0.0) != (w[1] >= 0.0)) as u32).sum()
+        };
+        let mut crossings = sign_changes(a) + sign_changes(b);
+        if let (Some(x), Some(y)) = (a.last(), b.first()) {
+            crossings += ((*x >= 0.0) != (*y >= 0.0)) as u32;
         }
         self.input[l.frame_len..l.fft_len].fill(0.0);
         let plan = self.plans[l.fft_len.trailing_zeros() as usize].as_ref().expect("planned");

@@ -114,9 +114,7 @@ impl MelBank {
     #[inline]
     pub(crate) fn apply(&self, power: &[f32], out: &mut [f32; MEL_BANDS]) {
         for (o, &(start, len, offset)) in out.iter_mut().zip(&self.ranges) {
-            let p = &power[start..start + len];
-            let w = &self.weights[offset..offset + len];
-            *o = p.iter().zip(w).map(|(a, b)| a * b).sum();
+            *o = super::lanes::dot(&power[start..start + len], &self.weights[offset..offset + len]);
         }
     }
 }
@@ -144,7 +142,7 @@ impl Dct {
     #[inline]
     pub(crate) fn apply(&self, x: &[f32; MEL_BANDS], out: &mut [f32]) {
         for (o, row) in out.iter_mut().zip(&self.m) {
-            *o = row.iter().zip(x).map(|(a, b)| a * b).sum();
+            *o = super::lanes::dot(row, x);
         }
     }
 }

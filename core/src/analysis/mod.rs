@@ -19,6 +19,7 @@
 pub mod descriptor;
 pub mod envelope;
 pub mod fastmath;
+mod lanes;
 pub mod flux;
 pub mod frame;
 pub mod mel;
@@ -47,13 +48,17 @@ pub const ENVELOPE_SEARCH_S: f32 = 0.005;
 pub const RISE_MARGIN_S: f32 = 0.0005;
 /// Refinement: length of the noise stretch before the search region, in seconds.
 pub const NOISE_STRETCH_S: f32 = 0.002;
+/// The filters and envelopes flush tiny state values every this many samples (at absolute
+/// positions, so the block size never matters).
+const FLUSH_PERIOD: u64 = 64;
 /// Largest magnitude accepted from the input; larger values are clamped (+60 dBFS).
 pub const MAX_INPUT: f32 = 1000.0;
 
 /// Input sanitation: non-finite and subnormal samples become 0, huge ones are clamped.
 #[inline(always)]
 pub(crate) fn sanitize(x: f32) -> f32 {
-    if x.is_finite() && x.abs() >= f32::MIN_POSITIVE {
+    let a = x.abs();
+    if a >= f32::MIN_POSITIVE && a < f32::INFINITY {
         x.clamp(-MAX_INPUT, MAX_INPUT)
     } else {
         0.0
@@ -276,47 +281,78 @@ impl Analyzer {
     /// Processes mono `samples`; calls `on_event` for every onset and completed hit, in order.
     /// Never allocates. Non-finite and subnormal input is treated as silence.
     pub fn process(&mut self, samples: &[f32], mut on_event: impl FnMut(AnalyzerEvent<'_>)) {
-        match self.settings.detector.kind {
-            DetectorKind::Envelope => {
-                for &s in samples {
-                    let x = sanitize(s);
-                    let y = self.highpass.process(x);
-                    self.raw.push(x);
-                    self.hp.push(y);
-                    let at = self.pos;
-                    self.pos += 1;
-                    if self.envelope.process(y, at) {
-                        // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
-                        let from = self.envelope.rise_start().saturating_sub(self.rise_margin as u64);
-                        let search = ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
-                        self.on_detect(at, search, &mut on_event);
-                    }
-                    if self.pos >= self.next_due {
-                        self.service(&mut on_event);
+        let kind = self.settings.detector.kind;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            // Run the per-sample loop up to the next point where something else happens: a
+            // frame or hit is due, the periodic flush, or (flux) the next hop.
+            let until_due = self.next_due.saturating_sub(self.pos).max(1);
+            let until_flush = FLUSH_PERIOD - (self.pos % FLUSH_PERIOD);
+            let mut len = (rest.len() as u64).min(until_due).min(until_flush);
+            if kind == DetectorKind::Flux {
+                len = len.min(self.flux_countdown as u64);
+            }
+            let (consumed, fired) = self.run(&rest[..len as usize], kind);
+            rest = &rest[consumed..];
+            let at = self.pos - 1;
+            if fired {
+                // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
+                let from = self.envelope.rise_start().saturating_sub(self.rise_margin as u64);
+                let search = ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
+                self.on_detect(at, search, &mut on_event);
+            }
+            if kind == DetectorKind::Flux {
+                self.flux_countdown -= consumed;
+                if self.flux_countdown == 0 {
+                    self.flux_countdown = self.flux.hop();
+                    if self.flux.process_hop(&self.hp, self.pos) {
+                        self.on_detect(at, self.flux.max_delay(), &mut on_event);
                     }
                 }
             }
-            DetectorKind::Flux => {
-                for &s in samples {
-                    let x = sanitize(s);
-                    let y = self.highpass.process(x);
-                    self.raw.push(x);
-                    self.hp.push(y);
-                    let at = self.pos;
-                    self.pos += 1;
-                    self.flux_countdown -= 1;
-                    if self.flux_countdown == 0 {
-                        self.flux_countdown = self.flux.hop();
-                        if self.flux.process_hop(&self.hp, self.pos) {
-                            self.on_detect(at, self.flux.max_delay(), &mut on_event);
-                        }
-                    }
-                    if self.pos >= self.next_due {
-                        self.service(&mut on_event);
-                    }
-                }
+            if self.pos % FLUSH_PERIOD == 0 {
+                self.highpass.flush();
+                self.envelope.flush();
+            }
+            if self.pos >= self.next_due {
+                self.service(&mut on_event);
             }
         }
+    }
+
+    /// The per-sample loop: sanitise, high-pass, record, and (envelope) detect. Stops after the
+    /// sample at which the envelope detector fires. Returns (samples consumed, fired).
+    #[inline(always)]
+    fn run(&mut self, chunk: &[f32], kind: DetectorKind) -> (usize, bool) {
+        let mut hpf = self.highpass;
+        let mut env = self.envelope;
+        let mask = self.raw.mask;
+        let raw = &mut self.raw.buf[..];
+        let hpb = &mut self.hp.buf[..];
+        let mut pos = self.pos;
+        let mut consumed = chunk.len();
+        let mut fired = false;
+        let detect = kind == DetectorKind::Envelope;
+        for (k, &s) in chunk.iter().enumerate() {
+            let x = sanitize(s);
+            let y = hpf.process_unflushed(x);
+            let i = pos as usize & mask;
+            raw[i] = x;
+            hpb[i] = y;
+            let at = pos;
+            pos += 1;
+            if detect && env.process(y, at) {
+                consumed = k + 1;
+                fired = true;
+                break;
+            }
+        }
+        self.highpass = hpf;
+        self.envelope = env;
+        self.pos = pos;
+        self.raw.pos = pos;
+        self.hp.pos = pos;
+        (consumed, fired)
     }
 
     /// A detection at sample `det`: refine, report, start a hit window.

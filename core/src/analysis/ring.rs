@@ -4,9 +4,9 @@
 /// the last reset; positions before 0 read as silence.
 #[derive(Debug, Clone)]
 pub(crate) struct History {
-    buf: Vec<f32>,
-    mask: usize,
-    pos: u64,
+    pub(super) buf: Vec<f32>,
+    pub(super) mask: usize,
+    pub(super) pos: u64,
 }
 
 impl History {
@@ -22,7 +22,7 @@ impl History {
         self.pos = 0;
     }
 
-    #[inline(always)]
+    #[cfg(test)]
     pub(crate) fn push(&mut self, x: f32) {
         // SAFETY-free: the mask keeps the index in bounds.
         let i = self.pos as usize & self.mask;

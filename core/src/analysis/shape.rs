@@ -1,7 +1,7 @@
 //! Spectral shape: on a linear frequency axis (per frame, in Hz) and on a logarithmic axis (per
 //! window segment, in octaves), plus flatness and slope of mel band energies.
 
-use super::fastmath;
+use super::{fastmath, lanes};
 
 /// Lowest frequency the shape features read, in Hz (excludes DC).
 pub const SHAPE_LO_HZ: f32 = 50.0;
@@ -32,29 +32,26 @@ pub(crate) fn linear_shape(
     for (m, p) in m.iter_mut().zip(p) {
         *m = p.sqrt();
     }
-    let (mut sum, mut fsum, mut max, mut lnsum) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-    for ((m, f), p) in m.iter().zip(f).zip(p) {
-        sum += m;
-        fsum += m * f;
-        max = max.max(*m);
-        lnsum += fastmath::ln(p + POWER_EPS);
-    }
+    let m = &*m;
+    let sum = lanes::sum(m);
     if sum <= 1e-12 {
         return [0.0; 5];
     }
+    let fsum = lanes::dot(m, f);
+    let max = lanes::max(m);
+    let lnsum = lanes::sum_by(p.len(), |i| fastmath::ln(p[i] + POWER_EPS));
     let centroid = fsum / sum;
-    let mut var = 0.0f32;
-    for (m, f) in m.iter().zip(f) {
-        let d = f - centroid;
-        var += d * d * m;
-    }
+    let var = lanes::sum_by(m.len(), |i| {
+        let d = f[i] - centroid;
+        d * d * m[i]
+    });
     let spread = (var / sum).max(0.0).sqrt();
     let mean = sum / n;
     // 20 log10(geo / arith) of the magnitudes; ln geo(m) = ½ mean ln(p).
     let flatness_db = 2.0 * LN_TO_DB10 * (0.5 * lnsum / n - fastmath::ln(mean));
     let target = 0.85 * sum;
     let mut acc = 0.0f32;
-    let mut rolloff = bin_hz[hi];
+    let mut rolloff = f[f.len() - 1];
     for (m, f) in m.iter().zip(f) {
         acc += m;
         if acc >= target {
@@ -70,24 +67,20 @@ pub(crate) fn linear_shape(
 /// `x = log2(f / 1 kHz)` by its power: `[centroid oct, spread oct, skewness, kurtosis,
 /// median (50 %) oct, 85 % rolloff oct]`. All zero when the range is silent.
 pub(crate) fn log_shape(power: &[f32], bin_log2: &[f32], lo: usize, hi: usize) -> [f32; 6] {
-    let mut sum = 0.0f32;
-    let mut xsum = 0.0f32;
-    for k in lo..=hi {
-        sum += power[k];
-        xsum += power[k] * bin_log2[k];
-    }
+    let p = &power[lo..=hi];
+    let x = &bin_log2[lo..=hi];
+    let sum = lanes::sum(p);
     if sum <= 1e-30 {
         return [0.0; 6];
     }
-    let c = xsum / sum;
-    let (mut m2, mut m3, mut m4) = (0.0f32, 0.0f32, 0.0f32);
-    for k in lo..=hi {
-        let d = bin_log2[k] - c;
-        let d2 = d * d * power[k];
-        m2 += d2;
-        m3 += d2 * d;
-        m4 += d2 * d * d;
-    }
+    let c = lanes::dot(p, x) / sum;
+    let dev = |i: usize| x[i] - c;
+    let m2 = lanes::sum_by(p.len(), |i| dev(i) * dev(i) * p[i]);
+    let m3 = lanes::sum_by(p.len(), |i| dev(i) * dev(i) * dev(i) * p[i]);
+    let m4 = lanes::sum_by(p.len(), |i| {
+        let d2 = dev(i) * dev(i);
+        d2 * d2 * p[i]
+    });
     let var = m2 / sum;
     let spread = var.max(0.0).sqrt();
     let (skew, kurt) = if spread > 1e-6 {
@@ -121,7 +114,7 @@ pub(crate) fn band_flatness_db(bands: &[f32]) -> f32 {
     }
     let floor = total * 1e-10;
     let n = bands.len() as f32;
-    let lnmean = bands.iter().map(|&b| fastmath::ln(b.max(floor))).sum::<f32>() / n;
+    let lnmean = lanes::sum_by(bands.len(), |i| fastmath::ln(bands[i].max(floor))) / n;
     (LN_TO_DB10 * (lnmean - fastmath::ln(total / n))).min(0.0)
 }
 
