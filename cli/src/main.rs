@@ -209,7 +209,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Classify(args) => {
-            let failed = commands::classify::run(args, &mut out, |err| eprintln!("timbrel: {err}"))?;
+            let failed =
+                commands::classify::run(args, &mut out, |err| eprintln!("timbrel: {err}"))?;
             if failed == 0 {
                 ExitCode::SUCCESS
             } else {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use timbrel_learn::dataset::PALETTE;
@@ -28,9 +28,10 @@ pub struct ClassSpec {
 /// Parses `NAME=PATH` (split at the first `=`).
 fn parse_class_spec(text: &str) -> Result<ClassSpec, String> {
     match text.split_once('=') {
-        Some((name, path)) if !name.trim().is_empty() && !path.is_empty() => {
-            Ok(ClassSpec { name: name.trim().to_string(), path: path.to_string() })
-        }
+        Some((name, path)) if !name.trim().is_empty() && !path.is_empty() => Ok(ClassSpec {
+            name: name.trim().to_string(),
+            path: path.to_string(),
+        }),
         _ => Err(format!("expected NAME=PATH, got `{text}`")),
     }
 }
@@ -97,7 +98,11 @@ pub struct ClassArgs {
 impl ClassArgs {
     /// The training configuration: defaults with the chosen classifier and seed.
     pub fn config(&self) -> TrainConfig {
-        TrainConfig { kind: self.kind.into(), seed: self.seed, ..TrainConfig::default() }
+        TrainConfig {
+            kind: self.kind.into(),
+            seed: self.seed,
+            ..TrainConfig::default()
+        }
     }
 }
 
@@ -128,7 +133,11 @@ pub struct Collected {
 /// that matches nothing, a bad class name, fewer than 2 classes or a bad `--pair`.
 pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Collected> {
     let start = Instant::now();
-    let mut dataset = Dataset { classes: Vec::new(), examples: Vec::new(), pair: (0, 1) };
+    let mut dataset = Dataset {
+        classes: Vec::new(),
+        examples: Vec::new(),
+        pair: (0, 1),
+    };
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
     for spec in &args.classes {
         if spec.name.eq_ignore_ascii_case(UNKNOWN) {
@@ -138,7 +147,9 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
             Some(c) => c,
             None => {
                 let colour = PALETTE[dataset.classes.len() % MAX_CLASSES];
-                dataset.add_class(&spec.name, colour).with_context(|| format!("class `{}`", spec.name))?
+                dataset
+                    .add_class(&spec.name, colour)
+                    .map_err(|e| anyhow!("class `{}`: {e}", spec.name))?
             }
         };
         files.extend(expand(&spec.path)?.into_iter().map(|f| (class, f)));
@@ -148,6 +159,9 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
         bail!("training needs at least 2 classes (-c NAME=PATH for each), got {count}");
     }
     dataset.pair = pair(&dataset, args.pair.as_deref())?;
+    // Examples are grouped by class (argument order within a class), so interleaving the -c
+    // arguments differently gives the same dataset and the same model.
+    files.sort_by_key(|(class, _)| *class);
 
     type Hits = Vec<(f64, f32, Vec<f32>)>;
     let analysed: Vec<Result<Hits, wav::WavError>> = files
@@ -158,7 +172,11 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
                 let (samples, rate) = wav::read_mono(path)?;
                 let mut hits = Vec::new();
                 runner.run(&samples, rate, |hit| {
-                    hits.push((hit.onset_sample as f64 / rate as f64, hit.rms_dbfs, hit.descriptor.to_vec()));
+                    hits.push((
+                        hit.onset_sample as f64 / rate as f64,
+                        hit.rms_dbfs,
+                        hit.descriptor.to_vec(),
+                    ));
                 });
                 Ok(hits)
             },
@@ -175,14 +193,21 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
             let level = if level.is_finite() { level } else { -200.0 };
             dataset
                 .add_example(Example::new(&descriptor, *class, level, onset_s))
-                .with_context(|| format!("{}: hit at {onset_s:.6} s", path.display()))?;
-            sources.push(Source { file: path.clone(), onset_s });
+                .map_err(|e| anyhow!("{}: hit at {onset_s:.6} s: {e}", path.display()))?;
+            sources.push(Source {
+                file: path.clone(),
+                onset_s,
+            });
         }
     }
     let counts = dataset.counts();
     for (c, info) in dataset.classes.iter().enumerate() {
         if counts[c] == 0 {
-            let first = files.iter().find(|(k, _)| *k == c).map(|(_, f)| f.display().to_string()).unwrap_or_default();
+            let first = files
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map(|(_, f)| f.display().to_string())
+                .unwrap_or_default();
             bail!(
                 "class `{}`: no hits found in its {} file(s) ({first}{}); check the files, or lower --threshold or --floor",
                 info.name,
@@ -191,16 +216,36 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
             );
         }
     }
-    Ok(Collected { dataset, sources, files: per_class, elapsed: start.elapsed() })
+    Ok(Collected {
+        dataset,
+        sources,
+        files: per_class,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// The pair named by `--pair A,B`, or the first two classes.
 fn pair(dataset: &Dataset, arg: Option<&str>) -> anyhow::Result<(usize, usize)> {
     let Some(text) = arg else { return Ok((0, 1)) };
-    let names = || dataset.classes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
-    let (a, b) = text.split_once(',').ok_or_else(|| anyhow!("--pair: expected A,B (two class names), got `{text}`"))?;
+    let names = || {
+        dataset
+            .classes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (a, b) = text
+        .split_once(',')
+        .ok_or_else(|| anyhow!("--pair: expected A,B (two class names), got `{text}`"))?;
     let find = |name: &str| {
-        dataset.class_index(name).ok_or_else(|| anyhow!("--pair: no class named `{}` (classes: {})", name.trim(), names()))
+        dataset.class_index(name).ok_or_else(|| {
+            anyhow!(
+                "--pair: no class named `{}` (classes: {})",
+                name.trim(),
+                names()
+            )
+        })
     };
     let (a, b) = (find(a)?, find(b)?);
     if a == b {
@@ -216,7 +261,8 @@ fn is_pattern(text: &str) -> bool {
 
 /// Whether `path` has a `.wav` extension (any case).
 fn is_wav(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
 }
 
 /// The WAV files a PATH argument stands for, sorted: the file itself, every `.wav` under a
@@ -234,10 +280,12 @@ pub fn expand(text: &str) -> anyhow::Result<Vec<PathBuf>> {
         }
         Ok(_) => Ok(vec![path.to_path_buf()]),
         Err(_) if is_pattern(text) => {
-            let entries = glob::glob(text).map_err(|e| anyhow!("{text}: invalid glob pattern: {e}"))?;
+            let entries =
+                glob::glob(text).map_err(|e| anyhow!("{text}: invalid glob pattern: {e}"))?;
             let mut found = Vec::new();
             for entry in entries {
-                let entry = entry.map_err(|e| anyhow!("{}: cannot read: {}", e.path().display(), e.error()))?;
+                let entry = entry
+                    .map_err(|e| anyhow!("{}: cannot read: {}", e.path().display(), e.error()))?;
                 if entry.is_dir() {
                     found.extend(walk(&entry)?);
                 } else if entry.is_file() {
@@ -262,7 +310,10 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             let at = e.path().unwrap_or(dir).display().to_string();
             match e.loop_ancestor() {
                 Some(_) => anyhow!("{at}: symlink loop"),
-                None => anyhow!("{at}: cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string())),
+                None => anyhow!(
+                    "{at}: cannot read: {}",
+                    e.io_error().map_or(e.to_string(), |io| io.to_string())
+                ),
             }
         })?;
         if entry.file_type().is_file() && is_wav(entry.path()) {
@@ -281,7 +332,10 @@ mod tests {
     fn class_specs_split_at_the_first_equals_sign() {
         assert_eq!(
             parse_class_spec(" edge =a=b.wav"),
-            Ok(ClassSpec { name: "edge".into(), path: "a=b.wav".into() })
+            Ok(ClassSpec {
+                name: "edge".into(),
+                path: "a=b.wav".into()
+            })
         );
         assert!(parse_class_spec("edge").is_err());
         assert!(parse_class_spec("=x.wav").is_err());

@@ -46,7 +46,11 @@ pub fn header(model: &Model) -> Vec<u8> {
 /// Loads the model and classifies every hit of every file (files in parallel, rows in argument
 /// order). A file that cannot be read is passed to `on_error` and skipped; returns how many
 /// were. A model that cannot be loaded fails the whole command.
-pub fn run(args: &ClassifyArgs, out: &mut impl Write, mut on_error: impl FnMut(&WavError)) -> anyhow::Result<usize> {
+pub fn run(
+    args: &ClassifyArgs,
+    out: &mut impl Write,
+    mut on_error: impl FnMut(&WavError),
+) -> anyhow::Result<usize> {
     let model_file = file::load(&args.model)?;
     let model = &model_file.model;
     let options = AnalysisOptions::new(model_file.analysis, args.block as usize)?;
@@ -64,7 +68,10 @@ pub fn run(args: &ClassifyArgs, out: &mut impl Write, mut on_error: impl FnMut(&
     for batch in args.files.chunks(BATCH) {
         let results: Vec<Result<Vec<u8>, WavError>> = batch
             .par_iter()
-            .map_init(|| Runner::new(&options), |runner, path| file_rows(path, runner, model, &names))
+            .map_init(
+                || Runner::new(&options),
+                |runner, path| file_rows(path, runner, model, &names),
+            )
             .collect();
         for result in results {
             match result {
@@ -86,7 +93,12 @@ fn push_unit(out: &mut Vec<u8>, value: f32) {
 }
 
 /// The CSV rows of one file.
-fn file_rows(path: &OsString, runner: &mut Runner, model: &Model, names: &[Vec<u8>]) -> Result<Vec<u8>, WavError> {
+fn file_rows(
+    path: &OsString,
+    runner: &mut Runner,
+    model: &Model,
+    names: &[Vec<u8>],
+) -> Result<Vec<u8>, WavError> {
     let (samples, sample_rate) = wav::read_mono(Path::new(path))?;
     let mut field = Vec::new();
     csv::push_field(&mut field, path);

@@ -22,13 +22,27 @@ pub fn run(args: &EvalArgs, out: &mut impl Write, log: &mut impl Write) -> anyho
     let collected = classes::collect(&args.classes, &options)?;
     let data = &collected.dataset;
     let counts = data.counts();
-    let summary: Vec<String> =
-        data.classes.iter().enumerate().map(|(c, info)| format!("{} {} hits", info.name, counts[c])).collect();
-    writeln!(log, "analysed {} files in {:.2} s: {}", collected.files.iter().sum::<usize>(), collected.elapsed.as_secs_f64(), summary.join(", "))?;
+    let summary: Vec<String> = data
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(c, info)| format!("{} {} hits", info.name, counts[c]))
+        .collect();
+    writeln!(
+        log,
+        "analysed {} files in {:.2} s: {}",
+        collected.files.iter().sum::<usize>(),
+        collected.elapsed.as_secs_f64(),
+        summary.join(", ")
+    )?;
 
     let start = Instant::now();
     let e = evaluate(data, &args.classes.config())?;
-    let how = if e.folds == e.examples.len() { "leave-one-out".to_string() } else { format!("{}-fold cross-validation", e.folds) };
+    let how = if e.folds == e.examples.len() {
+        "leave-one-out".to_string()
+    } else {
+        format!("{}-fold cross-validation", e.folds)
+    };
     writeln!(
         out,
         "{} by {how} on {} hits ({:.2} s): accuracy {:.1} %, ECE {:.3}, log-loss {:.3}",
@@ -42,8 +56,16 @@ pub fn run(args: &EvalArgs, out: &mut impl Write, log: &mut impl Write) -> anyho
 
     // Confusion matrix, labelled, columns as wide as the longest name.
     let names: Vec<&str> = data.classes.iter().map(|c| c.name.as_str()).collect();
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(6);
-    writeln!(out, "\nconfusion matrix (rows: true class, columns: predicted):")?;
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    writeln!(
+        out,
+        "\nconfusion matrix (rows: true class, columns: predicted):"
+    )?;
     write!(out, "{:width$}", "")?;
     for n in &names {
         write!(out, "  {n:>width$}")?;
@@ -61,18 +83,37 @@ pub fn run(args: &EvalArgs, out: &mut impl Write, log: &mut impl Write) -> anyho
     }
 
     let outliers: Vec<_> = e.examples.iter().filter(|r| r.outlier).collect();
-    writeln!(out, "\ndoubtful hits ({}): file, onset_s, true class, predicted, why", outliers.len())?;
+    writeln!(
+        out,
+        "\ndoubtful hits ({}): file, onset_s, true class, predicted, why",
+        outliers.len()
+    )?;
     for r in outliers {
         let source = &collected.sources[r.index];
         let (predicted, why) = if r.predicted != r.class {
             (
                 names[r.predicted],
-                format!("misclassified: p({}) = {:.2}, novelty {:.2}", names[r.class], r.probability, r.novelty),
+                format!(
+                    "misclassified: p({}) = {:.2}, novelty {:.2}",
+                    names[r.class], r.probability, r.novelty
+                ),
             )
         } else {
-            (UNKNOWN, format!("unlike the training hits: novelty {:.2}, p({}) = {:.2}", r.novelty, names[r.class], r.probability))
+            (
+                UNKNOWN,
+                format!(
+                    "unlike the training hits: novelty {:.2}, p({}) = {:.2}",
+                    r.novelty, names[r.class], r.probability
+                ),
+            )
         };
-        writeln!(out, "  {}, {:.6}, {}, {predicted}, {why}", source.file.display(), source.onset_s, names[r.class])?;
+        writeln!(
+            out,
+            "  {}, {:.6}, {}, {predicted}, {why}",
+            source.file.display(),
+            source.onset_s,
+            names[r.class]
+        )?;
     }
 
     writeln!(out, "\nadvice:")?;

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 use timbrel_learn::file::{self, ModelFile};
 use timbrel_learn::{train, ModelKind};
@@ -37,11 +36,16 @@ pub fn run(args: &TrainArgs, log: &mut impl Write) -> anyhow::Result<()> {
     let data = &collected.dataset;
     let counts = data.counts();
     for (c, info) in data.classes.iter().enumerate() {
-        writeln!(log, "{}: {} hits in {} files", info.name, counts[c], collected.files[c])?;
+        writeln!(
+            log,
+            "{}: {} hits in {} files",
+            info.name, counts[c], collected.files[c]
+        )?;
     }
     let cfg = args.classes.config();
     let start = Instant::now();
-    let model = train(data, &cfg).context("training failed")?;
+    // NOTE: main prints only the outermost message, so the cause goes into it.
+    let model = train(data, &cfg).map_err(|e| anyhow::anyhow!("training failed: {e}"))?;
     let train_s = start.elapsed().as_secs_f64();
 
     let mut model_file = ModelFile::new(created_by(), options.settings(), model);
@@ -54,7 +58,11 @@ pub fn run(args: &TrainArgs, log: &mut impl Write) -> anyhow::Result<()> {
     let report = model.report();
     let chosen = report.chosen();
     let tried = if cfg.kind == ModelKind::Auto {
-        let names: Vec<&str> = report.candidates.iter().map(|c| kind_name(c.kind)).collect();
+        let names: Vec<&str> = report
+            .candidates
+            .iter()
+            .map(|c| kind_name(c.kind))
+            .collect();
         format!(" (auto, from {})", names.join(", "))
     } else {
         String::new()
