@@ -12,19 +12,25 @@ pub fn knn(x: &Matrix, k: usize) -> Vec<Vec<(u32, f32)>> {
     let k = k.min(n.saturating_sub(1));
     (0..n)
         .into_par_iter()
-        .map(|i| {
-            let xi = x.row(i);
-            // A bounded max-heap would be faster for huge n; a partial sort is simple and
-            // cheap next to the distance computations.
-            let mut d: Vec<(f32, u32)> =
-                (0..n).filter(|&j| j != i).map(|j| (dist2(xi, x.row(j)), j as u32)).collect();
-            if k < d.len() {
-                d.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                d.truncate(k);
-            }
-            d.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            d.into_iter().map(|(d, j)| (j, d.sqrt())).collect()
-        })
+        .map_init(
+            || Vec::with_capacity(n),
+            |d: &mut Vec<(f32, u32)>, i| {
+                let xi = x.row(i);
+                // NOTE: one scratch buffer per worker; each result is a fresh k-element Vec (an
+                // in-place collect would keep the n-element allocation alive per point).
+                d.clear();
+                d.extend((0..n).filter(|&j| j != i).map(|j| (dist2(xi, x.row(j)), j as u32)));
+                let order = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+                if k < d.len() {
+                    d.select_nth_unstable_by(k, order);
+                }
+                let top = &mut d[..k];
+                top.sort_by(order);
+                let mut out = Vec::with_capacity(k);
+                out.extend(top.iter().map(|&(d, j)| (j, d.sqrt())));
+                out
+            },
+        )
         .collect()
 }
 

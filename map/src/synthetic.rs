@@ -42,25 +42,30 @@ pub fn one_shot(kind: &str, r: f32, velocity: f32, sample_rate: f32, seed: u64) 
 
 /// Writes `per_kind` one-shots of each of the first `kinds` entries of [`KINDS`] under `dir`
 /// (`dir/<kind>/<kind>_<i>.wav`, 44.1 kHz, 16-bit), with strike radii and velocities spread
-/// evenly over their ranges and jittered by `seed`. Returns the files written.
+/// evenly over their ranges and jittered by `seed`. Files are rendered in parallel; each has its
+/// own seed derived from (`seed`, kind, index), so the result does not depend on the thread
+/// count. Returns the files written.
 pub fn write_collection(dir: &Path, kinds: usize, per_kind: usize, seed: u64) -> Result<Vec<PathBuf>, MapError> {
+    use rayon::prelude::*;
     let sr = 44_100u32;
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut files = Vec::new();
+    let jobs: Vec<(usize, usize)> = (0..kinds.min(KINDS.len())).flat_map(|k| (0..per_kind).map(move |i| (k, i))).collect();
     for kind in KINDS.iter().take(kinds) {
         let sub = dir.join(kind);
         std::fs::create_dir_all(&sub).map_err(|e| MapError::io(&sub, e))?;
-        for i in 0..per_kind {
+    }
+    jobs.par_iter()
+        .map(|&(k, i)| {
+            let kind = KINDS[k];
+            let mut rng = fastrand::Rng::with_seed(seed ^ ((k as u64) << 40) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let t = (i as f32 + 0.5) / per_kind as f32;
             let r = (t * 0.9 + 0.05 * rng.f32()).min(0.95);
             let v = 0.3 + 0.7 * ((i * 7 % per_kind.max(1)) as f32 / per_kind.max(1) as f32) * (0.9 + 0.1 * rng.f32());
             let samples = one_shot(kind, r, v, sr as f32, rng.u64(..));
-            let path = sub.join(format!("{kind}_{i:04}.wav"));
+            let path = dir.join(kind).join(format!("{kind}_{i:04}.wav"));
             write_wav(&path, &samples, sr)?;
-            files.push(path);
-        }
-    }
-    Ok(files)
+            Ok(path)
+        })
+        .collect()
 }
 
 /// Writes mono 16-bit PCM.
