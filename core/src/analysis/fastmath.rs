@@ -21,6 +21,44 @@ pub fn ln(x: f32) -> f32 {
     e as f32 * LN_2 + p
 }
 
+/// Σ ln(x_i) over positive normal values, with about one logarithm per eight values: the
+/// exponents are summed exactly and the mantissas (each in [√½, √2)) multiplied, eight lanes at a
+/// time, for eight rounds (a product stays within [2^-4, 2^4]) before one logarithm per lane.
+#[inline(always)]
+pub fn sum_ln(x: &[f32]) -> f32 {
+    sum_ln_floored(x, f32::MIN_POSITIVE)
+}
+
+/// Σ ln(max(x_i, floor)) (see [`sum_ln`]); `floor` must be positive and normal.
+#[inline(always)]
+pub fn sum_ln_floored(x: &[f32], floor: f32) -> f32 {
+    let mut exps = [0i32; 8];
+    let mut prods = [1.0f32; 8];
+    let mut total = 0.0f32;
+    let chunks = x.chunks_exact(8);
+    let rem = chunks.remainder();
+    let mut rounds = 0;
+    for c in chunks {
+        for ((e, p), v) in exps.iter_mut().zip(&mut prods).zip(c) {
+            let bits = v.max(floor).to_bits();
+            let k = (bits.wrapping_sub(0x3f35_04f3) as i32) >> 23;
+            *e += k;
+            *p *= f32::from_bits(bits.wrapping_sub((k as u32) << 23));
+        }
+        rounds += 1;
+        if rounds == 8 {
+            total += prods.iter().map(|&p| ln(p)).sum::<f32>();
+            prods = [1.0; 8];
+            rounds = 0;
+        }
+    }
+    if rounds > 0 {
+        total += prods.iter().map(|&p| ln(p)).sum::<f32>();
+    }
+    let e: i32 = exps.iter().sum();
+    total + e as f32 * LN_2 + rem.iter().map(|&v| ln(v.max(floor))).sum::<f32>()
+}
+
 /// `10 log10(x)` of a positive normal `x` (power to dB).
 #[inline(always)]
 pub fn db10(x: f32) -> f32 {
@@ -50,6 +88,9 @@ mod tests {
         }
         assert!(worst < 2e-6, "{worst}");
         assert!((db10(100.0) - 20.0).abs() < 1e-4);
+        let v: Vec<f32> = (0..200).map(|i| 1e-20 + (i as f32 * 0.37).sin().abs() * 10f32.powi(i % 9 - 4)).collect();
+        let want: f64 = v.iter().map(|&x| (x as f64).ln()).sum();
+        assert!((sum_ln(&v) as f64 - want).abs() < 1e-3 * want.abs().max(1.0), "{} {want}", sum_ln(&v));
         assert!((log2(8.0) - 3.0).abs() < 1e-5);
     }
 }

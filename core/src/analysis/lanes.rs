@@ -42,6 +42,35 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     sum_by(n, |i| a[i] * b[i])
 }
 
+/// Central moments Σ d²p, Σ d³p, Σ d⁴p with d = x - c, in one pass.
+#[inline(always)]
+pub(crate) fn moments(p: &[f32], x: &[f32], c: f32) -> (f32, f32, f32) {
+    let n = p.len().min(x.len());
+    let (p, x) = (&p[..n], &x[..n]);
+    let (mut a2, mut a3, mut a4) = ([0.0f32; L], [0.0f32; L], [0.0f32; L]);
+    let full = n / L * L;
+    let mut i = 0;
+    while i < full {
+        for j in 0..L {
+            let d = x[i + j] - c;
+            let d2p = d * d * p[i + j];
+            a2[j] += d2p;
+            a3[j] += d2p * d;
+            a4[j] += d2p * d * d;
+        }
+        i += L;
+    }
+    let (mut t2, mut t3, mut t4) = (0.0f32, 0.0f32, 0.0f32);
+    for k in full..n {
+        let d = x[k] - c;
+        let d2p = d * d * p[k];
+        t2 += d2p;
+        t3 += d2p * d;
+        t4 += d2p * d * d;
+    }
+    (fold(a2) + t2, fold(a3) + t3, fold(a4) + t4)
+}
+
 /// max |x| (0 for an empty slice).
 #[inline(always)]
 pub(crate) fn max_abs(x: &[f32]) -> f32 {

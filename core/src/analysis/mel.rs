@@ -114,7 +114,12 @@ impl MelBank {
     #[inline]
     pub(crate) fn apply(&self, power: &[f32], out: &mut [f32; MEL_BANDS]) {
         for (o, &(start, len, offset)) in out.iter_mut().zip(&self.ranges) {
-            *o = super::lanes::dot(&power[start..start + len], &self.weights[offset..offset + len]);
+            let (p, w) = (&power[start..start + len], &self.weights[offset..offset + len]);
+            *o = if len <= 8 {
+                p.iter().zip(w).fold(0.0, |acc, (a, b)| acc + a * b)
+            } else {
+                super::lanes::dot(p, w)
+            };
         }
     }
 }

@@ -11,8 +11,6 @@ pub const SHAPE_HI_HZ: f32 = 16_000.0;
 /// Reference of the logarithmic frequency axis, in Hz (0 octaves).
 pub const LOG_REF_HZ: f32 = 1000.0;
 
-/// Power floor that keeps logarithms finite (power units, about -240 dB).
-const POWER_EPS: f32 = 1e-30;
 const LN_TO_DB10: f32 = 4.342_944_8; // 10 / ln 10
 
 /// Linear-axis shape of a power spectrum over bins `lo..=hi`, read on the magnitude
@@ -39,7 +37,8 @@ pub(crate) fn linear_shape(
     }
     let fsum = lanes::dot(m, f);
     let max = lanes::max(m);
-    let lnsum = lanes::sum_by(p.len(), |i| fastmath::ln(p[i] + POWER_EPS));
+    // Magnitudes floored at 1e-15 (power 1e-30) keep the logarithm finite.
+    let lnsum = 2.0 * fastmath::sum_ln_floored(m, 1e-15);
     let centroid = fsum / sum;
     let var = lanes::sum_by(m.len(), |i| {
         let d = f[i] - centroid;
@@ -74,13 +73,7 @@ pub(crate) fn log_shape(power: &[f32], bin_log2: &[f32], lo: usize, hi: usize) -
         return [0.0; 6];
     }
     let c = lanes::dot(p, x) / sum;
-    let dev = |i: usize| x[i] - c;
-    let m2 = lanes::sum_by(p.len(), |i| dev(i) * dev(i) * p[i]);
-    let m3 = lanes::sum_by(p.len(), |i| dev(i) * dev(i) * dev(i) * p[i]);
-    let m4 = lanes::sum_by(p.len(), |i| {
-        let d2 = dev(i) * dev(i);
-        d2 * d2 * p[i]
-    });
+    let (m2, m3, m4) = lanes::moments(p, x, c);
     let var = m2 / sum;
     let spread = var.max(0.0).sqrt();
     let (skew, kurt) = if spread > 1e-6 {
@@ -114,7 +107,7 @@ pub(crate) fn band_flatness_db(bands: &[f32]) -> f32 {
     }
     let floor = total * 1e-10;
     let n = bands.len() as f32;
-    let lnmean = lanes::sum_by(bands.len(), |i| fastmath::ln(bands[i].max(floor))) / n;
+    let lnmean = fastmath::sum_ln_floored(bands, floor) / n;
     (LN_TO_DB10 * (lnmean - fastmath::ln(total / n))).min(0.0)
 }
 
