@@ -147,7 +147,8 @@ workspace_tests() {
   local flags=()
   [[ $PROFILE == release ]] && flags+=(--release)
   # The host tests get their own stage (they need the bundles); here every other crate.
-  cargo test "${flags[@]}" --workspace --exclude timbrel-host-tests
+  # --no-fail-fast: one crate's failure must not hide the others' results.
+  cargo test "${flags[@]}" --workspace --exclude timbrel-host-tests --no-fail-fast
 }
 
 clap_host_tests() {

@@ -311,6 +311,7 @@ fn state_round_trip_keeps_the_hit_note() {
     }
 
     // Garbage must be refused without crashing, and leave the parameters alone.
+    eprintln!("(loading a garbage state next: the plugin is expected to log an error)");
     let mut fourth = bundle.instantiate(PLUGIN_ID);
     assert!(fourth.load_state(b"not a state").is_err(), "a garbage state was accepted");
     assert_eq!(fourth.param_steps("hitnote"), 38);
