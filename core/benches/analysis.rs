@@ -28,7 +28,10 @@ fn descriptors(c: &mut Criterion) {
 
 fn pipeline(c: &mut Criterion) {
     let sr = 48_000.0;
-    let spec = PerformanceSpec { duration_s: 5.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 5.0,
+        ..Default::default()
+    };
     let audio = Performance::generate(spec, 7).render(sr);
     let mut g = c.benchmark_group("pipeline_48k");
     g.throughput(Throughput::Elements(audio.len() as u64));

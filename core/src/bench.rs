@@ -34,10 +34,14 @@ pub fn run(seconds_budget: f64) -> BenchReport {
     let hit = Membrane::snare().hit(0.4, 0.8, 48_000.0, 1);
     let descriptor_hits_per_s = descriptor_rate(44_100.0, &hit, budget * 0.2);
     let descriptor_hits_per_s_48k = descriptor_rate(48_000.0, &hit, budget * 0.2);
-    let spec = PerformanceSpec { duration_s: 10.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 10.0,
+        ..Default::default()
+    };
     let audio = Performance::generate(spec, 7).render(48_000.0);
     let audio_seconds = audio.len() as f64 / 48_000.0;
-    let (realtime_factor, hits_per_pass) = pipeline_rate(&audio, DetectorKind::Envelope, budget * 0.35);
+    let (realtime_factor, hits_per_pass) =
+        pipeline_rate(&audio, DetectorKind::Envelope, budget * 0.35);
     let (realtime_factor_flux, _) = pipeline_rate(&audio, DetectorKind::Flux, budget * 0.25);
     BenchReport {
         descriptor_hits_per_s,
@@ -58,7 +62,8 @@ pub fn descriptor_rate(sample_rate: f32, window: &[f32], seconds: f64) -> f64 {
     let mut n = 0u64;
     while start.elapsed() < budget {
         for _ in 0..256 {
-            ex.extract(black_box(window), &mut out).expect("window is long enough");
+            ex.extract(black_box(window), &mut out)
+                .expect("window is long enough");
             black_box(&out);
         }
         n += 256;
@@ -91,4 +96,16 @@ pub fn pipeline_rate(audio: &[f32], kind: DetectorKind, seconds: f64) -> (f64, u
     }
     let audio_s = passes as f64 * audio.len() as f64 / 48_000.0;
     (audio_s / start.elapsed().as_secs_f64(), hits)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn run_reports_positive_rates() {
+        let r = super::run(0.2);
+        assert!(r.descriptor_hits_per_s > 0.0 && r.descriptor_hits_per_s.is_finite());
+        assert!(r.realtime_factor > 0.0 && r.realtime_factor_flux > 0.0);
+        assert!(r.hits_per_pass > 10, "{}", r.hits_per_pass);
+        assert_eq!(r.audio_seconds, 10.0);
+    }
 }

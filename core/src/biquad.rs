@@ -6,6 +6,9 @@
 
 use std::f32::consts::PI;
 
+/// Quality factor of a Butterworth (maximally flat) second-order section: 1/√2.
+pub const BUTTERWORTH_Q: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
 /// Values below this magnitude in the filter state are flushed to zero, so silence never drives
 /// the state into subnormal numbers.
 const FLUSH: f32 = 1e-20;
@@ -25,7 +28,15 @@ pub struct Biquad {
 impl Biquad {
     /// A filter that passes its input unchanged.
     pub fn identity() -> Self {
-        Self { b0: 1.0, b1: 0.0, b2: 0.0, a1: 0.0, a2: 0.0, z1: 0.0, z2: 0.0 }
+        Self {
+            b0: 1.0,
+            b1: 0.0,
+            b2: 0.0,
+            a1: 0.0,
+            a2: 0.0,
+            z1: 0.0,
+            z2: 0.0,
+        }
     }
 
     /// Second-order high-pass at `cutoff_hz` (clamped below 0.49 × `sample_rate`) with quality
@@ -124,7 +135,15 @@ impl Biquad {
     }
 
     fn normalised(b0: f32, b1: f32, b2: f32, a0: f32, a1: f32, a2: f32) -> Self {
-        Self { b0: b0 / a0, b1: b1 / a0, b2: b2 / a0, a1: a1 / a0, a2: a2 / a0, z1: 0.0, z2: 0.0 }
+        Self {
+            b0: b0 / a0,
+            b1: b1 / a0,
+            b2: b2 / a0,
+            a1: a1 / a0,
+            a2: a2 / a0,
+            z1: 0.0,
+            z2: 0.0,
+        }
     }
 }
 
@@ -147,15 +166,15 @@ mod tests {
     #[test]
     fn highpass_passes_high_and_blocks_low() {
         let sr = 44_100.0;
-        let hp = Biquad::highpass(1000.0, 0.7071, sr);
+        let hp = Biquad::highpass(1000.0, BUTTERWORTH_Q, sr);
         assert!(gain_at(hp, 8000.0, sr) > 0.95);
         assert!(gain_at(hp, 100.0, sr) < 0.02);
-        assert!((gain_at(hp, 1000.0, sr) - 0.7071).abs() < 0.02);
+        assert!((gain_at(hp, 1000.0, sr) - BUTTERWORTH_Q).abs() < 0.02);
     }
 
     #[test]
     fn silence_never_leaves_subnormal_state() {
-        let mut hp = Biquad::highpass(500.0, 0.7071, 48_000.0);
+        let mut hp = Biquad::highpass(500.0, BUTTERWORTH_Q, 48_000.0);
         hp.process(1.0);
         for _ in 0..200_000 {
             let y = hp.process(0.0);

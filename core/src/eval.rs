@@ -25,7 +25,12 @@ pub struct OnsetScores {
 
 /// Matches `detected` to `truth` (both in samples at `sample_rate` Hz) one-to-one within
 /// ±`tolerance_ms`, closest pairs first, and scores the result.
-pub fn score_onsets(detected: &[u64], truth: &[u64], sample_rate: f32, tolerance_ms: f32) -> OnsetScores {
+pub fn score_onsets(
+    detected: &[u64],
+    truth: &[u64],
+    sample_rate: f32,
+    tolerance_ms: f32,
+) -> OnsetScores {
     let tol = (tolerance_ms as f64 * 0.001 * sample_rate as f64).round() as i64;
     let mut pairs = Vec::new();
     for (t, &ts) in truth.iter().enumerate() {
@@ -50,12 +55,27 @@ pub fn score_onsets(detected: &[u64], truth: &[u64], sample_rate: f32, tolerance
     let tp = errors.len();
     let fp = detected.len() - tp;
     let fn_ = truth.len() - tp;
-    let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
-    let recall = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
-    let f_measure =
-        if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let precision = if tp + fp == 0 {
+        1.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let recall = if tp + fn_ == 0 {
+        1.0
+    } else {
+        tp as f64 / (tp + fn_) as f64
+    };
+    let f_measure = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     errors.sort_by(f64::total_cmp);
-    let median = if errors.is_empty() { 0.0 } else { errors[errors.len() / 2] };
+    let median = if errors.is_empty() {
+        0.0
+    } else {
+        errors[errors.len() / 2]
+    };
     OnsetScores {
         true_positives: tp,
         false_positives: fp,
@@ -76,7 +96,10 @@ mod tests {
     #[test]
     fn scores_simple_cases() {
         let s = score_onsets(&[100, 1000, 5000], &[102, 1441, 4990], 1000.0, 10.0);
-        assert_eq!((s.true_positives, s.false_positives, s.false_negatives), (2, 1, 1));
+        assert_eq!(
+            (s.true_positives, s.false_positives, s.false_negatives),
+            (2, 1, 1)
+        );
         assert_eq!(s.matches, vec![Some(0), None, Some(2)]);
         assert!((s.max_abs_error_ms - 10.0).abs() < 1e-9);
         let s = score_onsets(&[], &[], 1000.0, 10.0);

@@ -14,18 +14,28 @@ fn same_hits(a: &[HitRecord], b: &[HitRecord]) -> bool {
                 && x.ready_sample == y.ready_sample
                 && x.peak_dbfs.to_bits() == y.peak_dbfs.to_bits()
                 && x.rms_dbfs.to_bits() == y.rms_dbfs.to_bits()
-                && x.descriptor.iter().zip(&y.descriptor).all(|(p, q)| p.to_bits() == q.to_bits())
+                && x.descriptor
+                    .iter()
+                    .zip(&y.descriptor)
+                    .all(|(p, q)| p.to_bits() == q.to_bits())
         })
 }
 
 #[test]
 fn any_block_size_gives_bit_identical_hits() {
     let sr = 48_000.0;
-    let spec = PerformanceSpec { duration_s: 4.0, flam_probability: 0.4, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 4.0,
+        flam_probability: 0.4,
+        ..Default::default()
+    };
     let audio = Performance::generate(spec, 21).render(sr);
     for kind in [DetectorKind::Envelope, DetectorKind::Flux] {
         for window in [256u32, 4096] {
-            let mut settings = AnalysisSettings { window_ref_samples: window, ..Default::default() };
+            let mut settings = AnalysisSettings {
+                window_ref_samples: window,
+                ..Default::default()
+            };
             settings.detector.kind = kind;
             let reference = common::run(sr, settings, &audio, 1);
             assert!(reference.hits.len() > 10);
@@ -34,7 +44,10 @@ fn any_block_size_gives_bit_identical_hits() {
                 let run = common::run(sr, settings, &audio, block);
                 let onsets: Vec<u64> = run.onsets.iter().map(|o| o.0).collect();
                 assert_eq!(onsets, ref_onsets, "{kind:?} window {window} block {block}");
-                assert!(same_hits(&run.hits, &reference.hits), "{kind:?} window {window} block {block}");
+                assert!(
+                    same_hits(&run.hits, &reference.hits),
+                    "{kind:?} window {window} block {block}"
+                );
             }
         }
     }
@@ -43,19 +56,30 @@ fn any_block_size_gives_bit_identical_hits() {
 #[test]
 fn streaming_descriptors_equal_offline_extraction() {
     let sr = 44_100.0;
-    let spec = PerformanceSpec { duration_s: 3.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 3.0,
+        ..Default::default()
+    };
     let audio = Performance::generate(spec, 5).render(sr);
     for window in [64u32, 256, 2048] {
-        let settings = AnalysisSettings { window_ref_samples: window, ..Default::default() };
+        let settings = AnalysisSettings {
+            window_ref_samples: window,
+            ..Default::default()
+        };
         let run = common::run(sr, settings, &audio, 300);
         let mut ex = Extractor::new(sr, window).unwrap();
         let mut out = [0.0; DESCRIPTOR_LEN];
         assert!(!run.hits.is_empty());
         for h in &run.hits {
-            let (peak, rms) = ex.extract(&audio[h.onset_sample as usize..], &mut out).unwrap();
+            let (peak, rms) = ex
+                .extract(&audio[h.onset_sample as usize..], &mut out)
+                .unwrap();
             assert_eq!(peak.to_bits(), h.peak_dbfs.to_bits());
             assert_eq!(rms.to_bits(), h.rms_dbfs.to_bits());
-            assert!(out.iter().zip(&h.descriptor).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert!(out
+                .iter()
+                .zip(&h.descriptor)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
         }
     }
 }
@@ -79,7 +103,10 @@ const MAX_REL_DIST: f64 = 0.15;
 
 #[test]
 fn sample_rates_give_same_onsets_and_timbre() {
-    let spec = PerformanceSpec { duration_s: 6.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 6.0,
+        ..Default::default()
+    };
     let perf = Performance::generate(spec, 31);
     let base_sr = 44_100.0f32;
     let settings = AnalysisSettings::default();
@@ -94,9 +121,12 @@ fn sample_rates_give_same_onsets_and_timbre() {
             let t_base = h.onset_sample(base_sr);
             let t = h.onset_sample(sr);
             let find = |hits: &[HitRecord], t: u64, rate: f32| {
-                hits.iter().find(|x| (x.onset_sample as i64 - t as i64).abs() as f32 <= 0.01 * rate).copied()
+                hits.iter()
+                    .find(|x| (x.onset_sample as i64 - t as i64).abs() as f32 <= 0.01 * rate)
+                    .copied()
             };
-            let (Some(a), Some(b)) = (find(&base.hits, t_base, base_sr), find(&run.hits, t, sr)) else {
+            let (Some(a), Some(b)) = (find(&base.hits, t_base, base_sr), find(&run.hits, t, sr))
+            else {
                 continue;
             };
             matched += 1;
@@ -105,22 +135,47 @@ fn sample_rates_give_same_onsets_and_timbre() {
             let _ = (ta, tb);
             // Onset quantisation differs between rates (the synthesizer starts each hit at
             // round(t * rate)), so compare each rate with its own ground truth.
-            if (a.onset_sample as i64 - t_base as i64).abs() <= 1 && (b.onset_sample as i64 - t as i64).abs() <= 1 {
+            if (a.onset_sample as i64 - t_base as i64).abs() <= 1
+                && (b.onset_sample as i64 - t as i64).abs() <= 1
+            {
                 within += 1;
             } else if std::env::var_os("TIMBREL_DEBUG").is_some() {
                 eprintln!("  onset differs by {:.1} samples at {sr}: base err {} samples, this err {} (v {:.2} r {:.2})",
                     (tb - ta) * sr as f64, a.onset_sample as i64 - t_base as i64, b.onset_sample as i64 - t as i64, h.velocity, h.radius);
             }
-            let (va, vb) = (&a.descriptor[timbre_indices()], &b.descriptor[timbre_indices()]);
+            let (va, vb) = (
+                &a.descriptor[timbre_indices()],
+                &b.descriptor[timbre_indices()],
+            );
             cosines.push(cosine(va, vb));
-            let diff: f64 = va.iter().zip(vb).map(|(x, y)| ((x - y) as f64).powi(2)).sum::<f64>().sqrt();
+            let diff: f64 = va
+                .iter()
+                .zip(vb)
+                .map(|(x, y)| ((x - y) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
             let norm: f64 = va.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
             dists.push(diff / norm);
             if std::env::var_os("TIMBREL_DEBUG").is_some() && sr == 96_000.0 {
-                let mut d: Vec<(f32, usize)> = va.iter().zip(vb).enumerate().map(|(i, (x, y))| ((x - y).abs(), i)).collect();
+                let mut d: Vec<(f32, usize)> = va
+                    .iter()
+                    .zip(vb)
+                    .enumerate()
+                    .map(|(i, (x, y))| ((x - y).abs(), i))
+                    .collect();
                 d.sort_by(|p, q| q.0.total_cmp(&p.0));
                 let names = timbrel_core::analysis::descriptor::NAMES;
-                let top: Vec<String> = d[..6].iter().map(|(v, i)| format!("{}={:.1}({:.1})", names[timbre_indices().start + i], v, va[*i])).collect();
+                let top: Vec<String> = d[..6]
+                    .iter()
+                    .map(|(v, i)| {
+                        format!(
+                            "{}={:.1}({:.1})",
+                            names[timbre_indices().start + i],
+                            v,
+                            va[*i]
+                        )
+                    })
+                    .collect();
                 eprintln!("   {top:?}");
             }
         }
@@ -135,7 +190,10 @@ fn sample_rates_give_same_onsets_and_timbre() {
             dists[dists.len() - 1]
         );
         assert!(matched as f64 >= 0.98 * n as f64);
-        assert!(within as f64 >= MIN_ONSET_SHARE * matched as f64, "{within}/{matched}");
+        assert!(
+            within as f64 >= MIN_ONSET_SHARE * matched as f64,
+            "{within}/{matched}"
+        );
         assert!(cosines[cosines.len() / 2] >= MIN_MEDIAN_COSINE);
         assert!(dists[dists.len() / 2] <= MAX_REL_DIST);
     }

@@ -35,7 +35,10 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn process_set_settings_and_reset_never_allocate() {
     let sr = 48_000.0;
-    let spec = PerformanceSpec { duration_s: 3.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 3.0,
+        ..Default::default()
+    };
     let mut audio = Performance::generate(spec, 11).render(sr);
     audio.extend(sources::cymbal(0.8, sr, 2));
     audio[1000] = f32::NAN;
@@ -49,7 +52,10 @@ fn process_set_settings_and_reset_never_allocate() {
             Analyzer::new(sr, s)
         })
         .collect();
-    let mut long = AnalysisSettings { window_ref_samples: 4096, ..Default::default() };
+    let mut long = AnalysisSettings {
+        window_ref_samples: 4096,
+        ..Default::default()
+    };
     let mut hits = 0usize;
 
     COUNTING.store(true, Ordering::SeqCst);

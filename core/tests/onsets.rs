@@ -20,16 +20,25 @@ struct Eval {
 }
 
 fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) -> Eval {
-    let spec = PerformanceSpec { duration_s, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s,
+        ..Default::default()
+    };
     let perf = Performance::generate(spec, seed);
     let audio = perf.render(sample_rate);
     let mut settings = AnalysisSettings::default();
     settings.detector.kind = kind;
-    if let Some(t) = std::env::var("TIMBREL_THR").ok().and_then(|v| v.parse().ok()) {
+    if let Some(t) = std::env::var("TIMBREL_THR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         settings.detector.threshold_db = t;
     }
     let run = common::run(sample_rate, settings, &audio, 1);
-    let truth: Vec<u64> = perf.main_hits().map(|h| h.onset_sample(sample_rate)).collect();
+    let truth: Vec<u64> = perf
+        .main_hits()
+        .map(|h| h.onset_sample(sample_rate))
+        .collect();
     let detected: Vec<u64> = run.onsets.iter().map(|o| o.0).collect();
     let s = score_onsets(&detected, &truth, sample_rate, 10.0);
     let main: Vec<_> = perf.main_hits().collect();
@@ -46,18 +55,44 @@ fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) ->
         for (i, (t, m)) in truth.iter().zip(&s.matches).enumerate() {
             if m.is_none() {
                 let h = main[i];
-                let near: Vec<String> = perf.events.iter().filter(|e| (e.time_s - h.time_s).abs() < 0.2 && e.time_s != h.time_s)
-                    .map(|e| format!("{:?}@{:+.1}ms v{:.2}", e.source, (e.time_s - h.time_s) * 1000.0, e.velocity)).collect();
-                eprintln!("  miss t={:.4}s v={:.2} r={:.2} flam={} near {near:?}", h.time_s, h.velocity, h.radius, h.in_flam);
+                let near: Vec<String> = perf
+                    .events
+                    .iter()
+                    .filter(|e| (e.time_s - h.time_s).abs() < 0.2 && e.time_s != h.time_s)
+                    .map(|e| {
+                        format!(
+                            "{:?}@{:+.1}ms v{:.2}",
+                            e.source,
+                            (e.time_s - h.time_s) * 1000.0,
+                            e.velocity
+                        )
+                    })
+                    .collect();
+                eprintln!(
+                    "  miss t={:.4}s v={:.2} r={:.2} flam={} near {near:?}",
+                    h.time_s, h.velocity, h.radius, h.in_flam
+                );
                 let _ = t;
             }
         }
-        let matched: std::collections::HashSet<usize> = s.matches.iter().flatten().copied().collect();
+        let matched: std::collections::HashSet<usize> =
+            s.matches.iter().flatten().copied().collect();
         for (d, o) in run.onsets.iter().enumerate() {
             if !matched.contains(&d) {
                 let ts = o.0 as f64 / sample_rate as f64;
-                let near: Vec<String> = perf.events.iter().filter(|e| (e.time_s - ts).abs() < 0.1)
-                    .map(|e| format!("{:?}@{:+.1}ms v{:.2}", e.source, (e.time_s - ts) * 1000.0, e.velocity)).collect();
+                let near: Vec<String> = perf
+                    .events
+                    .iter()
+                    .filter(|e| (e.time_s - ts).abs() < 0.1)
+                    .map(|e| {
+                        format!(
+                            "{:?}@{:+.1}ms v{:.2}",
+                            e.source,
+                            (e.time_s - ts) * 1000.0,
+                            e.velocity
+                        )
+                    })
+                    .collect();
                 eprintln!("  false onset at {ts:.4}s near {near:?}");
             }
         }
@@ -66,13 +101,36 @@ fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) ->
     for (t, m) in truth.iter().zip(&s.matches) {
         if let Some(d) = m {
             let emitted = run.onsets[*d].1;
-            if std::env::var_os("TIMBREL_DEBUG").is_some() && (emitted as i64 - *t as i64) as f64 > 0.001 * sample_rate as f64 {
-                let h = perf.main_hits().find(|h| h.onset_sample(sample_rate) == *t).unwrap();
-                let near: Vec<String> = perf.events.iter().filter(|e| (e.time_s - h.time_s).abs() < 0.15 && e.time_s != h.time_s)
-                    .map(|e| format!("{:?}@{:+.1}ms v{:.2}", e.source, (e.time_s - h.time_s) * 1000.0, e.velocity)).collect();
-                eprintln!("  late: {:.2} ms at {:.4}s v={:.2} r={:.2}; near {near:?}", (emitted as i64 - *t as i64) as f64 * 1000.0 / sample_rate as f64, h.time_s, h.velocity, h.radius);
+            if std::env::var_os("TIMBREL_DEBUG").is_some()
+                && (emitted as i64 - *t as i64) as f64 > 0.001 * sample_rate as f64
+            {
+                let h = perf
+                    .main_hits()
+                    .find(|h| h.onset_sample(sample_rate) == *t)
+                    .unwrap();
+                let near: Vec<String> = perf
+                    .events
+                    .iter()
+                    .filter(|e| (e.time_s - h.time_s).abs() < 0.15 && e.time_s != h.time_s)
+                    .map(|e| {
+                        format!(
+                            "{:?}@{:+.1}ms v{:.2}",
+                            e.source,
+                            (e.time_s - h.time_s) * 1000.0,
+                            e.velocity
+                        )
+                    })
+                    .collect();
+                eprintln!(
+                    "  late: {:.2} ms at {:.4}s v={:.2} r={:.2}; near {near:?}",
+                    (emitted as i64 - *t as i64) as f64 * 1000.0 / sample_rate as f64,
+                    h.time_s,
+                    h.velocity,
+                    h.radius
+                );
             }
-            max_latency_ms = max_latency_ms.max((emitted as i64 - *t as i64) as f64 * 1000.0 / sample_rate as f64);
+            max_latency_ms = max_latency_ms
+                .max((emitted as i64 - *t as i64) as f64 * 1000.0 / sample_rate as f64);
         }
     }
     eprintln!(
@@ -86,7 +144,14 @@ fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) ->
         s.median_abs_error_ms,
         s.max_abs_error_ms,
     );
-    Eval { f: s.f_measure, median_ms: s.median_abs_error_ms, max_ms: s.max_abs_error_ms, flams, flams_found, max_latency_ms }
+    Eval {
+        f: s.f_measure,
+        median_ms: s.median_abs_error_ms,
+        max_ms: s.max_abs_error_ms,
+        flams,
+        flams_found,
+        max_latency_ms,
+    }
 }
 
 #[test]

@@ -20,7 +20,11 @@ fn one_shot_at_sample_zero_gives_exactly_one_hit() {
                 let run = common::run(sr, settings, &hit, 64);
                 assert_eq!(run.hits.len(), 1, "{:?} {sr} {v}", settings.detector.kind);
                 assert_eq!(run.onsets.len(), 1);
-                assert!(run.hits[0].onset_sample <= 1, "{}", run.hits[0].onset_sample);
+                assert!(
+                    run.hits[0].onset_sample <= 1,
+                    "{}",
+                    run.hits[0].onset_sample
+                );
             }
         }
     }
@@ -48,9 +52,19 @@ fn silence_and_bad_input_give_no_hits_and_finite_meters() {
         let inputs: [Vec<f32>; 5] = [
             vec![0.0; 20_000],
             vec![f32::NAN; 20_000],
-            (0..20_000).map(|i| if i % 2 == 0 { f32::INFINITY } else { f32::NEG_INFINITY }).collect(),
+            (0..20_000)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        f32::INFINITY
+                    } else {
+                        f32::NEG_INFINITY
+                    }
+                })
+                .collect(),
             vec![1e-40; 20_000],
-            (0..20_000).map(|i| if i % 3 == 0 { f32::NAN } else { 1e-39 }).collect(),
+            (0..20_000)
+                .map(|i| if i % 3 == 0 { f32::NAN } else { 1e-39 })
+                .collect(),
         ];
         for input in inputs {
             let mut an = Analyzer::new(sr, settings);
@@ -68,7 +82,10 @@ fn silence_and_bad_input_give_no_hits_and_finite_meters() {
 #[test]
 fn nan_bursts_inside_music_do_not_poison_descriptors() {
     let sr = 48_000.0;
-    let spec = PerformanceSpec { duration_s: 3.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 3.0,
+        ..Default::default()
+    };
     let mut audio = Performance::generate(spec, 4).render(sr);
     for i in (0..audio.len()).step_by(997) {
         audio[i] = f32::NAN;
@@ -86,7 +103,10 @@ fn nan_bursts_inside_music_do_not_poison_descriptors() {
 #[test]
 fn ready_sample_is_onset_plus_window() {
     let sr = 88_200.0;
-    let spec = PerformanceSpec { duration_s: 4.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 4.0,
+        ..Default::default()
+    };
     let audio = Performance::generate(spec, 8).render(sr);
     for mut settings in both() {
         for w in [64u32, 256, 1000, 4096] {
@@ -96,10 +116,18 @@ fn ready_sample_is_onset_plus_window() {
             assert_eq!(an.latency_samples() as u64, win);
             let run = common::run(sr, settings, &audio, 512);
             assert!(!run.hits.is_empty());
-            assert_eq!(run.hits.len(), run.onsets.len(), "no hit dropped (pool of {POOL_SIZE})");
+            assert_eq!(
+                run.hits.len(),
+                run.onsets.len(),
+                "no hit dropped (pool of {POOL_SIZE})"
+            );
             // Ready at onset + window, or at the detection if that comes later (a detection
             // delay longer than the window): allowed for at most 5 % of hits.
-            let late = run.hits.iter().filter(|h| h.ready_sample != h.onset_sample + win).count();
+            let late = run
+                .hits
+                .iter()
+                .filter(|h| h.ready_sample != h.onset_sample + win)
+                .count();
             for h in &run.hits {
                 assert!(h.ready_sample >= h.onset_sample + win);
             }
@@ -113,13 +141,20 @@ fn ready_sample_is_onset_plus_window() {
 #[test]
 fn settings_changes_mid_stream_are_safe() {
     let sr = 48_000.0;
-    let spec = PerformanceSpec { duration_s: 3.0, ..Default::default() };
+    let spec = PerformanceSpec {
+        duration_s: 3.0,
+        ..Default::default()
+    };
     let audio = Performance::generate(spec, 9).render(sr);
     let mut an = Analyzer::new(sr, AnalysisSettings::default());
     let mut hits = 0;
     for (i, b) in audio.chunks(1000).enumerate() {
         let mut s = AnalysisSettings::default();
-        s.detector.kind = if i % 3 == 0 { DetectorKind::Flux } else { DetectorKind::Envelope };
+        s.detector.kind = if i % 3 == 0 {
+            DetectorKind::Flux
+        } else {
+            DetectorKind::Envelope
+        };
         s.window_ref_samples = [256, 4096, 10, 9999][i % 4];
         s.detector.highpass_hz = [f32::NAN, 500.0, 1e9][i % 3];
         s.detector.min_interval_ms = -5.0;

@@ -287,10 +287,13 @@ impl HitAccumulator {
             out[timbre::MEL_EML + b] = rel_e[b] - rel_l[b];
         }
         let log_centres = &fa.mel_log2;
-        for (seg, (spec, mel, rel)) in
-            [(&self.whole, &mel_w, &rel_w), (early, &mel_e, &rel_e), (late, &mel_l, &rel_l)]
-                .into_iter()
-                .enumerate()
+        for (seg, (spec, mel, rel)) in [
+            (&self.whole, &mel_w, &rel_w),
+            (early, &mel_e, &rel_e),
+            (late, &mel_l, &rel_l),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let o = timbre::SHAPE + 8 * seg;
             let s = shape::log_shape(spec, &fa.bin_log2, fa.shape_lo, fa.shape_hi);
@@ -356,7 +359,11 @@ impl Extractor {
         let w = scale_ref(window_ref_samples as f32, sample_rate);
         let fa = FrameAnalyzer::new(sample_rate, window_ref_samples);
         let l = *fa.layout();
-        Ok(Self { acc: HitAccumulator::new(l.n_frames, l.bins()), fa, buf: vec![0.0; w] })
+        Ok(Self {
+            acc: HitAccumulator::new(l.n_frames, l.bins()),
+            fa,
+            buf: vec![0.0; w],
+        })
     }
 
     /// Window length, in samples.
@@ -379,7 +386,10 @@ impl Extractor {
     ) -> Result<(f32, f32), DescriptorError> {
         let l = *self.fa.layout();
         if samples.len() < l.window_len {
-            return Err(DescriptorError::WindowTooShort { needed: l.window_len, got: samples.len() });
+            return Err(DescriptorError::WindowTooShort {
+                needed: l.window_len,
+                got: samples.len(),
+            });
         }
         for (b, &x) in self.buf.iter_mut().zip(samples) {
             *b = super::sanitize(x);
@@ -387,7 +397,8 @@ impl Extractor {
         self.acc.clear();
         for i in 0..l.n_frames {
             let s = l.frame_start(i);
-            self.acc.push_frame(&mut self.fa, &self.buf[s..s + l.frame_len], &[]);
+            self.acc
+                .push_frame(&mut self.fa, &self.buf[s..s + l.frame_len], &[]);
         }
         Ok(self.acc.finalize(&self.fa, (&self.buf, &[]), out))
     }

@@ -131,6 +131,9 @@ impl EnvelopeDetector {
 
     /// (fast minus slow in dB, threshold in dB).
     pub(crate) fn meter(&self) -> (f32, f32) {
-        (10.0 * (self.fast.max(1e-18) / self.slow).log10(), self.threshold_db)
+        (
+            10.0 * (self.fast.max(1e-18) / self.slow).log10(),
+            self.threshold_db,
+        )
     }
 }

@@ -86,7 +86,8 @@ impl FluxDetector {
         let mut sumsq = 0.0f64;
         let hann: Vec<f32> = (0..frame_len)
             .map(|i| {
-                let v = 0.5 - 0.5 * (std::f64::consts::TAU * (i as f64 + 0.5) / frame_len as f64).cos();
+                let v =
+                    0.5 - 0.5 * (std::f64::consts::TAU * (i as f64 + 0.5) / frame_len as f64).cos();
                 sumsq += v * v;
                 v as f32
             })

@@ -46,12 +46,22 @@ impl FrameLayout {
         let window_ref = window_ref.clamp(64, 4096);
         let window_len = scale_ref(window_ref as f32, sample_rate);
         let frame_ref = (FRAME_REF_SAMPLES as u32).min(window_ref);
-        let frame_len = scale_ref(frame_ref as f32, sample_rate).min(window_len).max(2);
+        let frame_len = scale_ref(frame_ref as f32, sample_rate)
+            .min(window_len)
+            .max(2);
         let hop = scale_ref(HOP_REF_SAMPLES, sample_rate);
         let fft_len = (2 * frame_len).next_power_of_two().max(16);
         let n_frames = ((window_ref - frame_ref) / HOP_REF_SAMPLES as u32) as usize + 1;
         let scale = sample_rate as f64 / crate::REFERENCE_SAMPLE_RATE as f64;
-        Self { window_ref, window_len, frame_len, hop, fft_len, n_frames, scale }
+        Self {
+            window_ref,
+            window_len,
+            frame_len,
+            hop,
+            fft_len,
+            n_frames,
+            scale,
+        }
     }
 
     /// Start of frame `i` within the window, in samples: `round(32 i · rate / 44.1 kHz)`, kept
@@ -155,7 +165,10 @@ impl FrameAnalyzer {
         if layout == self.layout && self.norm_inner > 0.0 {
             return;
         }
-        assert!(layout.fft_len <= self.input.len(), "window longer than planned");
+        assert!(
+            layout.fft_len <= self.input.len(),
+            "window longer than planned"
+        );
         self.layout = layout;
         let f = layout.frame_len;
         let mut sumsq = 0.0f64;
@@ -172,7 +185,11 @@ impl FrameAnalyzer {
         let df = self.sample_rate / n as f32;
         for k in 0..bins {
             self.bin_hz[k] = k as f32 * df;
-            self.bin_log2[k] = if k == 0 { 0.0 } else { (k as f32 * df / LOG_REF_HZ).log2() };
+            self.bin_log2[k] = if k == 0 {
+                0.0
+            } else {
+                (k as f32 * df / LOG_REF_HZ).log2()
+            };
         }
         let hi_hz = SHAPE_HI_HZ.min(0.95 * 0.5 * self.sample_rate);
         self.shape_lo = ((SHAPE_LO_HZ / df).ceil() as usize).clamp(1, bins - 1);
@@ -200,14 +217,18 @@ impl FrameAnalyzer {
         let peak = lanes::max_abs(a).max(lanes::max_abs(b));
         let sumsq = lanes::dot(a, a) + lanes::dot(b, b);
         let sign_changes = |x: &[f32]| -> u32 {
-            x.windows(2).map(|w| ((w[0] >= 0.0) != (w[1] >= 0.0)) as u32).sum()
+            x.windows(2)
+                .map(|w| ((w[0] >= 0.0) != (w[1] >= 0.0)) as u32)
+                .sum()
         };
         let mut crossings = sign_changes(a) + sign_changes(b);
         if let (Some(x), Some(y)) = (a.last(), b.first()) {
             crossings += ((*x >= 0.0) != (*y >= 0.0)) as u32;
         }
         self.input[l.frame_len..l.fft_len].fill(0.0);
-        let plan = self.plans[l.fft_len.trailing_zeros() as usize].as_ref().expect("planned");
+        let plan = self.plans[l.fft_len.trailing_zeros() as usize]
+            .as_ref()
+            .expect("planned");
         let bins = l.bins();
         plan.process_with_scratch(
             &mut self.input[..l.fft_len],
@@ -225,7 +246,8 @@ impl FrameAnalyzer {
         for (d, v) in self.mel_db.iter_mut().zip(&self.mel_vals) {
             *d = power_db(*v);
         }
-        self.dct.apply(&self.mel_db, &mut out[feat::MFCC..feat::MFCC + N_MFCC]);
+        self.dct
+            .apply(&self.mel_db, &mut out[feat::MFCC..feat::MFCC + N_MFCC]);
         let s = shape::linear_shape(
             &self.power,
             &self.bin_hz,

@@ -80,7 +80,9 @@ impl MelBank {
         for b in 0..MEL_BANDS {
             self.centres_hz[b] = edges[b + 1];
             let first = ((edges[b] / df).floor() as usize + 1).min(n_bins - 1);
-            let last = ((edges[b + 2] / df).ceil() as usize).saturating_sub(1).min(n_bins - 1);
+            let last = ((edges[b + 2] / df).ceil() as usize)
+                .saturating_sub(1)
+                .min(n_bins - 1);
             let offset = self.weights.len();
             let mut sum = 0.0;
             if last >= first {
@@ -114,7 +116,10 @@ impl MelBank {
     #[inline]
     pub(crate) fn apply(&self, power: &[f32], out: &mut [f32; MEL_BANDS]) {
         for (o, &(start, len, offset)) in out.iter_mut().zip(&self.ranges) {
-            let (p, w) = (&power[start..start + len], &self.weights[offset..offset + len]);
+            let (p, w) = (
+                &power[start..start + len],
+                &self.weights[offset..offset + len],
+            );
             *o = if len <= 8 {
                 p.iter().zip(w).fold(0.0, |acc, (a, b)| acc + a * b)
             } else {
@@ -136,7 +141,11 @@ impl Dct {
         let n = MEL_BANDS as f64;
         let mut m = [[0.0; MEL_BANDS]; N_MFCC];
         for (k, row) in m.iter_mut().enumerate() {
-            let s = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
+            let s = if k == 0 {
+                (1.0 / n).sqrt()
+            } else {
+                (2.0 / n).sqrt()
+            };
             for (i, v) in row.iter_mut().enumerate() {
                 *v = (s * (std::f64::consts::PI * k as f64 * (i as f64 + 0.5) / n).cos()) as f32;
             }

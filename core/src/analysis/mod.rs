@@ -19,9 +19,9 @@
 pub mod descriptor;
 pub mod envelope;
 pub mod fastmath;
-mod lanes;
 pub mod flux;
 pub mod frame;
+mod lanes;
 pub mod mel;
 pub mod refine;
 mod ring;
@@ -58,7 +58,7 @@ pub const MAX_INPUT: f32 = 1000.0;
 #[inline(always)]
 pub(crate) fn sanitize(x: f32) -> f32 {
     let a = x.abs();
-    if a >= f32::MIN_POSITIVE && a < f32::INFINITY {
+    if (f32::MIN_POSITIVE..f32::INFINITY).contains(&a) {
         x.clamp(-MAX_INPUT, MAX_INPUT)
     } else {
         0.0
@@ -80,14 +80,17 @@ pub enum DetectorKind {
 pub struct DetectorSettings {
     /// Which detector runs.
     pub kind: DetectorKind,
-    /// Envelope detector: high-pass cutoff applied before the envelopes, in Hz.
+    /// High-pass cutoff applied before detection, in Hz (2nd-order Butterworth; both detectors
+    /// read the high-passed signal, the flux detector also ignores bins below it). Default 1 kHz.
     pub highpass_hz: f32,
-    /// Relative threshold: envelope detector fires when fast minus slow envelope exceeds this,
-    /// in dB; the flux detector scales its adaptive threshold from it.
+    /// Relative threshold: envelope detector fires when fast minus slow (power) envelope exceeds
+    /// this, in dB; the flux detector multiplies its recent mean flux by `10^(threshold_db / 20)`.
+    /// Default 7 dB.
     pub threshold_db: f32,
-    /// Absolute floor (gate): no onset while the (high-passed) signal is below this, in dBFS.
+    /// Absolute floor (gate): no onset while the (high-passed) signal is below this, in dBFS
+    /// (envelope: 2 ms peak follower; flux: frame RMS). Default -40 dBFS.
     pub floor_dbfs: f32,
-    /// Minimum time between two onsets, in milliseconds.
+    /// Minimum time between two onsets, in milliseconds. Default 12 ms (flams are 20–30 ms).
     pub min_interval_ms: f32,
 }
 
@@ -170,7 +173,11 @@ pub struct Analyzer {
 impl Analyzer {
     /// Allocates everything for `sample_rate` (Hz) and the largest window (4096 reference samples).
     pub fn new(sample_rate: f32, settings: AnalysisSettings) -> Self {
-        let sample_rate = if sample_rate.is_finite() { sample_rate.clamp(8_000.0, 768_000.0) } else { 48_000.0 };
+        let sample_rate = if sample_rate.is_finite() {
+            sample_rate.clamp(8_000.0, 768_000.0)
+        } else {
+            48_000.0
+        };
         let settings = settings.clamped();
         let max_window = scale_ref(*WINDOW_REF_RANGE.end() as f32, sample_rate);
         let window_len = settings.window_len_samples(sample_rate);
@@ -224,7 +231,11 @@ impl Analyzer {
     fn apply_detector_settings(&mut self) {
         let d = self.settings.detector;
         let hz = d.highpass_hz.min(0.45 * self.sample_rate);
-        self.highpass.set_coefficients(&Biquad::highpass(hz, std::f32::consts::FRAC_1_SQRT_2, self.sample_rate));
+        self.highpass.set_coefficients(&Biquad::highpass(
+            hz,
+            std::f32::consts::FRAC_1_SQRT_2,
+            self.sample_rate,
+        ));
         self.envelope.configure(self.sample_rate, &d);
         self.flux.configure(&d);
     }
@@ -297,8 +308,12 @@ impl Analyzer {
             let at = self.pos - 1;
             if fired {
                 // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
-                let from = self.envelope.rise_start().saturating_sub(self.rise_margin as u64);
-                let search = ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
+                let from = self
+                    .envelope
+                    .rise_start()
+                    .saturating_sub(self.rise_margin as u64);
+                let search =
+                    ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
                 self.on_detect(at, search, &mut on_event);
             }
             if kind == DetectorKind::Flux {
@@ -310,7 +325,7 @@ impl Analyzer {
                     }
                 }
             }
-            if self.pos % FLUSH_PERIOD == 0 {
+            if self.pos.is_multiple_of(FLUSH_PERIOD) {
                 self.highpass.flush();
                 self.envelope.flush();
             }
@@ -356,11 +371,18 @@ impl Analyzer {
     }
 
     /// A detection at sample `det`: refine, report, start a hit window.
-    fn on_detect<F: FnMut(AnalyzerEvent<'_>)>(&mut self, det: u64, search: usize, on_event: &mut F) {
+    fn on_detect<F: FnMut(AnalyzerEvent<'_>)>(
+        &mut self,
+        det: u64,
+        search: usize,
+        on_event: &mut F,
+    ) {
         let min_start = self.last_onset.map_or(0, |o| o + 1);
         let onset = refine::refine_onset(&self.hp, det, search, self.noise_stretch, min_start);
         self.last_onset = Some(onset);
-        on_event(AnalyzerEvent::Onset { onset_sample: onset });
+        on_event(AnalyzerEvent::Onset {
+            onset_sample: onset,
+        });
         let ready = (onset + self.window_len as u64).max(det + 1);
         match self.slots.iter_mut().find(|s| !s.active) {
             Some(slot) => {
@@ -368,7 +390,9 @@ impl Analyzer {
                 slot.onset = onset;
                 slot.ready = ready;
                 slot.acc.clear();
-                self.next_due = self.next_due.min(onset + self.frames.layout().frame_len as u64);
+                self.next_due = self
+                    .next_due
+                    .min(onset + self.frames.layout().frame_len as u64);
             }
             None => self.dropped += 1,
         }
@@ -393,7 +417,9 @@ impl Analyzer {
             }
             if slot.acc.frames_done() == l.n_frames && self.pos >= slot.ready {
                 let window = self.raw.slices(slot.onset, l.window_len);
-                let (peak, rms) = slot.acc.finalize(&self.frames, window, &mut self.record.descriptor);
+                let (peak, rms) =
+                    slot.acc
+                        .finalize(&self.frames, window, &mut self.record.descriptor);
                 slot.active = false;
                 self.record.onset_sample = slot.onset;
                 self.record.ready_sample = slot.ready;

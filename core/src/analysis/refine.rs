@@ -21,7 +21,10 @@ pub(crate) fn refine_onset(
     noise: usize,
     min_start: u64,
 ) -> u64 {
-    let start = (det + 1).saturating_sub(search as u64).max(min_start).min(det);
+    let start = (det + 1)
+        .saturating_sub(search as u64)
+        .max(min_start)
+        .min(det);
     let mut peak = 0.0f32;
     for p in start..=det {
         peak = peak.max(hp.at(p as i64).abs());
@@ -32,5 +35,7 @@ pub(crate) fn refine_onset(
         noise_max = noise_max.max(hp.at(p).abs());
     }
     let threshold = (NOISE_FACTOR * noise_max).max(PEAK_FRACTION * peak);
-    (start..=det).find(|&p| hp.at(p as i64).abs() > threshold).unwrap_or(start)
+    (start..=det)
+        .find(|&p| hp.at(p as i64).abs() > threshold)
+        .unwrap_or(start)
 }

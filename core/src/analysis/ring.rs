@@ -13,7 +13,11 @@ impl History {
     /// Allocates room for at least `min_capacity` samples.
     pub(crate) fn new(min_capacity: usize) -> Self {
         let cap = min_capacity.next_power_of_two().max(16);
-        Self { buf: vec![0.0; cap], mask: cap - 1, pos: 0 }
+        Self {
+            buf: vec![0.0; cap],
+            mask: cap - 1,
+            pos: 0,
+        }
     }
 
     /// Clears to silence and sets the position to 0 (no allocation).

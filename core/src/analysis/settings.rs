@@ -50,7 +50,10 @@ impl Default for DetectorSettings {
 impl Default for AnalysisSettings {
     /// Default detector and a 256-sample window (5.8 ms at 44.1 kHz).
     fn default() -> Self {
-        Self { detector: DetectorSettings::default(), window_ref_samples: 256 }
+        Self {
+            detector: DetectorSettings::default(),
+            window_ref_samples: 256,
+        }
     }
 }
 
@@ -93,7 +96,11 @@ impl DetectorSettings {
             highpass_hz: clamp(self.highpass_hz, &HIGHPASS_RANGE_HZ, d.highpass_hz),
             threshold_db: clamp(self.threshold_db, &THRESHOLD_RANGE_DB, d.threshold_db),
             floor_dbfs: clamp(self.floor_dbfs, &FLOOR_RANGE_DBFS, d.floor_dbfs),
-            min_interval_ms: clamp(self.min_interval_ms, &MIN_INTERVAL_RANGE_MS, d.min_interval_ms),
+            min_interval_ms: clamp(
+                self.min_interval_ms,
+                &MIN_INTERVAL_RANGE_MS,
+                d.min_interval_ms,
+            ),
         }
     }
 }
@@ -142,7 +149,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_rejected_with_the_value() {
-        let mut s = AnalysisSettings { window_ref_samples: 10, ..Default::default() };
+        let mut s = AnalysisSettings {
+            window_ref_samples: 10,
+            ..Default::default()
+        };
         assert_eq!(s.validate(), Err(SettingsError::Window(10)));
         s.window_ref_samples = 5000;
         assert_eq!(s.validate(), Err(SettingsError::Window(5000)));

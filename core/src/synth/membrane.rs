@@ -3,7 +3,7 @@
 
 use super::bessel::{self, MAX_ORDER, ZEROS, ZEROS_PER_ORDER};
 use super::noise::{derive_seed, RateNoise};
-use crate::biquad::Biquad;
+use crate::biquad::{Biquad, BUTTERWORTH_Q};
 use std::f32::consts::PI;
 
 /// A drum head and its voice parameters. Use a preset ([`Membrane::snare`], [`Membrane::tom`],
@@ -99,6 +99,7 @@ impl Membrane {
         let excite_hz = 600.0 + 5400.0 * v.powf(1.5);
         let contact_s = 1.0 / (PI * excite_hz);
         let f01 = self.tuning_hz;
+        #[allow(clippy::needless_range_loop)]
         for m in 0..=MAX_ORDER {
             for n in 1..=ZEROS_PER_ORDER {
                 let f = self.mode_hz(m, n);
@@ -126,8 +127,8 @@ impl Membrane {
         let mut noise = RateNoise::new(derive_seed(seed, 2), sample_rate);
         let click_tau = 0.0004 + 0.0008 * (1.0 - v);
         let click_amp = self.stick_level * v.powf(1.3);
-        let mut lp = Biquad::lowpass(2500.0 + 9000.0 * v, 0.7071, sample_rate);
-        let mut hp = Biquad::highpass(300.0, 0.7071, sample_rate);
+        let mut lp = Biquad::lowpass(2500.0 + 9000.0 * v, BUTTERWORTH_Q, sample_rate);
+        let mut hp = Biquad::highpass(300.0, BUTTERWORTH_Q, sample_rate);
         let click_len = ((click_tau * 10.0 * sample_rate) as usize).min(len);
         let decay = (-1.0 / (click_tau * sample_rate)).exp();
         let mut env = click_amp;
@@ -144,8 +145,8 @@ impl Membrane {
         // for harder and more central hits.
         if self.wire_level > 0.0 {
             let mut noise = RateNoise::new(derive_seed(seed, 3), sample_rate);
-            let mut hp = Biquad::highpass(2500.0, 0.7071, sample_rate);
-            let mut lp = Biquad::lowpass(9000.0, 0.7071, sample_rate);
+            let mut hp = Biquad::highpass(2500.0, BUTTERWORTH_Q, sample_rate);
+            let mut lp = Biquad::lowpass(9000.0, BUTTERWORTH_Q, sample_rate);
             let amp = self.wire_level * v * (1.0 - 0.4 * r as f32);
             let tau = self.wire_decay_s * (0.6 + 0.4 * v);
             let delay = 0.0015 * sample_rate;

@@ -23,7 +23,12 @@ impl RateNoise {
         for t in &mut taps {
             *t = (rng.f32() * 2.0 - 1.0) * SCALE;
         }
-        Self { rng, taps, phase: 0.0, step: crate::REFERENCE_SAMPLE_RATE as f64 / sample_rate as f64 }
+        Self {
+            rng,
+            taps,
+            phase: 0.0,
+            step: crate::REFERENCE_SAMPLE_RATE as f64 / sample_rate as f64,
+        }
     }
 
     #[inline]
@@ -33,7 +38,8 @@ impl RateNoise {
         let y = p1
             + 0.5
                 * t
-                * (p2 - p0 + t * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + t * (3.0 * (p1 - p2) + p3 - p0)));
+                * (p2 - p0
+                    + t * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + t * (3.0 * (p1 - p2) + p3 - p0)));
         self.phase += self.step;
         while self.phase >= 1.0 {
             self.phase -= 1.0;

@@ -4,7 +4,7 @@
 use super::noise::derive_seed;
 use super::sources::{mix_into, noise_burst};
 use super::Membrane;
-use crate::biquad::Biquad;
+use crate::biquad::{Biquad, BUTTERWORTH_Q};
 
 /// Bleed from other drums is low-passed at this frequency (distance and off-axis pickup), in Hz.
 pub const BLEED_LOWPASS_HZ: f32 = 2000.0;
@@ -150,7 +150,11 @@ impl Performance {
         if spec.bleed_per_s > 0.0 {
             let mut t = 0.1 + rng.f64() / spec.bleed_per_s as f64;
             while t < end {
-                let source = if rng.bool() { Source::BleedKick } else { Source::BleedTom };
+                let source = if rng.bool() {
+                    Source::BleedKick
+                } else {
+                    Source::BleedTom
+                };
                 events.push(GroundTruthHit {
                     time_s: t,
                     radius: 0.2 + 0.5 * rng.f32(),
@@ -176,7 +180,12 @@ impl Performance {
         let len = (self.spec.duration_s * sample_rate).round() as usize;
         let noise_rms = 10f32.powf(self.spec.noise_dbfs / 20.0);
         let mut out = if noise_rms > 1e-9 {
-            noise_burst(self.spec.duration_s, noise_rms, sample_rate, derive_seed(self.seed, 7))
+            noise_burst(
+                self.spec.duration_s,
+                noise_rms,
+                sample_rate,
+                derive_seed(self.seed, 7),
+            )
         } else {
             vec![0.0; len]
         };
@@ -190,7 +199,7 @@ impl Performance {
             let mut hit = drum.hit(e.radius, e.velocity, sample_rate, e.seed);
             if e.source != Source::Main {
                 // Bleed reaches the close mic from a distance and off-axis: darker.
-                let mut lp = Biquad::lowpass(BLEED_LOWPASS_HZ, 0.7071, sample_rate);
+                let mut lp = Biquad::lowpass(BLEED_LOWPASS_HZ, BUTTERWORTH_Q, sample_rate);
                 lp.process_slice(&mut hit);
             }
             mix_into(&mut out, &hit, e.onset_sample(sample_rate) as usize, gain);

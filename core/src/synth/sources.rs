@@ -2,15 +2,15 @@
 
 use super::noise::{derive_seed, RateNoise};
 use super::Membrane;
-use crate::biquad::Biquad;
+use crate::biquad::{Biquad, BUTTERWORTH_Q};
 
 /// A burst of band-limited white noise (30 Hz to 16 kHz) lasting `duration_s` seconds with RMS
 /// `level` (linear, full scale = 1), with 1 ms fades at both ends.
 pub fn noise_burst(duration_s: f32, level: f32, sample_rate: f32, seed: u64) -> Vec<f32> {
     let len = (duration_s * sample_rate).round().max(1.0) as usize;
     let mut noise = RateNoise::new(seed, sample_rate);
-    let mut lp = Biquad::lowpass(16_000.0, 0.7071, sample_rate);
-    let mut hp = Biquad::highpass(30.0, 0.7071, sample_rate);
+    let mut lp = Biquad::lowpass(16_000.0, BUTTERWORTH_Q, sample_rate);
+    let mut hp = Biquad::highpass(30.0, BUTTERWORTH_Q, sample_rate);
     let fade = ((0.001 * sample_rate) as usize).max(1);
     // Noise of unit PSD at 44.1 kHz reaches an RMS of about sqrt(16 kHz / 22.05 kHz) after the
     // low-pass; normalise so `level` is the RMS.
@@ -48,8 +48,8 @@ pub fn cymbal(velocity: f32, sample_rate: f32, seed: u64) -> Vec<f32> {
         }
     }
     let mut noise = RateNoise::new(derive_seed(seed, 11), sample_rate);
-    let mut hp = Biquad::highpass(5000.0, 0.7071, sample_rate);
-    let mut lp = Biquad::lowpass(14_000.0, 0.7071, sample_rate);
+    let mut hp = Biquad::highpass(5000.0, BUTTERWORTH_Q, sample_rate);
+    let mut lp = Biquad::lowpass(14_000.0, BUTTERWORTH_Q, sample_rate);
     let d = (-1.0 / (0.6 * sample_rate)).exp();
     let mut env = 0.15 * v;
     for o in out.iter_mut() {
