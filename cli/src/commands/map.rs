@@ -30,9 +30,11 @@ pub struct MapArgs {
     /// Number of clusters, or `auto` (best silhouette over 2..=12).
     #[arg(long, value_name = "K|auto", default_value = "auto", value_parser = parse_clusters)]
     clusters: ClusterCount,
-    /// Where k-means runs: the standardised feature space, or the 2-D map.
-    #[arg(long, value_enum, default_value_t = SpaceArg::Features)]
-    cluster_on: SpaceArg,
+    /// Where k-means runs: the standardised feature space, or the 2-D map. Default: the map
+    /// for umap and tsne (its islands; silhouette in the feature space favours coarse splits),
+    /// the feature space for pca.
+    #[arg(long, value_enum)]
+    cluster_on: Option<SpaceArg>,
     /// Cosine (spherical) k-means on L2-normalised vectors.
     #[arg(long)]
     spherical: bool,
@@ -146,9 +148,9 @@ pub fn run(args: &MapArgs, out: &mut impl Write) -> anyhow::Result<()> {
             FeaturesArg::Learned => FeatureSet::Learned,
         },
         keep_level: args.keep_level,
-        cluster_space: match args.cluster_on {
-            SpaceArg::Features => ClusterSpace::Features,
-            SpaceArg::Map => ClusterSpace::Map,
+        cluster_space: match (args.cluster_on, args.method) {
+            (Some(SpaceArg::Features), _) | (None, MethodArg::Pca) => ClusterSpace::Features,
+            (Some(SpaceArg::Map), _) | (None, _) => ClusterSpace::Map,
         },
         seed: args.seed,
     };
