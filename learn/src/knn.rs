@@ -22,8 +22,14 @@ pub struct Knn {
     pub classes: usize,
     /// Added to every distance before weighting by `1 / (d + eps)` (space units, > 0).
     pub eps: f32,
-    /// Vote smoothing: probability `(share + s) / (1 + classes · s)` (≥ 0).
+    /// Vote smoothing at the typical neighbour distance (≥ 0): the probability of class `c` is
+    /// `(share_c + s') / (1 + classes · s')` with `s' = smoothing · (1 + (d / d_ref)²)`, where
+    /// `d` is the mean distance to the `k` neighbours. Hits far from every training hit (between
+    /// two classes, or novel) thus get less certain votes.
     pub smoothing: f32,
+    /// Typical mean distance of a training point to its `k` nearest other points (space units,
+    /// > 0).
+    pub d_ref: f32,
 }
 
 /// Squared Euclidean distance.
@@ -46,7 +52,8 @@ pub(crate) fn dist2(a: &[f32], b: &[f32]) -> f32 {
 
 impl Knn {
     /// Stores the points (`rows`, compact `labels` < `classes`). `eps` is set to 1 % of the
-    /// median nearest-neighbour distance among (up to 200 of) the points.
+    /// median nearest-neighbour distance among (up to 200 of) the points, `d_ref` to the median
+    /// of their mean distance to their `k` nearest others.
     pub fn fit(rows: &[Vec<f64>], labels: &[usize], classes: usize, k: usize, smoothing: f32) -> Self {
         let dims = rows.first().map_or(0, |r| r.len());
         let points: Vec<f32> = rows.iter().flat_map(|r| r.iter().map(|&v| v as f32)).collect();
@@ -58,19 +65,26 @@ impl Knn {
             classes,
             eps: 1.0,
             smoothing,
+            d_ref: 1.0,
         };
         let n = rows.len();
         let sample = n.min(200);
-        let mut nn: Vec<f32> = (0..sample)
-            .map(|i| {
-                let p = knn.point(i);
-                (0..n).filter(|&j| j != i).map(|j| dist2(p, knn.point(j))).fold(f32::INFINITY, f32::min).sqrt()
-            })
-            .filter(|d| d.is_finite())
-            .collect();
+        let (mut nn, mut mean_k) = (Vec::new(), Vec::new());
+        for i in 0..sample {
+            let p = knn.point(i);
+            let mut d: Vec<f32> = (0..n).filter(|&j| j != i).map(|j| dist2(p, knn.point(j)).sqrt()).collect();
+            d.sort_by(f32::total_cmp);
+            d.truncate(knn.k);
+            if let Some(&first) = d.first() {
+                nn.push(first);
+                mean_k.push(d.iter().sum::<f32>() / d.len() as f32);
+            }
+        }
         nn.sort_by(f32::total_cmp);
+        mean_k.sort_by(f32::total_cmp);
         let median = nn.get(nn.len() / 2).copied().unwrap_or(1.0);
         knn.eps = (0.01 * median).max(1e-6);
+        knn.d_ref = mean_k.get(mean_k.len() / 2).copied().unwrap_or(1.0).max(1e-6);
         knn
     }
 
@@ -119,12 +133,16 @@ impl Knn {
         let out = &mut out[..self.classes];
         out.fill(0.0);
         let mut total = 0.0f32;
+        let mut dist = 0.0f32;
         for &(d2, i) in &best[..found] {
-            let w = 1.0 / (d2.sqrt() + self.eps);
+            let d = d2.sqrt();
+            let w = 1.0 / (d + self.eps);
             out[self.labels[i as usize] as usize] += w;
             total += w;
+            dist += d;
         }
-        let s = self.smoothing;
+        let rel = dist / found.max(1) as f32 / self.d_ref;
+        let s = self.smoothing * (1.0 + rel * rel);
         let denom = 1.0 + self.classes as f32 * s;
         for o in out.iter_mut() {
             let share = if total > 0.0 { *o / total } else { 1.0 / self.classes as f32 };
@@ -150,7 +168,13 @@ impl Knn {
             return Err(LearnError::Corrupt(format!("kNN label {l} >= {classes}")));
         }
         check_finite(&self.points, &|i| format!("kNN points[{i}]"))?;
-        if !(self.eps > 0.0 && self.eps.is_finite() && self.smoothing >= 0.0 && self.smoothing.is_finite()) {
+        if !(self.eps > 0.0
+            && self.eps.is_finite()
+            && self.smoothing >= 0.0
+            && self.smoothing.is_finite()
+            && self.d_ref > 0.0
+            && self.d_ref.is_finite())
+        {
             return Err(LearnError::Corrupt(format!("kNN eps {} smoothing {}", self.eps, self.smoothing)));
         }
         Ok(())

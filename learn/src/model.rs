@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 /// Which classifier a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ModelKind {
-    /// Pick the one with the lowest cross-validated log-loss after calibration.
+    /// Pick the one with the lowest cross-validated log-loss after calibration (near-ties, see
+    /// [`AUTO_TIE_NATS`], go to LDA, then kNN, then MLP).
     #[default]
     Auto,
     /// Distance-weighted k-nearest neighbours.
@@ -297,6 +298,9 @@ pub(crate) fn derive(seed: u64, k: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// [`ModelKind::Auto`]: candidates whose cross-validated log-loss is within this many nats of
+/// the best count as tied, and the first of LDA, kNN, MLP among them wins.
+pub const AUTO_TIE_NATS: f64 = 0.02;
 /// Lower bound of the automatic unknown threshold.
 pub const MIN_AUTO_THRESHOLD: f32 = 2.0;
 /// The automatic threshold is this factor times the 99th percentile of the training hits'
@@ -381,9 +385,13 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
             temperature: t,
         });
     }
+    // Near-ties go to the first candidate (LDA, then kNN, then MLP): on well separated classes
+    // every classifier reaches about the same log-loss, and LDA's probabilities fall off
+    // gradually between the classes where kNN votes stay near 0 or 1.
+    let lowest = candidates.iter().map(|c| c.log_loss).fold(f64::INFINITY, f64::min);
     let best = *candidates
         .iter()
-        .min_by(|a, b| a.log_loss.total_cmp(&b.log_loss))
+        .find(|c| c.log_loss <= lowest + AUTO_TIE_NATS)
         .expect("at least one candidate");
     let classifier = Classifier::fit(best.kind, &y, labels, classes, cfg, derive(cfg.seed, 2));
 
