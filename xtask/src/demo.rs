@@ -6,6 +6,8 @@
 //! ground truth of every hit.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::Command;
 use timbrel_core::synth::{sources, Membrane};
 
 /// Sample rate of the demo recording, in Hz.
@@ -102,4 +104,94 @@ pub fn write_assets() -> anyhow::Result<()> {
 
 fn rms(x: &[f32]) -> f32 {
     (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
+}
+
+/// Where the main job writes its files, relative to the workspace root.
+const JOB_DIR: &str = "target/demo";
+
+/// Timbrel's main job, on the demo performance, with the `timbrel` CLI: cut the take into its
+/// centre, edge and free passages (by the ground truth), train on the first two, classify the
+/// third, and show how the interpolation follows the true strike radius.
+pub fn run_main_job() -> anyhow::Result<()> {
+    nice_plug_xtask::chdir_workspace_root()?;
+    let mut reader = hound::WavReader::open("assets/demo-performance.wav")?;
+    let spec = reader.spec();
+    let audio: Vec<i16> = reader.samples::<i16>().collect::<Result<_, _>>()?;
+    let truth = read_truth()?;
+    std::fs::create_dir_all(JOB_DIR)?;
+    for part in ["center", "edge", "free"] {
+        let times: Vec<f64> = truth.iter().filter(|t| t.3 == part).map(|t| t.0).collect();
+        let (Some(first), Some(last)) = (times.first(), times.last()) else { anyhow::bail!("no {part} hits in the demo") };
+        let from = ((first - 0.05) * spec.sample_rate as f64) as usize;
+        let to = (((last + 0.25) * spec.sample_rate as f64) as usize).min(audio.len());
+        let mut wav = hound::WavWriter::create(Path::new(JOB_DIR).join(format!("{part}.wav")), spec)?;
+        for &x in &audio[from..to] {
+            wav.write_sample(x)?;
+        }
+        wav.finalize()?;
+    }
+    println!("\n1. Training Timbrel on the demo's centre and edge hits:");
+    let model = format!("{JOB_DIR}/demo.timbrel");
+    timbrel(&["train", "-c", &format!("center={JOB_DIR}/center.wav"), "-c", &format!("edge={JOB_DIR}/edge.wav"), "-o", &model])?;
+    println!("\n2. Classifying the free passage (hits anywhere between centre and edge):");
+    let csv = timbrel(&["classify", "-m", &model, &format!("{JOB_DIR}/free.wav")])?;
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    let free: Vec<&(f64, f32, f32, String)> = truth.iter().filter(|t| t.3 == "free").collect();
+    println!("{:>8}  {:>8}  {:>10}  {:>13}  {:>11}", "onset s", "class", "confidence", "interpolation", "true radius");
+    let mut pairs = Vec::new();
+    for (row, hit) in rows.iter().zip(&free) {
+        let interpolation: f64 = row.get(4).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        println!("{:>8}  {:>8}  {:>10}  {:>13.2}  {:>11.2}", row[1], row[2], row[3], interpolation, hit.1);
+        pairs.push((interpolation, hit.1 as f64));
+    }
+    anyhow::ensure!(rows.len() == free.len(), "found {} hits in the free passage, expected {}", rows.len(), free.len());
+    let rho = spearman(&pairs);
+    println!("\nInterpolation against the true strike radius: Spearman rho = {rho:.2} over {} hits.", pairs.len());
+    println!("The model is in {model}; use it with `timbrel classify -m {model} FILE.wav`.");
+    Ok(())
+}
+
+/// Runs the release CLI with `args`, echoing its stderr; returns its stdout.
+fn timbrel(args: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["run", "--quiet", "--release", "-p", "timbrel-cli", "--"])
+        .args(args)
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    anyhow::ensure!(output.status.success(), "timbrel {} failed ({})", args[0], output.status);
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// The ground truth: (onset s, radius, velocity, part).
+fn read_truth() -> anyhow::Result<Vec<(f64, f32, f32, String)>> {
+    let text = std::fs::read_to_string("assets/demo-performance.csv")?;
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            anyhow::ensure!(f.len() == 4, "bad ground-truth line {line:?}");
+            Ok((f[0].parse()?, f[1].parse()?, f[2].parse()?, f[3].to_owned()))
+        })
+        .collect()
+}
+
+/// Spearman rank correlation of the pairs (no tie correction; ties are rare here).
+fn spearman(pairs: &[(f64, f64)]) -> f64 {
+    let rank = |values: Vec<f64>| {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+        let mut ranks = vec![0.0; values.len()];
+        for (r, &i) in order.iter().enumerate() {
+            ranks[i] = r as f64;
+        }
+        ranks
+    };
+    let a = rank(pairs.iter().map(|p| p.0).collect());
+    let b = rank(pairs.iter().map(|p| p.1).collect());
+    let n = a.len() as f64;
+    let mean = (n - 1.0) / 2.0;
+    let cov: f64 = a.iter().zip(&b).map(|(x, y)| (x - mean) * (y - mean)).sum();
+    let var: f64 = a.iter().map(|x| (x - mean).powi(2)).sum();
+    cov / var
 }

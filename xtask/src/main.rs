@@ -1,23 +1,22 @@
 //! Project tasks: `cargo xtask bundle timbrel --release` (bundling, from nice-plug-xtask) and
 //! `cargo xtask install`, which bundles, installs the plug-ins into the user's plug-in folders and
-//! runs Timbrel's command-line tool on the demo performance.
+//! runs Timbrel's main job with its command-line tool on the demo performance, and
+//! `cargo xtask demo-assets`, which renders that performance.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod demo;
 
 /// The package that holds the plugin, and the display name of its bundles.
 const PACKAGE: &str = "timbrel";
 const BUNDLE_NAME: &str = "Timbrel";
-/// The demo recording `install` analyses, relative to the workspace root.
-const DEMO_WAV: &str = "assets/demo-performance.wav";
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("install") => install(args.collect()),
         Some("demo-assets") => demo::write_assets(),
+        Some("demo") => demo::run_main_job(),
         Some(other) => nice_plug_xtask::main_with_args(
             "cargo xtask",
             std::iter::once(other.to_owned()).chain(args),
@@ -26,6 +25,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!(
                 "Usage:\n  cargo xtask bundle timbrel --release   build target/bundled/{BUNDLE_NAME}.clap and .vst3\n  \
                  cargo xtask install [--no-demo]         bundle, install into the user's plug-in folders, run the demo\n  \
+                 cargo xtask demo                        only run the main job on the demo performance\n  \
                  cargo xtask demo-assets                 re-render assets/demo-performance.wav with the synthesizer\n"
             );
             nice_plug_xtask::main_with_args("cargo xtask", std::iter::empty::<String>())
@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Bundles the plugin in release mode, copies the bundles into the user's CLAP and VST3 folders,
-/// then runs `timbrel onsets` on the demo performance.
+/// then runs Timbrel's main job on the demo performance (see [`demo::run_main_job`]).
 fn install(args: Vec<String>) -> anyhow::Result<()> {
     let run_demo = !args.iter().any(|a| a == "--no-demo");
     nice_plug_xtask::main_with_args(
@@ -52,11 +52,7 @@ fn install(args: Vec<String>) -> anyhow::Result<()> {
         println!("Installed {}", to.display());
     }
     if run_demo {
-        println!("\nDetecting the hits of {DEMO_WAV} with the timbrel CLI:");
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["run", "--quiet", "--release", "-p", "timbrel-cli", "--", "onsets", DEMO_WAV])
-            .status()?;
-        anyhow::ensure!(status.success(), "timbrel onsets failed ({status})");
+        demo::run_main_job()?;
     }
     Ok(())
 }
