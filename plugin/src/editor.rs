@@ -180,7 +180,7 @@ impl TimbrelEditor {
                     ui.add(ParamSlider::for_param(&p.unknown_scale, &setter));
                     ui.end_row();
                     ui.label("Hit note");
-                    ui.add(ParamSlider::for_param(&p.hit_note, &setter));
+                    ui.add(ParamSlider::for_param(&p.midi.hit_note, &setter));
                     ui.end_row();
                 });
             }

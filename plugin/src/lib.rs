@@ -14,6 +14,7 @@ pub mod demo;
 pub mod editor;
 pub mod engine;
 pub mod midi;
+pub mod outputs;
 pub mod params;
 pub mod snippets;
 pub mod swap;
@@ -25,9 +26,6 @@ use params::TimbrelParams;
 use snippets::{AudioChunk, ChunkWriter};
 use swap::ModelReceiver;
 use timbrel_learn::{Model, Prediction};
-
-/// Lowest peak level that maps to MIDI velocity 0, in dBFS.
-const VELOCITY_FLOOR_DBFS: f32 = -48.0;
 
 /// The plugin instance.
 pub struct Timbrel {
@@ -106,11 +104,6 @@ fn classify(model: &Model, hit: &HitRecord, unknown_scale: f32) -> Prediction {
     let known = prediction.novelty <= model.unknown_threshold() * unknown_scale;
     prediction.best = known.then_some(prediction.best_class);
     prediction
-}
-
-/// Maps a peak level in dBFS to a MIDI velocity in `(0, 1]`.
-fn velocity_from_peak(peak_dbfs: f32) -> f32 {
-    ((peak_dbfs - VELOCITY_FLOOR_DBFS) / -VELOCITY_FLOOR_DBFS).clamp(1.0 / 127.0, 1.0)
 }
 
 impl Plugin for Timbrel {
@@ -255,9 +248,8 @@ impl Plugin for Timbrel {
         let unknown_scale = self.params.unknown_scale.value();
         let train = self.params.train.value();
         let train_class = (train > 0).then(|| (train - 1) as u8);
-        let note_len = (self.params.note_length_ms.value() * 0.001 * self.sample_rate) as u64;
-        let key = self.params.hit_note.value().clamp(0, 127) as u8;
-        let channel = (self.params.midi_channel.value().clamp(1, 16) - 1) as u8;
+        let params = &*self.params;
+        let sample_rate = self.sample_rate;
         let meters = &self.meters;
         let notes = &mut self.notes;
         let hits_out = &mut self.hits_out;
@@ -268,7 +260,7 @@ impl Plugin for Timbrel {
             AnalyzerEvent::Hit(hit) => {
                 meters.hits.fetch_add(1, Ordering::Relaxed);
                 let prediction = model.map(|model| classify(model, hit, unknown_scale));
-                notes.note(hit.ready_sample, note_len, channel, key, velocity_from_peak(hit.peak_dbfs));
+                outputs::send_hit(&params.midi, &params.class_outputs, notes, hit, prediction.as_ref(), sample_rate);
                 if let Some(queue) = hits_out.as_mut() {
                     let message = ToWorker::Hit { hit: *hit, train: train_class, prediction };
                     if queue.push(message).is_err() {
@@ -292,10 +284,10 @@ impl Plugin for Timbrel {
             let channel = Channel::Number(note.channel);
             let key = Key::Number(note.key);
             let voice_id = VoiceID::Wildcard;
-            let event = if note.on {
-                NoteEvent::NoteOn { timing, voice_id, channel, key, velocity: note.velocity }
-            } else {
-                NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 }
+            let event = match note.kind {
+                midi::Kind::On => NoteEvent::NoteOn { timing, voice_id, channel, key, velocity: note.velocity },
+                midi::Kind::Off => NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 },
+                midi::Kind::Cc => NoteEvent::MidiCC { timing, channel: note.channel, cc: note.key, value: note.velocity },
             };
             // NOTE: a full host event buffer drops the event; nothing on the audio thread can wait.
             let _ = context.try_send_event(event);

@@ -130,15 +130,12 @@ pub struct TimbrelParams {
     #[id = "demo"]
     pub demo_input: BoolParam,
 
-    /// MIDI note sent for every detected hit (before any class is trained), 0..=127.
-    #[id = "hitnote"]
-    pub hit_note: IntParam,
-    /// MIDI channel of the notes, 1..=16.
-    #[id = "midich"]
-    pub midi_channel: IntParam,
-    /// Length of each note before its note-off, in milliseconds.
-    #[id = "notelen"]
-    pub note_length_ms: FloatParam,
+    /// MIDI output: notes, velocity, unknown hits, position CC.
+    #[nested(group = "MIDI")]
+    pub midi: crate::outputs::MidiParams,
+    /// Per-class note and probability CC.
+    #[nested(array, group = "Classes")]
+    pub class_outputs: [crate::outputs::ClassOutputParams; crate::outputs::CLASS_SLOTS],
 }
 
 impl Default for TimbrelParams {
@@ -203,15 +200,8 @@ impl Default for TimbrelParams {
             )
             .with_unit(" smp"),
             demo_input: BoolParam::new("Demo input", false),
-            hit_note: IntParam::new("Hit note", 38, IntRange::Linear { min: 0, max: 127 }),
-            midi_channel: IntParam::new("MIDI channel", 1, IntRange::Linear { min: 1, max: 16 }),
-            note_length_ms: FloatParam::new(
-                "Note length",
-                50.0,
-                FloatRange::Linear { min: 5.0, max: 1_000.0 },
-            )
-            .with_unit(" ms")
-            .with_step_size(1.0),
+            midi: crate::outputs::MidiParams::default(),
+            class_outputs: std::array::from_fn(crate::outputs::ClassOutputParams::new),
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct SentEvent {
     pub sample: u64,
     /// `true` for note-on.
     pub on: bool,
+    /// `true` for a control change: then `key` is the controller and `velocity` its value.
+    pub cc: bool,
     /// MIDI key.
     pub key: u8,
     /// MIDI channel, 0..=15.
@@ -156,18 +158,17 @@ impl TestHost {
             assert_eq!(status, ProcessStatus::Normal);
             for (timing, event) in self.raw_events.iter() {
                 assert!((*timing as usize) < len, "event timing {timing} outside block of {len}");
-                let (on, key, channel, velocity) = match *event {
-                    NoteEvent::NoteOn { key, channel, velocity, .. } => (true, key, channel, velocity),
-                    NoteEvent::NoteOff { key, channel, .. } => (false, key, channel, 0.0),
+                let (on, cc, key, channel, velocity) = match *event {
+                    NoteEvent::NoteOn { key, channel, velocity, .. } => {
+                        (true, false, key.number().expect("concrete key"), channel.number().expect("channel"), velocity)
+                    }
+                    NoteEvent::NoteOff { key, channel, .. } => {
+                        (false, false, key.number().expect("concrete key"), channel.number().expect("channel"), 0.0)
+                    }
+                    NoteEvent::MidiCC { channel, cc, value, .. } => (false, true, cc, channel, value),
                     ref other => panic!("unexpected event {other:?}"),
                 };
-                out.push(SentEvent {
-                    sample: self.position + *timing as u64,
-                    on,
-                    key: key.number().expect("concrete key"),
-                    channel: channel.number().expect("concrete channel"),
-                    velocity,
-                });
+                out.push(SentEvent { sample: self.position + *timing as u64, on, cc, key, channel, velocity });
             }
             // SAFETY: drop the borrowed slices before the next iteration re-borrows `audio`.
             unsafe { buffer.set_slices(0, |out| out.clear()) };
