@@ -73,8 +73,12 @@ impl Knn {
         for i in 0..sample {
             let p = knn.point(i);
             let mut d: Vec<f32> = (0..n).filter(|&j| j != i).map(|j| dist2(p, knn.point(j)).sqrt()).collect();
+            let k = knn.k.min(d.len());
+            if k > 0 && k < d.len() {
+                d.select_nth_unstable_by(k - 1, f32::total_cmp);
+            }
+            d.truncate(k);
             d.sort_by(f32::total_cmp);
-            d.truncate(knn.k);
             if let Some(&first) = d.first() {
                 nn.push(first);
                 mean_k.push(d.iter().sum::<f32>() / d.len() as f32);

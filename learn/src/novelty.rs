@@ -253,10 +253,15 @@ impl Novelty {
             let sum: Vec<f64> = (0..d).map(|j| s.sum[j] - r[j]).collect();
             let sum2: Vec<f64> = (0..d).map(|j| s.sum2[j] - r[j] * r[j]).collect();
             let (mu, v) = moments(s.n - 1.0, &sum, &sum2);
-            let yv = nalgebra::DVector::from_column_slice(y);
-            let sum_y: Vec<f64> = s.sum_y.iter().zip(y).map(|(a, b)| a - b).collect();
-            let (g, _) = gauss(s.n - 1.0, &sum_y, &(&s.outer_y - &yv * yv.transpose()));
-            own[i] = (dist(r, &mu, &v), g.dist(y));
+            // The subspace leave-one-out (a Cholesky per example) only when it is used.
+            let sub = if matches!(metric, NoveltyMetric::Diagonal) {
+                0.0
+            } else {
+                let yv = nalgebra::DVector::from_column_slice(y);
+                let sum_y: Vec<f64> = s.sum_y.iter().zip(y).map(|(a, b)| a - b).collect();
+                gauss(s.n - 1.0, &sum_y, &(&s.outer_y - &yv * yv.transpose())).0.dist(y)
+            };
+            own[i] = (dist(r, &mu, &v), sub);
             per_class[l].0.push(own[i].0);
             per_class[l].1.push(own[i].1);
         }
