@@ -48,9 +48,17 @@ pub fn tsne(x: &Matrix, params: &TsneParams) -> Vec<[f32; 2]> {
         .map(|v| v + 1e-6 * (rng.f32() - 0.5))
         .collect();
     let rows = x.row_slices();
-    // The trailing const generic (embedding dimension) defaults to 2.
-    let mut t: tSNE<f32, &[f32]> = tSNE::new(&rows);
-    t.perplexity(perplexity).epochs(params.epochs.max(1)).initial_embedding(init);
-    t.barnes_hut(params.theta.clamp(0.01, 1.0), |a, b| dist2(a, b).sqrt());
-    t.embedding().chunks(2).map(|c| [c[0], c[1]]).collect()
+    let run = || {
+        // The trailing const generic (embedding dimension) defaults to 2.
+        let mut t: tSNE<f32, &[f32]> = tSNE::new(&rows);
+        t.perplexity(perplexity).epochs(params.epochs.max(1)).initial_embedding(init.clone());
+        t.barnes_hut(params.theta.clamp(0.01, 1.0), |a, b| dist2(a, b).sqrt());
+        t.embedding().chunks(2).map(|c| [c[0], c[1]]).collect()
+    };
+    // NOTE: bhtsne sums gradients in parallel with rayon, in an order that varies from run to
+    // run; one thread makes the map repeat exactly for a seed (about 1.5x slower on 2 cores).
+    match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
 }
