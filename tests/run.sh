@@ -14,7 +14,8 @@
 # Ends with a line `N passed, N failed` (one count per suite) and exits non-zero on any failure.
 #
 # Environment: TIMBREL_VENV (default tests/.venv), TIMBREL_SKIP_APT=1, TIMBREL_TEST_PROFILE
-# (debug|release, profile of `cargo test --workspace`; default debug), CARGO_TARGET_DIR.
+# (release|debug, profile of `cargo test --workspace`; default release, which reuses the bundle
+# build; the no-allocation checks in process() hold in both), CARGO_TARGET_DIR.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +23,7 @@ cd "$ROOT"
 export DEBIAN_FRONTEND=noninteractive
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 VENV="${TIMBREL_VENV:-$ROOT/tests/.venv}"
-PROFILE="${TIMBREL_TEST_PROFILE:-debug}"
+PROFILE="${TIMBREL_TEST_PROFILE:-release}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 APT_PACKAGES=(build-essential pkg-config libasound2-dev libjack-jackd2-dev xvfb xauth imagemagick
@@ -152,8 +153,10 @@ workspace_tests() {
 }
 
 clap_host_tests() {
+  local flags=()
+  [[ $PROFILE == release ]] && flags+=(--release)
   TIMBREL_HOST_TESTS=1 TIMBREL_BUNDLE_DIR="$TARGET/bundled" \
-    cargo test -p timbrel-host-tests -- --test-threads=2
+    cargo test "${flags[@]}" -p timbrel-host-tests -- --test-threads=2
 }
 
 vst3_tests() {

@@ -106,7 +106,7 @@ impl TimbrelEditor {
                     let setter = gui.param_setter();
                     let demo = &self.params.demo_input;
                     let on = demo.value();
-                    let label = if on { "■ Stop demo input" } else { "▶ Demo input" };
+                    let label = if on { "Demo input: on" } else { "Demo input: off" };
                     if ui
                         .selectable_label(on, label)
                         .on_hover_text("Replace the input with a built-in drum performance")
@@ -146,13 +146,14 @@ impl TimbrelEditor {
         });
         ui.separator();
 
-        let (log, status, model_classes) = {
+        let (log, status, model_classes, pair) = {
             let state = self.worker.lock().unwrap_or_else(|e| e.into_inner());
-            (state.log.iter().rev().take(24).copied().collect::<Vec<_>>(), state.status.clone(), state.model_classes.clone())
+            let log = state.log.iter().rev().take(24).copied().collect::<Vec<_>>();
+            (log, state.status.clone(), state.model_classes.clone(), state.model_pair)
         };
         ui.columns(3, |cols| {
             self.classes_section(&mut cols[0], &status);
-            latest_section(&mut cols[1], log.first(), &model_classes);
+            latest_section(&mut cols[1], log.first(), &model_classes, pair);
             cols[2].label(RichText::new("Detector").strong());
             if let Some(gui) = &self.gui {
                 let setter = gui.param_setter();
@@ -209,7 +210,7 @@ impl TimbrelEditor {
                 });
                 ui.label(format!("{} hits", counts.get(i).copied().unwrap_or(0)));
                 let is_armed = armed == i as i32 + 1;
-                let label = if is_armed { "● Training…" } else { "Train" };
+                let label = if is_armed { "Training... (stop)" } else { "Train" };
                 if ui.selectable_label(is_armed, label).on_hover_text("Arm: every hit joins this class until you click again").clicked() {
                     let value = if is_armed { 0 } else { i as i32 + 1 };
                     setter.begin_set_parameter(&self.params.train);
@@ -221,7 +222,7 @@ impl TimbrelEditor {
         });
         let text = match status {
             TrainStatus::Untrained => "Not trained yet: arm a class and play.".to_owned(),
-            TrainStatus::Training => "Training…".to_owned(),
+            TrainStatus::Training => "Training...".to_owned(),
             TrainStatus::Trained { kind, cv_accuracy, examples, millis } => format!(
                 "Model: {kind}, {examples} hits, cross-validated accuracy {:.0} % ({millis:.0} ms)",
                 cv_accuracy * 100.0
@@ -233,7 +234,12 @@ impl TimbrelEditor {
 }
 
 /// The latest hit: class, probabilities, interpolation, confidence and the unknown flag.
-fn latest_section(ui: &mut egui::Ui, latest: Option<&HitSummary>, classes: &[timbrel_learn::ClassInfo]) {
+fn latest_section(
+    ui: &mut egui::Ui,
+    latest: Option<&HitSummary>,
+    classes: &[timbrel_learn::ClassInfo],
+    pair: (usize, usize),
+) {
     ui.label(RichText::new("Latest hit").strong());
     let Some(hit) = latest else {
         ui.label("No hits yet: play the drum.");
@@ -268,6 +274,14 @@ fn latest_section(ui: &mut egui::Ui, latest: Option<&HitSummary>, classes: &[tim
     painter.rect_filled(rect, 2.0, Color32::from_gray(35));
     let x = rect.left() + rect.width() * p.interpolation.clamp(0.0, 1.0);
     painter.line_segment([egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())], Stroke::new(3.0, ACCENT));
+    let name = |i: usize| classes.get(i).map_or("?", |c| c.name.as_str());
+    ui.horizontal(|ui| {
+        ui.set_width(200.0);
+        ui.label(format!("0 = {}", name(pair.0)));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(format!("{} = 1", name(pair.1)));
+        });
+    });
 }
 
 /// The strip of recent hits: time, class, interpolation, level.
@@ -290,7 +304,7 @@ fn recent_hits(ui: &mut egui::Ui, log: &[HitSummary], classes: &[timbrel_learn::
                         ui.label(RichText::new(label).color(color));
                         ui.label(format!("{:.2} s", hit.onset_s));
                         if let Some(p) = hit.prediction {
-                            ui.label(format!("↔ {:.2}", p.interpolation));
+                            ui.label(format!("pos {:.2}", p.interpolation));
                         }
                         ui.label(format!("{:.0} dB", hit.peak_dbfs));
                     });

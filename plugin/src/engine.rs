@@ -140,6 +140,8 @@ pub struct WorkerState {
     pub status: TrainStatus,
     /// The class names and colours of the loaded model, indexed like its predictions.
     pub model_classes: Vec<timbrel_learn::ClassInfo>,
+    /// The loaded model's interpolation pair (A, B), as class indices.
+    pub model_pair: (usize, usize),
 }
 
 /// The worker's shared state, locked only by the worker and the editor.
@@ -350,11 +352,15 @@ impl WorkerLoop {
             Ok(model) => {
                 let chosen = *model.report().chosen();
                 let classes = model.classes().to_vec();
+                let pair = model.pair();
                 let examples = model.report().examples;
                 match self.parts.models.send(Box::new(model)) {
                     Ok(()) => {
                         self.parts.meters.models_trained.fetch_add(1, Ordering::Relaxed);
-                        self.state().model_classes = classes;
+                        let mut state = self.state();
+                        state.model_classes = classes;
+                        state.model_pair = pair;
+                        drop(state);
                         TrainStatus::Trained { kind: format!("{:?}", chosen.kind), cv_accuracy: chosen.accuracy, examples, millis }
                     }
                     Err(_) => TrainStatus::Failed("the audio thread is not taking models".to_owned()),

@@ -1,8 +1,69 @@
 //! An in-process test host: drives `Timbrel` directly with buffers and mock contexts, the way the
-//! CLAP and VST3 wrappers do, and runs every `process()` call under `assert_no_alloc` (debug
-//! builds abort on any allocation there).
+//! CLAP and VST3 wrappers do, and runs every `process()` call under [`assert_no_alloc`], which aborts on any allocation
+//! there, in debug and release builds alike.
 
 #![allow(dead_code)]
+
+/// Runs `f` with allocation forbidden on this thread: nice-plug's checker in debug builds, and in
+/// release builds (which CI uses, to share the bundles' compiled dependencies, and where
+/// nice-plug's checker is compiled out) a small checking allocator of our own. Either aborts the
+/// test process on any allocation or deallocation inside `f`.
+fn assert_no_alloc<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(debug_assertions)]
+    return nice_assert_no_alloc::assert_no_alloc(f);
+    #[cfg(not(debug_assertions))]
+    return release_check::assert_no_alloc(f);
+}
+
+#[cfg(not(debug_assertions))]
+mod release_check {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static FORBIDDEN: Cell<bool> = const { Cell::new(false) };
+    }
+
+    struct Checker;
+
+    #[global_allocator]
+    static CHECKER: Checker = Checker;
+
+    fn check() {
+        if FORBIDDEN.try_with(|f| f.replace(false)).unwrap_or(false) {
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(b"allocation inside process() (assert_no_alloc)\n");
+            std::process::abort();
+        }
+    }
+
+    // SAFETY: forwards to the system allocator after the check.
+    unsafe impl GlobalAlloc for Checker {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            check();
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            check();
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            check();
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            check();
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    pub fn assert_no_alloc<T>(f: impl FnOnce() -> T) -> T {
+        FORBIDDEN.with(|x| x.set(true));
+        let result = f();
+        FORBIDDEN.with(|x| x.set(false));
+        result
+    }
+}
 
 use nice_plug::prelude::*;
 use timbrel::Timbrel;
@@ -152,7 +213,7 @@ impl TestHost {
                 events: &mut self.raw_events,
             };
             let plugin = &mut self.plugin;
-            let status = nice_assert_no_alloc::assert_no_alloc(|| {
+            let status = assert_no_alloc(|| {
                 plugin.process(&mut buffer, &mut aux, &mut context)
             });
             assert_eq!(status, ProcessStatus::Normal);
