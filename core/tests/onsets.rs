@@ -34,6 +34,12 @@ fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) ->
     {
         settings.detector.threshold_db = t;
     }
+    if let Some(f) = std::env::var("TIMBREL_FLOOR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        settings.detector.floor_dbfs = f;
+    }
     let run = common::run(sample_rate, settings, &audio, 1);
     let truth: Vec<u64> = perf
         .main_hits()

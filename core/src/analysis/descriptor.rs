@@ -49,6 +49,7 @@ mod names;
 
 pub use super::frame::FrameLayout;
 use super::frame::{amp_db, power_db, FrameAnalyzer};
+use super::lanes;
 use super::mel::MEL_BANDS;
 use super::settings::{scale_ref, WINDOW_REF_RANGE};
 use super::shape;
@@ -168,13 +169,17 @@ pub enum DescriptorError {
     WindowOutOfRange(u32),
 }
 
-/// The running state of one hit's descriptor: per-frame values and summed power spectra.
+/// The running state of one hit's descriptor: per-frame values, summed power spectra and summed
+/// mel band energies of the whole window and of its halves.
 pub(crate) struct HitAccumulator {
     values: Vec<[f32; FRAME_FEATURES]>,
     frames_done: usize,
     whole: Vec<f32>,
     early: Vec<f32>,
     late: Vec<f32>,
+    mel_whole: [f32; MEL_BANDS],
+    mel_early: [f32; MEL_BANDS],
+    mel_late: [f32; MEL_BANDS],
 }
 
 impl HitAccumulator {
@@ -185,6 +190,9 @@ impl HitAccumulator {
             whole: vec![0.0; max_bins],
             early: vec![0.0; max_bins],
             late: vec![0.0; max_bins],
+            mel_whole: [0.0; MEL_BANDS],
+            mel_early: [0.0; MEL_BANDS],
+            mel_late: [0.0; MEL_BANDS],
         }
     }
 
@@ -194,6 +202,9 @@ impl HitAccumulator {
         self.whole.fill(0.0);
         self.early.fill(0.0);
         self.late.fill(0.0);
+        self.mel_whole = [0.0; MEL_BANDS];
+        self.mel_early = [0.0; MEL_BANDS];
+        self.mel_late = [0.0; MEL_BANDS];
     }
 
     /// Number of frames analysed so far.
@@ -208,13 +219,19 @@ impl HitAccumulator {
         fa.analyze(a, b, &mut self.values[i]);
         let bins = l.bins();
         let p = &fa.power[..bins];
+        let m = &fa.mel_vals;
+        // Band energies are linear in the power spectrum: summing them per frame equals
+        // (up to rounding) applying the filterbank to the summed spectra.
         add(&mut self.whole[..bins], p);
+        add(&mut self.mel_whole, m);
         let half = l.n_frames / 2;
         if i < half {
             add(&mut self.early[..bins], p);
+            add(&mut self.mel_early, m);
         }
         if half > 0 && i >= l.n_frames - half {
             add(&mut self.late[..bins], p);
+            add(&mut self.mel_late, m);
         }
         self.frames_done += 1;
     }
@@ -230,67 +247,63 @@ impl HitAccumulator {
         let l = fa.layout();
         let n = self.frames_done.max(1);
         debug_assert_eq!(self.frames_done, l.n_frames);
-        let vals = &self.values[..n];
-
-        // Frame statistics.
-        for f in 0..FRAME_FEATURES {
-            let o = &mut out[frame_index(f, 0)..frame_index(f + 1, 0)];
-            let (m, s, lo, hi) = stats(vals.iter().map(|v| v[f]), n);
-            o[0..4].copy_from_slice(&[m, s, lo, hi]);
-            if n > 1 {
-                let d = vals.windows(2).map(|w| w[1][f] - w[0][f]);
-                let (m, s, lo, hi) = stats(d, n - 1);
-                o[4..8].copy_from_slice(&[m, s, lo, hi]);
-            } else {
-                o[4..8].fill(0.0);
-            }
-        }
+        frame_stats(&self.values[..n], &mut out[FRAME_BLOCK]);
 
         // Window level.
-        let (mut peak, mut sumsq) = (0.0f32, 0.0f32);
-        for x in window.0.iter().chain(window.1) {
-            peak = peak.max(x.abs());
-            sumsq += x * x;
-        }
+        let peak = lanes::max_abs(window.0).max(lanes::max_abs(window.1));
+        let sumsq = lanes::sum_sq_pair(window.0, window.1);
         let len = (window.0.len() + window.1.len()).max(1);
         let (peak_db, rms_db) = (amp_db(peak), power_db(sumsq / len as f32));
 
         // Segment spectra: with a single frame both halves are the whole window.
         let half = l.n_frames / 2;
-        let (early, n_early, late, n_late) = if half == 0 {
-            (&self.whole, n, &self.whole, n)
+        let (early, mel_e, n_early, late, mel_l, n_late) = if half == 0 {
+            (
+                &self.whole,
+                &self.mel_whole,
+                n,
+                &self.whole,
+                &self.mel_whole,
+                n,
+            )
         } else {
-            (&self.early, half, &self.late, half)
+            (
+                &self.early,
+                &self.mel_early,
+                half,
+                &self.late,
+                &self.mel_late,
+                half,
+            )
         };
-        let mut mel_w = [0.0f32; MEL_BANDS];
-        let mut mel_e = [0.0f32; MEL_BANDS];
-        let mut mel_l = [0.0f32; MEL_BANDS];
-        fa.mel.apply(&self.whole, &mut mel_w);
-        fa.mel.apply(early, &mut mel_e);
-        fa.mel.apply(late, &mut mel_l);
-        let energy_w = mel_w.iter().sum::<f32>() / n as f32;
-        let energy_e = mel_e.iter().sum::<f32>() / n_early as f32;
-        let energy_l = mel_l.iter().sum::<f32>() / n_late as f32;
+        let mel_w = &self.mel_whole;
+        let total_w = lanes::sum(mel_w);
+        let total_e = lanes::sum(mel_e);
+        let total_l = lanes::sum(mel_l);
 
         out[LEVEL_BLOCK.start] = peak_db;
         out[LEVEL_BLOCK.start + 1] = rms_db;
-        out[LEVEL_BLOCK.start + 2] = power_db(energy_w);
+        out[LEVEL_BLOCK.start + 2] = power_db(total_w / n as f32);
 
         let mut rel_w = [0.0f32; MEL_BANDS];
         let mut rel_e = [0.0f32; MEL_BANDS];
         let mut rel_l = [0.0f32; MEL_BANDS];
-        relative_db(&mel_w, &mut rel_w);
-        relative_db(&mel_e, &mut rel_e);
-        relative_db(&mel_l, &mut rel_l);
+        relative_db(mel_w, total_w, &mut rel_w);
+        relative_db(mel_e, total_e, &mut rel_e);
+        relative_db(mel_l, total_l, &mut rel_l);
         out[timbre::MEL_REL..timbre::MEL_REL + MEL_BANDS].copy_from_slice(&rel_w);
-        for b in 0..MEL_BANDS {
-            out[timbre::MEL_EML + b] = rel_e[b] - rel_l[b];
+        for ((o, e), l) in out[timbre::MEL_EML..timbre::MEL_EML + MEL_BANDS]
+            .iter_mut()
+            .zip(&rel_e)
+            .zip(&rel_l)
+        {
+            *o = e - l;
         }
         let log_centres = &fa.mel_log2;
         for (seg, (spec, mel, rel)) in [
-            (&self.whole, &mel_w, &rel_w),
-            (early, &mel_e, &rel_e),
-            (late, &mel_l, &rel_l),
+            (&self.whole, mel_w, &rel_w),
+            (early, mel_e, &rel_e),
+            (late, mel_l, &rel_l),
         ]
         .into_iter()
         .enumerate()
@@ -301,36 +314,71 @@ impl HitAccumulator {
             out[o + 6] = shape::band_flatness_db(mel);
             out[o + 7] = shape::slope(log_centres, rel);
         }
-        out[timbre::DECAY] = power_db(energy_e) - power_db(energy_l);
+        out[timbre::DECAY] = power_db(total_e / n_early as f32) - power_db(total_l / n_late as f32);
         (peak_db, rms_db)
     }
 }
 
-#[inline]
-fn add(acc: &mut [f32], x: &[f32]) {
-    for (a, b) in acc.iter_mut().zip(x) {
-        *a += b;
+use lanes::add_assign as add;
+
+/// The 8 statistics of every per-frame feature (see [`stat`]) into `out` (feature-major).
+/// Mean, population std (two passes), min and max of the values over the frames, then the same
+/// of their first differences (all 0 for a single frame). Each feature's sums run in frame order.
+fn frame_stats(vals: &[[f32; FRAME_FEATURES]], out: &mut [f32]) {
+    const F: usize = FRAME_FEATURES;
+    fn four(vals: impl Iterator<Item = [f32; F]> + Clone, n: usize) -> [[f32; F]; 4] {
+        let nf = n as f32;
+        let (mut sum, mut lo, mut hi) = ([0.0f32; F], [f32::INFINITY; F], [f32::NEG_INFINITY; F]);
+        for v in vals.clone() {
+            for f in 0..F {
+                sum[f] += v[f];
+                lo[f] = lo[f].min(v[f]);
+                hi[f] = hi[f].max(v[f]);
+            }
+        }
+        let mut mean = [0.0f32; F];
+        for f in 0..F {
+            mean[f] = sum[f] / nf;
+        }
+        let mut ss = [0.0f32; F];
+        for v in vals {
+            for f in 0..F {
+                let d = v[f] - mean[f];
+                ss[f] += d * d;
+            }
+        }
+        let mut std = [0.0f32; F];
+        for f in 0..F {
+            std[f] = (ss[f] / nf).sqrt();
+        }
+        [mean, std, lo, hi]
+    }
+    let n = vals.len();
+    let plain = four(vals.iter().copied(), n);
+    let diff = if n > 1 {
+        let d = vals.windows(2).map(|w| {
+            let mut d = [0.0f32; F];
+            for f in 0..F {
+                d[f] = w[1][f] - w[0][f];
+            }
+            d
+        });
+        four(d, n - 1)
+    } else {
+        [[0.0; F]; 4]
+    };
+    for f in 0..F {
+        let o = &mut out[frame_index(f, 0)..frame_index(f + 1, 0)];
+        for s in 0..4 {
+            o[s] = plain[s][f];
+            o[4 + s] = diff[s][f];
+        }
     }
 }
 
-/// Mean, population std, min, max of `n` values (two passes, shifted by the first value).
-fn stats(values: impl Iterator<Item = f32> + Clone, n: usize) -> (f32, f32, f32, f32) {
-    let nf = n as f32;
-    let (mut sum, mut lo, mut hi) = (0.0f32, f32::INFINITY, f32::NEG_INFINITY);
-    for v in values.clone() {
-        sum += v;
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    let mean = sum / nf;
-    let var = values.map(|v| (v - mean) * (v - mean)).sum::<f32>() / nf;
-    (mean, var.sqrt(), lo, hi)
-}
-
-/// Band energies in dB relative to their total, each floored 100 dB below the total; -100 for
+/// Band energies in dB relative to their total (`total`, their sum), each floored 100 dB below the total; -100 for
 /// every band when the total is negligible.
-fn relative_db(bands: &[f32; MEL_BANDS], out: &mut [f32; MEL_BANDS]) {
-    let total: f32 = bands.iter().sum();
+fn relative_db(bands: &[f32; MEL_BANDS], total: f32, out: &mut [f32; MEL_BANDS]) {
     if total <= 1e-24 {
         out.fill(-100.0);
         return;

@@ -3,7 +3,7 @@
 
 use super::descriptor::{feat, FRAME_FEATURES};
 use super::lanes;
-use super::mel::{Dct, MelBank, MEL_BANDS, N_MFCC};
+use super::mel::{Dct, MelBank, MEL_BANDS, MEL_PAD, N_MFCC};
 use super::settings::scale_ref;
 use super::shape::{self, LOG_REF_HZ, SHAPE_HI_HZ, SHAPE_LO_HZ};
 use realfft::num_complex::Complex;
@@ -87,10 +87,12 @@ pub(crate) struct FrameAnalyzer {
     output: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
     hann: Vec<f32>,
+    /// The raw samples of the current frame, contiguous.
+    frame: Vec<f32>,
     /// Per-bin scale from |X|² to power (bins sum to the frame's windowed mean square).
     norm_inner: f32,
     norm_edge: f32,
-    /// Power spectrum of the last frame (`layout.bins()` values).
+    /// Power spectrum of the last frame (`layout.bins()` values, then zeros).
     pub(crate) power: Vec<f32>,
     mags: Vec<f32>,
     /// Frequency of each bin, in Hz.
@@ -105,7 +107,7 @@ pub(crate) struct FrameAnalyzer {
     /// log2(centre / 1 kHz) of every mel band.
     pub(crate) mel_log2: [f32; MEL_BANDS],
     /// Mel band energies of the last frame.
-    mel_vals: [f32; MEL_BANDS],
+    pub(crate) mel_vals: [f32; MEL_BANDS],
     /// Mel band energies of the last frame in dB.
     mel_db: [f32; MEL_BANDS],
 }
@@ -136,9 +138,10 @@ impl FrameAnalyzer {
             output: vec![Complex::default(); max_bins],
             scratch: vec![Complex::default(); scratch_len],
             hann: vec![0.0; max_layout.frame_len],
+            frame: vec![0.0; max_layout.frame_len],
             norm_inner: 0.0,
             norm_edge: 0.0,
-            power: vec![0.0; max_bins],
+            power: vec![0.0; max_bins + MEL_PAD],
             mags: vec![0.0; max_bins],
             bin_hz: vec![0.0; max_bins],
             bin_log2: vec![0.0; max_bins],
@@ -207,25 +210,27 @@ impl FrameAnalyzer {
     pub(crate) fn analyze(&mut self, a: &[f32], b: &[f32], out: &mut [f32; FRAME_FEATURES]) {
         let l = self.layout;
         debug_assert_eq!(a.len() + b.len(), l.frame_len);
-        let (wa, wb) = self.hann[..l.frame_len].split_at(a.len());
-        for ((inp, x), w) in self.input.iter_mut().zip(a).zip(wa) {
-            *inp = x * w;
-        }
-        for ((inp, x), w) in self.input[a.len()..].iter_mut().zip(b).zip(wb) {
-            *inp = x * w;
-        }
-        let peak = lanes::max_abs(a).max(lanes::max_abs(b));
-        let sumsq = lanes::dot(a, a) + lanes::dot(b, b);
-        let sign_changes = |x: &[f32]| -> u32 {
-            x.windows(2)
-                .map(|w| ((w[0] >= 0.0) != (w[1] >= 0.0)) as u32)
-                .sum()
-        };
-        let mut crossings = sign_changes(a) + sign_changes(b);
-        if let (Some(x), Some(y)) = (a.last(), b.first()) {
-            crossings += ((*x >= 0.0) != (*y >= 0.0)) as u32;
-        }
+        // One contiguous copy, so every reduction below is independent of where the history
+        // ring split the frame.
+        let frame = &mut self.frame[..l.frame_len];
+        frame[..a.len()].copy_from_slice(a);
+        frame[a.len()..].copy_from_slice(b);
+        let frame = &*frame;
+        lanes::mul_into(
+            &mut self.input[..l.frame_len],
+            frame,
+            &self.hann[..l.frame_len],
+        );
         self.input[l.frame_len..l.fft_len].fill(0.0);
+        let peak = lanes::max_abs(frame);
+        let sumsq = lanes::dot(frame, frame);
+        // Sign changes, from the sign bits: samples are sanitised (no NaN, no -0.0), so the
+        // sign bit is set exactly when x < 0.
+        let crossings: u32 = frame
+            .iter()
+            .zip(&frame[1..])
+            .map(|(x, y)| (x.to_bits() ^ y.to_bits()) >> 31)
+            .sum();
         let plan = self.plans[l.fft_len.trailing_zeros() as usize]
             .as_ref()
             .expect("planned");
@@ -236,8 +241,9 @@ impl FrameAnalyzer {
             &mut self.scratch,
         )
         .expect("buffer sizes match the plan");
+        let norm = self.norm_inner;
         for (p, c) in self.power[..bins].iter_mut().zip(&self.output[..bins]) {
-            *p = (c.re * c.re + c.im * c.im) * self.norm_inner;
+            *p = (c.re * c.re + c.im * c.im) * norm;
         }
         self.power[0] *= self.norm_edge / self.norm_inner;
         self.power[bins - 1] *= self.norm_edge / self.norm_inner;

@@ -1,5 +1,7 @@
 //! Mel filterbank (defined in Hz, applied as sparse weight ranges) and the DCT-II for MFCCs.
 
+use super::lanes::F8;
+
 /// Number of mel bands.
 pub const MEL_BANDS: usize = 40;
 /// Lower edge of the first mel band, in Hz.
@@ -51,21 +53,33 @@ pub fn triangle(edges: &[f32; MEL_BANDS + 2], b: usize, hz: f32) -> f32 {
 /// same at every FFT length and sample rate. A band narrower than a bin (low bands of short
 /// frames) has no bin inside its triangle; it falls back to linear interpolation between the two
 /// bins around its centre.
+///
+/// Each band's weights are stored in whole chunks of eight (zero-padded), so a band is a short
+/// eight-lane dot product; the spectrum given to [`MelBank::apply`] must extend (with finite
+/// values, normally zeros) at least [`MEL_PAD`] bins past its last bin.
 #[derive(Debug, Clone)]
 pub(crate) struct MelBank {
-    /// (first bin, number of bins, offset into `weights`) per band.
+    /// (first bin, number of 8-bin chunks, offset into `chunks`) per band.
     ranges: [(usize, usize, usize); MEL_BANDS],
+    /// Weights of every band, contiguous (scratch of `configure`).
     weights: Vec<f32>,
+    /// The same, per band padded with zeros to whole chunks.
+    chunks: Vec<[f32; 8]>,
     /// Centre frequency of each band, in Hz.
     pub(crate) centres_hz: [f32; MEL_BANDS],
 }
 
+/// How far past the last bin [`MelBank::apply`] may read.
+pub(crate) const MEL_PAD: usize = 8;
+
 impl MelBank {
     /// Allocates for FFT lengths up to `max_fft_len`.
     pub(crate) fn with_capacity(max_fft_len: usize) -> Self {
+        let max_weights = 2 * (max_fft_len / 2 + 1) + 4 * MEL_BANDS;
         Self {
             ranges: [(0, 0, 0); MEL_BANDS],
-            weights: Vec::with_capacity(2 * (max_fft_len / 2 + 1) + 4 * MEL_BANDS),
+            weights: Vec::with_capacity(max_weights),
+            chunks: Vec::with_capacity(max_weights / 8 + MEL_BANDS),
             centres_hz: [0.0; MEL_BANDS],
         }
     }
@@ -77,6 +91,7 @@ impl MelBank {
         let df = sample_rate / fft_len as f32;
         let n_bins = fft_len / 2 + 1;
         self.weights.clear();
+        self.chunks.clear();
         for b in 0..MEL_BANDS {
             self.centres_hz[b] = edges[b + 1];
             let first = ((edges[b] / df).floor() as usize + 1).min(n_bins - 1);
@@ -105,26 +120,30 @@ impl MelBank {
                 (k0, 2)
             };
             let area_bins = 0.5 * (edges[b + 2] - edges[b]) / df;
-            for w in &mut self.weights[offset..offset + len] {
-                *w *= area_bins / sum;
+            let chunk_offset = self.chunks.len();
+            for c in self.weights[offset..offset + len].chunks(8) {
+                let mut w = [0.0f32; 8];
+                for (w, c) in w.iter_mut().zip(c) {
+                    *w = c * (area_bins / sum);
+                }
+                self.chunks.push(w);
             }
-            self.ranges[b] = (start, len, offset);
+            self.ranges[b] = (start, self.chunks.len() - chunk_offset, chunk_offset);
         }
     }
 
-    /// Band values from a power spectrum (`fft_len / 2 + 1` bins).
+    /// Band values from a power spectrum (`fft_len / 2 + 1` bins followed by at least
+    /// [`MEL_PAD`] finite values).
     #[inline]
     pub(crate) fn apply(&self, power: &[f32], out: &mut [f32; MEL_BANDS]) {
-        for (o, &(start, len, offset)) in out.iter_mut().zip(&self.ranges) {
-            let (p, w) = (
-                &power[start..start + len],
-                &self.weights[offset..offset + len],
-            );
-            *o = if len <= 8 {
-                p.iter().zip(w).fold(0.0, |acc, (a, b)| acc + a * b)
-            } else {
-                super::lanes::dot(p, w)
-            };
+        for (o, &(start, n, offset)) in out.iter_mut().zip(&self.ranges) {
+            let (p, _) = power[start..start + 8 * n].as_chunks::<8>();
+            let w = &self.chunks[offset..offset + n];
+            let mut acc = F8::zero();
+            for (p, w) in p.iter().zip(w) {
+                acc = acc.add(F8::load(p).mul(F8::load(w)));
+            }
+            *o = acc.fold();
         }
     }
 }
@@ -180,7 +199,8 @@ mod tests {
             let mut bank = MelBank::with_capacity(fft);
             bank.configure(fft, sr);
             let df = sr / fft as f32;
-            let power = vec![df; fft / 2 + 1];
+            let mut power = vec![df; fft / 2 + 1];
+            power.extend_from_slice(&[0.0; MEL_PAD]);
             let mut out = [0.0; MEL_BANDS];
             bank.apply(&power, &mut out);
             let e = band_edges_hz(sr);

@@ -57,9 +57,12 @@ pub const MAX_INPUT: f32 = 1000.0;
 /// Input sanitation: non-finite and subnormal samples become 0, huge ones are clamped.
 #[inline(always)]
 pub(crate) fn sanitize(x: f32) -> f32 {
+    // The clamp is computed first so this is a select, not a branch, and loops over it
+    // vectorise; NaN is outside the range.
     let a = x.abs();
+    let y = x.clamp(-MAX_INPUT, MAX_INPUT);
     if (f32::MIN_POSITIVE..f32::INFINITY).contains(&a) {
-        x.clamp(-MAX_INPUT, MAX_INPUT)
+        y
     } else {
         0.0
     }

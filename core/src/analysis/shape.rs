@@ -27,39 +27,49 @@ pub(crate) fn linear_shape(
     let p = &power[lo..=hi];
     let f = &bin_hz[lo..=hi];
     let m = &mut mags[lo..=hi];
-    for (m, p) in m.iter_mut().zip(p) {
-        *m = p.sqrt();
-    }
+    let (sum, fsum, max) = lanes::sqrt_sum_dot_max(p, f, m);
     let m = &*m;
-    let sum = lanes::sum(m);
     if sum <= 1e-12 {
         return [0.0; 5];
     }
-    let fsum = lanes::dot(m, f);
-    let max = lanes::max(m);
     // Magnitudes floored at 1e-15 (power 1e-30) keep the logarithm finite.
     let lnsum = 2.0 * fastmath::sum_ln_floored(m, 1e-15);
     let centroid = fsum / sum;
-    let var = lanes::sum_by(m.len(), |i| {
-        let d = f[i] - centroid;
-        d * d * m[i]
-    });
+    let var = lanes::central_sq(m, f, centroid);
     let spread = (var / sum).max(0.0).sqrt();
     let mean = sum / n;
     // 20 log10(geo / arith) of the magnitudes; ln geo(m) = ½ mean ln(p).
     let flatness_db = 2.0 * LN_TO_DB10 * (0.5 * lnsum / n - fastmath::ln(mean));
-    let target = 0.85 * sum;
-    let mut acc = 0.0f32;
-    let mut rolloff = f[f.len() - 1];
-    for (m, f) in m.iter().zip(f) {
-        acc += m;
-        if acc >= target {
-            rolloff = *f;
-            break;
-        }
-    }
+    let rolloff = quantile(m, f, 0.85 * sum);
     let crest_db = 2.0 * LN_TO_DB10 * fastmath::ln(max / mean);
     [centroid, spread, flatness_db.min(0.0), rolloff, crest_db]
+}
+
+/// The position `x[k]` of the first `k` at which the running sum of `w` reaches `target` (the
+/// last position if it never does). Sums run in order, eight values at a time: a block whose
+/// total keeps the running sum below `target` is skipped whole.
+#[inline]
+fn quantile(w: &[f32], x: &[f32], target: f32) -> f32 {
+    let n = w.len().min(x.len());
+    let (w, x) = (&w[..n], &x[..n]);
+    let mut acc = 0.0f32;
+    let mut k = 0;
+    let (chunks, _) = w.as_chunks::<8>();
+    for c in chunks {
+        let s = ((c[0] + c[1]) + (c[2] + c[3])) + ((c[4] + c[5]) + (c[6] + c[7]));
+        if acc + s >= target {
+            break;
+        }
+        acc += s;
+        k += 8;
+    }
+    for (w, x) in w[k..].iter().zip(&x[k..]) {
+        acc += w;
+        if acc >= target {
+            return *x;
+        }
+    }
+    x[n - 1]
 }
 
 /// Log-axis shape of a power spectrum over bins `lo..=hi`, weighting each bin's position
@@ -68,11 +78,11 @@ pub(crate) fn linear_shape(
 pub(crate) fn log_shape(power: &[f32], bin_log2: &[f32], lo: usize, hi: usize) -> [f32; 6] {
     let p = &power[lo..=hi];
     let x = &bin_log2[lo..=hi];
-    let sum = lanes::sum(p);
+    let (sum, dot) = lanes::sum_and_dot(p, x);
     if sum <= 1e-30 {
         return [0.0; 6];
     }
-    let c = lanes::dot(p, x) / sum;
+    let c = dot / sum;
     let (m2, m3, m4) = lanes::moments(p, x, c);
     let var = m2 / sum;
     let spread = var.max(0.0).sqrt();
@@ -81,27 +91,15 @@ pub(crate) fn log_shape(power: &[f32], bin_log2: &[f32], lo: usize, hi: usize) -
     } else {
         (0.0, 0.0)
     };
-    let (mut median, mut rolloff) = (bin_log2[hi], bin_log2[hi]);
-    let mut acc = 0.0f32;
-    let mut found_median = false;
-    for k in lo..=hi {
-        acc += power[k];
-        if !found_median && acc >= 0.5 * sum {
-            median = bin_log2[k];
-            found_median = true;
-        }
-        if acc >= 0.85 * sum {
-            rolloff = bin_log2[k];
-            break;
-        }
-    }
+    let median = quantile(p, x, 0.5 * sum);
+    let rolloff = quantile(p, x, 0.85 * sum);
     [c, spread, skew, kurt, median, rolloff]
 }
 
 /// Flatness of band energies, `10 log10(geometric mean / arithmetic mean)`, in dB (<= 0). Bands
 /// are floored 100 dB below the total so the value does not depend on level. 0 for silence.
 pub(crate) fn band_flatness_db(bands: &[f32]) -> f32 {
-    let total: f32 = bands.iter().sum();
+    let total = lanes::sum(bands);
     if total <= 1e-30 {
         return 0.0;
     }
@@ -113,9 +111,9 @@ pub(crate) fn band_flatness_db(bands: &[f32]) -> f32 {
 
 /// Least-squares slope of `y` (dB) against `x` (octaves), in dB per octave.
 pub(crate) fn slope(x: &[f32], y: &[f32]) -> f32 {
-    let n = x.len() as f32;
-    let mx = x.iter().sum::<f32>() / n;
-    let my = y.iter().sum::<f32>() / n;
+    let n = x.len().min(y.len()) as f32;
+    let mx = lanes::sum(x) / n;
+    let my = lanes::sum(y) / n;
     let (mut sxy, mut sxx) = (0.0f32, 0.0f32);
     for (a, b) in x.iter().zip(y) {
         sxy += (a - mx) * (b - my);
