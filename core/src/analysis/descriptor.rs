@@ -384,9 +384,11 @@ fn relative_db(bands: &[f32; MEL_BANDS], total: f32, out: &mut [f32; MEL_BANDS])
         return;
     }
     let inv = 1.0 / total;
-    for (o, b) in out.iter_mut().zip(bands) {
-        *o = super::fastmath::db10((b * inv).max(1e-10));
+    let mut rel = [0.0f32; MEL_BANDS];
+    for (r, b) in rel.iter_mut().zip(bands) {
+        *r = b * inv;
     }
+    lanes::db10_floored(&rel, 1e-10, out);
 }
 
 /// Offline descriptor extraction from a window held in memory (the CLI, tests, benchmarks).

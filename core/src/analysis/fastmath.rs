@@ -23,7 +23,8 @@ pub fn ln(x: f32) -> f32 {
 
 /// Σ ln(x_i) over positive normal values, with about one logarithm per eight values: the
 /// exponents are summed exactly and the mantissas (each in [√½, √2)) multiplied, eight lanes at a
-/// time, for eight rounds (a product stays within [2^-4, 2^4]) before one logarithm per lane.
+/// time (SSE2 on x86-64), for eight rounds (a product stays within [2^-4, 2^4]) before one
+/// logarithm per lane.
 #[inline(always)]
 pub fn sum_ln(x: &[f32]) -> f32 {
     sum_ln_floored(x, f32::MIN_POSITIVE)
@@ -32,31 +33,27 @@ pub fn sum_ln(x: &[f32]) -> f32 {
 /// Σ ln(max(x_i, floor)) (see [`sum_ln`]); `floor` must be positive and normal.
 #[inline(always)]
 pub fn sum_ln_floored(x: &[f32], floor: f32) -> f32 {
-    let mut exps = [0i32; 8];
-    let mut prods = [1.0f32; 8];
-    let mut total = 0.0f32;
-    let chunks = x.chunks_exact(8);
-    let rem = chunks.remainder();
+    use super::lanes::F8;
+    let (chunks, rem) = x.as_chunks::<8>();
+    let fl = F8::splat(floor);
+    let (mut exps, mut prods, mut lns) = (F8::zero(), F8::splat(1.0), F8::zero());
     let mut rounds = 0;
     for c in chunks {
-        for ((e, p), v) in exps.iter_mut().zip(&mut prods).zip(c) {
-            let bits = v.max(floor).to_bits();
-            let k = (bits.wrapping_sub(0x3f35_04f3) as i32) >> 23;
-            *e += k;
-            *p *= f32::from_bits(bits.wrapping_sub((k as u32) << 23));
-        }
+        let (e, m) = F8::load(c).max(fl).split_exp();
+        exps = exps.add(e);
+        prods = prods.mul(m);
         rounds += 1;
         if rounds == 8 {
-            total += prods.iter().map(|&p| ln(p)).sum::<f32>();
-            prods = [1.0; 8];
+            lns = lns.add(prods.ln());
+            prods = F8::splat(1.0);
             rounds = 0;
         }
     }
     if rounds > 0 {
-        total += prods.iter().map(|&p| ln(p)).sum::<f32>();
+        lns = lns.add(prods.ln());
     }
-    let e: i32 = exps.iter().sum();
-    total + e as f32 * LN_2 + rem.iter().map(|&v| ln(v.max(floor))).sum::<f32>()
+    // Exponent sums are small integers, exact in f32.
+    lns.fold() + exps.fold() * LN_2 + rem.iter().map(|&v| ln(v.max(floor))).sum::<f32>()
 }
 
 /// `10 log10(x)` of a positive normal `x` (power to dB).

@@ -249,9 +249,8 @@ impl FrameAnalyzer {
         self.power[bins - 1] *= self.norm_edge / self.norm_inner;
 
         self.mel.apply(&self.power, &mut self.mel_vals);
-        for (d, v) in self.mel_db.iter_mut().zip(&self.mel_vals) {
-            *d = power_db(*v);
-        }
+        // power_db of every band.
+        lanes::db10_floored(&self.mel_vals, 1e-12, &mut self.mel_db);
         self.dct
             .apply(&self.mel_db, &mut out[feat::MFCC..feat::MFCC + N_MFCC]);
         let s = shape::linear_shape(
