@@ -2,12 +2,12 @@
 //! per-frame features (MFCCs, linear spectral shape, levels, zero crossings).
 
 use super::descriptor::{feat, FRAME_FEATURES};
-use super::lanes;
+use super::lanes::{self, F8};
 use super::mel::{Dct, MelBank, MEL_BANDS, MEL_PAD, N_MFCC};
 use super::settings::scale_ref;
 use super::shape::{self, LOG_REF_HZ, SHAPE_HI_HZ, SHAPE_LO_HZ};
-use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 use std::sync::Arc;
 
 /// Analysis frame length, in reference samples (44.1 kHz): 2.9 ms.
@@ -81,11 +81,16 @@ impl FrameLayout {
 pub(crate) struct FrameAnalyzer {
     sample_rate: f32,
     layout: FrameLayout,
-    /// FFT plans indexed by log2 of the length.
-    plans: Vec<Option<Arc<dyn RealToComplex<f32>>>>,
-    input: Vec<f32>,
+    /// Complex FFT plans of half the (real) FFT length, indexed by log2 of that length.
+    plans: Vec<Option<Arc<dyn Fft<f32>>>>,
+    /// The windowed, zero-padded frame, read as `fft_len / 2` complex values
+    /// (`x[2n] + i x[2n + 1]`).
+    input: Vec<Complex<f32>>,
     output: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
+    /// cos(2πk / fft_len) and -sin(2πk / fft_len) for k = 0..=fft_len / 2.
+    twiddle_cos: Vec<f32>,
+    twiddle_sin: Vec<f32>,
     hann: Vec<f32>,
     /// The raw samples of the current frame, contiguous.
     frame: Vec<f32>,
@@ -118,14 +123,14 @@ impl FrameAnalyzer {
     pub(crate) fn new(sample_rate: f32, window_ref: u32) -> Self {
         let min_layout = FrameLayout::new(sample_rate, 64);
         let max_layout = FrameLayout::new(sample_rate, 4096);
-        let mut planner = RealFftPlanner::<f32>::new();
-        let max_log2 = max_layout.fft_len.trailing_zeros() as usize;
-        let mut plans = vec![None; max_log2 + 1];
+        let mut planner = FftPlanner::<f32>::new();
+        let max_half = max_layout.fft_len / 2;
+        let mut plans = vec![None; max_half.trailing_zeros() as usize + 1];
         let mut scratch_len = 0;
-        let mut n = min_layout.fft_len.min(max_layout.fft_len);
-        while n <= max_layout.fft_len {
+        let mut n = min_layout.fft_len.min(max_layout.fft_len) / 2;
+        while n <= max_half {
             let plan = planner.plan_fft_forward(n);
-            scratch_len = scratch_len.max(plan.get_scratch_len());
+            scratch_len = scratch_len.max(plan.get_outofplace_scratch_len());
             plans[n.trailing_zeros() as usize] = Some(plan);
             n *= 2;
         }
@@ -134,9 +139,11 @@ impl FrameAnalyzer {
             sample_rate,
             layout: max_layout,
             plans,
-            input: vec![0.0; max_layout.fft_len],
-            output: vec![Complex::default(); max_bins],
+            input: vec![Complex::default(); max_half],
+            output: vec![Complex::default(); max_half],
             scratch: vec![Complex::default(); scratch_len],
+            twiddle_cos: vec![0.0; max_bins],
+            twiddle_sin: vec![0.0; max_bins],
             hann: vec![0.0; max_layout.frame_len],
             frame: vec![0.0; max_layout.frame_len],
             norm_inner: 0.0,
@@ -169,7 +176,7 @@ impl FrameAnalyzer {
             return;
         }
         assert!(
-            layout.fft_len <= self.input.len(),
+            layout.fft_len / 2 <= self.input.len(),
             "window longer than planned"
         );
         self.layout = layout;
@@ -186,6 +193,11 @@ impl FrameAnalyzer {
         let n = layout.fft_len;
         let bins = layout.bins();
         let df = self.sample_rate / n as f32;
+        for k in 0..bins {
+            let a = std::f64::consts::TAU * k as f64 / n as f64;
+            self.twiddle_cos[k] = a.cos() as f32;
+            self.twiddle_sin[k] = -a.sin() as f32;
+        }
         for k in 0..bins {
             self.bin_hz[k] = k as f32 * df;
             self.bin_log2[k] = if k == 0 {
@@ -216,12 +228,10 @@ impl FrameAnalyzer {
         frame[..a.len()].copy_from_slice(a);
         frame[a.len()..].copy_from_slice(b);
         let frame = &*frame;
-        lanes::mul_into(
-            &mut self.input[..l.frame_len],
-            frame,
-            &self.hann[..l.frame_len],
-        );
-        self.input[l.frame_len..l.fft_len].fill(0.0);
+        let half = l.fft_len / 2;
+        let input = as_floats_mut(&mut self.input[..half]);
+        lanes::mul_into(&mut input[..l.frame_len], frame, &self.hann[..l.frame_len]);
+        input[l.frame_len..].fill(0.0);
         let peak = lanes::max_abs(frame);
         let sumsq = lanes::dot(frame, frame);
         // Sign changes, from the sign bits: samples are sanitised (no NaN, no -0.0), so the
@@ -231,22 +241,23 @@ impl FrameAnalyzer {
             .zip(&frame[1..])
             .map(|(x, y)| (x.to_bits() ^ y.to_bits()) >> 31)
             .sum();
-        let plan = self.plans[l.fft_len.trailing_zeros() as usize]
+        let plan = self.plans[half.trailing_zeros() as usize]
             .as_ref()
             .expect("planned");
-        let bins = l.bins();
-        plan.process_with_scratch(
-            &mut self.input[..l.fft_len],
-            &mut self.output[..bins],
-            &mut self.scratch,
-        )
-        .expect("buffer sizes match the plan");
-        let norm = self.norm_inner;
-        for (p, c) in self.power[..bins].iter_mut().zip(&self.output[..bins]) {
-            *p = (c.re * c.re + c.im * c.im) * norm;
-        }
-        self.power[0] *= self.norm_edge / self.norm_inner;
-        self.power[bins - 1] *= self.norm_edge / self.norm_inner;
+        let scratch_len = plan.get_outofplace_scratch_len();
+        plan.process_outofplace_with_scratch(
+            &mut self.input[..half],
+            &mut self.output[..half],
+            &mut self.scratch[..scratch_len],
+        );
+        real_power(
+            &self.output[..half],
+            &self.twiddle_cos,
+            &self.twiddle_sin,
+            0.25 * self.norm_inner,
+            0.25 * self.norm_edge,
+            &mut self.power[..half + 1],
+        );
 
         self.mel.apply(&self.power, &mut self.mel_vals);
         // power_db of every band.
@@ -268,6 +279,69 @@ impl FrameAnalyzer {
     }
 }
 
+/// Reads complex values as their interleaved `[re, im, ...]` floats.
+fn as_floats_mut(c: &mut [Complex<f32>]) -> &mut [f32] {
+    // SAFETY: `Complex<f32>` is `#[repr(C)]` with fields `re`, `im`: two f32 without padding.
+    unsafe { std::slice::from_raw_parts_mut(c.as_mut_ptr().cast::<f32>(), 2 * c.len()) }
+}
+
+/// Reads complex values as their interleaved `[re, im, ...]` floats.
+fn as_floats(c: &[Complex<f32>]) -> &[f32] {
+    // SAFETY: as in `as_floats_mut`.
+    unsafe { std::slice::from_raw_parts(c.as_ptr().cast::<f32>(), 2 * c.len()) }
+}
+
+/// The power spectrum `|X[k]|² · scale` (k = 0..=m) of a real sequence of length `2m` from
+/// `z`, the m-point FFT of its samples paired as `x[2n] + i x[2n + 1]`: with `A = Z[k]`,
+/// `B = conj(Z[m - k])` (indices mod m), `2 X[k] = (A + B) - i W^k (A - B)`, `W = e^(-iπ/m)`.
+/// `cos`/`sin` hold `cos(πk/m)` and `-sin(πk/m)`; `scale_inner` applies to bins 1..m,
+/// `scale_edge` to bins 0 and m (both already divided by 4 for the factor 2 above).
+/// Eight bins at a time; every bin gets the same arithmetic, so lanes and the scalar rest agree.
+fn real_power(
+    z: &[Complex<f32>],
+    cos: &[f32],
+    sin: &[f32],
+    scale_inner: f32,
+    scale_edge: f32,
+    power: &mut [f32],
+) {
+    let m = z.len();
+    debug_assert!(power.len() == m + 1 && cos.len() > m && sin.len() > m);
+    let bin = |k: usize| -> f32 {
+        let (a, b) = (z[k % m], z[(m - k) % m]);
+        let (sr, si) = (a.re + b.re, a.im - b.im);
+        let (dr, di) = (a.re - b.re, a.im + b.im);
+        let (c, s) = (cos[k], sin[k]);
+        let xr = sr + (c * di + s * dr);
+        let xi = si - (c * dr - s * di);
+        xr * xr + xi * xi
+    };
+    power[0] = bin(0) * scale_edge;
+    power[m] = bin(m) * scale_edge;
+    let zf = as_floats(z);
+    let scale = F8::splat(scale_inner);
+    let mut k = 1;
+    while k + 8 <= m {
+        // A = Z[k..k + 8]; B = conj(Z[m - k - j]) for lane j: Z[m - k - 7..=m - k] reversed.
+        let (ar, ai) = F8::deinterleave(zf[2 * k..2 * k + 16].try_into().expect("16"));
+        let r = 2 * (m - k - 7);
+        let (br, bi) = F8::deinterleave(zf[r..r + 16].try_into().expect("16"));
+        let (br, bi) = (br.reverse(), bi.reverse());
+        let (sr, si) = (ar.add(br), ai.sub(bi));
+        let (dr, di) = (ar.sub(br), ai.add(bi));
+        let c = F8::load(cos[k..k + 8].try_into().expect("8"));
+        let s = F8::load(sin[k..k + 8].try_into().expect("8"));
+        let xr = sr.add(c.mul(di).add(s.mul(dr)));
+        let xi = si.sub(c.mul(dr).sub(s.mul(di)));
+        let p = xr.mul(xr).add(xi.mul(xi)).mul(scale);
+        p.store((&mut power[k..k + 8]).try_into().expect("8"));
+        k += 8;
+    }
+    for (k, p) in power.iter_mut().enumerate().take(m).skip(k) {
+        *p = bin(k) * scale_inner;
+    }
+}
+
 /// `10 log10(p)` floored at -120 dB.
 #[inline(always)]
 pub(crate) fn power_db(p: f32) -> f32 {
@@ -278,4 +352,59 @@ pub(crate) fn power_db(p: f32) -> f32 {
 #[inline(always)]
 pub(crate) fn amp_db(a: f32) -> f32 {
     2.0 * super::fastmath::db10(a.max(1e-6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_power_matches_a_naive_dft() {
+        for m in [8usize, 16, 64, 128, 1024] {
+            let n = 2 * m;
+            let x: Vec<f32> = (0..n)
+                .map(|i| ((i * 7919 % 113) as f32 / 56.0 - 1.0) * (1.0 + (i as f32 * 0.05).sin()))
+                .collect();
+            let z: Vec<Complex<f32>> = (0..m)
+                .map(|i| Complex::new(x[2 * i], x[2 * i + 1]))
+                .collect();
+            let mut out = z.clone();
+            FftPlanner::<f32>::new()
+                .plan_fft_forward(m)
+                .process_outofplace_with_scratch(
+                    &mut z.clone(),
+                    &mut out,
+                    &mut vec![Complex::default(); 4 * m],
+                );
+            let (mut cos, mut sin) = (vec![0.0; m + 1], vec![0.0; m + 1]);
+            for k in 0..=m {
+                let a = std::f64::consts::TAU * k as f64 / n as f64;
+                cos[k] = a.cos() as f32;
+                sin[k] = -a.sin() as f32;
+            }
+            let mut power = vec![0.0; m + 1];
+            real_power(&out, &cos, &sin, 0.25, 0.125, &mut power);
+            let want: Vec<f64> = (0..=m)
+                .map(|k| {
+                    let (mut re, mut im) = (0.0f64, 0.0f64);
+                    for (i, v) in x.iter().enumerate() {
+                        let a = -std::f64::consts::TAU * (k * i) as f64 / n as f64;
+                        re += *v as f64 * a.cos();
+                        im += *v as f64 * a.sin();
+                    }
+                    let edge = if k == 0 || k == m { 0.5 } else { 1.0 };
+                    edge * (re * re + im * im)
+                })
+                .collect();
+            let top = want.iter().cloned().fold(0.0, f64::max);
+            for k in 0..=m {
+                assert!(
+                    (power[k] as f64 - want[k]).abs() < 1e-5 * top,
+                    "m {m} k {k}: {} vs {}",
+                    power[k],
+                    want[k]
+                );
+            }
+        }
+    }
 }

@@ -67,6 +67,35 @@ mod f8 {
         pub(crate) fn div(self, o: Self) -> Self {
             unsafe { F8(_mm_div_ps(self.0, o.0), _mm_div_ps(self.1, o.1)) }
         }
+        /// Splits eight interleaved complex values `[re, im, re, im, ...]` into (re, im).
+        #[inline(always)]
+        pub(crate) fn deinterleave(x: &[f32; 16]) -> (Self, Self) {
+            unsafe {
+                let p = x.as_ptr();
+                let (a, b) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(4)));
+                let (c, d) = (_mm_loadu_ps(p.add(8)), _mm_loadu_ps(p.add(12)));
+                (
+                    F8(
+                        _mm_shuffle_ps::<0b10_00_10_00>(a, b),
+                        _mm_shuffle_ps::<0b10_00_10_00>(c, d),
+                    ),
+                    F8(
+                        _mm_shuffle_ps::<0b11_01_11_01>(a, b),
+                        _mm_shuffle_ps::<0b11_01_11_01>(c, d),
+                    ),
+                )
+            }
+        }
+        /// The lanes in reverse order.
+        #[inline(always)]
+        pub(crate) fn reverse(self) -> Self {
+            unsafe {
+                F8(
+                    _mm_shuffle_ps::<0b00_01_10_11>(self.1, self.1),
+                    _mm_shuffle_ps::<0b00_01_10_11>(self.0, self.0),
+                )
+            }
+        }
         /// `x = m 2^e` with `m` in [√½, √2), for positive normal lanes: returns (`e` as f32, `m`)
         /// (see [`crate::analysis::fastmath::ln`]).
         #[inline(always)]
@@ -155,6 +184,21 @@ mod f8 {
         #[inline(always)]
         pub(crate) fn div(self, o: Self) -> Self {
             self.map2(o, |a, b| a / b)
+        }
+        #[inline(always)]
+        pub(crate) fn deinterleave(x: &[f32; 16]) -> (Self, Self) {
+            let (mut re, mut im) = ([0.0f32; 8], [0.0f32; 8]);
+            for j in 0..8 {
+                re[j] = x[2 * j];
+                im[j] = x[2 * j + 1];
+            }
+            (F8(re), F8(im))
+        }
+        #[inline(always)]
+        pub(crate) fn reverse(self) -> Self {
+            let mut r = self.0;
+            r.reverse();
+            F8(r)
         }
         #[inline(always)]
         pub(crate) fn split_exp(self) -> (Self, Self) {
@@ -451,7 +495,16 @@ mod tests {
         let mut x = 1e-30f32;
         let mut out = [0.0f32; 8];
         while x < 1e30 {
-            let v = [x, x * 1.1, x * 1.3, x * 1.5, x * 1.7, x * 1.9, x * 2.3, x * 2.9];
+            let v = [
+                x,
+                x * 1.1,
+                x * 1.3,
+                x * 1.5,
+                x * 1.7,
+                x * 1.9,
+                x * 2.3,
+                x * 2.9,
+            ];
             F8::load(&v).ln().store(&mut out);
             for (o, v) in out.iter().zip(&v) {
                 assert!((o - v.ln()).abs() < 2e-6 + 1e-7 * v.ln().abs(), "{v}");
