@@ -3,10 +3,11 @@
 # sound card: `--backend dummy`), waits for its window, takes a screenshot and checks that the egui
 # editor really rendered (not blank, text drawn).
 #
-#   tests/editor/screenshot.sh [--update-assets] [--no-build]
+#   tests/editor/screenshot.sh [--update-assets] [--no-build] [--train-demo]
 #
 # Writes tests/out/editor.png (the editor window) and tests/out/editor-root.png (the whole
-# screen); with --update-assets also copies editor.png to assets/screenshot.png.
+# screen). --train-demo then clicks through training on the demo input (tests/out/
+# editor-trained.png). --update-assets copies the last screenshot to assets/screenshot.png.
 # Needs: xvfb xauth imagemagick xdotool libgl1-mesa-dri (tests/run.sh installs them), and a
 # Python with Pillow (tests/.venv, or $PYTHON).
 set -euo pipefail
@@ -18,11 +19,13 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/timbrel-standalone"
 PYTHON="${PYTHON:-$ROOT/tests/.venv/bin/python}"
 UPDATE_ASSETS=0
 BUILD=1
+TRAIN_DEMO=0
 for arg in "$@"; do
   case "$arg" in
     --update-assets) UPDATE_ASSETS=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --train-demo) TRAIN_DEMO=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -94,9 +97,31 @@ CONVERT=/usr/bin/convert
 
 "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" "$OUT/editor.png"
 
+if [[ $TRAIN_DEMO == 1 ]]; then
+  # The click-to-train loop a newcomer does, on the built-in demo performance: switch the demo
+  # input on, arm "center" during the take's centre passage (0.25-4.1 s), "edge" during its edge
+  # passage (4.8-8.8 s), then let the free passage play and look at the result. Positions are in
+  # logical pixels of the 900x600 editor at its top-left corner.
+  click() { xdotool mousemove --window "$WID" "$1" "$2" click 1; }
+  click 835 22; t0=$SECONDS                     # Demo input
+  sleep 0.1; click 147 139                      # Train center
+  sleep 4.2; click 147 139                      # stop: retrain
+  sleep 0.6; click 147 162                      # Train edge
+  sleep 4.1; click 147 162                      # stop: retrain
+  sleep 5
+  import -display "$DISPLAY" -window root "$OUT/editor-trained-root.png"
+  "$CONVERT" "$OUT/editor-trained-root.png" -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage "$OUT/editor-trained.png"
+  "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" "$OUT/editor-trained.png"
+  echo "trained on the demo in $((SECONDS - t0)) s: $OUT/editor-trained.png"
+fi
+
 if [[ $UPDATE_ASSETS == 1 ]]; then
   mkdir -p "$ROOT/assets"
-  cp "$OUT/editor.png" "$ROOT/assets/screenshot.png"
+  if [[ $TRAIN_DEMO == 1 ]]; then
+    cp "$OUT/editor-trained.png" "$ROOT/assets/screenshot.png"
+  else
+    cp "$OUT/editor.png" "$ROOT/assets/screenshot.png"
+  fi
   echo "updated assets/screenshot.png"
 fi
 echo "editor screenshot OK: $OUT/editor.png"
