@@ -164,7 +164,7 @@ vst3_tests() {
 }
 
 editor_screenshot() {
-  PYTHON="$VENV/bin/python" bash tests/editor/screenshot.sh --no-build
+  PYTHON="$VENV/bin/python" bash tests/editor/screenshot.sh --no-build --train-demo
 }
 
 # --- the run ----------------------------------------------------------------------------------
