@@ -36,6 +36,9 @@ const SNIPPET_WAIT: Duration = Duration::from_millis(500);
 const HISTORY_S: f32 = 2.0;
 
 /// What the audio thread tells the worker, in order.
+// NOTE: messages are plain fixed-size records so that sending one never allocates; boxing the
+// large hit variant, as clippy suggests, would allocate on the audio thread.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy)]
 pub enum ToWorker {
     /// A hit's descriptor is complete.

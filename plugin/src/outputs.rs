@@ -13,13 +13,18 @@ pub const CLASS_SLOTS: usize = timbrel_learn::MAX_CLASSES;
 /// Default note of each class: snare, electric snare (rim), side stick, clap, then toms.
 const DEFAULT_NOTES: [i32; CLASS_SLOTS] = [38, 40, 37, 39, 41, 43, 45, 47, 48, 50, 42, 44, 46, 49, 51, 53];
 
+/// A parameter's value-to-text function.
+type Formatter = std::sync::Arc<dyn Fn(i32) -> String + Send + Sync>;
+/// A parameter's text-to-value function.
+type Parser = std::sync::Arc<dyn Fn(&str) -> Option<i32> + Send + Sync>;
+
 /// Shows −1 as "Off" and other values as numbers.
-fn off_or_number() -> std::sync::Arc<dyn Fn(i32) -> String + Send + Sync> {
+fn off_or_number() -> Formatter {
     std::sync::Arc::new(|v| if v < 0 { "Off".to_owned() } else { v.to_string() })
 }
 
 /// Parses "Off" as −1, or a number.
-fn parse_off_or_number() -> std::sync::Arc<dyn Fn(&str) -> Option<i32> + Send + Sync> {
+fn parse_off_or_number() -> Parser {
     std::sync::Arc::new(|s| if s.trim().eq_ignore_ascii_case("off") { Some(-1) } else { s.trim().parse().ok() })
 }
 

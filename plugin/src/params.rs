@@ -216,10 +216,8 @@ impl TimbrelParams {
                 threshold_db: self.threshold_db.value(),
                 floor_dbfs: self.floor_dbfs.value(),
                 min_interval_ms: self.min_interval_ms.value(),
-                ..AnalysisSettings::default().detector
             },
             window_ref_samples: self.window.value() as u32,
-            ..AnalysisSettings::default()
         }
     }
 }

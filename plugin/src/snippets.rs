@@ -133,9 +133,7 @@ mod tests {
     #[test]
     fn lost_chunks_leave_silence_not_misalignment() {
         let mut recorder = SnippetRecorder::new(4096);
-        let mut chunk = AudioChunk::default();
-        chunk.len = CHUNK_LEN as u32;
-        chunk.samples = [1.0; CHUNK_LEN];
+        let mut chunk = AudioChunk { start: 0, len: CHUNK_LEN as u32, samples: [1.0; CHUNK_LEN] };
         recorder.push(&chunk);
         chunk.start = 3 * CHUNK_LEN as u64;
         chunk.samples = [2.0; CHUNK_LEN];
