@@ -2,8 +2,11 @@
 //! one-shots with known strike radius written as WAV files to a temp dir, the real binary run
 //! on them, its output checked against the ground truth.
 
+mod common;
+
+use common::{stdout, timbrel};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Instant;
 
 use hound::{SampleFormat, WavSpec, WavWriter};
@@ -14,24 +17,6 @@ use timbrel_learn::synthetic::{render, Sound, SynthSpec};
 const CENTER_MAX: f32 = 0.15;
 /// Edge hits are struck at radius EDGE_MIN..=0.95.
 const EDGE_MIN: f32 = 0.8;
-
-fn timbrel(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_timbrel"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("failed to start the timbrel binary")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "timbrel failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("stdout is not UTF-8")
-}
 
 /// Asserts a clean failure: exit status 1, one line on stderr containing `needle`, no panic.
 fn fails_with(output: &Output, needle: &str) -> String {

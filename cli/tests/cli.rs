@@ -1,8 +1,10 @@
 //! End-to-end tests of the `timbrel` binary: WAV files written to a temp dir, the real
 //! executable run on them, its CSV output parsed and checked against ground truth.
 
+mod common;
+
+use common::{stdout, timbrel};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use hound::{SampleFormat, WavSpec, WavWriter};
 use timbrel_core::analysis::descriptor::NAMES;
@@ -15,24 +17,6 @@ const RATE: u32 = 48_000;
 const ONSET_TOLERANCE_S: f64 = 0.001;
 /// Hit times of the standard test file, in seconds.
 const HIT_TIMES: [f64; 6] = [0.100, 0.350, 0.600, 0.957, 1.250, 1.600];
-
-fn timbrel(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_timbrel"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("failed to start the timbrel binary")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "timbrel failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("stdout is not UTF-8")
-}
 
 /// Snare hits from the core's seeded synthesizer, each starting exactly at a time in `hits`
 /// (seconds), with varying strike radius and velocity, over background noise at -80 dBFS.
