@@ -73,15 +73,7 @@ pub fn run(
                 |runner, path| file_rows(path, runner, model, &names),
             )
             .collect();
-        for result in results {
-            match result {
-                Ok(rows) => out.write_all(&rows)?,
-                Err(err) => {
-                    failed += 1;
-                    on_error(&err);
-                }
-            }
-        }
+        failed += super::write_rows(results, out, &mut on_error)?;
     }
     Ok(failed)
 }

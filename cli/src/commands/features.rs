@@ -55,15 +55,7 @@ pub fn run(
                 rows
             })
             .collect();
-        for result in results {
-            match result {
-                Ok(rows) => out.write_all(&rows)?,
-                Err(err) => {
-                    failed += 1;
-                    on_error(&err);
-                }
-            }
-        }
+        failed += super::write_rows(results, out, &mut on_error)?;
     }
     Ok(failed)
 }

@@ -130,3 +130,23 @@ impl Runner {
         }
     }
 }
+
+/// Writes each file's rows in order; a file that failed goes to `on_error` instead. Returns how
+/// many failed.
+pub(crate) fn write_rows(
+    results: Vec<Result<Vec<u8>, crate::wav::WavError>>,
+    out: &mut impl std::io::Write,
+    on_error: &mut impl FnMut(&crate::wav::WavError),
+) -> std::io::Result<usize> {
+    let mut failed = 0;
+    for result in results {
+        match result {
+            Ok(rows) => out.write_all(&rows)?,
+            Err(err) => {
+                failed += 1;
+                on_error(&err);
+            }
+        }
+    }
+    Ok(failed)
+}
