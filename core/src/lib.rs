@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod biquad;
+pub mod control;
 pub mod eval;
 pub mod synth;
 

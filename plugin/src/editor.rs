@@ -28,6 +28,7 @@ pub fn create(
     params: Arc<TimbrelParams>,
     meters: Arc<Meters>,
     worker: SharedWorkerState,
+    outputs: Arc<crate::publish::OutputBus>,
 ) -> Option<EguiEditor<TimbrelEditor>> {
     let state = params.editor_state.clone();
     let settings = EguiNiceSettings::new().with_tile("Timbrel").with_resize_hint(
@@ -40,6 +41,7 @@ pub fn create(
         params,
         meters,
         worker,
+        outputs,
         gui: None,
         meter_dbfs: METER_FLOOR_DBFS,
         last_frame: Instant::now(),
@@ -54,6 +56,8 @@ pub struct TimbrelEditor {
     params: Arc<TimbrelParams>,
     meters: Arc<Meters>,
     worker: SharedWorkerState,
+    /// Receives the editor's context so the output parameters can move (see [`crate::publish`]).
+    outputs: Arc<crate::publish::OutputBus>,
     gui: Option<GuiContext>,
     /// Displayed meter level with fall-back applied, in dBFS.
     meter_dbfs: f32,
@@ -69,6 +73,7 @@ impl NiceEguiApp for TimbrelEditor {
         gui: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.outputs.attach(gui.clone());
         self.gui = Some(gui);
         Ok(())
     }

@@ -105,6 +105,8 @@ pub struct HitSummary {
     pub latency_ms: f32,
     /// Peak level in the analysis window, in dBFS.
     pub peak_dbfs: f32,
+    /// Sample (since activation) at which its result was ready and its MIDI was sent.
+    pub ready_sample: u64,
     /// The class it was recorded into, when a class was armed.
     pub trained_as: Option<u8>,
     /// The model's prediction, when a model was loaded.
@@ -274,6 +276,7 @@ impl WorkerLoop {
             onset_s: hit.onset_sample as f64 / sample_rate,
             latency_ms: ((hit.ready_sample - hit.onset_sample) as f64 * 1000.0 / sample_rate) as f32,
             peak_dbfs: hit.peak_dbfs,
+            ready_sample: hit.ready_sample,
             trained_as: train,
             prediction,
         };

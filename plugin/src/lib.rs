@@ -16,6 +16,8 @@ pub mod engine;
 pub mod midi;
 pub mod outputs;
 pub mod params;
+pub mod publish;
+pub mod signals;
 pub mod snippets;
 pub mod swap;
 
@@ -23,6 +25,8 @@ use demo::DemoPlayer;
 use engine::{Meters, SharedWorkerState, ToWorker, Worker, WorkerParts, AUDIO_QUEUE_CAPACITY, HIT_QUEUE_CAPACITY};
 use midi::NoteScheduler;
 use params::TimbrelParams;
+use publish::{OutputBus, OutputTask, PUBLISH_INTERVAL_S};
+use signals::{Signals, AUX_CHANNELS};
 use snippets::{AudioChunk, ChunkWriter};
 use swap::ModelReceiver;
 use timbrel_learn::{Model, Prediction};
@@ -50,6 +54,12 @@ pub struct Timbrel {
     notes: NoteScheduler,
     /// The demo performance, prepared in `initialize()`.
     demo: Option<DemoPlayer>,
+    /// The continuous outputs (auxiliary control signals, output parameters).
+    signals: Signals,
+    /// Hands the output parameters' values to the main thread.
+    output_bus: Arc<OutputBus>,
+    /// Samples since the output parameters were last published.
+    since_publish: u64,
     sample_rate: f32,
 }
 
@@ -69,6 +79,9 @@ impl Default for Timbrel {
             worker: None,
             notes: NoteScheduler::default(),
             demo: None,
+            signals: Signals::new(44_100.0),
+            output_bus: Arc::new(OutputBus::default()),
+            since_publish: 0,
             sample_rate: 44_100.0,
         }
     }
@@ -89,7 +102,25 @@ impl Timbrel {
     pub fn timbrel_params(&self) -> &Arc<TimbrelParams> {
         &self.params
     }
+
+    /// The output parameters' hand-over to the main thread.
+    pub fn output_bus(&self) -> &Arc<OutputBus> {
+        &self.output_bus
+    }
 }
+
+/// Names of the auxiliary control output's channels, in order.
+pub const AUX_CHANNEL_NAMES: [&str; AUX_CHANNELS] = ["position", "confidence", "P(aux class A)", "P(aux class B)"];
+/// The auxiliary control output (see [`AUX_CHANNEL_NAMES`]).
+const CONTROL_PORT: &[NonZeroU32] = &[new_nonzero_u32(AUX_CHANNELS as u32)];
+/// Port names of layouts with the control output.
+const CONTROL_NAMES: PortNames = PortNames {
+    layout: None,
+    main_input: None,
+    main_output: None,
+    aux_inputs: &[],
+    aux_outputs: &["Control"],
+};
 
 /// Replaces NaN, infinities and subnormals by zero; every other value passes unchanged.
 #[inline]
@@ -113,6 +144,7 @@ impl Plugin for Timbrel {
     const EMAIL: &'static str = "timbrel@users.noreply.github.com";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
+    // Stereo and mono, each with and without the auxiliary control output.
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
@@ -124,22 +156,44 @@ impl Plugin for Timbrel {
             main_output_channels: NonZeroU32::new(1),
             ..AudioIOLayout::const_default()
         },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            aux_output_ports: CONTROL_PORT,
+            names: PortNames { layout: Some("Stereo with control output"), ..CONTROL_NAMES },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            aux_output_ports: CONTROL_PORT,
+            names: PortNames { layout: Some("Mono with control output"), ..CONTROL_NAMES },
+            ..AudioIOLayout::const_default()
+        },
     ];
 
     const MIDI_OUTPUT: MidiConfig = MidiConfig::MidiCCs;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
     type SysExMessage = ();
-    type BackgroundTask = ();
+    type BackgroundTask = OutputTask;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
     }
 
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let bus = self.output_bus.clone();
+        let params = self.params.clone();
+        Box::new(move |task| match task {
+            OutputTask::Publish => bus.publish(&params.outputs),
+        })
+    }
+
     type Editor = nice_plug_egui::EguiEditor<editor::TimbrelEditor>;
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone(), self.worker_state.clone())
+        editor::create(self.params.clone(), self.meters.clone(), self.worker_state.clone(), self.output_bus.clone())
     }
 
     fn activate(
@@ -153,6 +207,7 @@ impl Plugin for Timbrel {
         self.analyzer = Some(Analyzer::new(self.sample_rate, self.params.analysis_settings()));
         self.mono = vec![0.0; buffer_config.max_buffer_size as usize];
         self.demo = Some(DemoPlayer::new(self.sample_rate));
+        self.signals = Signals::new(self.sample_rate);
         if self.worker.is_none() {
             let (hits_out, hits) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
             let (audio_out, audio) = rtrb::RingBuffer::new(AUDIO_QUEUE_CAPACITY);
@@ -188,12 +243,13 @@ impl Plugin for Timbrel {
             analyzer.reset();
         }
         self.notes.reset();
+        self.signals = Signals::new(self.sample_rate);
     }
 
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let Some(analyzer) = self.analyzer.as_mut() else {
@@ -253,14 +309,29 @@ impl Plugin for Timbrel {
         let meters = &self.meters;
         let notes = &mut self.notes;
         let hits_out = &mut self.hits_out;
+        let signals = &mut self.signals;
+        signals.configure(&params.signals);
+        let range = params.signals.range();
+        let aux_classes = [params.signals.aux_class_a.value(), params.signals.aux_class_b.value()]
+            .map(|c| (c.clamp(1, timbrel_learn::MAX_CLASSES as i32) - 1) as usize);
+        let mut control = aux.outputs.first_mut().map(|port| port.as_slice());
+        // Samples of this block the control signals have been rendered for.
+        let mut rendered = 0usize;
+        let mut hits_in_block = 0u32;
         analyzer.process(mono, |event| match event {
             AnalyzerEvent::Onset { .. } => {
                 meters.onsets.fetch_add(1, Ordering::Relaxed);
             }
             AnalyzerEvent::Hit(hit) => {
                 meters.hits.fetch_add(1, Ordering::Relaxed);
+                hits_in_block += 1;
                 let prediction = model.map(|model| classify(model, hit, unknown_scale));
-                outputs::send_hit(&params.midi, &params.class_outputs, notes, hit, prediction.as_ref(), sample_rate);
+                let position = prediction.as_ref().map_or(0.0, |p| range.map(p.interpolation));
+                let offset = ((hit.ready_sample - block_start) as usize).clamp(rendered, samples);
+                signals.render(control.as_deref_mut(), rendered, offset - rendered, aux_classes);
+                rendered = offset;
+                signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
+                outputs::send_hit(&params.midi, &params.class_outputs, notes, hit, prediction.as_ref(), position, sample_rate);
                 if let Some(queue) = hits_out.as_mut() {
                     let message = ToWorker::Hit { hit: *hit, train: train_class, prediction };
                     if queue.push(message).is_err() {
@@ -277,6 +348,16 @@ impl Plugin for Timbrel {
             }
         }
         self.last_train = train;
+        signals.render(control.as_deref_mut(), rendered, samples - rendered, aux_classes);
+        self.since_publish += samples as u64;
+        let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * sample_rate;
+        if hits_in_block > 0 || gliding {
+            let values = signals.values();
+            if (hits_in_block > 0 || values != self.output_bus.load()) && self.output_bus.store(&values) {
+                context.execute_gui(OutputTask::Publish);
+                self.since_publish = 0;
+            }
+        }
         let block_end = analyzer.position();
         notes.finish_block(block_end, |note| {
             // The scheduler only hands out events inside this block.

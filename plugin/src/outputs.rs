@@ -115,13 +115,16 @@ pub fn velocity(peak_dbfs: f32, floor_dbfs: f32, curve: f32) -> f32 {
     linear.powf(curve).max(1.0 / 127.0)
 }
 
-/// Schedules everything one hit sends, at its ready sample. Never allocates.
+/// Schedules everything one hit sends, at its ready sample. `position` is the interpolation
+/// after the output range and curve, 0..=1. Unknown hits send no position (they have no place
+/// between A and B). Never allocates.
 pub fn send_hit(
     midi: &MidiParams,
     classes: &[ClassOutputParams; CLASS_SLOTS],
     notes: &mut NoteScheduler,
     hit: &HitRecord,
     prediction: Option<&Prediction>,
+    position: f32,
     sample_rate: f32,
 ) {
     let at = hit.ready_sample;
@@ -133,8 +136,8 @@ pub fn send_hit(
         return;
     };
     let cc = midi.position_cc.value();
-    if cc >= 0 {
-        let value = p.interpolation.clamp(0.0, 1.0);
+    if cc >= 0 && p.best.is_some() {
+        let value = position.clamp(0.0, 1.0);
         if midi.position_14bit.value() && cc < 32 {
             let fine = (value * 16383.0).round() as u32;
             notes.control(at, channel, cc as u8, (fine >> 7) as f32 / 127.0);

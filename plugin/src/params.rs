@@ -136,6 +136,13 @@ pub struct TimbrelParams {
     /// Per-class note and probability CC.
     #[nested(array, group = "Classes")]
     pub class_outputs: [crate::outputs::ClassOutputParams; crate::outputs::CLASS_SLOTS],
+    /// Glide, decay, range and curve of the continuous outputs; the auxiliary output's classes.
+    #[nested(group = "Control signals")]
+    pub signals: crate::signals::SignalParams,
+    /// Read-only parameters that follow the hits (see [`crate::publish`] for when hosts see
+    /// them move).
+    #[nested(group = "Outputs")]
+    pub outputs: crate::signals::OutputParams,
 }
 
 impl Default for TimbrelParams {
@@ -149,7 +156,6 @@ impl Default for TimbrelParams {
         let names_in = class_names.clone();
         Self {
             dataset: PersistedDataset(Arc::new(DatasetCell { data: Mutex::new(dataset), generation: AtomicU64::new(0) })),
-            class_names,
             train: IntParam::new("Train", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
                 .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
                 .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
@@ -202,6 +208,9 @@ impl Default for TimbrelParams {
             demo_input: BoolParam::new("Demo input", false),
             midi: crate::outputs::MidiParams::default(),
             class_outputs: std::array::from_fn(crate::outputs::ClassOutputParams::new),
+            signals: crate::signals::SignalParams::new(&class_names),
+            outputs: crate::signals::OutputParams::new(&class_names),
+            class_names,
         }
     }
 }

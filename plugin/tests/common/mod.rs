@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod takes;
+
 /// Runs `f` with allocation forbidden on this thread: nice-plug's checker in debug builds, and in
 /// release builds (which CI uses, to share the bundles' compiled dependencies, and where
 /// nice-plug's checker is compiled out) a small checking allocator of our own. Either aborts the
@@ -65,7 +67,11 @@ mod release_check {
     }
 }
 
+use nice_plug::context::gui::{GuiContext, GuiContextInner};
 use nice_plug::prelude::*;
+use std::cell::Cell;
+use std::sync::{Arc, Mutex};
+use timbrel::publish::OutputTask;
 use timbrel::Timbrel;
 
 /// One MIDI event the plugin sent, at an absolute sample position.
@@ -94,7 +100,7 @@ impl ActivateContext<Timbrel> for MockActivate {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Clap
     }
-    fn execute(&self, _task: ()) {}
+    fn execute(&self, _task: OutputTask) {}
     fn set_latency_samples(&self, _samples: u32) {}
     fn set_current_voice_capacity(&self, _capacity: u32) {}
 }
@@ -102,14 +108,19 @@ impl ActivateContext<Timbrel> for MockActivate {
 struct MockProcess<'a> {
     transport: Transport,
     events: &'a mut Vec<(u32, NoteEvent<()>)>,
+    /// Tasks posted to the main thread during the call.
+    gui_tasks: &'a Cell<u32>,
 }
 
 impl ProcessContext<Timbrel> for MockProcess<'_> {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Clap
     }
-    fn execute_background(&self, _task: ()) {}
-    fn execute_gui(&self, _task: ()) {}
+    fn execute_background(&self, _task: OutputTask) {}
+    fn execute_gui(&self, task: OutputTask) {
+        assert_eq!(task, OutputTask::Publish);
+        self.gui_tasks.set(self.gui_tasks.get() + 1);
+    }
     fn transport(&self) -> &Transport {
         &self.transport
     }
@@ -138,6 +149,47 @@ pub struct TestHost {
     max_block: usize,
     position: u64,
     raw_events: Vec<(u32, NoteEvent<()>)>,
+    /// Runs the tasks the plugin posts to the main thread, after the block that posted them.
+    executor: TaskExecutor<Timbrel>,
+    /// Main-thread tasks posted so far.
+    pub gui_tasks: u32,
+    /// Whether the layout has the auxiliary control output.
+    with_control: bool,
+    /// Everything the auxiliary control output produced, one Vec per channel.
+    pub control: Vec<Vec<f32>>,
+}
+
+/// A stand-in for the wrapper's `GuiContext`: applies parameter changes the way the wrappers do
+/// and records them.
+#[derive(Default)]
+pub struct RecordingGui {
+    /// Every (parameter, normalized value) set, in order.
+    pub changes: Mutex<Vec<(ParamPtr, f32)>>,
+}
+
+// SAFETY: the test drives everything from one thread.
+unsafe impl Send for RecordingGui {}
+// SAFETY: as above; the Mutex guards the only mutable state.
+unsafe impl Sync for RecordingGui {}
+
+impl GuiContextInner for RecordingGui {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+    unsafe fn raw_begin_set_parameter(&self, _param: ParamPtr) {}
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        // SAFETY: the pointer comes from the plugin's own parameters.
+        unsafe { param._internal_set_normalized_value(normalized) };
+        self.changes.lock().unwrap().push((param, normalized));
+    }
+    unsafe fn raw_end_set_parameter(&self, _param: ParamPtr) {}
+    fn get_state(&self) -> PluginState {
+        unimplemented!("not used by the output parameters")
+    }
+    fn set_state(&self, _state: PluginState) {
+        unimplemented!("not used by the output parameters")
+    }
+    fn request_restart(&self) {}
 }
 
 impl TestHost {
@@ -147,11 +199,26 @@ impl TestHost {
     }
 
     /// Activates an existing plugin instance.
-    pub fn with_plugin(mut plugin: Timbrel, sample_rate: f32, channels: usize, max_block: usize) -> Self {
+    pub fn with_plugin(plugin: Timbrel, sample_rate: f32, channels: usize, max_block: usize) -> Self {
+        Self::with_layout(plugin, sample_rate, channels, max_block, false)
+    }
+
+    /// Creates and activates a plugin whose layout has the auxiliary control output; what it
+    /// produces collects in [`TestHost::control`].
+    pub fn with_control_output(sample_rate: f32, channels: usize, max_block: usize) -> Self {
+        Self::with_layout(Timbrel::default(), sample_rate, channels, max_block, true)
+    }
+
+    fn with_layout(mut plugin: Timbrel, sample_rate: f32, channels: usize, max_block: usize, with_control: bool) -> Self {
         let layout = Timbrel::AUDIO_IO_LAYOUTS
             .iter()
-            .find(|l| l.main_input_channels.map(|c| c.get() as usize) == Some(channels))
+            .find(|l| {
+                l.main_input_channels.map(|c| c.get() as usize) == Some(channels)
+                    && l.aux_output_ports.is_empty() != with_control
+            })
             .expect("layout for channel count");
+        let control_channels = layout.aux_output_ports.first().map_or(0, |c| c.get() as usize);
+        let executor = plugin.task_executor();
         let config = BufferConfig {
             sample_rate,
             min_buffer_size: None,
@@ -167,7 +234,39 @@ impl TestHost {
             max_block,
             position: 0,
             raw_events: Vec::with_capacity(EVENT_CAPACITY),
+            executor,
+            gui_tasks: 0,
+            with_control,
+            control: vec![Vec::new(); control_channels],
         }
+    }
+
+    /// Gives the plugin a recording `GuiContext`, as opening the editor does.
+    pub fn attach_gui(&mut self) -> Arc<RecordingGui> {
+        let gui = Arc::new(RecordingGui::default());
+        self.plugin.output_bus().attach(GuiContext::new(gui.clone()));
+        gui
+    }
+
+    /// The plain value of parameter `id` as text, as a host would display it.
+    pub fn param_text(&self, id: &str) -> String {
+        let params = self.plugin.params();
+        let (_, ptr, _) = params.param_map().into_iter().find(|(pid, _, _)| pid == id).expect("parameter");
+        // SAFETY: the pointer comes from the live plugin's own parameter map.
+        unsafe { ptr.normalized_value_to_string(ptr.modulated_normalized_value(), true) }
+    }
+
+    /// Samples processed since activation: where the next block's control output starts.
+    pub fn control_position(&self) -> u64 {
+        self.position
+    }
+
+    /// The normalized value of parameter `id`.
+    pub fn param_normalized(&self, id: &str) -> f32 {
+        let params = self.plugin.params();
+        let (_, ptr, _) = params.param_map().into_iter().find(|(pid, _, _)| pid == id).expect("parameter");
+        // SAFETY: as above.
+        unsafe { ptr.modulated_normalized_value() }
     }
 
     /// Sets parameter `id` to a normalised value (0..=1), as a host's automation would between
@@ -207,16 +306,42 @@ impl TestHost {
                 });
             }
             self.raw_events.clear();
-            let mut aux = AuxiliaryBuffers { inputs: &mut [], outputs: &mut [] };
-            let mut context = MockProcess {
-                transport: Transport::new(self.sample_rate),
-                events: &mut self.raw_events,
+            // The control output starts each block as garbage, as a host's buffers may.
+            let mut control: Vec<Vec<f32>> = self.control.iter().map(|_| vec![f32::NAN; len]).collect();
+            let mut control_buffer = Buffer::default();
+            let mut control_slices: Vec<&mut [f32]> = control.iter_mut().map(|c| c.as_mut_slice()).collect();
+            // SAFETY: `control` outlives the process call and every slice has length `len`.
+            unsafe {
+                control_buffer.set_slices(len, |out| {
+                    out.clear();
+                    out.extend(control_slices.drain(..).map(|s| {
+                        std::mem::transmute::<&mut [f32], &'static mut [f32]>(s)
+                    }));
+                });
+            }
+            let gui_tasks = Cell::new(0);
+            let status = {
+                // The ports (and the slices they borrow from `control`) end with this scope.
+                let mut control_ports = [control_buffer];
+                let outputs: &mut [Buffer] = if self.with_control { &mut control_ports } else { &mut [] };
+                let mut aux = AuxiliaryBuffers { inputs: &mut [], outputs };
+                let mut context = MockProcess {
+                    transport: Transport::new(self.sample_rate),
+                    events: &mut self.raw_events,
+                    gui_tasks: &gui_tasks,
+                };
+                let plugin = &mut self.plugin;
+                assert_no_alloc(|| plugin.process(&mut buffer, &mut aux, &mut context))
             };
-            let plugin = &mut self.plugin;
-            let status = assert_no_alloc(|| {
-                plugin.process(&mut buffer, &mut aux, &mut context)
-            });
             assert_eq!(status, ProcessStatus::Normal);
+            for (all, block) in self.control.iter_mut().zip(&control) {
+                all.extend_from_slice(block);
+            }
+            // The host runs posted tasks on its main thread, after the block.
+            for _ in 0..gui_tasks.get() {
+                (self.executor)(OutputTask::Publish);
+            }
+            self.gui_tasks += gui_tasks.get();
             for (timing, event) in self.raw_events.iter() {
                 assert!((*timing as usize) < len, "event timing {timing} outside block of {len}");
                 let (on, cc, key, channel, velocity) = match *event {

@@ -1,0 +1,128 @@
+//! Getting the output parameters to the host.
+//!
+//! nice-plug has no way to set a parameter from the audio thread, and the only object that can
+//! tell the host about a parameter change, the `GuiContext`, is handed to the plugin when the
+//! editor opens. So:
+//!
+//! 1. the editor stores its `GuiContext` here when it is built, and it stays usable after the
+//!    window closes (it only holds a weak reference to the wrapper);
+//! 2. the audio thread writes the latest output values into atomics and, when they changed and
+//!    a context is available, posts one small task with `ProcessContext::execute_gui` (at most
+//!    one pending at a time, at most [`PUBLISH_INTERVAL_S`] apart while values glide);
+//! 3. the task runs on the host's main thread and sets the parameters through the context's
+//!    `ParamSetter`, as a GUI would.
+//!
+//! Until the editor has been opened once in a plugin instance's life, the output parameters stay
+//! at their defaults: hosts see them, but they do not move. The MIDI notes and CCs and the
+//! auxiliary control output carry the same information from the first hit on.
+
+use crate::signals::{OutputParams, OutputValues, BANK_CHANNELS};
+use atomic_float::AtomicF32;
+use nice_plug::context::gui::GuiContext;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Shortest time between two parameter updates while values glide or decay, in seconds.
+pub const PUBLISH_INTERVAL_S: f32 = 1.0 / 30.0;
+
+/// Tasks the audio thread posts to the main thread. They carry no data: the values travel
+/// through the [`OutputBus`]'s atomics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputTask {
+    /// Copy the latest output values into the output parameters.
+    Publish,
+}
+
+/// Shared between the audio thread, the editor and the main-thread task executor.
+pub struct OutputBus {
+    /// The editor's context, once an editor has been opened. Only locked on the main thread.
+    gui: Mutex<Option<GuiContext>>,
+    /// Whether `gui` holds a context; read by the audio thread.
+    gui_ready: AtomicBool,
+    /// Whether a publish task is posted and has not run yet.
+    pending: AtomicBool,
+    bank: [AtomicF32; BANK_CHANNELS],
+    level_dbfs: AtomicF32,
+    class: AtomicI32,
+    /// Publish tasks that ran, for diagnostics and tests.
+    pub published: AtomicU64,
+}
+
+impl Default for OutputBus {
+    fn default() -> Self {
+        let values = OutputValues::default();
+        Self {
+            gui: Mutex::new(None),
+            gui_ready: AtomicBool::new(false),
+            pending: AtomicBool::new(false),
+            bank: std::array::from_fn(|c| AtomicF32::new(values.bank[c])),
+            level_dbfs: AtomicF32::new(values.level_dbfs),
+            class: AtomicI32::new(values.class),
+            published: AtomicU64::new(0),
+        }
+    }
+}
+
+impl std::fmt::Debug for OutputBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputBus")
+            .field("can_publish", &self.can_publish())
+            .field("values", &self.load())
+            .field("published", &self.published.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl OutputBus {
+    /// Keeps the editor's context for setting the output parameters (main thread).
+    pub fn attach(&self, gui: GuiContext) {
+        *self.gui.lock().unwrap_or_else(|e| e.into_inner()) = Some(gui);
+        self.gui_ready.store(true, Ordering::Release);
+    }
+
+    /// Whether output parameters can reach the host (an editor was opened once).
+    pub fn can_publish(&self) -> bool {
+        self.gui_ready.load(Ordering::Acquire)
+    }
+
+    /// Stores the latest values (audio thread; never blocks). Returns whether the caller should
+    /// post an [`OutputTask::Publish`]: a context exists and no task is pending.
+    pub fn store(&self, values: &OutputValues) -> bool {
+        for (slot, v) in self.bank.iter().zip(&values.bank) {
+            slot.store(*v, Ordering::Relaxed);
+        }
+        self.level_dbfs.store(values.level_dbfs, Ordering::Relaxed);
+        self.class.store(values.class, Ordering::Relaxed);
+        self.can_publish() && !self.pending.swap(true, Ordering::AcqRel)
+    }
+
+    /// The latest stored values.
+    pub fn load(&self) -> OutputValues {
+        OutputValues {
+            bank: std::array::from_fn(|c| self.bank[c].load(Ordering::Relaxed)),
+            level_dbfs: self.level_dbfs.load(Ordering::Relaxed),
+            class: self.class.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs a publish task (main thread): sets every output parameter whose value changed.
+    pub fn publish(&self, outputs: &OutputParams) {
+        self.pending.store(false, Ordering::Release);
+        let gui = self.gui.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(gui) = gui.as_ref() else { return };
+        let values = self.load();
+        for (param, normalized) in outputs.targets(&values) {
+            // SAFETY: the pointers come from the plugin's own parameters, alive as long as it is.
+            let current = unsafe { param.modulated_normalized_value() };
+            if (current - normalized).abs() > 1e-6 {
+                // SAFETY: as above; called on the main thread, as the context requires.
+                unsafe {
+                    gui.raw_begin_set_parameter(param);
+                    gui.raw_set_parameter_normalized(param, normalized);
+                    gui.raw_end_set_parameter(param);
+                }
+            }
+        }
+        self.published.fetch_add(1, Ordering::Relaxed);
+    }
+}

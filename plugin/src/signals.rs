@@ -1,0 +1,348 @@
+//! Continuous outputs that follow the hits: the control-signal settings (glide, decay, output
+//! range and curve, which classes the auxiliary output carries), the per-sample control bank
+//! that renders them, and the read-only "Outputs" parameters that mirror them for hosts.
+//!
+//! The bank runs per sample on the audio thread: the auxiliary output gets every sample, the
+//! output parameters get the values at block ends (see [`crate::publish`] for how they reach
+//! the host).
+
+use crate::params::ClassNames;
+use nice_plug::prelude::*;
+use std::sync::Arc;
+use timbrel_core::control::{ControlBank, RangeCurve, Shaping};
+use timbrel_learn::{Prediction, MAX_CLASSES};
+
+/// Channels of the auxiliary "Control" output: position, confidence, and the probabilities of
+/// the two classes the user picks.
+pub const AUX_CHANNELS: usize = 4;
+/// Channels of the control bank: position, confidence, then one probability per class.
+pub const BANK_CHANNELS: usize = 2 + MAX_CLASSES;
+/// Index of the position channel in the bank.
+pub const POSITION: usize = 0;
+/// Index of the confidence channel in the bank.
+pub const CONFIDENCE: usize = 1;
+/// Index of class 0's probability in the bank.
+pub const FIRST_PROBABILITY: usize = 2;
+
+/// How the continuous outputs move, and what the auxiliary output carries.
+#[derive(Params)]
+pub struct SignalParams {
+    /// Time the continuous outputs take to reach a new hit's value, in ms; 0 = sample-and-hold.
+    #[id = "glide"]
+    pub glide_ms: FloatParam,
+    /// Time constant of the decay to the rest value after each hit, in ms; 0 = hold until the
+    /// next hit.
+    #[id = "decay"]
+    pub decay_ms: FloatParam,
+    /// Value the position decays to, 0..=1 (probabilities and confidence decay to 0).
+    #[id = "rest"]
+    pub rest: FloatParam,
+    /// Position output for class A (interpolation 0), 0..=1. Applies to the position CC too.
+    #[id = "pmin"]
+    pub position_min: FloatParam,
+    /// Position output for class B (interpolation 1), 0..=1. Below `pmin` inverts the output.
+    #[id = "pmax"]
+    pub position_max: FloatParam,
+    /// Position curve exponent: 1 linear, above 1 spreads hits near A, below 1 those near B.
+    #[id = "pcurve"]
+    pub position_curve: FloatParam,
+    /// Class whose probability the auxiliary output's channel 3 carries (1-based).
+    #[id = "auxa"]
+    pub aux_class_a: IntParam,
+    /// Class whose probability the auxiliary output's channel 4 carries (1-based).
+    #[id = "auxb"]
+    pub aux_class_b: IntParam,
+}
+
+impl SignalParams {
+    /// Default settings: sample-and-hold, no decay, full range, linear; classes 1 and 2 on the
+    /// auxiliary output. `names` labels the class selectors.
+    pub fn new(names: &ClassNames) -> Self {
+        let class = |name: &str, default: i32| {
+            IntParam::new(name, default, IntRange::Linear { min: 1, max: MAX_CLASSES as i32 })
+                .with_value_to_string(class_formatter(names, "Class"))
+        };
+        Self {
+            glide_ms: FloatParam::new("Glide", 0.0, FloatRange::Skewed { min: 0.0, max: 2_000.0, factor: FloatRange::skew_factor(-2.0) })
+                .with_unit(" ms")
+                .with_step_size(0.1),
+            decay_ms: FloatParam::new("Decay", 0.0, FloatRange::Skewed { min: 0.0, max: 10_000.0, factor: FloatRange::skew_factor(-2.0) })
+                .with_unit(" ms")
+                .with_step_size(1.0)
+                .with_value_to_string(Arc::new(|v| if v <= 0.0 { "Off".to_owned() } else { format!("{v:.0}") })),
+            rest: FloatParam::new("Rest position", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.001),
+            position_min: FloatParam::new("Position min", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.001),
+            position_max: FloatParam::new("Position max", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.001),
+            position_curve: FloatParam::new(
+                "Position curve",
+                1.0,
+                FloatRange::Skewed { min: 0.25, max: 4.0, factor: FloatRange::skew_factor(-1.0) },
+            )
+            .with_step_size(0.01),
+            aux_class_a: class("Aux class A", 1),
+            aux_class_b: class("Aux class B", 2),
+        }
+    }
+
+    /// Glide and decay as the core's [`Shaping`].
+    pub fn shaping(&self) -> Shaping {
+        Shaping { glide_ms: self.glide_ms.value(), decay_ms: self.decay_ms.value() }
+    }
+
+    /// The position's range and curve.
+    pub fn range(&self) -> RangeCurve {
+        RangeCurve {
+            min: self.position_min.value(),
+            max: self.position_max.value(),
+            curve: self.position_curve.value(),
+        }
+    }
+}
+
+/// Formats a 1-based class number with the class's name, or `none_label` + number.
+fn class_formatter(names: &ClassNames, fallback: &'static str) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
+    let names = names.clone();
+    Arc::new(move |v| {
+        let names = names.read().unwrap_or_else(|e| e.into_inner());
+        match usize::try_from(v - 1).ok().and_then(|i| names.get(i)) {
+            Some(name) => name.clone(),
+            None => format!("{fallback} {v}"),
+        }
+    })
+}
+
+/// The values the output parameters show, published by the audio thread and read by whoever
+/// sets the parameters on the main thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutputValues {
+    /// The bank's channels at the end of the last block: position, confidence, probabilities.
+    pub bank: [f32; BANK_CHANNELS],
+    /// Peak level of the last hit, in dBFS.
+    pub level_dbfs: f32,
+    /// Class of the last hit, 1-based; 0 when it was unknown or no model is trained.
+    pub class: i32,
+}
+
+impl Default for OutputValues {
+    fn default() -> Self {
+        Self { bank: [0.0; BANK_CHANNELS], level_dbfs: LEVEL_FLOOR_DBFS, class: 0 }
+    }
+}
+
+/// Lowest hit level the level output shows, in dBFS.
+pub const LEVEL_FLOOR_DBFS: f32 = -60.0;
+/// Probability slots among the output parameters.
+pub const PROBABILITY_SLOTS: usize = MAX_CLASSES;
+
+/// Read-only output parameters that follow the hits, for hosts that link or record plugin
+/// parameters. Their values are overwritten at every hit; setting them by hand has no effect.
+pub struct OutputParams {
+    /// The (shaped) interpolation between classes A and B, 0..=1.
+    pub position: FloatParam,
+    /// Calibrated probability of the last hit's class, 0..=1.
+    pub confidence: FloatParam,
+    /// Peak level of the last hit, in dBFS.
+    pub level_dbfs: FloatParam,
+    /// The last hit's class (1-based); 0 = unknown, or no model trained yet.
+    pub class: IntParam,
+    /// Probability of each class for the last hit, 0..=1 (slot k = class k + 1).
+    pub probabilities: [FloatParam; PROBABILITY_SLOTS],
+    /// Stable parameter ids of the probability slots, `oprob1`..`oprob16`.
+    probability_ids: [String; PROBABILITY_SLOTS],
+}
+
+impl OutputParams {
+    /// The output parameters at rest; `names` labels the class output.
+    pub fn new(names: &ClassNames) -> Self {
+        let unit = |name: String| FloatParam::new(name, 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.0001);
+        let names_for_class = names.clone();
+        Self {
+            position: unit("Out: position".to_owned()),
+            confidence: unit("Out: confidence".to_owned()),
+            level_dbfs: FloatParam::new("Out: hit level", LEVEL_FLOOR_DBFS, FloatRange::Linear { min: LEVEL_FLOOR_DBFS, max: 0.0 })
+                .with_unit(" dBFS")
+                .with_step_size(0.01),
+            class: IntParam::new("Out: class", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
+                .with_value_to_string(Arc::new(move |v| {
+                    if v <= 0 {
+                        "Unknown".to_owned()
+                    } else {
+                        let names = names_for_class.read().unwrap_or_else(|e| e.into_inner());
+                        names.get(v as usize - 1).cloned().unwrap_or_else(|| format!("Class {v}"))
+                    }
+                })),
+            probabilities: std::array::from_fn(|k| unit(format!("Out: P(class {})", k + 1))),
+            probability_ids: std::array::from_fn(|k| format!("oprob{}", k + 1)),
+        }
+    }
+
+    /// Every output parameter with its normalized target value for `values`.
+    pub fn targets<'a>(&'a self, values: &OutputValues) -> impl Iterator<Item = (ParamPtr, f32)> + 'a {
+        let v = *values;
+        let floats = [
+            (&self.position, v.bank[POSITION]),
+            (&self.confidence, v.bank[CONFIDENCE]),
+            (&self.level_dbfs, v.level_dbfs.max(LEVEL_FLOOR_DBFS)),
+        ];
+        let fixed = floats.into_iter().map(|(p, x)| (p.as_ptr(), p.preview_normalized(x)));
+        let class = std::iter::once((self.class.as_ptr(), self.class.preview_normalized(v.class)));
+        let probabilities = self
+            .probabilities
+            .iter()
+            .enumerate()
+            .map(move |(k, p)| (p.as_ptr(), p.preview_normalized(v.bank[FIRST_PROBABILITY + k])));
+        fixed.chain(class).chain(probabilities)
+    }
+}
+
+// SAFETY: every pointer handed out points into `self`, which the plugin keeps alive (inside its
+// `Arc<TimbrelParams>`) for as long as the wrapper uses the pointers.
+unsafe impl Params for OutputParams {
+    fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
+        let mut map = vec![
+            ("opos".to_owned(), self.position.as_ptr(), String::new()),
+            ("oconf".to_owned(), self.confidence.as_ptr(), String::new()),
+            ("olevel".to_owned(), self.level_dbfs.as_ptr(), String::new()),
+            ("oclass".to_owned(), self.class.as_ptr(), String::new()),
+        ];
+        for (id, p) in self.probability_ids.iter().zip(&self.probabilities) {
+            map.push((id.clone(), p.as_ptr(), String::new()));
+        }
+        map
+    }
+}
+
+/// The audio thread's continuous outputs: the control bank and its latest published values.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    bank: ControlBank<BANK_CHANNELS>,
+    /// Class of the last hit, 1-based (0 = unknown or untrained).
+    class: i32,
+    /// Peak level of the last hit, in dBFS.
+    level_dbfs: f32,
+}
+
+impl Signals {
+    /// Signals at rest at `sample_rate` (Hz).
+    pub fn new(sample_rate: f32) -> Self {
+        Self { bank: ControlBank::new(sample_rate, Shaping::default()), class: 0, level_dbfs: LEVEL_FLOOR_DBFS }
+    }
+
+    /// Applies the current settings; call once per block before rendering.
+    pub fn configure(&mut self, params: &SignalParams) {
+        self.bank.set_shaping(params.shaping());
+        let mut rest = [0.0; BANK_CHANNELS];
+        rest[POSITION] = params.rest.value();
+        self.bank.set_rest(rest);
+    }
+
+    /// A hit's result: new targets for every channel. Unknown hits and hits without a model
+    /// leave the position where it is (they have no place between A and B); `position` is the
+    /// interpolation after range and curve.
+    pub fn hit(&mut self, prediction: Option<&Prediction>, position: f32, level_dbfs: f32) {
+        self.level_dbfs = level_dbfs.max(LEVEL_FLOOR_DBFS);
+        let mut targets = self.bank.values();
+        match prediction {
+            Some(p) => {
+                if p.best.is_some() {
+                    targets[POSITION] = position;
+                }
+                targets[CONFIDENCE] = if p.best.is_some() { p.confidence.clamp(0.0, 1.0) } else { 0.0 };
+                for k in 0..MAX_CLASSES {
+                    let known = k < p.class_count as usize;
+                    targets[FIRST_PROBABILITY + k] = if known { p.probabilities[k].clamp(0.0, 1.0) } else { 0.0 };
+                }
+                self.class = p.best.map_or(0, |c| c as i32 + 1);
+            }
+            None => self.class = 0,
+        }
+        self.bank.set_targets(targets);
+    }
+
+    /// Advances `len` samples, writing the auxiliary channels (position, confidence, the
+    /// probabilities of the 0-based classes `aux_classes`) into `aux` from `offset` on, if the
+    /// host connected the output.
+    pub fn render(&mut self, aux: Option<&mut [&mut [f32]]>, offset: usize, len: usize, aux_classes: [usize; 2]) {
+        let channels = [POSITION, CONFIDENCE, FIRST_PROBABILITY + aux_classes[0], FIRST_PROBABILITY + aux_classes[1]];
+        match aux {
+            Some(aux) => {
+                for i in offset..offset + len {
+                    let values = self.bank.tick();
+                    for (out, &c) in aux.iter_mut().zip(&channels) {
+                        if let Some(x) = out.get_mut(i) {
+                            *x = values[c];
+                        }
+                    }
+                }
+            }
+            None => {
+                for _ in 0..len {
+                    self.bank.tick();
+                }
+            }
+        }
+    }
+
+    /// What the output parameters should show now.
+    pub fn values(&self) -> OutputValues {
+        OutputValues { bank: self.bank.values(), level_dbfs: self.level_dbfs, class: self.class }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prediction(best: Option<u8>, interpolation: f32) -> Prediction {
+        let mut p = Prediction::default();
+        p.class_count = 2;
+        p.probabilities[0] = 0.8;
+        p.probabilities[1] = 0.2;
+        p.best = best;
+        p.best_class = 0;
+        p.confidence = 0.8;
+        p.interpolation = interpolation;
+        p
+    }
+
+    #[test]
+    fn aux_channels_hold_the_hit_values_from_the_hit_sample_on() {
+        let mut s = Signals::new(48_000.0);
+        let mut a = vec![vec![9.0f32; 64]; AUX_CHANNELS];
+        let mut slices: Vec<&mut [f32]> = a.iter_mut().map(|c| c.as_mut_slice()).collect();
+        s.render(Some(&mut slices), 0, 10, [0, 1]);
+        s.hit(Some(&prediction(Some(0), 0.3)), 0.3, -12.0);
+        s.render(Some(&mut slices), 10, 54, [0, 1]);
+        assert!(a[0][..10].iter().all(|&x| x == 0.0));
+        assert!(a[0][10..].iter().all(|&x| x == 0.3));
+        assert!(a[1][10..].iter().all(|&x| x == 0.8));
+        assert!(a[2][10..].iter().all(|&x| x == 0.8));
+        assert!(a[3][10..].iter().all(|&x| x == 0.2));
+        assert_eq!(s.values().class, 1);
+        assert_eq!(s.values().level_dbfs, -12.0);
+    }
+
+    #[test]
+    fn unknown_hits_keep_the_position_and_report_class_zero() {
+        let mut s = Signals::new(48_000.0);
+        s.hit(Some(&prediction(Some(1), 0.9)), 0.9, -6.0);
+        s.render(None, 0, 1, [0, 1]);
+        s.hit(Some(&prediction(None, 0.1)), 0.1, -6.0);
+        s.render(None, 0, 1, [0, 1]);
+        let v = s.values();
+        assert_eq!(v.bank[POSITION], 0.9);
+        assert_eq!(v.bank[CONFIDENCE], 0.0);
+        assert_eq!(v.class, 0);
+    }
+
+    #[test]
+    fn output_parameters_have_stable_ids_and_at_least_eight_probability_slots() {
+        let names: ClassNames = Default::default();
+        let outputs = OutputParams::new(&names);
+        let ids: Vec<String> = outputs.param_map().into_iter().map(|(id, _, _)| id).collect();
+        assert_eq!(&ids[..4], ["opos", "oconf", "olevel", "oclass"]);
+        assert!(ids.len() - 4 >= 8);
+        assert_eq!(ids[4], "oprob1");
+        assert_eq!(outputs.targets(&OutputValues::default()).count(), ids.len());
+    }
+}

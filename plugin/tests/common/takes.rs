@@ -1,0 +1,66 @@
+//! Takes of synthetic hits and training through the `Train` parameter, shared by the tests.
+
+use super::TestHost;
+use std::time::{Duration, Instant};
+use timbrel::engine::TrainStatus;
+use timbrel_learn::synthetic::{render, Sound, SynthSpec};
+
+/// Sample rate of the takes, in Hz.
+pub const SR: f32 = 48_000.0;
+
+/// A take of `sounds`, each in its own slot of 0.3 s.
+pub fn take(sounds: &[Sound], seed: u64) -> Vec<f32> {
+    // NOTE: no bleed here, so that hits can be counted one to one; the learning crate's own
+    // tests cover bleed.
+    let spec = SynthSpec { sample_rate: SR, bleed_probability: 0.0, ..SynthSpec::default() };
+    let mut out = Vec::new();
+    for (i, sound) in sounds.iter().enumerate() {
+        let (audio, _, _) = render(*sound, &spec, seed + i as u64);
+        let slot = (0.3 * SR) as usize;
+        let mut piece = audio;
+        piece.resize(slot.max(piece.len()), 0.0);
+        out.extend(piece);
+    }
+    out
+}
+
+/// `count` snare hits with radius uniform in `radius` and velocity 0.2..1, seeded.
+pub fn snares(count: usize, radius: (f32, f32), seed: u64) -> Vec<Sound> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..count)
+        .map(|_| Sound::Snare {
+            radius: radius.0 + (radius.1 - radius.0) * rng.f32(),
+            velocity: 0.2 + 0.8 * rng.f32(),
+        })
+        .collect()
+}
+
+/// Processes silence until the worker reports a new model (or fails), at most `limit`.
+pub fn wait_for_model(host: &mut TestHost, models_before: u64, limit: Duration) -> TrainStatus {
+    let started = Instant::now();
+    loop {
+        let trained = host.plugin.meters().models_trained.load(std::sync::atomic::Ordering::Relaxed);
+        let status = host.plugin.worker_state().lock().unwrap().status.clone();
+        if trained > models_before && host.plugin.meters().model_loaded.load(std::sync::atomic::Ordering::Relaxed) {
+            return status;
+        }
+        // NOTE: a failure can be stale (disarming the first class alone cannot train); the
+        // timeout below reports the last status.
+        assert!(started.elapsed() < limit, "no model after {limit:?}: {status:?}");
+        host.run(&mut [vec![0.0; 512]], &[512]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Trains `host` through its `Train` parameter on 30 centre hits (class 1) and 30 edge hits
+/// (class 2), and waits for the model to reach the audio thread.
+pub fn train_center_and_edge(host: &mut TestHost) {
+    host.set_param_normalized("train", 1.0 / 16.0);
+    host.run(&mut [take(&snares(30, (0.0, 0.15), 1), 100)], &[512]);
+    host.set_param_normalized("train", 0.0);
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    host.set_param_normalized("train", 2.0 / 16.0);
+    host.run(&mut [take(&snares(30, (0.8, 0.95), 2), 200)], &[512]);
+    host.set_param_normalized("train", 0.0);
+    wait_for_model(host, 0, Duration::from_secs(60));
+}
