@@ -23,6 +23,7 @@ pub mod mlp;
 pub mod model;
 pub mod novelty;
 pub mod pca;
+pub mod projection;
 pub mod scaler;
 pub mod synthetic;
 

@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use timbrel_core::analysis::HitRecord;
-use timbrel_learn::{Dataset, Example, Model, Prediction, TrainConfig};
+use timbrel_learn::projection::Projection;
+use timbrel_learn::{Dataset, Evaluation, Example, Model, Prediction, TrainConfig};
 
 /// Capacity of the audio-to-worker hit ring, in messages. At one hit per 20 ms the worker could
 /// stall for five seconds before a hit is lost.
@@ -34,6 +35,8 @@ const WORKER_POLL: Duration = Duration::from_millis(5);
 const SNIPPET_WAIT: Duration = Duration::from_millis(500);
 /// Seconds of signal the worker keeps for cutting snippets.
 const HISTORY_S: f32 = 2.0;
+/// Shortest time between two refits of the map while hits are being recorded.
+const MAP_REFRESH: Duration = Duration::from_millis(250);
 
 /// What the audio thread tells the worker, in order.
 // NOTE: messages are plain fixed-size records so that sending one never allocates; boxing the
@@ -69,7 +72,8 @@ pub struct Meters {
     pub latency_ms: AtomicF32,
     /// Current sample rate, in Hz.
     pub sample_rate: AtomicF32,
-    /// Latest detection-function value (units depend on the detector; see the core's docs).
+    /// Largest detection-function value since the editor last took it (units depend on the
+    /// detector; see the core's docs).
     pub detection_value: AtomicF32,
     /// Current detection threshold, in the same units as `detection_value`.
     pub detection_threshold: AtomicF32,
@@ -77,6 +81,8 @@ pub struct Meters {
     pub models_trained: AtomicU64,
     /// Whether the audio thread currently holds a model.
     pub model_loaded: AtomicBool,
+    /// Hits recorded into the armed class since it was armed.
+    pub armed_hits: AtomicU64,
 }
 
 impl Default for Meters {
@@ -92,6 +98,7 @@ impl Default for Meters {
             detection_threshold: AtomicF32::new(0.0),
             models_trained: AtomicU64::new(0),
             model_loaded: AtomicBool::new(false),
+            armed_hits: AtomicU64::new(0),
         }
     }
 }
@@ -111,6 +118,68 @@ pub struct HitSummary {
     pub trained_as: Option<u8>,
     /// The model's prediction, when a model was loaded.
     pub prediction: Option<Prediction>,
+    /// Where it lands on the editor's map, when there is one.
+    pub map_xy: Option<[f32; 2]>,
+}
+
+/// Identifies an example across edits of the dataset (indices shift when examples are removed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExampleKey {
+    /// Recording time of the example, in seconds.
+    pub time_s: f64,
+    /// Its class when the key was taken.
+    pub class: usize,
+    /// Its first descriptor value, to tell apart examples recorded at the same time.
+    pub first_value: f32,
+}
+
+impl ExampleKey {
+    /// The key of `example`.
+    pub fn of(example: &Example) -> Self {
+        Self { time_s: example.time_s, class: example.class, first_value: example.descriptor.first().copied().unwrap_or(0.0) }
+    }
+
+    /// The current index of the example this key names in `data`, if it is still there.
+    pub fn find(&self, data: &Dataset) -> Option<usize> {
+        data.examples.iter().rposition(|e| {
+            e.time_s == self.time_s && e.descriptor.first().copied().unwrap_or(0.0) == self.first_value
+        })
+    }
+}
+
+/// One example on the editor's map.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapPoint {
+    /// Position on the map (the examples lie mostly within the unit circle).
+    pub xy: [f32; 2],
+    /// Which example.
+    pub key: ExampleKey,
+    /// Its class.
+    pub class: usize,
+    /// Its level, in dBFS.
+    pub level_dbfs: f32,
+    /// Its snippet's length, in seconds (0 without snippet).
+    pub snippet_s: f32,
+}
+
+/// The map of the dataset: a 2-D projection of every example.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MapView {
+    /// Every example.
+    pub points: Vec<MapPoint>,
+    /// Mean position of each class with examples: (class, position).
+    pub centres: Vec<(usize, [f32; 2])>,
+}
+
+/// The held-out evaluation of the current dataset, with the outliers as example keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quality {
+    /// Accuracy, confusion matrix, advice (indices as in the dataset when evaluated).
+    pub evaluation: Evaluation,
+    /// The outlier examples, with the class they were predicted as when held out.
+    pub outliers: Vec<(ExampleKey, usize)>,
+    /// Class names at evaluation time, indexed like the confusion matrix.
+    pub class_names: Vec<String>,
 }
 
 /// The state of training, for the editor.
@@ -147,6 +216,12 @@ pub struct WorkerState {
     pub model_classes: Vec<timbrel_learn::ClassInfo>,
     /// The loaded model's interpolation pair (A, B), as class indices.
     pub model_pair: (usize, usize),
+    /// The map of the dataset, when it has enough examples.
+    pub map: Option<MapView>,
+    /// The held-out evaluation of the latest training, when it finished.
+    pub quality: Option<Quality>,
+    /// Whether an evaluation is running.
+    pub evaluating: bool,
 }
 
 /// The worker's shared state, locked only by the worker and the editor.
@@ -212,7 +287,21 @@ struct WorkerLoop {
     pending: Vec<PendingExample>,
     retrain_requested: bool,
     seen_generation: u64,
-    training: Option<mpsc::Receiver<(Result<Model, String>, f64)>>,
+    training: Option<mpsc::Receiver<Trained>>,
+    /// The map's projection, refitted when the dataset changes.
+    projection: Option<Projection>,
+    map_dirty: bool,
+    last_map: Instant,
+    /// Print every hit's result to stderr (`TIMBREL_LOG_HITS=1`; for tests of the standalone).
+    log_hits: bool,
+}
+
+/// What the training thread reports, in order.
+enum Trained {
+    /// The model (or why there is none), and the wall time in milliseconds.
+    Model(Result<Model, String>, f64),
+    /// The held-out evaluation that follows a successful training.
+    Quality(Result<Quality, String>),
 }
 
 impl WorkerLoop {
@@ -220,7 +309,18 @@ impl WorkerLoop {
         let capacity = (HISTORY_S * 192_000.0) as usize;
         // A restored project brings its dataset before the worker starts: train on it.
         let seen_generation = u64::MAX;
-        Self { parts, recorder: SnippetRecorder::new(capacity), pending: Vec::new(), retrain_requested: false, seen_generation, training: None }
+        Self {
+            parts,
+            recorder: SnippetRecorder::new(capacity),
+            pending: Vec::new(),
+            retrain_requested: false,
+            seen_generation,
+            training: None,
+            projection: None,
+            map_dirty: true,
+            last_map: Instant::now() - MAP_REFRESH,
+            log_hits: std::env::var_os("TIMBREL_LOG_HITS").is_some_and(|v| v == "1"),
+        }
     }
 
     fn run(mut self, stop: &AtomicBool) {
@@ -262,8 +362,17 @@ impl WorkerLoop {
             self.seen_generation = generation;
             self.sync_class_names();
             self.retrain_requested = true;
+            self.map_dirty = true;
+        }
+        if self.map_dirty && self.last_map.elapsed() >= MAP_REFRESH {
+            self.refresh_map();
         }
         self.finish_training();
+        if self.retrain_requested && self.training.is_some() && self.state().evaluating {
+            // A stale evaluation is not worth waiting for: let it finish unheard.
+            self.training = None;
+            self.state().evaluating = false;
+        }
         if self.retrain_requested && self.pending.is_empty() && self.training.is_none() {
             self.retrain_requested = false;
             self.start_training();
@@ -279,7 +388,11 @@ impl WorkerLoop {
             ready_sample: hit.ready_sample,
             trained_as: train,
             prediction,
+            map_xy: self.projection.as_ref().map(|p| p.project(&hit.descriptor)),
         };
+        if self.log_hits {
+            self.print_hit(&summary);
+        }
         let mut state = self.state();
         if state.log.len() == HIT_LOG_LEN {
             state.log.pop_front();
@@ -317,7 +430,57 @@ impl WorkerLoop {
         if added {
             // The dataset changed, but only a disarm retrains: don't count this as an edit.
             self.seen_generation = self.parts.dataset.generation.fetch_add(1, Ordering::AcqRel) + 1;
+            self.map_dirty = true;
         }
+    }
+
+    /// One line per hit on stderr: time, armed class, result, position on the map.
+    fn print_hit(&self, hit: &HitSummary) {
+        let classes = &self.state().model_classes;
+        let name = |c: u8| classes.get(c as usize).map_or_else(|| format!("class{}", c + 1), |k| k.name.clone());
+        let result = match hit.prediction {
+            Some(p) => match p.best {
+                Some(c) => format!("class={} p={:.3} position={:.3}", name(c), p.probabilities[c as usize], p.interpolation),
+                None => format!("class=unknown nearest={} novelty={:.2}", name(p.best_class), p.novelty),
+            },
+            None => "class=none".to_owned(),
+        };
+        let armed = hit.trained_as.map_or("-".to_owned(), |c| (c + 1).to_string());
+        let map = hit.map_xy.map_or("-".to_owned(), |[x, y]| format!("{x:.3},{y:.3}"));
+        eprintln!("timbrel-hit t={:.3} armed={armed} {result} map={map} level={:.1}", hit.onset_s, hit.peak_dbfs);
+    }
+
+    /// Refits the map on the current dataset.
+    fn refresh_map(&mut self) {
+        self.map_dirty = false;
+        self.last_map = Instant::now();
+        let data = self.parts.dataset.lock();
+        self.projection = Projection::fit(&data);
+        let map = self.projection.as_ref().map(|projection| {
+            let points: Vec<MapPoint> = data
+                .examples
+                .iter()
+                .map(|e| MapPoint {
+                    xy: projection.project(&e.descriptor),
+                    key: ExampleKey::of(e),
+                    class: e.class,
+                    level_dbfs: e.level_dbfs,
+                    snippet_s: snippet_seconds(e),
+                })
+                .collect();
+            let centres = (0..data.classes.len())
+                .filter_map(|c| {
+                    let mine: Vec<_> = points.iter().filter(|p| p.class == c).collect();
+                    let n = mine.len() as f32;
+                    (n > 0.0).then(|| {
+                        (c, [mine.iter().map(|p| p.xy[0]).sum::<f32>() / n, mine.iter().map(|p| p.xy[1]).sum::<f32>() / n])
+                    })
+                })
+                .collect();
+            MapView { points, centres }
+        });
+        drop(data);
+        self.state().map = map;
     }
 
     fn sync_class_names(&self) {
@@ -335,7 +498,21 @@ impl WorkerLoop {
         let spawned = std::thread::Builder::new().name("timbrel-train".into()).spawn(move || {
             let started = Instant::now();
             let result = timbrel_learn::train(&data, &config).map_err(|e| e.to_string());
-            let _ = tx.send((result, started.elapsed().as_secs_f64() * 1000.0));
+            let ok = result.is_ok();
+            if tx.send(Trained::Model(result, started.elapsed().as_secs_f64() * 1000.0)).is_err() || !ok {
+                return;
+            }
+            let quality = timbrel_learn::evaluate(&data, &config).map_err(|e| e.to_string()).map(|evaluation| {
+                let outliers = evaluation
+                    .examples
+                    .iter()
+                    .filter(|r| r.outlier)
+                    .filter_map(|r| data.examples.get(r.index).map(|e| (ExampleKey::of(e), r.predicted)))
+                    .collect();
+                let class_names = data.classes.iter().map(|c| c.name.clone()).collect();
+                Quality { evaluation, outliers, class_names }
+            });
+            let _ = tx.send(Trained::Quality(quality));
         });
         match spawned {
             Ok(_) => {
@@ -349,11 +526,30 @@ impl WorkerLoop {
     fn finish_training(&mut self) {
         let Some(rx) = &self.training else { return };
         let (result, millis) = match rx.try_recv() {
-            Ok(done) => done,
+            Ok(Trained::Model(result, millis)) => (result, millis),
+            Ok(Trained::Quality(quality)) => {
+                self.training = None;
+                let mut state = self.state();
+                state.evaluating = false;
+                state.quality = quality.ok();
+                return;
+            }
             Err(mpsc::TryRecvError::Empty) => return,
-            Err(mpsc::TryRecvError::Disconnected) => (Err("the training thread stopped".to_owned()), 0.0),
+            Err(mpsc::TryRecvError::Disconnected) => {
+                self.training = None;
+                let mut state = self.state();
+                if state.evaluating {
+                    state.evaluating = false;
+                    return;
+                }
+                drop(state);
+                (Err("the training thread stopped".to_owned()), 0.0)
+            }
         };
-        self.training = None;
+        // The thread goes on to evaluate the model: keep listening (a new training waits).
+        if result.is_err() {
+            self.training = None;
+        }
         let status = match result {
             Ok(model) => {
                 let chosen = *model.report().chosen();
@@ -366,6 +562,7 @@ impl WorkerLoop {
                         let mut state = self.state();
                         state.model_classes = classes;
                         state.model_pair = pair;
+                        state.evaluating = true;
                         drop(state);
                         TrainStatus::Trained { kind: format!("{:?}", chosen.kind), cv_accuracy: chosen.accuracy, examples, millis }
                     }
@@ -375,5 +572,14 @@ impl WorkerLoop {
             Err(message) => TrainStatus::Failed(message),
         };
         self.state().status = status;
+    }
+}
+
+/// Length of an example's snippet, in seconds.
+fn snippet_seconds(e: &Example) -> f32 {
+    if e.snippet_rate > 0.0 {
+        e.snippet.len() as f32 / e.snippet_rate
+    } else {
+        0.0
     }
 }

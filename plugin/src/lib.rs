@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use timbrel_core::analysis::{Analyzer, AnalyzerEvent, HitRecord};
 
+pub mod audition;
 pub mod demo;
 pub mod editor;
 pub mod engine;
@@ -60,11 +61,18 @@ pub struct Timbrel {
     output_bus: Arc<OutputBus>,
     /// Samples since the output parameters were last published.
     since_publish: u64,
+    /// Snippets the editor asked to hear, mixed into the output after the analysis.
+    audition: audition::AuditionPlayer,
+    /// The editor's end of the audition ring.
+    audition_sender: Arc<audition::AuditionSender>,
+    /// Hits recorded since a class was armed (for the train-count limit).
+    armed_hits: u32,
     sample_rate: f32,
 }
 
 impl Default for Timbrel {
     fn default() -> Self {
+        let (audition_sender, audition) = audition::audition_channel();
         Self {
             params: Arc::new(TimbrelParams::default()),
             meters: Arc::new(Meters::default()),
@@ -82,6 +90,9 @@ impl Default for Timbrel {
             signals: Signals::new(44_100.0),
             output_bus: Arc::new(OutputBus::default()),
             since_publish: 0,
+            audition,
+            audition_sender: Arc::new(audition_sender),
+            armed_hits: 0,
             sample_rate: 44_100.0,
         }
     }
@@ -101,6 +112,11 @@ impl Timbrel {
     /// The parameters, with the persisted dataset.
     pub fn timbrel_params(&self) -> &Arc<TimbrelParams> {
         &self.params
+    }
+
+    /// Where the editor (or a test) sends snippets to be heard through the output.
+    pub fn audition_sender(&self) -> &Arc<audition::AuditionSender> {
+        &self.audition_sender
     }
 
     /// The output parameters' hand-over to the main thread.
@@ -193,7 +209,13 @@ impl Plugin for Timbrel {
     type Editor = nice_plug_egui::EguiEditor<editor::TimbrelEditor>;
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone(), self.worker_state.clone(), self.output_bus.clone())
+        editor::create(editor::Shared {
+            params: self.params.clone(),
+            meters: self.meters.clone(),
+            worker: self.worker_state.clone(),
+            outputs: self.output_bus.clone(),
+            audition: self.audition_sender.clone(),
+        })
     }
 
     fn activate(
@@ -303,7 +325,13 @@ impl Plugin for Timbrel {
         self.meters.model_loaded.store(model.is_some(), Ordering::Relaxed);
         let unknown_scale = self.params.unknown_scale.value();
         let train = self.params.train.value();
-        let train_class = (train > 0).then(|| (train - 1) as u8);
+        if train != self.last_train {
+            self.armed_hits = 0;
+            self.meters.armed_hits.store(0, Ordering::Relaxed);
+        }
+        let train_limit = self.params.train_limit.value().max(0) as u32;
+        let armed_hits = &mut self.armed_hits;
+        let mut limit_reached_now = false;
         let params = &*self.params;
         let sample_rate = self.sample_rate;
         let meters = &self.meters;
@@ -325,6 +353,14 @@ impl Plugin for Timbrel {
             AnalyzerEvent::Hit(hit) => {
                 meters.hits.fetch_add(1, Ordering::Relaxed);
                 hits_in_block += 1;
+                // Arming records every hit, up to the train-count limit (0 = no limit).
+                let under_limit = train_limit == 0 || *armed_hits < train_limit;
+                let train_class = (train > 0 && under_limit).then(|| (train - 1) as u8);
+                if train_class.is_some() {
+                    *armed_hits += 1;
+                    meters.armed_hits.store(*armed_hits as u64, Ordering::Relaxed);
+                    limit_reached_now |= train_limit > 0 && *armed_hits == train_limit;
+                }
                 let prediction = model.map(|model| classify(model, hit, unknown_scale));
                 let position = prediction.as_ref().map_or(0.0, |p| range.map(p.interpolation));
                 let offset = ((hit.ready_sample - block_start) as usize).clamp(rendered, samples);
@@ -340,7 +376,7 @@ impl Plugin for Timbrel {
                 }
             }
         });
-        if self.last_train > 0 && train == 0 {
+        if (self.last_train > 0 && train == 0) || limit_reached_now {
             if let Some(queue) = hits_out.as_mut() {
                 if queue.push(ToWorker::TrainingStopped).is_err() {
                     meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
@@ -359,6 +395,8 @@ impl Plugin for Timbrel {
             }
         }
         let block_end = analyzer.position();
+        // Auditioned snippets are heard, after the analysis, so they never count as hits.
+        self.audition.mix_into(buffer.as_slice());
         notes.finish_block(block_end, |note| {
             // The scheduler only hands out events inside this block.
             let timing = (note.sample - block_start) as u32;
@@ -374,8 +412,9 @@ impl Plugin for Timbrel {
             let _ = context.try_send_event(event);
         });
 
-        let (value, threshold) = analyzer.detection_meter();
-        self.meters.detection_value.store(value, Ordering::Relaxed);
+        let (value, threshold) = analyzer.take_detection_peak();
+        // The editor takes the largest value since its last frame (and resets it).
+        self.meters.detection_value.fetch_max(value, Ordering::Relaxed);
         self.meters.detection_threshold.store(threshold, Ordering::Relaxed);
         self.meters.latency_ms.store(
             analyzer.latency_samples() as f32 * 1000.0 / self.sample_rate,

@@ -101,6 +101,9 @@ pub struct TimbrelParams {
     /// set joins that class; the model retrains when it returns to off.
     #[id = "train"]
     pub train: IntParam,
+    /// Hits recorded per arming before training stops by itself; 0 = no limit.
+    #[id = "trainmax"]
+    pub train_limit: IntParam,
     /// Scales the model's unknown-hit threshold: below 1 rejects more hits as unknown, above 1
     /// fewer.
     #[id = "unk"]
@@ -159,6 +162,16 @@ impl Default for TimbrelParams {
             train: IntParam::new("Train", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
                 .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
                 .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
+            train_limit: IntParam::new("Train count", 0, IntRange::Linear { min: 0, max: 200 })
+                .with_value_to_string(Arc::new(|v| if v <= 0 { "No limit".to_owned() } else { format!("{v} hits") }))
+                .with_string_to_value(Arc::new(|s| {
+                    let s = s.trim();
+                    if s.eq_ignore_ascii_case("no limit") || s.eq_ignore_ascii_case("off") {
+                        Some(0)
+                    } else {
+                        s.trim_end_matches("hits").trim().parse().ok()
+                    }
+                })),
             unknown_scale: FloatParam::new(
                 "Unknown threshold",
                 1.0,

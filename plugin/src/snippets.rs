@@ -144,3 +144,8 @@ mod tests {
         assert!(snip[3 * CHUNK_LEN..].iter().all(|&x| x == 2.0));
     }
 }
+
+/// An example's snippet as samples and their rate in Hz, for auditioning (empty without one).
+pub fn playable(example: &timbrel_learn::Example) -> (Vec<f32>, f32) {
+    (example.snippet.clone(), example.snippet_rate)
+}

@@ -44,6 +44,8 @@ pub(crate) struct EnvelopeDetector {
     last_below: u64,
     holdoff_until: u64,
     min_interval: u64,
+    /// Largest fast/slow power ratio seen at the flush points since the meter was last read.
+    peak_ratio: f32,
 }
 
 impl EnvelopeDetector {
@@ -62,6 +64,7 @@ impl EnvelopeDetector {
             last_below: 0,
             holdoff_until: 0,
             min_interval: 1,
+            peak_ratio: 0.0,
         };
         d.configure(sample_rate, s);
         d.reset();
@@ -118,6 +121,7 @@ impl EnvelopeDetector {
     /// so results do not depend on the block size): no subnormal numbers in silence.
     #[inline]
     pub(crate) fn flush(&mut self) {
+        self.peak_ratio = self.peak_ratio.max(self.fast / self.slow);
         if self.fast < 1e-30 {
             self.fast = 0.0;
         }
@@ -127,6 +131,14 @@ impl EnvelopeDetector {
         if self.slow < 1e-18 {
             self.slow = 1e-18;
         }
+    }
+
+    /// The largest fast-minus-slow difference since the last call, in dB (sampled at the flush
+    /// points, every few dozen samples), and resets it.
+    pub(crate) fn take_peak(&mut self) -> f32 {
+        let peak = 10.0 * self.peak_ratio.max(1e-18).log10();
+        self.peak_ratio = 0.0;
+        peak
     }
 
     /// (fast minus slow in dB, threshold in dB).

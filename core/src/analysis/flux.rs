@@ -73,6 +73,8 @@ pub(crate) struct FluxDetector {
     min_interval: u64,
     holdoff_until: u64,
     meter: (f32, f32),
+    /// Largest flux since the meter was last read.
+    peak: f32,
 }
 
 impl FluxDetector {
@@ -122,6 +124,7 @@ impl FluxDetector {
             min_interval: 1,
             holdoff_until: 0,
             meter: (0.0, 0.0),
+            peak: 0.0,
         };
         d.configure(s);
         d.reset();
@@ -229,7 +232,13 @@ impl FluxDetector {
         self.prev_thr = thr;
         self.prev_gate = gate > self.floor;
         self.meter = (flux, thr);
+        self.peak = self.peak.max(flux);
         fire
+    }
+
+    /// The largest flux since the last call, and resets it.
+    pub(crate) fn take_peak(&mut self) -> f32 {
+        std::mem::take(&mut self.peak)
     }
 
     /// (last flux, its threshold).

@@ -463,6 +463,16 @@ impl Analyzer {
         self.dropped
     }
 
+    /// The largest value of the detection function since the last call and the current threshold,
+    /// for a display that must not miss short peaks between blocks (units as
+    /// [`Analyzer::detection_meter`]).
+    pub fn take_detection_peak(&mut self) -> (f32, f32) {
+        match self.settings.detector.kind {
+            DetectorKind::Envelope => (self.envelope.take_peak(), self.envelope.meter().1),
+            DetectorKind::Flux => (self.flux.take_peak(), self.flux.meter().1),
+        }
+    }
+
     /// The most recent value of the detection function and the current threshold, for a meter
     /// (envelope: fast-minus-slow in dB; flux: the flux value and its adaptive threshold).
     pub fn detection_meter(&self) -> (f32, f32) {

@@ -1,0 +1,269 @@
+//! The egui editor: the training panel a drummer looks at.
+//!
+//! Layout (about 900 × 600 logical pixels, resizable, scaled by the host's DPI factor): a top bar
+//! (input meter, hit lamp, latency, demo input, model files), the classes and detector on the
+//! left, the latest hit and the map of the examples in the middle, model quality and the
+//! selected hit on the right, and the recent hits along the bottom.
+//!
+//! Threading: the editor reads the audio thread's atomics ([`Meters`]) and the worker's shared
+//! state, edits the dataset under its lock (which the audio thread never takes), changes
+//! parameters through the host with the [`ParamSetter`], and sends snippets to hear through a
+//! lock-free ring. Nothing here makes the audio thread wait.
+
+mod classes;
+mod live;
+mod map;
+mod quality;
+mod widgets;
+
+use crate::audition::AuditionSender;
+use crate::engine::{ExampleKey, Meters, SharedWorkerState};
+use crate::params::{TimbrelParams, EDITOR_SIZE};
+use crate::publish::OutputBus;
+use egui::{Color32, RichText};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
+use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Lowest level the input meter shows, in dBFS.
+const METER_FLOOR_DBFS: f32 = -60.0;
+/// How fast the meter falls back, in dB per second.
+const METER_FALL_DB_PER_S: f32 = 30.0;
+/// How long a hit flash stays lit.
+const FLASH: Duration = Duration::from_millis(120);
+/// Colour of the hit flash and the meter.
+pub(crate) const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
+/// Colour of warnings (always with text).
+pub(crate) const WARN: Color32 = Color32::from_rgb(255, 110, 100);
+/// Frames of detection-function history shown (about 4 s at 60 frames per second).
+const DETECTION_HISTORY: usize = 240;
+/// How long a status message stays.
+const MESSAGE_TIME: Duration = Duration::from_secs(8);
+
+/// What the editor shares with the plugin.
+pub struct Shared {
+    /// Parameters and the persisted dataset.
+    pub params: Arc<TimbrelParams>,
+    /// The audio thread's meters.
+    pub meters: Arc<Meters>,
+    /// The worker's hit log, training status, map and quality.
+    pub worker: SharedWorkerState,
+    /// Receives the editor's context so that the output parameters can move.
+    pub outputs: Arc<OutputBus>,
+    /// Where snippets to hear go.
+    pub audition: Arc<AuditionSender>,
+}
+
+/// Creates the editor, or `None` if the host cannot show one.
+pub fn create(shared: Shared) -> Option<EguiEditor<TimbrelEditor>> {
+    let state = shared.params.editor_state.clone();
+    let settings = EguiNiceSettings::new().with_tile("Timbrel").with_resize_hint(
+        ResizeHint::RESIZABLE.with_min_logical_size(nice_plug::editor::dpi::LogicalSize::new(
+            EDITOR_SIZE.0 as f32 * 0.8,
+            EDITOR_SIZE.1 as f32 * 0.8,
+        )),
+    );
+    let app = TimbrelEditor {
+        shared,
+        gui: None,
+        meter_dbfs: METER_FLOOR_DBFS,
+        last_frame: Instant::now(),
+        seen_onsets: 0,
+        flash_until: None,
+        detection: VecDeque::with_capacity(DETECTION_HISTORY),
+        selected: None,
+        renaming: None,
+        message: None,
+        latest_anim: map::LatestHit::default(),
+    };
+    create_egui_editor(state, RepaintNotifier::new(), settings, app)
+}
+
+/// The editor's state, alive while the plugin instance is.
+pub struct TimbrelEditor {
+    shared: Shared,
+    gui: Option<GuiContext>,
+    /// Displayed meter level with fall-back applied, in dBFS.
+    meter_dbfs: f32,
+    last_frame: Instant,
+    seen_onsets: u64,
+    flash_until: Option<Instant>,
+    /// Detection-function peaks per frame, with the threshold at the time.
+    detection: VecDeque<(f32, f32)>,
+    /// The example selected on the map or in the outlier list.
+    selected: Option<ExampleKey>,
+    /// A class being renamed, with the text typed so far.
+    renaming: Option<(usize, String)>,
+    /// A message for the user (errors, confirmations), shown for a few seconds.
+    message: Option<(String, bool, Instant)>,
+    /// The latest hit's animation on the map.
+    latest_anim: map::LatestHit,
+}
+
+impl NiceEguiApp for TimbrelEditor {
+    fn build(
+        &mut self,
+        _egui_ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.shared.outputs.attach(gui.clone());
+        self.gui = Some(gui);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        let now = Instant::now();
+        self.update_meters(now);
+        self.auto_disarm();
+        egui::Frame::new().inner_margin(8.0).show(ui, |ui| self.panel(ui, now));
+        ui.ctx().request_repaint_after(Duration::from_millis(16));
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+    }
+}
+
+impl TimbrelEditor {
+    /// Reads the meters once per frame: level with fall-back, hit flash, detection history.
+    fn update_meters(&mut self, now: Instant) {
+        let meters = &self.shared.meters;
+        let dt = now.duration_since(self.last_frame).as_secs_f32();
+        self.last_frame = now;
+        let level = meters.input_peak_dbfs.load(Ordering::Relaxed).max(METER_FLOOR_DBFS);
+        self.meter_dbfs = level.max(self.meter_dbfs - METER_FALL_DB_PER_S * dt);
+        let onsets = meters.onsets.load(Ordering::Relaxed);
+        if onsets != self.seen_onsets {
+            self.seen_onsets = onsets;
+            self.flash_until = Some(now + FLASH);
+        }
+        let peak = meters.detection_value.swap(f32::NEG_INFINITY, Ordering::Relaxed);
+        let threshold = meters.detection_threshold.load(Ordering::Relaxed);
+        if self.detection.len() == DETECTION_HISTORY {
+            self.detection.pop_front();
+        }
+        self.detection.push_back((peak, threshold));
+    }
+
+    /// Returns the `Train` parameter to off once the armed class has its count of hits (the
+    /// audio thread already stopped recording them).
+    fn auto_disarm(&mut self) {
+        let params = &self.shared.params;
+        let limit = params.train_limit.value();
+        if params.train.value() == 0 || limit <= 0 {
+            return;
+        }
+        if self.shared.meters.armed_hits.load(Ordering::Relaxed) >= limit as u64 {
+            if let Some(gui) = &self.gui {
+                let setter = gui.param_setter();
+                setter.begin_set_parameter(&params.train);
+                setter.set_parameter(&params.train, 0);
+                setter.end_set_parameter(&params.train);
+            }
+            self.say(format!("Recorded {limit} hits: training stopped by itself."), false);
+        }
+    }
+
+    /// Shows `text` for a few seconds (`error` in the warning colour, with an "Error:" prefix).
+    pub(crate) fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some((text.into(), error, Instant::now()));
+    }
+
+    /// Draws the whole panel.
+    fn panel(&mut self, ui: &mut egui::Ui, now: Instant) {
+        egui::Panel::top("top").resizable(false).show(ui, |ui| self.top_bar(ui, now));
+        egui::Panel::bottom("recent").resizable(false).show(ui, |ui| live::recent_hits(ui, self));
+        egui::Panel::left("left").default_size(285.0).min_size(240.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("left-scroll").show(ui, |ui| {
+                classes::classes_panel(ui, self);
+                ui.separator();
+                live::detector_panel(ui, self);
+            });
+        });
+        egui::Panel::right("right").default_size(265.0).min_size(220.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("right-scroll").show(ui, |ui| {
+                quality::quality_panel(ui, self);
+                ui.separator();
+                quality::selected_panel(ui, self);
+            });
+        });
+        live::latest_hit(ui, self);
+        ui.separator();
+        map::map_view(ui, self, now);
+    }
+
+    /// Title, meter, flash, latency, demo switch, and the message line.
+    fn top_bar(&mut self, ui: &mut egui::Ui, now: Instant) {
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("Timbrel").strong());
+            ui.label(format!("v{}", env!("CARGO_PKG_VERSION")));
+            ui.separator();
+            widgets::level_meter(ui, self.meter_dbfs, METER_FLOOR_DBFS);
+            widgets::hit_flash(ui, self.flash_until.is_some_and(|t| now < t));
+            ui.separator();
+            let latency = self.shared.meters.latency_ms.load(Ordering::Relaxed);
+            ui.label(format!("latency {latency:.1} ms")).on_hover_text("Hit-to-result latency: the analysis window");
+            let lost = self.shared.meters.queue_overflows.load(Ordering::Relaxed);
+            if lost > 0 {
+                ui.colored_label(WARN, format!("{lost} hits lost (queue full)"));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let Some(gui) = &self.gui else { return };
+                let setter = gui.param_setter();
+                let demo = &self.shared.params.demo_input;
+                let on = demo.value();
+                let label = if on { "Demo input: on" } else { "Demo input: off" };
+                if ui
+                    .selectable_label(on, label)
+                    .on_hover_text("Replace the input with a built-in drum performance: centre, edge and in-between hits")
+                    .clicked()
+                {
+                    setter.begin_set_parameter(demo);
+                    setter.set_parameter(demo, !on);
+                    setter.end_set_parameter(demo);
+                }
+            });
+        });
+        if let Some((text, error, since)) = &self.message {
+            if since.elapsed() < MESSAGE_TIME {
+                let text = if *error { format!("Error: {text}") } else { text.clone() };
+                ui.colored_label(if *error { WARN } else { Color32::LIGHT_GREEN }, text);
+            } else {
+                self.message = None;
+            }
+        }
+    }
+
+    /// Sets an integer parameter through the host, as one gesture.
+    pub(crate) fn set_int(&self, param: &IntParam, value: i32) {
+        if let Some(gui) = &self.gui {
+            let setter = gui.param_setter();
+            setter.begin_set_parameter(param);
+            setter.set_parameter(param, value);
+            setter.end_set_parameter(param);
+        }
+    }
+
+    /// Plays the snippet of the example `key` names through the plugin's output.
+    pub(crate) fn audition(&mut self, key: ExampleKey) {
+        let (samples, rate) = {
+            let data = self.shared.params.dataset.lock();
+            match key.find(&data).map(|i| &data.examples[i]) {
+                Some(e) => crate::snippets::playable(e),
+                None => (Vec::new(), 0.0),
+            }
+        };
+        if samples.is_empty() {
+            self.say("This hit has no recorded audio.", true);
+            return;
+        }
+        let host_rate = self.shared.meters.sample_rate.load(Ordering::Relaxed);
+        let audio = crate::audition::resample(&samples, rate, host_rate);
+        self.shared.audition.play(&audio);
+    }
+}
