@@ -1,7 +1,9 @@
 //! A small CLAP host on `clack-host`: enough to load the built Timbrel, list its parameters, set
 //! them (through `params.flush` or through events in `process`), save and load its state, pick an
 //! audio layout, and run audio through it in any sequence of block sizes while collecting the
-//! note events it sends.
+//! notes and MIDI control changes it sends. [`Instance::run`] runs a whole signal in one activation;
+//! a [`Session`] keeps the plugin active and processing between calls, so a test can send
+//! automation in any block, wait for the plugin's background work, and keep playing.
 //!
 //! The host runs everything on the test's thread: it is the "main thread" (the plugin's CLAP
 //! wrapper takes the thread that created the instance as its main thread) and, while processing,
@@ -583,12 +585,10 @@ impl Session<'_> {
             }
             self.last_event_sample = sample;
             let seq = run.notes.len() + run.ccs.len();
-            let note = if let Some(e) = event.as_event::<NoteOnEvent>() {
-                Some((true, e.as_raw()))
-            } else if let Some(e) = event.as_event::<NoteOffEvent>() {
-                Some((false, e.as_raw()))
-            } else {
-                None
+            let note = match (event.as_event::<NoteOnEvent>(), event.as_event::<NoteOffEvent>()) {
+                (Some(on), _) => Some((true, on.as_raw())),
+                (None, Some(off)) => Some((false, off.as_raw())),
+                (None, None) => None,
             };
             if let Some((on, raw)) = note {
                 run.notes.push(Note {

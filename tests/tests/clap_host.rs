@@ -197,8 +197,8 @@ fn non_finite_and_subnormal_input_becomes_zero() {
         bad_at.push((k % 2, i));
     }
     // A run of bad samples longer than a block, in both channels.
-    for c in 0..2 {
-        for (k, x) in input[c][2000..2100].iter_mut().enumerate() {
+    for channel in input.iter_mut() {
+        for (k, x) in channel[2000..2100].iter_mut().enumerate() {
             *x = BAD_SAMPLES[k % BAD_SAMPLES.len()];
         }
     }

@@ -14,7 +14,7 @@ use timbrel_host_tests::drums::{
 };
 use timbrel_host_tests::signal::Rng;
 use timbrel_host_tests::train::{
-    play_hits, play_hits_with, track_at, train_center_and_edge, Training, CENTER_NOTE, EDGE_NOTE, POSITION_CC,
+    play_hits, track_at, train_center_and_edge, Training, CENTER_NOTE, EDGE_NOTE, POSITION_CC,
 };
 use timbrel_host_tests::{clap_bundle, host_tests_enabled};
 
@@ -27,6 +27,8 @@ const DEFAULT_WINDOW_REF: f64 = 256.0;
 const NOTE_LEN_MS: f64 = 50.0;
 /// Default velocity mapping: this peak level (dBFS) maps to the lowest velocity, 0 dBFS to 1.
 const VELOCITY_FLOOR_DBFS: f64 = -48.0;
+/// The note tests set for hits the model calls unknown (default: none is sent).
+const UNKNOWN_NOTE: i16 = 37;
 /// Hits given to each class when training.
 const TRAINING_HITS: usize = 20;
 
@@ -80,6 +82,16 @@ fn assert_clean_stream(run: &Run, what: &str) {
     assert_eq!(run.events_out_of_block, 0, "{what}: events outside their block");
     assert_eq!(run.events_out_of_order, 0, "{what}: events out of time order");
     assert_eq!(run.other_events, 0, "{what}: only notes and CCs expected");
+}
+
+/// Why a hit got no note: a CC16 at its ready sample without a note means the model called it
+/// unknown (and the unknown note is off); nothing at all means no hit was detected there.
+fn describe_missed(run: &Run, hit: &Hit, window: u64) -> String {
+    let at = hit.onset + window;
+    match run.ccs.iter().find(|c| c.controller == POSITION_CC && c.sample.abs_diff(at) <= window / 2) {
+        Some(cc) => format!("{hit:?}: CC{POSITION_CC} = {} at {} but no note (classified unknown)", cc.value, cc.sample),
+        None => format!("{hit:?}: nothing near {at} (not detected)"),
+    }
 }
 
 /// One hit with what the plugin made of it.
@@ -243,4 +255,320 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
     for (on, off) in pairs {
         assert_eq!(off.sample - on.sample, note_len_samples(sample_rate), "note {on:?} ended at {off:?}");
     }
+}
+
+/// Block-size sequences of the latency test: fixed sizes, and an irregular host.
+const LATENCY_BLOCKS: [&[usize]; 8] =
+    [&[1], &[16], &[64], &[256], &[512], &[1024], &[4096], &[333, 1, 512, 7, 4096, 64, 100, 2048, 5, 1024, 17]];
+
+#[test]
+fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
+    gate!("hit_to_midi_latency_is_the_window_at_any_block_size_and_rate");
+    let started = Instant::now();
+    let mut plugin = instance();
+    {
+        let mut session = plugin.start(48_000.0, 2, 512);
+        train(&mut session, 2);
+    }
+    // Hits the model calls unknown send no note by default; here they send note 37, so that
+    // every hit's latency is measured. (Only in-between hits are expected to be unknown.)
+    let unknown = plugin.param_value_from_text("unknote", &UNKNOWN_NOTE.to_string());
+    plugin.set_params_by_flush(&[("unknote", unknown)]);
+    assert_eq!(plugin.param_steps("unknote") - 1, UNKNOWN_NOTE as i64, "unknote is -1..=127: CLAP value = note + 1");
+    // The same performance at every rate: 12 hits 0.5 s apart, centre, edge and in between,
+    // velocities 0.2..1, onsets off any block grid.
+    let mut rng = Rng::new(3);
+    let score: Vec<(f64, f32, f32)> = (0..12)
+        .map(|i| {
+            let radius = [0.05, 0.9, 0.5, 0.1, 0.85, 0.3, 0.0, 0.95, 0.65, 0.12, 0.82, 0.4][i];
+            let velocity = match i {
+                0 => 0.2,
+                1 => 1.0,
+                _ => rng.range(0.2, 1.0),
+            };
+            (0.3 + 0.5 * i as f64 + 0.01 * rng.unit() as f64, radius, velocity)
+        })
+        .collect();
+    eprintln!("rate Hz | host blocks     | window | latency  | hits | notes | CC16 before | note-on - (onset + window) | unknown | wrong class | wall s");
+    let mut failures = Vec::new();
+    for sample_rate in [44_100.0, 48_000.0, 96_000.0] {
+        let window = window_samples(sample_rate);
+        let hits: Vec<Hit> = score
+            .iter()
+            .enumerate()
+            .map(|(i, &(t, radius, velocity))| Hit { onset: (t * sample_rate).round() as u64, radius, velocity, seed: 900 + i as u64 })
+            .collect();
+        let len = ((0.3 + 0.5 * score.len() as f64 + 0.3) * sample_rate) as usize;
+        let track = track_at(0, &hits, len, sample_rate);
+        for blocks in LATENCY_BLOCKS {
+            let run_started = Instant::now();
+            let max_block = *blocks.iter().max().unwrap();
+            let mut session = plugin.start(sample_rate, 2, max_block);
+            session.keep_output(false);
+            let mut next = blocks.iter().cycle().copied();
+            session.play(&track, || next.next().unwrap(), &[]);
+            let run = session.finish();
+            let what = format!("{sample_rate} Hz, blocks {blocks:?}");
+            assert_clean_stream(&run, &what);
+            // Attribute notes generously (half a window) so that a wrong latency is measured, not
+            // just rejected.
+            let matching = Matching::new(&run, &hits, window, window / 2, 0);
+            let mut errors = Vec::new();
+            let mut with_cc = 0;
+            let mut wrong_class = 0;
+            let mut unknown = 0;
+            for (hit, result) in hits.iter().zip(&matching.hits) {
+                for note in &result.note_ons {
+                    errors.push(note.sample as i64 - (hit.onset + window) as i64);
+                    with_cc += cc_just_before(&run, note, POSITION_CC).is_some() as usize;
+                    unknown += (note.key == UNKNOWN_NOTE) as usize;
+                    wrong_class += match hit.zone() {
+                        Zone::Center => note.key != CENTER_NOTE,
+                        Zone::Edge => note.key != EDGE_NOTE,
+                        Zone::Between => false,
+                    } as usize;
+                }
+            }
+            let (min, max) = (errors.iter().min().copied().unwrap_or(0), errors.iter().max().copied().unwrap_or(0));
+            let shown = if blocks.len() == 1 { format!("{}", blocks[0]) } else { "varying 1..4096".to_owned() };
+            eprintln!(
+                "{sample_rate:7.0} | {shown:<15} | {window:6} | {:5.2} ms | {:4} | {:5} | {with_cc:11} | {:>+12} .. {:<+11} | {unknown:7} | {wrong_class:11} | {:.2}",
+                window as f64 * 1000.0 / sample_rate,
+                hits.len(),
+                run.note_ons().len(),
+                min, max,
+                run_started.elapsed().as_secs_f64()
+            );
+            if !matching.missed().is_empty() || !matching.duplicated().is_empty() || !matching.stray.is_empty() {
+                let missed: Vec<String> = matching.missed().iter().map(|&i| describe_missed(&run, &hits[i], window)).collect();
+                failures.push(format!("{what}: missed hits {missed:?}, duplicated {:?}, stray note-ons {:?}", matching.duplicated(), matching.stray));
+            }
+            if errors.iter().any(|e| e.unsigned_abs() > ONSET_TOLERANCE) {
+                failures.push(format!("{what}: note-on - (onset + window) ranges over {min}..{max} samples"));
+            }
+            if with_cc != errors.len() {
+                failures.push(format!("{what}: {} of {} note-ons without CC{POSITION_CC} just before", errors.len() - with_cc, errors.len()));
+            }
+            if wrong_class > 0 {
+                failures.push(format!("{what}: {wrong_class} centre or edge hits got the other class's note"));
+            }
+        }
+    }
+    eprintln!("latency test: {:.1} s wall", started.elapsed().as_secs_f64());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Largest host block of the performance test, in samples.
+const PERFORMANCE_MAX_BLOCK: usize = 4096;
+/// Seed of the performance (override with `TIMBREL_PERFORMANCE_SEED` to explore others).
+const PERFORMANCE_SEED: u64 = 2024;
+/// A hit is "isolated" when the hit before it started at least this long ago (the synthetic
+/// snare rings for 0.5 s): its onset must be exact.
+const ISOLATED_S: f64 = 0.5;
+/// Largest onset error of an unmasked hit that starts in the ringing of the previous one, in
+/// milliseconds (the core's detector goal; measured up to 0.52 ms over six seeds).
+const TAIL_ONSET_TOLERANCE_MS: f64 = 1.0;
+/// A hit is "masked" when it follows a harder hit (stick velocity at least this many times its
+/// own) by less than this many seconds: only such hits may be missed.
+const MASKING_VELOCITY_RATIO: f32 = 1.3;
+const MASKING_INTERVAL_S: f64 = 0.25;
+/// Largest share of the performance's hits that may be missed or placed more than
+/// [`TAIL_ONSET_TOLERANCE_MS`] late (the core's detector goal is F >= 0.99 at ±10 ms); measured
+/// 0.26 % to 0.8 % over six seeds, every one of them masked.
+const MAX_MISSED_SHARE: f64 = 0.01;
+
+/// A host block size: mostly ordinary sizes, sometimes tiny ones, any value in 1..=4096.
+fn random_block(rng: &mut Rng) -> usize {
+    let kind = rng.unit();
+    let (lo, hi) = if kind < 0.1 {
+        (1, 16)
+    } else if kind < 0.5 {
+        (17, 512)
+    } else {
+        (513, PERFORMANCE_MAX_BLOCK)
+    };
+    lo + rng.next_u64() as usize % (hi - lo + 1)
+}
+
+/// The hits timbrel-core's analyzer finds in `mono` at the plugin's default settings, run offline
+/// in one block: (ready sample, peak dBFS). The plugin runs this same analysis on the mono mix of
+/// its input, so in any host and block size it must send exactly one note per entry, at its ready
+/// sample.
+fn reference_hits(mono: &[f32], sample_rate: f64) -> Vec<(u64, f32)> {
+    use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
+    let mut analyzer = Analyzer::new(sample_rate as f32, AnalysisSettings::default());
+    let mut hits = Vec::new();
+    analyzer.process(mono, |event| {
+        if let AnalyzerEvent::Hit(hit) = event {
+            hits.push((hit.ready_sample, hit.peak_dbfs));
+        }
+    });
+    hits
+}
+
+#[test]
+fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
+    gate!("ten_minute_random_performance_sends_one_note_per_detected_hit");
+    let started = Instant::now();
+    let sample_rate = 48_000.0;
+    let window = window_samples(sample_rate);
+    let mut plugin = instance();
+    {
+        let mut session = plugin.start(sample_rate, 2, 512);
+        train(&mut session, 3);
+    }
+    // Every detected hit must give a note, whatever the model makes of it.
+    let unknown = plugin.param_value_from_text("unknote", &UNKNOWN_NOTE.to_string());
+    plugin.set_params_by_flush(&[("unknote", unknown)]);
+
+    let spec = PerformanceSpec::default();
+    let seed = std::env::var("TIMBREL_PERFORMANCE_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(PERFORMANCE_SEED);
+    let hits = random_performance(&spec, sample_rate, seed);
+    let len = (spec.duration_s * sample_rate) as usize;
+    let render_started = Instant::now();
+    let track = track_at(0, &hits, len, sample_rate);
+    let render_s = render_started.elapsed().as_secs_f64();
+
+    let process_started = Instant::now();
+    let mut session = plugin.start(sample_rate, 2, PERFORMANCE_MAX_BLOCK);
+    session.keep_output(false);
+    let mut rng = Rng::new(99);
+    session.play(&track, || random_block(&mut rng), &[]);
+    // Silence after the end: every note-off is due by then.
+    session.silence(sample_rate as usize / 2, 512);
+    let blocks = session.output().blocks;
+    let run = session.finish();
+    let process_s = process_started.elapsed().as_secs_f64();
+    assert_clean_stream(&run, "performance");
+
+    // 1. The host path: one note-on per hit the detector finds, exactly at its ready sample,
+    //    with the velocity of its peak level and CC16 just before it; notes pair up, 50 ms long.
+    let reference_started = Instant::now();
+    let reference = reference_hits(&track, sample_rate);
+    let reference_s = reference_started.elapsed().as_secs_f64();
+    let ons = run.note_ons();
+    let sent: Vec<u64> = ons.iter().map(|n| n.sample).collect();
+    let expected: Vec<u64> = reference.iter().map(|r| r.0).collect();
+    if sent != expected {
+        let only_sent: Vec<_> = sent.iter().filter(|s| !expected.contains(s)).collect();
+        let only_expected: Vec<_> = expected.iter().filter(|e| !sent.contains(e)).collect();
+        panic!(
+            "the plugin's note-ons differ from its detector's hits run offline: {} sent, {} detected; \
+             sent only {only_sent:?}; detected only {only_expected:?}",
+            sent.len(), expected.len()
+        );
+    }
+    let velocity_error = ons.iter().zip(&reference).map(|(n, r)| (n.velocity - expected_velocity(10f32.powf(r.1 / 20.0))).abs()).fold(0.0, f64::max);
+    let without_cc = ons.iter().filter(|n| cc_just_before(&run, n, POSITION_CC).is_none()).count();
+    let pairs = pair_notes(&run.notes).unwrap_or_else(|e| panic!("notes do not pair up (stuck or orphan notes): {e}"));
+    let note_len = note_len_samples(sample_rate);
+    let wrong_length: Vec<_> = pairs.iter().filter(|(on, off)| off.sample - on.sample != note_len).collect();
+
+    // 2. Against the ground truth. Every note-on is attributed to the hit whose onset + window is
+    //    nearest, within 10 ms (the core's onset-matching tolerance). No hit may get two notes and
+    //    no note may lack a hit. An unmasked hit must give its note within 1 ms of onset + window,
+    //    exactly when isolated. Masked hits (quieter, just after a harder one) may be missed or
+    //    placed later, up to MAX_MISSED_SHARE of all hits.
+    let matching = Matching::new(&run, &hits, window, (0.010 * sample_rate) as u64, 0);
+    let tail_tolerance = (TAIL_ONSET_TOLERANCE_MS * 0.001 * sample_rate) as i64;
+    let is_masked = |i: usize| {
+        i > 0 && {
+            let before = &hits[i - 1];
+            (hits[i].onset - before.onset) as f64 <= MASKING_INTERVAL_S * sample_rate
+                && before.velocity >= MASKING_VELOCITY_RATIO * hits[i].velocity
+        }
+    };
+    let mut errors = std::collections::BTreeMap::<i64, usize>::new();
+    let mut zones = std::collections::BTreeMap::<Zone, [usize; 4]>::new(); // hits, centre, edge, unknown
+    let (mut isolated, mut isolated_exact, mut tail_worst) = (0, 0, 0i64);
+    let (mut late, mut failed_unmasked) = (Vec::new(), Vec::new());
+    for (i, (hit, result)) in hits.iter().zip(&matching.hits).enumerate() {
+        let zone = zones.entry(hit.zone()).or_default();
+        zone[0] += 1;
+        let is_isolated = i == 0 || (hit.onset - hits[i - 1].onset) as f64 >= ISOLATED_S * sample_rate;
+        isolated += is_isolated as usize;
+        let Some(note) = result.note_ons.first() else {
+            if !is_masked(i) {
+                failed_unmasked.push((i, None));
+            }
+            continue;
+        };
+        let error = note.sample as i64 - (hit.onset + window) as i64;
+        *errors.entry(error).or_default() += 1;
+        zone[match note.key {
+            CENTER_NOTE => 1,
+            EDGE_NOTE => 2,
+            _ => 3,
+        }] += 1;
+        if is_isolated {
+            isolated_exact += (error == 0) as usize;
+        }
+        if error.abs() > tail_tolerance {
+            late.push((i, error));
+            if !is_masked(i) {
+                failed_unmasked.push((i, Some(error)));
+            }
+        } else if !is_isolated {
+            tail_worst = tail_worst.max(error.abs());
+        }
+    }
+    let missed = matching.missed();
+    let masked = (0..hits.len()).filter(|&i| is_masked(i)).count();
+    let loud = hits.iter().filter(|h| h.velocity == 1.0).count();
+    let quiet = hits.iter().filter(|h| h.velocity == spec.velocity.0).count();
+    let ms = |samples: i64| samples as f64 * 1000.0 / sample_rate;
+    eprintln!(
+        "performance (seed {seed}): {:.0} s at {sample_rate} Hz, {} hits ({loud} at full velocity, {quiet} at {}; {masked} masked: \
+         < {:.0} ms after a hit {MASKING_VELOCITY_RATIO}x harder), {blocks} host blocks of 1..={PERFORMANCE_MAX_BLOCK} samples",
+        spec.duration_s, hits.len(), spec.velocity.0, MASKING_INTERVAL_S * 1000.0
+    );
+    eprintln!(
+        "  sent: {} note-ons, {} note-offs, {} CC16; detector offline: {} hits; note-ons without CC16 just before: {without_cc}; \
+         largest velocity error {velocity_error:.1e}",
+        ons.len(), run.note_offs().len(), run.ccs.iter().filter(|c| c.controller == POSITION_CC).count(), reference.len()
+    );
+    eprintln!(
+        "  ground truth: missed {}, late by more than {TAIL_ONSET_TOLERANCE_MS} ms {}, duplicated {}, stray {}; isolated hits {isolated}, \
+         {isolated_exact} exactly at onset + window; other hits within {tail_worst} samples ({:.2} ms)",
+        missed.len(), late.len(), matching.duplicated().len(), matching.stray.len(), ms(tail_worst)
+    );
+    eprintln!("  note-on - (true onset + window), samples: count {errors:?}");
+    for (zone, [n, center, edge, unknown]) in &zones {
+        eprintln!("  {zone:?}: {n} hits -> note {CENTER_NOTE}: {center}, note {EDGE_NOTE}: {edge}, unknown ({UNKNOWN_NOTE}): {unknown}");
+    }
+    let describe = |i: usize| {
+        let before = &hits[i.saturating_sub(1)];
+        format!(
+            "hit {i} (radius {:.2}, velocity {:.2}), {:.0} ms after a hit of velocity {:.2} (radius {:.2})",
+            hits[i].radius, hits[i].velocity, ms((hits[i].onset - before.onset) as i64), before.velocity, before.radius
+        )
+    };
+    for &i in &missed {
+        eprintln!("  missed: {}", describe(i));
+    }
+    for &(i, error) in &late {
+        eprintln!("  late by {:.2} ms: {}", ms(error), describe(i));
+    }
+    eprintln!(
+        "  wall: render {render_s:.1} s, performance through the plugin {process_s:.1} s, offline reference {reference_s:.1} s, \
+         whole test (with training) {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    assert!(velocity_error < 1e-5, "velocities differ from the peak-level mapping by up to {velocity_error}");
+    assert_eq!(without_cc, 0, "note-ons without CC{POSITION_CC} just before");
+    assert!(wrong_length.is_empty(), "notes not {note_len} samples long: {wrong_length:?}");
+    assert!(matching.duplicated().is_empty(), "hits with several note-ons: {:?}",
+        matching.duplicated().iter().map(|&i| (hits[i], &matching.hits[i].note_ons)).collect::<Vec<_>>());
+    assert!(matching.stray.is_empty(), "note-ons more than 10 ms from any hit's onset + window: {:?}", matching.stray);
+    assert!(
+        failed_unmasked.is_empty(),
+        "unmasked hits missed (None) or more than {TAIL_ONSET_TOLERANCE_MS} ms off onset + window (samples): {:?}",
+        failed_unmasked.iter().map(|&(i, e)| (describe(i), e)).collect::<Vec<_>>()
+    );
+    assert_eq!(isolated_exact, isolated, "isolated hits off onset + window: {errors:?}");
+    assert!(
+        (missed.len() + late.len()) as f64 <= MAX_MISSED_SHARE * hits.len() as f64,
+        "{} of {} hits missed and {} late", missed.len(), hits.len(), late.len()
+    );
 }
