@@ -107,8 +107,9 @@ pub struct PerformanceSpec {
     pub loud_probability: f32,
     /// Probability that a hit is played at the lowest velocity instead.
     pub quiet_probability: f32,
-    /// Probability of a centre hit; of an edge hit; the rest are in between.
+    /// Probability of a centre hit (radius 0..0.15).
     pub center_probability: f32,
+    /// Probability of an edge hit (radius 0.8..0.95); the rest are in between (0.2..0.75).
     pub edge_probability: f32,
 }
 

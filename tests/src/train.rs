@@ -29,8 +29,9 @@ const WAIT_SLEEP: Duration = Duration::from_millis(2);
 /// What a training did.
 #[derive(Debug, Clone)]
 pub struct Training {
-    /// The hits recorded into class 1 and class 2 (absolute onsets).
+    /// The hits recorded into class 1 (absolute onsets).
     pub center: Vec<Hit>,
+    /// The hits recorded into class 2 (absolute onsets).
     pub edge: Vec<Hit>,
     /// Wall time from disarming the last class to the first block with the new model's output.
     pub model_wait: Duration,

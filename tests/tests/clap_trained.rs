@@ -6,6 +6,11 @@
 //! Timing contract checked here: every hit gives, at sample `onset + window` exactly (window = the
 //! `win` parameter, 256 samples at 44.1 kHz scaled to the rate and rounded), the position CC16 and
 //! immediately after it one note-on (38 centre, 40 edge); the note-off follows 50 ms later.
+//!
+//! The 10-minute performance separates what the host path must get exactly right (one note per
+//! hit the plugin's detector finds, compared with the same detector run offline) from what the
+//! detector achieves against the ground truth (isolated hits exact; a quiet hit just after a
+//! harder one is sometimes missed or found late, a bounded share; see its constants).
 
 use std::time::Instant;
 use timbrel_host_tests::clap::{Bundle, Instance, Note, Run, Session, PLUGIN_ID};
