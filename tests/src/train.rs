@@ -3,7 +3,9 @@
 //! 2 ("edge") is armed for edge hits, and back to 0. The plugin's worker retrains in the
 //! background and hands the model to the audio thread, which picks it up in a later block; the host
 //! keeps processing (near real time, sleeping between blocks) until the model shows, which it does
-//! by the position CC that only a trained plugin sends.
+//! by the position CC that only a trained plugin sends. The host plays the training at a pace the
+//! worker can follow (twenty times real time) and pauses after each disarm, as a live session would;
+//! see [`train_center_and_edge`].
 
 use crate::clap::Session;
 use crate::drums::{hit_train, render, Hit, CENTER_MAX_RADIUS, EDGE_MAX_RADIUS, EDGE_MIN_RADIUS};
@@ -23,6 +25,10 @@ pub const MODEL_TIMEOUT: Duration = Duration::from_secs(60);
 const TRAIN_SPACING_S: f64 = 0.5;
 /// Host block size while training, in samples.
 const TRAIN_BLOCK: usize = 512;
+/// How many times faster than real time the host plays the training hits.
+const TRAIN_PACE: f64 = 20.0;
+/// Wall time of silence, played in real time, after each class is disarmed.
+const SETTLE: Duration = Duration::from_millis(200);
 /// Wall time the host sleeps between blocks while it waits for the model.
 const WAIT_SLEEP: Duration = Duration::from_millis(2);
 
@@ -48,6 +54,14 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
     let sample_rate = session.sample_rate();
     let spacing = (TRAIN_SPACING_S * sample_rate) as u64;
     let block = TRAIN_BLOCK.min(session.max_block());
+    // The host plays at TRAIN_PACE times real time, as a fast but live session: the worker drains
+    // the plugin's rings every few milliseconds, so its audio ring (about 6 s) does not overflow
+    // and every training hit keeps its snippet.
+    let pause = Duration::from_secs_f64(block as f64 / sample_rate / TRAIN_PACE);
+    let paced = || {
+        std::thread::sleep(pause);
+        block
+    };
     let record = |session: &mut Session, class: f64, radius: (f32, f32), seed: u64| {
         // Arm at the start of a silent block, play, and disarm after the last hit has rung out:
         // every hit's result (onset + window) is ready while the class is armed.
@@ -55,9 +69,21 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
         let start = session.position();
         let hits = hit_train(start + spacing / 4, spacing, per_class, radius, (0.2, 1.0), seed);
         let len = (per_class as u64 * spacing + spacing / 4) as usize;
-        play_hits(session, &hits, len, block, &[(0, TRAIN_PARAM, class)]);
+        let track = track_at(start, &hits, len, sample_rate);
+        session.play(&track, paced, &[(0, TRAIN_PARAM, class)]);
         let silence = vec![&[0.0f32; 1][..]; session.channels()];
         session.process(&silence, &[(0, TRAIN_PARAM, 0.0)]);
+        // Silence, in real time, before the next class is armed, as after a click in a DAW: the
+        // worker files this class's hits and tries to train (which needs both classes) before
+        // any hit of the next class arrives. Without the pause, a worker that drained this
+        // disarm together with some of the next class's hits could train on those (the plugin
+        // retrains on every disarm) and use that intermediate model until the final one; not
+        // observed here, but nothing prevents it.
+        let settled = Instant::now();
+        while settled.elapsed() < SETTLE {
+            session.silence(block, block);
+            std::thread::sleep(Duration::from_secs_f64(block as f64 / sample_rate));
+        }
         hits
     };
     let center = record(session, 1.0, (0.0, CENTER_MAX_RADIUS), seed);
