@@ -1,7 +1,9 @@
 //! A small CLAP host on `clack-host`: enough to load the built Timbrel, list its parameters, set
 //! them (through `params.flush` or through events in `process`), save and load its state, pick an
 //! audio layout, and run audio through it in any sequence of block sizes while collecting the
-//! note events it sends.
+//! notes and MIDI control changes it sends. [`Instance::run`] runs a whole signal in one activation;
+//! a [`Session`] keeps the plugin active and processing between calls, so a test can send
+//! automation in any block, wait for the plugin's background work, and keep playing.
 //!
 //! The host runs everything on the test's thread: it is the "main thread" (the plugin's CLAP
 //! wrapper takes the thread that created the instance as its main thread) and, while processing,
@@ -15,7 +17,7 @@ use clack_extensions::params::{
     ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
-use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, ParamValueEvent};
+use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent};
 use clack_host::prelude::*;
 use std::ffi::{CStr, CString};
 use std::path::Path;
@@ -194,19 +196,43 @@ pub struct Note {
     /// Size of the block the event came in, and its time within it.
     pub block_len: u32,
     pub time_in_block: u32,
+    /// Position in the stream of note and MIDI events the plugin sent (0, 1, 2, ...), so that
+    /// the order of events at the same sample can be checked.
+    pub seq: usize,
+}
+
+/// A MIDI control change the plugin sent (a CLAP MIDI event with status `0xB0 | channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cc {
+    /// Absolute sample position (block start + event time).
+    pub sample: u64,
+    /// MIDI channel, 0..=15.
+    pub channel: u8,
+    /// Controller number, 0..=127.
+    pub controller: u8,
+    /// Value, 0..=127.
+    pub value: u8,
+    /// Position in the stream of note and MIDI events, as [`Note::seq`].
+    pub seq: usize,
 }
 
 /// What a run of audio produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Run {
-    /// Output audio, one `Vec` per channel.
+    /// Output audio, one `Vec` per channel (empty when the session did not keep it).
     pub output: Vec<Vec<f32>>,
     /// Every note-on and note-off, in order.
     pub notes: Vec<Note>,
-    /// Number of output events that were neither notes nor parameter events.
+    /// Every MIDI control change, in order.
+    pub ccs: Vec<Cc>,
+    /// Number of output events that were neither notes, control changes nor parameter events.
     pub other_events: usize,
     /// Events whose time was outside their block.
     pub events_out_of_block: usize,
+    /// Events whose time was earlier than the previous event's (CLAP requires sorted events).
+    pub events_out_of_order: usize,
+    /// Number of `process` calls.
+    pub blocks: usize,
 }
 
 impl Run {
@@ -395,6 +421,36 @@ impl Instance {
         assert_eq!(self.main_channels(), (channels, channels));
     }
 
+    /// Activates at `sample_rate` with `channels` in and out and blocks of up to `max_block`
+    /// samples, and starts processing. The session keeps the plugin active until
+    /// [`Session::finish`] (or until it is dropped).
+    pub fn start(&mut self, sample_rate: f64, channels: usize, max_block: usize) -> Session<'_> {
+        assert!(channels > 0 && max_block > 0);
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block as u32,
+        };
+        let processor = self.instance.activate(|_, _| (), config).expect("activate failed");
+        let processor = processor.start_processing().expect("start_processing failed");
+        Session {
+            instance: self,
+            processor: Some(processor),
+            sample_rate,
+            max_block,
+            in_bufs: vec![vec![0.0; max_block]; channels],
+            out_bufs: vec![vec![0.0; max_block]; channels],
+            in_ports: AudioPorts::with_capacity(channels, 1),
+            out_ports: AudioPorts::with_capacity(channels, 1),
+            in_events: EventBuffer::with_capacity(16),
+            out_events: EventBuffer::with_capacity(256),
+            pos: 0,
+            last_event_sample: 0,
+            keep_output: true,
+            run: Run { output: vec![Vec::new(); channels], ..Run::default() },
+        }
+    }
+
     /// Activates at `sample_rate`, runs `input` (one `Vec` per channel) through the plugin in
     /// blocks whose sizes cycle through `block_sizes`, deactivates, and returns what came out.
     /// `param_events` are sent as input events in the first block, at time 0.
@@ -405,106 +461,214 @@ impl Instance {
         block_sizes: &[usize],
         param_events: &[(&str, f64)],
     ) -> Run {
-        let channels = input.len();
         let len = input[0].len();
         assert!(input.iter().all(|c| c.len() == len));
         assert!(!block_sizes.is_empty() && block_sizes.iter().all(|&b| b > 0));
         let max_block = *block_sizes.iter().max().unwrap();
-        let config = PluginAudioConfiguration {
-            sample_rate,
-            min_frames_count: 1,
-            max_frames_count: max_block as u32,
-        };
-        let processor = self.instance.activate(|_, _| (), config).expect("activate failed");
-        let mut processor = processor.start_processing().expect("start_processing failed");
-
-        let mut in_bufs: Vec<Vec<f32>> = vec![vec![0.0; max_block]; channels];
-        let mut out_bufs: Vec<Vec<f32>> = vec![vec![0.0; max_block]; channels];
-        let mut in_ports = AudioPorts::with_capacity(channels, 1);
-        let mut out_ports = AudioPorts::with_capacity(channels, 1);
-        let mut in_events = EventBuffer::with_capacity(param_events.len());
-        let mut out_events = EventBuffer::with_capacity(256);
-        let mut run = Run {
-            output: vec![Vec::with_capacity(len); channels],
-            notes: Vec::new(),
-            other_events: 0,
-            events_out_of_block: 0,
-        };
-
+        let mut session = self.start(sample_rate, input.len(), max_block);
+        let first_events: Vec<(u32, &str, f64)> = param_events.iter().map(|&(id, v)| (0, id, v)).collect();
         let mut pos = 0usize;
-        let mut block_index = 0usize;
-        while pos < len {
-            let n = block_sizes[block_index % block_sizes.len()].min(len - pos);
-            for c in 0..channels {
-                in_bufs[c][..n].copy_from_slice(&input[c][pos..pos + n]);
-                // Garbage in the output buffer: the plugin must overwrite every sample.
-                out_bufs[c][..n].fill(f32::from_bits(0x7fc0_dead));
+        for (block_index, &block) in block_sizes.iter().cycle().enumerate() {
+            if pos >= len {
+                break;
             }
-            in_events.clear();
-            if block_index == 0 {
-                for &(id, value) in param_events {
-                    in_events.push(&ParamValueEvent::new(0, ClapId::new(param_hash(id)), Pckn::match_all(), value));
-                }
-            }
-            out_events.clear();
-            {
-                let inputs = in_ports.with_input_buffers([AudioPortBuffer {
-                    latency: 0,
-                    channels: AudioPortBufferType::f32_input_only(
-                        in_bufs.iter_mut().map(|b| InputChannel::variable(&mut b[..n])),
-                    ),
-                }]);
-                let mut outputs = out_ports.with_output_buffers([AudioPortBuffer {
-                    latency: 0,
-                    channels: AudioPortBufferType::f32_output_only(out_bufs.iter_mut().map(|b| &mut b[..n])),
-                }]);
-                processor
-                    .process(
-                        &inputs,
-                        &mut outputs,
-                        &in_events.as_input(),
-                        &mut out_events.as_output(),
-                        Some(pos as u64),
-                        None,
-                    )
-                    .unwrap_or_else(|e| panic!("process failed at sample {pos} (block of {n}): {e:?}"));
-            }
-            for c in 0..channels {
-                run.output[c].extend_from_slice(&out_bufs[c][..n]);
-            }
-            for event in out_events.iter() {
-                let time = event.header().time();
-                if time as usize >= n {
-                    run.events_out_of_block += 1;
-                }
-                let note = if let Some(e) = event.as_event::<NoteOnEvent>() {
-                    Some((true, e.as_raw()))
-                } else if let Some(e) = event.as_event::<NoteOffEvent>() {
-                    Some((false, e.as_raw()))
-                } else {
-                    None
-                };
-                match note {
-                    Some((on, raw)) => run.notes.push(Note {
-                        sample: pos as u64 + time as u64,
-                        on,
-                        channel: raw.channel,
-                        key: raw.key,
-                        velocity: raw.velocity,
-                        block_len: n as u32,
-                        time_in_block: time,
-                    }),
-                    None if event.as_event::<ParamValueEvent>().is_some() => {}
-                    None => run.other_events += 1,
-                }
-            }
+            let n = block.min(len - pos);
+            let channels: Vec<&[f32]> = input.iter().map(|c| &c[pos..pos + n]).collect();
+            session.process(&channels, if block_index == 0 { &first_events } else { &[] });
             pos += n;
-            block_index += 1;
         }
+        session.finish()
+    }
+}
 
-        let processor = processor.stop_processing();
-        self.instance.deactivate(processor);
-        self.pump_main_thread();
-        run
+/// An active, processing plugin: feed it blocks one by one, with parameter events, and read
+/// what it sent so far. Positions count samples since activation.
+pub struct Session<'a> {
+    instance: &'a mut Instance,
+    processor: Option<StartedPluginAudioProcessor<TestHost>>,
+    sample_rate: f64,
+    max_block: usize,
+    in_bufs: Vec<Vec<f32>>,
+    out_bufs: Vec<Vec<f32>>,
+    in_ports: AudioPorts,
+    out_ports: AudioPorts,
+    in_events: EventBuffer,
+    out_events: EventBuffer,
+    pos: u64,
+    last_event_sample: u64,
+    keep_output: bool,
+    run: Run,
+}
+
+impl Session<'_> {
+    /// Samples processed since activation: the absolute position of the next block's start.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The sample rate the plugin was activated at, in Hz.
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    /// The largest block this session may process.
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    /// Number of input (and output) channels.
+    pub fn channels(&self) -> usize {
+        self.in_bufs.len()
+    }
+
+    /// Whether output audio is collected (default: yes). Long runs turn it off.
+    pub fn keep_output(&mut self, keep: bool) {
+        self.keep_output = keep;
+    }
+
+    /// Everything the plugin sent so far.
+    pub fn output(&self) -> &Run {
+        &self.run
+    }
+
+    /// Processes one block: `input` holds one slice per channel, all of the same length (at
+    /// most [`Self::max_block`]); `param_events` are (time in block, stable id, CLAP value), in
+    /// time order, as a host sends automation.
+    pub fn process(&mut self, input: &[&[f32]], param_events: &[(u32, &str, f64)]) {
+        let n = input[0].len();
+        assert!(n > 0 && n <= self.max_block, "block of {n} samples (max {})", self.max_block);
+        assert_eq!(input.len(), self.in_bufs.len(), "channel count");
+        assert!(input.iter().all(|c| c.len() == n), "channels of different lengths");
+        for (c, channel) in input.iter().enumerate() {
+            self.in_bufs[c][..n].copy_from_slice(channel);
+            // Garbage in the output buffer: the plugin must overwrite every sample.
+            self.out_bufs[c][..n].fill(f32::from_bits(0x7fc0_dead));
+        }
+        self.in_events.clear();
+        for &(time, id, value) in param_events {
+            assert!((time as usize) < n, "parameter event at {time} in a block of {n}");
+            self.in_events.push(&ParamValueEvent::new(time, ClapId::new(param_hash(id)), Pckn::match_all(), value));
+        }
+        self.out_events.clear();
+        let pos = self.pos;
+        {
+            let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    self.in_bufs.iter_mut().map(|b| InputChannel::variable(&mut b[..n])),
+                ),
+            }]);
+            let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only(self.out_bufs.iter_mut().map(|b| &mut b[..n])),
+            }]);
+            self.processor
+                .as_mut()
+                .expect("session finished")
+                .process(&inputs, &mut outputs, &self.in_events.as_input(), &mut self.out_events.as_output(), Some(pos), None)
+                .unwrap_or_else(|e| panic!("process failed at sample {pos} (block of {n}): {e:?}"));
+        }
+        if self.keep_output {
+            for (c, out) in self.run.output.iter_mut().enumerate() {
+                out.extend_from_slice(&self.out_bufs[c][..n]);
+            }
+        }
+        let run = &mut self.run;
+        for event in self.out_events.iter() {
+            let time = event.header().time();
+            if time as usize >= n {
+                run.events_out_of_block += 1;
+            }
+            let sample = pos + time as u64;
+            if sample < self.last_event_sample {
+                run.events_out_of_order += 1;
+            }
+            self.last_event_sample = sample;
+            let seq = run.notes.len() + run.ccs.len();
+            let note = match (event.as_event::<NoteOnEvent>(), event.as_event::<NoteOffEvent>()) {
+                (Some(on), _) => Some((true, on.as_raw())),
+                (None, Some(off)) => Some((false, off.as_raw())),
+                (None, None) => None,
+            };
+            if let Some((on, raw)) = note {
+                run.notes.push(Note {
+                    sample,
+                    on,
+                    channel: raw.channel,
+                    key: raw.key,
+                    velocity: raw.velocity,
+                    block_len: n as u32,
+                    time_in_block: time,
+                    seq,
+                });
+            } else if let Some(midi) = event.as_event::<MidiEvent>() {
+                match midi.data() {
+                    [status, controller, value] if status & 0xf0 == 0xb0 => run.ccs.push(Cc {
+                        sample,
+                        channel: status & 0x0f,
+                        controller,
+                        value,
+                        seq,
+                    }),
+                    _ => run.other_events += 1,
+                }
+            } else if event.as_event::<ParamValueEvent>().is_none() {
+                run.other_events += 1;
+            }
+        }
+        self.pos += n as u64;
+        run.blocks += 1;
+    }
+
+    /// Plays a mono signal on every input channel, in blocks whose sizes `next_block` chooses
+    /// (clipped to what is left). `param_events` go into the first block.
+    pub fn play(&mut self, mono: &[f32], mut next_block: impl FnMut() -> usize, param_events: &[(u32, &str, f64)]) {
+        let channels = self.channels();
+        let mut pos = 0;
+        while pos < mono.len() {
+            let n = next_block().min(mono.len() - pos);
+            let block = &mono[pos..pos + n];
+            let input: Vec<&[f32]> = (0..channels).map(|_| block).collect();
+            self.process(&input, if pos == 0 { param_events } else { &[] });
+            pos += n;
+        }
+    }
+
+    /// Processes `len` samples of silence in blocks of up to `block` samples.
+    pub fn silence(&mut self, len: usize, block: usize) {
+        let zeros = vec![0.0f32; block.min(self.max_block)];
+        let channels = self.in_bufs.len();
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(zeros.len());
+            let input: Vec<&[f32]> = (0..channels).map(|_| &zeros[..n]).collect();
+            self.process(&input, &[]);
+            left -= n;
+        }
+    }
+
+    /// Runs the main-thread callback if the plugin asked for it.
+    pub fn pump_main_thread(&mut self) {
+        self.instance.pump_main_thread();
+    }
+
+    /// Stops processing, deactivates, and returns everything the plugin sent.
+    pub fn finish(mut self) -> Run {
+        self.stop();
+        std::mem::take(&mut self.run)
+    }
+
+    fn stop(&mut self) {
+        if let Some(processor) = self.processor.take() {
+            let processor = processor.stop_processing();
+            self.instance.instance.deactivate(processor);
+            self.instance.pump_main_thread();
+        }
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -1,5 +1,6 @@
 //! Support code for the real-host tests: where the built bundles are, a small CLAP host built on
-//! `clack-host`, and deterministic test signals.
+//! `clack-host`, deterministic test signals, snare hits with a known strike position, and training
+//! the plugin through its `Train` parameter.
 //!
 //! The tests in `tests/tests/` load the *built* plugin (`target/bundled/Timbrel.clap`), exactly as
 //! a DAW would: nothing here links against the plugin crate.
@@ -11,7 +12,9 @@
 //! - `TIMBREL_BUNDLE_DIR` overrides where the bundles are (default `<workspace>/target/bundled`).
 
 pub mod clap;
+pub mod drums;
 pub mod signal;
+pub mod train;
 
 use std::path::PathBuf;
 
