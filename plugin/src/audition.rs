@@ -33,7 +33,7 @@ pub fn audition_channel() -> (AuditionSender, AuditionPlayer) {
 /// Resamples `samples` from `from_hz` to `to_hz` by linear interpolation (a preview, not
 /// mastering-grade).
 pub fn resample(samples: &[f32], from_hz: f32, to_hz: f32) -> Vec<f32> {
-    if samples.is_empty() || !(from_hz > 0.0) || !(to_hz > 0.0) {
+    if samples.is_empty() || from_hz.is_nan() || to_hz.is_nan() || from_hz <= 0.0 || to_hz <= 0.0 {
         return Vec::new();
     }
     let step = from_hz as f64 / to_hz as f64;

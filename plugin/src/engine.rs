@@ -297,6 +297,7 @@ struct WorkerLoop {
 }
 
 /// What the training thread reports, in order.
+#[allow(clippy::large_enum_variant)] // two messages per training; boxing buys nothing
 enum Trained {
     /// The model (or why there is none), and the wall time in milliseconds.
     Model(Result<Model, String>, f64),

@@ -67,6 +67,8 @@ pub struct Timbrel {
     audition_sender: Arc<audition::AuditionSender>,
     /// Hits recorded since a class was armed (for the train-count limit).
     armed_hits: u32,
+    /// Whether the demo input was on in the previous block.
+    demo_was_on: bool,
     sample_rate: f32,
 }
 
@@ -93,6 +95,7 @@ impl Default for Timbrel {
             audition,
             audition_sender: Arc::new(audition_sender),
             armed_hits: 0,
+            demo_was_on: false,
             sample_rate: 44_100.0,
         }
     }
@@ -288,13 +291,19 @@ impl Plugin for Timbrel {
         let mono = &mut self.mono[..analysed];
         mono.fill(0.0);
 
-        if let (true, Some(demo)) = (self.params.demo_input.value(), self.demo.as_mut()) {
+        let demo_on = self.params.demo_input.value();
+        if let (true, Some(demo)) = (demo_on, self.demo.as_mut()) {
+            // Switching the demo on starts the performance from its beginning.
+            if !self.demo_was_on {
+                demo.rewind();
+            }
             let (first, rest) = buffer.as_slice().split_at_mut(1);
             demo.fill(first[0]);
             for channel in rest.iter_mut() {
                 channel.copy_from_slice(first[0]);
             }
         }
+        self.demo_was_on = demo_on;
 
         // Pass-through is bit-exact, except that NaN, infinities and subnormals become zero.
         let mut peak = 0.0f32;
@@ -384,7 +393,7 @@ impl Plugin for Timbrel {
             }
         }
         self.last_train = train;
-        signals.render(control.as_deref_mut(), rendered, samples - rendered, aux_classes);
+        signals.render(control, rendered, samples - rendered, aux_classes);
         self.since_publish += samples as u64;
         let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * sample_rate;
         if hits_in_block > 0 || gliding {

@@ -294,8 +294,7 @@ mod tests {
     use super::*;
 
     fn prediction(best: Option<u8>, interpolation: f32) -> Prediction {
-        let mut p = Prediction::default();
-        p.class_count = 2;
+        let mut p = Prediction { class_count: 2, ..Default::default() };
         p.probabilities[0] = 0.8;
         p.probabilities[1] = 0.2;
         p.best = best;

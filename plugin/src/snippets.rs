@@ -108,6 +108,11 @@ impl SnippetRecorder {
     }
 }
 
+/// An example's snippet as samples and their rate in Hz, for auditioning (empty without one).
+pub fn playable(example: &timbrel_learn::Example) -> (Vec<f32>, f32) {
+    (example.snippet.clone(), example.snippet_rate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,9 +148,4 @@ mod tests {
         assert!(snip[CHUNK_LEN..3 * CHUNK_LEN].iter().all(|&x| x == 0.0));
         assert!(snip[3 * CHUNK_LEN..].iter().all(|&x| x == 2.0));
     }
-}
-
-/// An example's snippet as samples and their rate in Hz, for auditioning (empty without one).
-pub fn playable(example: &timbrel_learn::Example) -> (Vec<f32>, f32) {
-    (example.snippet.clone(), example.snippet_rate)
 }

@@ -24,6 +24,7 @@ fn play(host: &mut TestHost, blocks: &[usize], seed: u64) -> Vec<HitSummary> {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // four channels compared sample by sample
 fn control_output_holds_each_hit_from_its_ready_sample_whatever_the_block_size() {
     let mut host = TestHost::with_control_output(SR, 1, 4096);
     train_center_and_edge(&mut host);

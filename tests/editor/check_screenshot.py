@@ -1,6 +1,7 @@
 """Checks that a screenshot of Timbrel's editor shows a rendered egui UI, not a blank window.
 
     python tests/editor/check_screenshot.py tests/out/editor.png
+    python tests/editor/check_screenshot.py --differs a.png b.png X,Y,W,H
 
 Checks, each with its measured value printed:
 - the window is at least 400x300 pixels;
@@ -59,5 +60,19 @@ def main(path):
     return 0
 
 
+def differs(a_path, b_path, region):
+    """Checks that a region (x,y,w,h in window pixels) changed between two screenshots."""
+    x, y, w, h = (int(v) for v in region.split(","))
+    a = Image.open(a_path).convert("L").crop((x, y, x + w, y + h))
+    b = Image.open(b_path).convert("L").crop((x, y, x + w, y + h))
+    changed = sum(1 for p, q in zip(a.tobytes(), b.tobytes()) if abs(p - q) > 24)
+    share = changed / (w * h)
+    ok = changed >= 50
+    print(f"  {'ok  ' if ok else 'FAIL'} region {region} changed between the screenshots: {changed} pixels ({share:.2%})")
+    return 0 if ok else 1
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--differs":
+        sys.exit(differs(sys.argv[2], sys.argv[3], sys.argv[4]))
     sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "tests/out/editor.png"))

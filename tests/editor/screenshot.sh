@@ -6,8 +6,10 @@
 #   tests/editor/screenshot.sh [--update-assets] [--no-build] [--train-demo]
 #
 # Writes tests/out/editor.png (the editor window) and tests/out/editor-root.png (the whole
-# screen). --train-demo then clicks through training on the demo input (tests/out/
-# editor-trained.png). --update-assets copies the last screenshot to assets/screenshot.png.
+# screen). --train-demo then clicks through training on the demo input and shoots the editor's
+# states (tests/out/editor-{empty,armed,trained,unknown}.png), checking from the standalone's
+# hit log that later hits are classified, and from two screenshots that the map and meters
+# move. --update-assets copies them to assets/ (assets/screenshot.png is the trained state).
 # Needs: xvfb xauth imagemagick xdotool libgl1-mesa-dri (tests/run.sh installs them), and a
 # Python with Pillow (tests/.venv, or $PYTHON).
 set -euo pipefail
@@ -74,7 +76,7 @@ echo "Xvfb on $DISPLAY ($(xdotool getdisplaygeometry))"
 
 # Software GL (llvmpipe) on the virtual screen.
 export LIBGL_ALWAYS_SOFTWARE=1
-"$BIN" --backend dummy --sample-rate 48000 --period-size 512 >"$OUT/standalone.log" 2>&1 &
+TIMBREL_LOG_HITS=1 "$BIN" --backend dummy --sample-rate 48000 --period-size 512 >"$OUT/standalone.log" 2>&1 &
 APP_PID=$!
 
 if ! WID="$(timeout 60 xdotool search --sync --onlyvisible --name Timbrel | head -n1)" || [[ -z "$WID" ]]; then
@@ -98,30 +100,69 @@ CONVERT=/usr/bin/convert
 "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" "$OUT/editor.png"
 
 if [[ $TRAIN_DEMO == 1 ]]; then
-  # The click-to-train loop a newcomer does, on the built-in demo performance: switch the demo
-  # input on, arm "center" during the take's centre passage (0.25-4.1 s), "edge" during its edge
-  # passage (4.8-8.8 s), then let the free passage play and look at the result. Positions are in
-  # logical pixels of the 900x600 editor at its top-left corner.
+  # The click-to-train loop a newcomer does, on the built-in demo performance (assets/
+  # demo-performance.csv: 16 centre hits, 16 edge hits, 28 free hits, then a cymbal, a tom and a
+  # cymbal). The standalone prints one line per hit (TIMBREL_LOG_HITS=1); the clicks wait on
+  # those lines, so a slow machine changes nothing. Positions are in logical pixels of the
+  # 900x600 editor from its top-left corner.
+  LOG="$OUT/standalone.log"
   click() { xdotool mousemove --window "$WID" "$1" "$2" click 1; }
-  click 835 22; t0=$SECONDS                     # Demo input
-  sleep 0.1; click 147 139                      # Train center
-  sleep 4.2; click 147 139                      # stop: retrain
-  sleep 0.6; click 147 162                      # Train edge
-  sleep 4.1; click 147 162                      # stop: retrain
-  sleep 5
-  import -display "$DISPLAY" -window root "$OUT/editor-trained-root.png"
-  "$CONVERT" "$OUT/editor-trained-root.png" -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage "$OUT/editor-trained.png"
-  "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" "$OUT/editor-trained.png"
-  echo "trained on the demo in $((SECONDS - t0)) s: $OUT/editor-trained.png"
+  shot() {
+    import -display "$DISPLAY" -window root "$OUT/editor-$1-root.png"
+    "$CONVERT" "$OUT/editor-$1-root.png" -crop "${WIDTH}x${HEIGHT}+${X}+${Y}" +repage "$OUT/editor-$1.png"
+    "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" "$OUT/editor-$1.png" >/dev/null
+    echo "screenshot: $OUT/editor-$1.png"
+  }
+  hits() { grep -cE "^timbrel-hit .*$1" "$LOG" || true; }
+  # wait_for PATTERN COUNT SECONDS: until COUNT hit lines match PATTERN.
+  wait_for() {
+    local deadline=$((SECONDS + $3))
+    until [[ $(hits "$1") -ge $2 ]]; do
+      [[ $SECONDS -lt $deadline ]] || { echo "FAIL: waited $3 s for $2 hits matching '$1'; log:" >&2; tail -n 30 "$LOG" >&2; exit 1; }
+      kill -0 "$APP_PID" 2>/dev/null || { echo "FAIL: the standalone exited" >&2; cat "$LOG" >&2; exit 1; }
+      sleep 0.05
+    done
+  }
+  cp "$OUT/editor.png" "$OUT/editor-empty.png"
+  click 835 22; t0=$SECONDS                      # Demo input on: the take starts
+  sleep 0.1; click 215 64                        # Train center
+  wait_for "armed=1" 8 20; shot armed            # armed, half way through the centre hits
+  wait_for "armed=1" 16 20; click 215 64         # stop after the 16 centre hits: retrain
+  sleep 0.1; click 215 88                        # Train edge (the first edge hit is 0.7 s later)
+  wait_for "armed=2" 16 20; click 215 88         # stop after the 16 edge hits: retrain
+  wait_for "class=(center|edge) .*map=-?[0-9]" 6 30
+  shot trained                                   # free passage: hits classified, map populated
+  sleep 1.5; shot trained-later
+  # The take ends with a cymbal and a tom, which no class resembles: wait for the first one
+  # (onset 15.96 s into the take; the take started 0.25 s before the first centre hit).
+  start=$(grep -m1 "armed=1" "$LOG" | sed -E 's/.* t=([0-9.]+) .*/\1/')
+  deadline=$((SECONDS + 30))
+  until awk -v s="$start" '/^timbrel-hit/ && /class=unknown/ { split($2, t, "="); if (t[2] - s + 0.25 > 15.9) found = 1 } END { exit !found }' "$LOG"; do
+    [[ $SECONDS -lt $deadline ]] || { echo "FAIL: the cymbal was not called unknown; log:" >&2; tail -n 12 "$LOG" >&2; exit 1; }
+    sleep 0.03
+  done
+  sleep 0.2; shot unknown                        # a frame later; the tom follows 0.6 s after
+  echo "trained on the demo in $((SECONDS - t0)) s"
+  # Every hit of the free passage after the model arrived got a class and a place on the map.
+  armed1=$(hits "armed=1"); armed2=$(hits "armed=2"); classified=$(hits "armed=- class=(center|edge)")
+  echo "recorded: center $armed1, edge $armed2; classified later: $classified; unknown: $(hits class=unknown)"
+  [[ $armed1 -eq 16 && $armed2 -eq 16 ]] || { echo "FAIL: expected 16 + 16 training hits" >&2; exit 1; }
+  [[ $classified -ge 15 ]] || { echo "FAIL: only $classified hits classified after training" >&2; exit 1; }
+  # The free passage sweeps from centre to edge: both classes appear.
+  [[ $(hits "armed=- class=center") -ge 3 && $(hits "armed=- class=edge") -ge 3 ]] || { echo "FAIL: the sweep did not give both classes" >&2; exit 1; }
+  # The map and the meters change between two moments of the free passage.
+  "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" --differs "$OUT/editor-trained.png" "$OUT/editor-trained-later.png" 325,40,300,520
+  cp "$OUT/editor-trained.png" "$OUT/editor-trained-map.png"
 fi
 
 if [[ $UPDATE_ASSETS == 1 ]]; then
   mkdir -p "$ROOT/assets"
   if [[ $TRAIN_DEMO == 1 ]]; then
     cp "$OUT/editor-trained.png" "$ROOT/assets/screenshot.png"
+    for state in empty armed trained unknown; do cp "$OUT/editor-$state.png" "$ROOT/assets/editor-$state.png"; done
   else
     cp "$OUT/editor.png" "$ROOT/assets/screenshot.png"
   fi
-  echo "updated assets/screenshot.png"
+  echo "updated assets/screenshot.png and the editor state screenshots"
 fi
 echo "editor screenshot OK: $OUT/editor.png"

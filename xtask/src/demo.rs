@@ -2,8 +2,10 @@
 //! a newcomer without a drum (and the tests) can try the whole train-and-play loop.
 //!
 //! The take is laid out like a training session: centre hits, then edge hits, then a free
-//! passage with hits anywhere between centre and edge. `assets/demo-performance.csv` lists the
-//! ground truth of every hit.
+//! passage with hits anywhere between centre and edge, and last a few sounds that are no snare
+//! at all (a cymbal and a tom), which a trained model should call unknown.
+//! `assets/demo-performance.csv` lists the ground truth of every hit (radius `NaN` for the
+//! sounds that are no snare).
 
 use std::io::Write;
 use std::path::Path;
@@ -25,7 +27,7 @@ struct DemoHit {
     radius: f32,
     /// Velocity, 0..1.
     velocity: f32,
-    /// Which part of the take it belongs to.
+    /// Which part of the take it belongs to: center, edge, free (snare hits), cymbal or tom.
     part: &'static str,
 }
 
@@ -55,6 +57,10 @@ fn plan() -> Vec<DemoHit> {
         let v = 0.2 + 0.8 * rng.f32();
         add(&mut hits, &mut t, r, v, "free", 0.16 + 0.1 * rng.f64());
     }
+    t += 0.5;
+    for part in ["cymbal", "tom", "cymbal"] {
+        add(&mut hits, &mut t, f32::NAN, 0.7, part, 0.6);
+    }
     hits
 }
 
@@ -70,7 +76,12 @@ pub fn write_assets() -> anyhow::Result<()> {
     let noise_gain = 10f32.powf(NOISE_DBFS / 20.0) / rms(&noise).max(1e-9);
     sources::mix_into(&mut audio, &noise, 0, noise_gain);
     for (i, hit) in hits.iter().enumerate() {
-        let sound = snare.hit(hit.radius, hit.velocity, sr, SEED + i as u64);
+        let seed = SEED + i as u64;
+        let sound = match hit.part {
+            "cymbal" => sources::cymbal(hit.velocity, sr, seed),
+            "tom" => sources::tom(0.3, hit.velocity, sr, seed),
+            _ => snare.hit(hit.radius, hit.velocity, sr, seed),
+        };
         sources::mix_into(&mut audio, &sound, (hit.time_s * sr as f64).round() as usize, 1.0);
     }
     let peak = audio.iter().fold(0.0f32, |m, x| m.max(x.abs()));

@@ -9,6 +9,10 @@ use nice_plug_egui::widgets::ParamSlider;
 use timbrel_learn::dataset::PALETTE;
 use timbrel_learn::MAX_CLASSES;
 
+/// A change to the dataset, applied under its lock after the panel is drawn; it returns a
+/// message for the user, or why it failed.
+type DatasetEdit = Box<dyn FnOnce(&mut timbrel_learn::Dataset) -> Result<String, String>>;
+
 /// Draws the classes panel.
 pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     ui.label(RichText::new("Classes").strong());
@@ -19,7 +23,7 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         (data.classes.clone(), data.counts(), data.pair)
     };
     let armed_hits = ed.shared.meters.armed_hits.load(std::sync::atomic::Ordering::Relaxed);
-    let mut edit: Option<Box<dyn FnOnce(&mut timbrel_learn::Dataset) -> Result<String, String>>> = None;
+    let mut edit: Option<DatasetEdit> = None;
 
     egui::Grid::new("classes").num_columns(4).spacing([6.0, 4.0]).show(ui, |ui| {
         for (i, class) in classes.iter().enumerate() {

@@ -19,12 +19,15 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         return;
     };
     let Some(p) = hit.prediction else {
-        let armed = hit.trained_as.map_or(String::new(), |c| format!(", recorded into class {}", c + 1));
+        let names = ed.shared.params.class_names.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let armed = hit.trained_as.map_or(String::new(), |c| {
+            format!(", recorded into {}", names.get(c as usize).cloned().unwrap_or_else(|| format!("class {}", c + 1)))
+        });
         ui.label(format!("{:.1} dBFS at {:.2} s: no model yet{armed}", hit.peak_dbfs, hit.onset_s));
         return;
     };
     let name = |i: usize| classes.get(i).map_or_else(|| format!("class {}", i + 1), |c| c.name.clone());
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         match p.best {
             Some(c) => {
                 ui.label(RichText::new(name(c as usize)).size(22.0).strong().color(class_color(classes[c as usize].color)));
@@ -35,6 +38,7 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             }
         }
         ui.label(format!("confidence {:.0} %", p.confidence * 100.0));
+        ui.label(format!("position {:.2}", p.interpolation));
         ui.label(format!("novelty {:.2}", p.novelty)).on_hover_text("Distance from the trained classes; above the threshold a hit is unknown");
     });
     ui.horizontal_wrapped(|ui| {
@@ -51,14 +55,14 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     });
     ui.horizontal(|ui| {
         ui.label(name(pair.0));
-        let (rect, _) = ui.allocate_exact_size(Vec2::new(220.0, 16.0), Sense::hover());
+        let width = (ui.available_width() - 60.0).clamp(80.0, 240.0);
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(width, 16.0), Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 2.0, Color32::from_gray(35));
         painter.rect_stroke(rect, 2.0, Stroke::new(1.0, Color32::GRAY), StrokeKind::Inside);
         let x = rect.left() + rect.width() * p.interpolation.clamp(0.0, 1.0);
         painter.line_segment([pos2(x, rect.top()), pos2(x, rect.bottom())], Stroke::new(4.0, ACCENT));
         ui.label(name(pair.1));
-        ui.label(format!("position {:.2}", p.interpolation));
     });
 }
 
@@ -68,6 +72,7 @@ pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
         (state.log.iter().rev().take(24).copied().collect::<Vec<_>>(), state.model_classes.clone())
     };
+    let names = ed.shared.params.class_names.read().unwrap_or_else(|e| e.into_inner()).clone();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Recent hits").strong());
         ui.label(format!("({} detected)", ed.shared.meters.hits.load(std::sync::atomic::Ordering::Relaxed)));
@@ -83,7 +88,7 @@ pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                         None => ("unknown".to_owned(), WARN, None),
                     },
                     None => match hit.trained_as {
-                        Some(c) => (format!("+class {}", c + 1), ACCENT, None),
+                        Some(c) => (format!("+{}", names.get(c as usize).cloned().unwrap_or_else(|| format!("class {}", c + 1))), ACCENT, None),
                         None => ("hit".to_owned(), Color32::GRAY, None),
                     },
                 };

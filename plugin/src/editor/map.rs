@@ -39,19 +39,17 @@ impl LatestHit {
     }
 }
 
-/// Draws the map in the remaining space.
-pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant) {
+/// Draws the map, `width` points wide, in the remaining height.
+pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, width: f32) {
     let (map, classes, latest) = {
         let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
         let latest = state.log.back().and_then(|h| h.map_xy.map(|xy| (xy, h.ready_sample, h.prediction)));
         (state.map.clone(), ed.shared.params.dataset.lock().classes.clone(), latest)
     };
-    ui.horizontal(|ui| {
-        ui.label(RichText::new("Map of the training hits").strong());
-        ui.label(RichText::new("similar sounds lie close; hover for details, click to select").small());
-    });
-    let side = ui.available_width().min(ui.available_height() - 4.0).max(120.0);
-    let (rect, response) = ui.allocate_exact_size(Vec2::new(ui.available_width(), side), Sense::click());
+    ui.label(RichText::new("Map of the training hits").strong())
+        .on_hover_text("Similar sounds lie close together. Hover a hit for its details, click to select it.");
+    let side = width.min(ui.available_height() - 4.0).max(120.0);
+    let (rect, response) = ui.allocate_exact_size(Vec2::new(width, side), Sense::click());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, Color32::from_gray(18));
     painter.rect_stroke(rect, 4.0, Stroke::new(1.0, Color32::from_gray(60)), StrokeKind::Inside);

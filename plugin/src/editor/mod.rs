@@ -41,6 +41,8 @@ pub(crate) const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
 pub(crate) const WARN: Color32 = Color32::from_rgb(255, 110, 100);
 /// Frames of detection-function history shown (about 4 s at 60 frames per second).
 const DETECTION_HISTORY: usize = 240;
+/// Width of the right column (quality, selected hit), in points.
+const RIGHT_COLUMN: f32 = 265.0;
 /// How long a status message stays.
 const MESSAGE_TIME: Duration = Duration::from_secs(8);
 
@@ -185,16 +187,27 @@ impl TimbrelEditor {
                 live::detector_panel(ui, self);
             });
         });
-        egui::Panel::right("right").default_size(265.0).min_size(220.0).show(ui, |ui| {
+        // The middle and the right column share what is left; egui's right panel does not
+        // shrink the space left for content inside a Ui, so the split is done here.
+        let rest = ui.available_rect_before_wrap();
+        let right_width = RIGHT_COLUMN.min(rest.width() * 0.45);
+        let middle = egui::Rect::from_min_max(rest.min, egui::pos2(rest.max.x - right_width - 6.0, rest.max.y));
+        let right = egui::Rect::from_min_max(egui::pos2(rest.max.x - right_width, rest.min.y), rest.max);
+        ui.painter().vline(right.left() - 3.0, right.y_range(), ui.visuals().widgets.noninteractive.bg_stroke);
+        ui.scope_builder(egui::UiBuilder::new().max_rect(right), |ui| {
+            ui.shrink_clip_rect(right);
             egui::ScrollArea::vertical().id_salt("right-scroll").show(ui, |ui| {
                 quality::quality_panel(ui, self);
                 ui.separator();
                 quality::selected_panel(ui, self);
             });
         });
-        live::latest_hit(ui, self);
-        ui.separator();
-        map::map_view(ui, self, now);
+        ui.scope_builder(egui::UiBuilder::new().max_rect(middle), |ui| {
+            ui.shrink_clip_rect(middle);
+            live::latest_hit(ui, self);
+            ui.separator();
+            map::map_view(ui, self, now, middle.width());
+        });
     }
 
     /// Title, meter, flash, latency, demo switch, and the message line.
