@@ -101,7 +101,7 @@ CONVERT=/usr/bin/convert
 
 if [[ $TRAIN_DEMO == 1 ]]; then
   # The click-to-train loop a newcomer does, on the built-in demo performance (assets/
-  # demo-performance.csv: 16 centre hits, 16 edge hits, 28 free hits, then a cymbal, a tom and a
+  # demo-performance.csv: 16 centre hits, 16 edge hits, 28 free hits, then a cymbal, a noise burst and a
   # cymbal). The standalone prints one line per hit (TIMBREL_LOG_HITS=1); the clicks wait on
   # those lines, so a slow machine changes nothing. Positions are in logical pixels of the
   # 900x600 editor from its top-left corner.
@@ -133,7 +133,7 @@ if [[ $TRAIN_DEMO == 1 ]]; then
   wait_for "class=(center|edge) .*map=-?[0-9]" 6 30
   shot trained                                   # free passage: hits classified, map populated
   sleep 1.5; shot trained-later
-  # The take ends with a cymbal and a tom, which no class resembles: wait for the first one
+  # The take ends with a cymbal and a noise burst, which no class resembles: wait for the first one
   # (onset 15.96 s into the take; the take started 0.25 s before the first centre hit).
   start=$(grep -m1 "armed=1" "$LOG" | sed -E 's/.* t=([0-9.]+) .*/\1/')
   deadline=$((SECONDS + 30))
@@ -141,7 +141,7 @@ if [[ $TRAIN_DEMO == 1 ]]; then
     [[ $SECONDS -lt $deadline ]] || { echo "FAIL: the cymbal was not called unknown; log:" >&2; tail -n 12 "$LOG" >&2; exit 1; }
     sleep 0.03
   done
-  sleep 0.2; shot unknown                        # a frame later; the tom follows 0.6 s after
+  sleep 0.2; shot unknown                        # a frame later; the noise burst follows 0.6 s after
   echo "trained on the demo in $((SECONDS - t0)) s"
   # Every hit of the free passage after the model arrived got a class and a place on the map.
   armed1=$(hits "armed=1"); armed2=$(hits "armed=2"); classified=$(hits "armed=- class=(center|edge)")

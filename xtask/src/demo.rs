@@ -3,7 +3,7 @@
 //!
 //! The take is laid out like a training session: centre hits, then edge hits, then a free
 //! passage with hits anywhere between centre and edge, and last a few sounds that are no snare
-//! at all (a cymbal and a tom), which a trained model should call unknown.
+//! at all (a cymbal and a noise burst), which a trained model should call unknown.
 //! `assets/demo-performance.csv` lists the ground truth of every hit (radius `NaN` for the
 //! sounds that are no snare).
 
@@ -27,7 +27,7 @@ struct DemoHit {
     radius: f32,
     /// Velocity, 0..1.
     velocity: f32,
-    /// Which part of the take it belongs to: center, edge, free (snare hits), cymbal or tom.
+    /// Which part of the take it belongs to: center, edge, free (snare hits), cymbal or noise.
     part: &'static str,
 }
 
@@ -58,7 +58,7 @@ fn plan() -> Vec<DemoHit> {
         add(&mut hits, &mut t, r, v, "free", 0.16 + 0.1 * rng.f64());
     }
     t += 0.5;
-    for part in ["cymbal", "tom", "cymbal"] {
+    for part in ["cymbal", "noise", "cymbal"] {
         add(&mut hits, &mut t, f32::NAN, 0.7, part, 0.6);
     }
     hits
@@ -79,7 +79,7 @@ pub fn write_assets() -> anyhow::Result<()> {
         let seed = SEED + i as u64;
         let sound = match hit.part {
             "cymbal" => sources::cymbal(hit.velocity, sr, seed),
-            "tom" => sources::tom(0.3, hit.velocity, sr, seed),
+            "noise" => sources::noise_burst(0.05, 0.3, sr, seed),
             _ => snare.hit(hit.radius, hit.velocity, sr, seed),
         };
         sources::mix_into(&mut audio, &sound, (hit.time_s * sr as f64).round() as usize, 1.0);
