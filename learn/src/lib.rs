@@ -25,6 +25,7 @@ mod migrate;
 pub mod mlp;
 pub mod model;
 pub mod novelty;
+mod pack;
 pub mod pca;
 pub mod scaler;
 pub mod snippet;

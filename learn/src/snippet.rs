@@ -173,6 +173,11 @@ impl Snippet {
         Snippet { rate_hz, peak, data }
     }
 
+    /// A snippet from its stored fields, unchecked: run [`Self::validate`] on it.
+    pub(crate) fn from_parts(rate_hz: f32, peak: f32, data: Vec<u8>) -> Snippet {
+        Snippet { rate_hz, peak, data }
+    }
+
     /// The decoded samples at [`Self::rate_hz`].
     pub fn decode(&self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.data.len());
@@ -339,7 +344,7 @@ impl<'de> Deserialize<'de> for Snippet {
     /// result.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let RawSnippet { rate_hz, peak, data } = RawSnippet::deserialize(d)?;
-        Ok(Snippet { rate_hz, peak, data })
+        Ok(Snippet::from_parts(rate_hz, peak, data))
     }
 }
 
