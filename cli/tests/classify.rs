@@ -423,7 +423,7 @@ fn training_is_deterministic_and_stores_the_analysis_settings() {
     );
     let json: serde_json::Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(json["format"], "timbrel-model");
-    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["format_version"], 2);
     assert_eq!(json["analysis"]["window_ref_samples"], 512);
     assert!(json["created_by"].as_str().unwrap().starts_with("timbrel "));
     assert_eq!(json["dataset"]["examples"].as_array().unwrap().len(), 60);
@@ -484,8 +484,8 @@ fn bad_model_files_fail_cleanly_naming_the_file() {
         serde_json::to_vec(&v).unwrap()
     };
     let corrupt = String::from_utf8(good.clone()).unwrap().replacen(
-        "\"format_version\":1,",
-        "\"format_version\":1;",
+        "\"format_version\":2,",
+        "\"format_version\":2;",
         1,
     );
     assert_ne!(corrupt.as_bytes(), good.as_slice());
@@ -509,7 +509,7 @@ fn bad_model_files_fail_cleanly_naming_the_file() {
         (
             "future.timbrel",
             edit(&|v| v["format_version"] = 7.into()),
-            "unsupported format version 7 (this timbrel reads version 1)",
+            "unsupported format version 7 (this timbrel reads versions 1 to 2)",
         ),
         (
             "layout.timbrel",
@@ -691,4 +691,35 @@ fn eval_prints_a_labelled_confusion_matrix_and_advice() {
             .any(|l| l.contains("center has") && l.contains("doubtful hits")),
         "{text}"
     );
+}
+
+/// The model-file fixtures of `timbrel-learn` (`learn/tests/fixtures/`).
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../learn/tests/fixtures").join(name)
+}
+
+#[test]
+fn classify_loads_format_1_and_format_2_model_files() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path();
+    let spec = SynthSpec { sample_rate: 48_000.0, ..SynthSpec::default() };
+    for (name, radius) in [("centre.wav", 0.05), ("edge.wav", 0.9)] {
+        let (audio, _, _) = render(Sound::Snare { radius, velocity: 0.7 }, &spec, 31);
+        write_wav(&root.join(name), &audio, 48_000);
+    }
+    let mut outputs = Vec::new();
+    for version in ["v1", "v2"] {
+        let model = fixture(&format!("model-{version}.timbrel"));
+        let text = stdout(&timbrel(
+            &["classify", "-m", model.to_str().unwrap(), "centre.wav", "edge.wav"],
+            root,
+        ));
+        let (header, rows) = parse_classify(&text);
+        assert_eq!(&header[5..], ["p_center", "p_edge"], "{text}");
+        assert_eq!(rows.len(), 2, "{text}");
+        assert_eq!((rows[0].class.as_str(), rows[1].class.as_str()), ("center", "edge"), "{text}");
+        outputs.push(text);
+    }
+    // The same model in both formats: the same rows.
+    assert_eq!(outputs[0], outputs[1]);
 }

@@ -447,4 +447,6 @@ fn bench_prints_throughput_and_realtime_factor() {
     };
     assert!(number("descriptor hits/s:") > 0.0, "{text}");
     assert!(number("realtime:") > 1.0, "{text}");
+    let mb = number("project state:");
+    assert!(mb > 1.0 && mb < 5.0, "{text}");
 }

@@ -1,7 +1,10 @@
-//! Criterion benchmarks: training on 500 hits (kNN, LDA, MLP) and classifying one hit.
+//! Criterion benchmarks: training on 500 hits (kNN, LDA, MLP), classifying one hit, and the
+//! project state of 16 classes × 100 hits with 100 ms snippets and a kNN model.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use timbrel_learn::bench::dataset_of_size;
+use timbrel_learn::bench::{dataset_of_size, state_of_size};
+use timbrel_learn::snippet::Snippet;
+use timbrel_learn::state;
 use timbrel_learn::{train, ModelKind, Prediction, TrainConfig};
 
 fn benches(c: &mut Criterion) {
@@ -26,5 +29,20 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(learn, benches);
+fn state_benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("state_16x100");
+    g.sample_size(20);
+    for rate in [48_000.0, 96_000.0] {
+        let s = state_of_size(16, 100, rate, 42);
+        let text = state::encode(&s).unwrap();
+        eprintln!("state_16x100 at {rate} Hz: {} bytes encoded", text.len());
+        g.bench_function(format!("encode_{rate}"), |b| b.iter(|| state::encode(std::hint::black_box(&s)).unwrap()));
+        g.bench_function(format!("decode_{rate}"), |b| b.iter(|| state::decode_str(std::hint::black_box(&text)).unwrap()));
+    }
+    g.finish();
+    let hit: Vec<f32> = (0..4800).map(|i| (i as f32 * 0.05).sin() * (-(i as f32) / 1000.0).exp()).collect();
+    c.bench_function("snippet_encode_100ms_48k", |b| b.iter(|| Snippet::encode(std::hint::black_box(&hit), 48_000.0)));
+}
+
+criterion_group!(learn, benches, state_benches);
 criterion_main!(learn);

@@ -1,10 +1,14 @@
 //! Timings for the CLI (`timbrel bench`) and the criterion benchmark: training on a synthetic
-//! dataset of a given size with each classifier, and classifying one hit.
+//! dataset of a given size with each classifier, classifying one hit, and encoding and decoding
+//! the project state.
 
-use crate::dataset::{Dataset, Example};
+use crate::dataset::{ClassInfo, Dataset, Example, PALETTE};
 use crate::model::{train, ModelKind, Prediction, TrainConfig};
+use crate::snippet::Snippet;
+use crate::state::{self, ProjectState};
 use crate::synthetic::{self, SynthSpec};
 use std::time::Instant;
+use timbrel_core::synth::Membrane;
 
 /// Measured timings.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,5 +81,100 @@ pub fn bench(examples: usize, runs: usize) -> BenchReport {
         classify_knn_us: per_us[0],
         classify_lda_us: per_us[1],
         classify_mlp_us: per_us[2],
+    }
+}
+
+/// Length of the snippets of [`state_of_size`], in seconds (as the plugin records them).
+pub const STATE_SNIPPET_S: f32 = 0.1;
+
+/// A project state of `classes` × `per_class` hits, each with its own [`STATE_SNIPPET_S`]
+/// snippet recorded at `rate_hz` (a synthetic snare, tom or kick hit from its onset, over white
+/// background noise at −70..−55 dBFS RMS, seeded per example), descriptors jittered from
+/// analysed snare hits as in [`dataset_of_size`], and a kNN model (the largest kind: it keeps
+/// every training hit's projection).
+pub fn state_of_size(classes: usize, per_class: usize, rate_hz: f32, seed: u64) -> ProjectState {
+    let spec = SynthSpec::default();
+    let (bases, _) = synthetic::snare_hits(classes.max(2), (0.0, 0.95), &spec, &[256], seed);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut d = Dataset {
+        classes: (0..classes).map(|c| ClassInfo::new(format!("class {c}"), PALETTE[c % PALETTE.len()])).collect(),
+        examples: Vec::new(),
+        pair: (0, 1),
+    };
+    for i in 0..classes * per_class {
+        let class = i % classes;
+        let base = &bases[class].descriptors[0];
+        let x: Vec<f32> = base.iter().map(|&v| v + 0.05 * v.abs().max(0.1) * (rng.f32() - 0.5)).collect();
+        let mut drum = match class % 3 {
+            0 => Membrane::snare(),
+            1 => Membrane::tom(),
+            _ => Membrane::kick(),
+        };
+        drum.length_s = STATE_SNIPPET_S;
+        let mut audio = drum.hit(rng.f32() * 0.9, 0.2 + 0.8 * rng.f32(), rate_hz, rng.u64(..));
+        // Uniform noise of RMS `noise`: amplitude √3 · RMS.
+        let noise = 10f32.powf((-70.0 + 15.0 * rng.f32()) / 20.0) * 3f32.sqrt();
+        for v in &mut audio {
+            *v += noise * (2.0 * rng.f32() - 1.0);
+        }
+        let mut e = Example::new(&x, class, bases[class].level_dbfs, i as f64 * 0.25);
+        e.snippet = Snippet::encode(&audio, rate_hz);
+        d.examples.push(e);
+    }
+    let model = train(&d, &TrainConfig { kind: ModelKind::Knn, ..TrainConfig::default() }).expect("trains");
+    ProjectState { dataset: d, model: Some(model) }
+}
+
+/// Size and speed of the project state codec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateBenchReport {
+    /// Classes in the dataset.
+    pub classes: usize,
+    /// Examples in the dataset.
+    pub examples: usize,
+    /// Rate the snippets were recorded at, in Hz.
+    pub snippet_rate_hz: f32,
+    /// The encoded state's length, in bytes.
+    pub encoded_bytes: usize,
+    /// [`state::encode`], in milliseconds (median of runs).
+    pub encode_ms: f64,
+    /// [`state::decode_str`] with every check, in milliseconds (median of runs).
+    pub decode_ms: f64,
+}
+
+/// Encodes and decodes a [`state_of_size`] state `runs` times (median); panics if the round
+/// trip changes it.
+pub fn state_bench(classes: usize, per_class: usize, rate_hz: f32, runs: usize) -> StateBenchReport {
+    let s = state_of_size(classes, per_class, rate_hz, 42);
+    let (mut enc, mut dec) = (Vec::new(), Vec::new());
+    let mut text = String::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        text = state::encode(std::hint::black_box(&s)).expect("valid state");
+        enc.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let back = state::decode_str(std::hint::black_box(&text)).expect("decodes");
+        dec.push(t.elapsed().as_secs_f64() * 1e3);
+        assert!(back == s, "the state changed in a round trip");
+    }
+    StateBenchReport {
+        classes,
+        examples: s.dataset.examples.len(),
+        snippet_rate_hz: rate_hz,
+        encoded_bytes: text.len(),
+        encode_ms: median(enc),
+        decode_ms: median(dec),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_bench_round_trips() {
+        let r = state_bench(3, 4, 48_000.0, 1);
+        assert_eq!((r.classes, r.examples), (3, 12));
+        assert!(r.encoded_bytes > 12 * 1600 && r.encoded_bytes < 200_000, "{r:?}");
     }
 }

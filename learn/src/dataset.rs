@@ -5,6 +5,7 @@
 //! shifts the indices above it down by one, so indices always stay consistent.
 
 use crate::error::{check_finite, LearnError};
+use crate::snippet::Snippet;
 use crate::{DESCRIPTOR_LEN, MAX_CLASSES};
 use serde::{Deserialize, Serialize};
 
@@ -62,27 +63,25 @@ pub struct Example {
     pub level_dbfs: f32,
     /// When it was recorded, in seconds since an arbitrary origin (e.g. the session start).
     pub time_s: f64,
-    /// About 100 ms of the hit's audio for auditioning (mono, −1..1); may be empty.
-    pub snippet: Vec<f32>,
-    /// Sample rate of `snippet`, in Hz (0 when there is no snippet).
-    pub snippet_rate: f32,
+    /// About 100 ms of the hit's audio for auditioning, at preview quality; may be empty.
+    pub snippet: Snippet,
 }
 
 impl Example {
     /// An example without audio snippet.
     pub fn new(descriptor: &[f32], class: usize, level_dbfs: f32, time_s: f64) -> Self {
-        Self { descriptor: descriptor.to_vec(), class, level_dbfs, time_s, snippet: Vec::new(), snippet_rate: 0.0 }
+        Self { descriptor: descriptor.to_vec(), class, level_dbfs, time_s, snippet: Snippet::default() }
     }
 
-    /// Checks length and finiteness; `index` is only used in error messages.
+    /// Checks the descriptor's length, that every number is finite, and the snippet
+    /// ([`Snippet::validate`]); `index` is only used in error messages.
     pub fn validate(&self, index: usize) -> Result<(), LearnError> {
         if self.descriptor.len() != DESCRIPTOR_LEN {
             return Err(LearnError::DescriptorLength { expected: DESCRIPTOR_LEN, got: self.descriptor.len() });
         }
         check_finite(&self.descriptor, &|i| format!("example {index} descriptor[{i}]"))?;
         check_finite(&[self.level_dbfs], &|_| format!("example {index} level_dbfs"))?;
-        check_finite(&self.snippet, &|i| format!("example {index} snippet[{i}]"))?;
-        check_finite(&[self.snippet_rate], &|_| format!("example {index} snippet_rate"))?;
+        self.snippet.validate().map_err(|problem| LearnError::Snippet { example: index, problem })?;
         if !self.time_s.is_finite() {
             return Err(LearnError::NonFinite { what: format!("example {index} time_s"), value: self.time_s });
         }
@@ -368,12 +367,27 @@ mod tests {
     fn serde_round_trip() {
         let mut d = Dataset::default();
         let mut e = ex(1, 0.25);
-        e.snippet = vec![0.1, -0.2];
-        e.snippet_rate = 48_000.0;
+        e.snippet = Snippet::encode(&[0.1, -0.2, 0.3], 48_000.0);
         d.add_example(e).unwrap();
         d.set_anchor(0, Some(0.0)).unwrap();
         let s = serde_json::to_string(&d).unwrap();
         let back: Dataset = serde_json::from_str(&s).unwrap();
         assert_eq!(back, d);
+        let back: Dataset = postcard::from_bytes(&postcard::to_allocvec(&d).unwrap()).unwrap();
+        assert_eq!(back, d);
+    }
+
+    #[test]
+    fn bad_snippets_are_caught_by_validate() {
+        let mut d = Dataset::default();
+        d.add_example(ex(0, 0.0)).unwrap();
+        let mut v = serde_json::to_value(&d).unwrap();
+        v["examples"][0]["snippet"] = serde_json::json!({"rate_hz": 96000.0, "peak": 1.0, "data": "AAEC"});
+        let bad: Dataset = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            bad.validate(),
+            Err(LearnError::Snippet { example: 0, problem: crate::snippet::SnippetError::Rate { rate_hz: 96_000.0 } })
+        );
+        assert_eq!(bad.validate().unwrap_err().to_string(), "example 0: snippet rate 96000 Hz is outside 1000..=16000 Hz");
     }
 }

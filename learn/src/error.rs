@@ -125,6 +125,14 @@ pub enum LearnError {
         /// [`crate::LAYOUT_VERSION`].
         expected: u32,
     },
+    /// An example's audio snippet is unusable.
+    #[error("example {example}: {problem}")]
+    Snippet {
+        /// Index of the example.
+        example: usize,
+        /// What is wrong.
+        problem: crate::snippet::SnippetError,
+    },
     /// A decoded model whose internals are inconsistent.
     #[error("corrupt model: {0}")]
     Corrupt(String),

@@ -2,10 +2,15 @@
 //! settings its descriptors were computed with, and optionally the [`Dataset`] it was trained on.
 //!
 //! ```json
-//! { "format": "timbrel-model", "format_version": 1, "layout_version": 1,
+//! { "format": "timbrel-model", "format_version": 2, "layout_version": 1,
 //!   "model_format_version": 1, "created_by": "timbrel 0.1.0",
 //!   "analysis": { ... }, "model": { ... }, "dataset": { ... } }
 //! ```
+//!
+//! Format 2 (written) stores the dataset's audio snippets as [`crate::snippet::Snippet`]s:
+//! `{ "rate_hz", "peak", "data" }` with the 8-bit μ-law bytes as base64. Format 1 (read, and
+//! migrated by [`crate::migrate`]) stored them as float arrays with `snippet_rate`; its
+//! fixtures are in `learn/tests/fixtures/`.
 //!
 //! [`load`] and [`from_bytes`] check everything before returning anything: the size (before
 //! reading the whole file), the JSON syntax, the `format` magic, the envelope, model and
@@ -24,15 +29,19 @@ use timbrel_core::analysis::{AnalysisSettings, SettingsError};
 
 use crate::dataset::Dataset;
 use crate::error::LearnError;
-use crate::model::Model;
+use crate::migrate::DatasetV1;
+use crate::model::{Mismatch, Model};
+use crate::snippet::Snippet;
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION};
 
 /// The `format` field of every model file.
 pub const MAGIC: &str = "timbrel-model";
-/// Version of the envelope written and read by this build; bump when its fields change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the envelope written by this build; bump when its fields change.
+pub const FORMAT_VERSION: u32 = 2;
+/// Oldest envelope version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 /// Largest model file accepted, in bytes. A model with a full dataset of 16 classes × 200 hits
-/// without snippets is about 15 MB.
+/// without snippets is about 15 MB; 100 ms snippets add about 7 MB.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Usual file name extension (without the dot).
 pub const EXTENSION: &str = "timbrel";
@@ -57,11 +66,10 @@ impl ModelFile {
         Self { created_by: created_by.into(), analysis, model, dataset: None }
     }
 
-    /// Removes the audio snippets of the dataset's examples (they are most of its size).
+    /// Removes the audio snippets of the dataset's examples (about 2 kB of JSON per example).
     pub fn strip_snippets(&mut self) {
         for e in self.dataset.iter_mut().flat_map(|d| d.examples.iter_mut()) {
-            e.snippet = Vec::new();
-            e.snippet_rate = 0.0;
+            e.snippet = Snippet::default();
         }
     }
 
@@ -72,14 +80,7 @@ impl ModelFile {
         self.analysis.validate().map_err(Invalid::Analysis)?;
         if let Some(d) = &self.dataset {
             d.validate().map_err(Invalid::Dataset)?;
-            let names = |c: &[crate::ClassInfo]| c.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-            let (model, data) = (names(self.model.classes()), names(&d.classes));
-            if model != data {
-                return Err(Invalid::Classes { model, dataset: data });
-            }
-            if d.pair != self.model.pair() {
-                return Err(Invalid::Pair { model: self.model.pair(), dataset: d.pair });
-            }
+            self.model.check_dataset(d).map_err(Invalid::Mismatch)?;
         }
         Ok(())
     }
@@ -97,22 +98,9 @@ pub enum Invalid {
     /// The dataset failed [`Dataset::validate`].
     #[error("invalid dataset: {0}")]
     Dataset(LearnError),
-    /// The dataset's classes are not the model's.
-    #[error("the dataset's classes {dataset:?} are not the model's {model:?}")]
-    Classes {
-        /// Class names of the model.
-        model: Vec<String>,
-        /// Class names of the dataset.
-        dataset: Vec<String>,
-    },
-    /// The dataset's interpolation pair is not the model's.
-    #[error("the dataset's interpolation pair {dataset:?} is not the model's {model:?}")]
-    Pair {
-        /// The model's pair.
-        model: (usize, usize),
-        /// The dataset's pair.
-        dataset: (usize, usize),
-    },
+    /// The dataset's classes or pair are not the model's.
+    #[error("{0}")]
+    Mismatch(Mismatch),
     /// A version in the envelope disagrees with the one inside the model.
     #[error("envelope {what} {envelope} disagrees with the model's {model}")]
     Envelope {
@@ -188,7 +176,7 @@ pub enum FileError {
         field: &'static str,
     },
     /// An envelope version this build does not read.
-    #[error("{}: unsupported format version {found} (this timbrel reads version {supported}){}",
+    #[error("{}: unsupported format version {found} (this timbrel reads versions {OLDEST_FORMAT_VERSION} to {supported}){}",
             path.display(), newer_hint(*found, *supported))]
     FormatVersion {
         /// The file.
@@ -272,14 +260,19 @@ struct Header {
     model_format_version: Option<u64>,
 }
 
-/// The envelope as read (the versions were checked with [`Header`]).
+/// The envelope as read (the versions were checked with [`Header`]); `D` is the dataset of the
+/// file's format version.
 #[derive(Deserialize)]
-struct EnvelopeIn {
+struct EnvelopeIn<D> {
     created_by: String,
     analysis: AnalysisSettings,
     model: Model,
-    #[serde(default)]
-    dataset: Option<Dataset>,
+    #[serde(default = "none")]
+    dataset: Option<D>,
+}
+
+fn none<D>() -> Option<D> {
+    None
 }
 
 /// Serialises `file` (compact JSON) after checking it with [`ModelFile::validate`], so that a
@@ -368,7 +361,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     }
     let missing = |field| FileError::Missing { path: path_buf(), field };
     let version = header.format_version.ok_or_else(|| missing("format_version"))?;
-    if version != FORMAT_VERSION as u64 {
+    if !(OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&version) {
         return Err(FileError::FormatVersion { path: path_buf(), found: version, supported: FORMAT_VERSION });
     }
     let model_version = header.model_format_version.ok_or_else(|| missing("model_format_version"))?;
@@ -379,7 +372,17 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     if layout != LAYOUT_VERSION as u64 {
         return Err(FileError::Layout { path: path_buf(), found: layout, expected: LAYOUT_VERSION });
     }
-    let envelope: EnvelopeIn = serde_json::from_slice(bytes).map_err(json_error)?;
+    let envelope: EnvelopeIn<Dataset> = if version == 1 {
+        let v1: EnvelopeIn<DatasetV1> = serde_json::from_slice(bytes).map_err(json_error)?;
+        EnvelopeIn {
+            created_by: v1.created_by,
+            analysis: v1.analysis,
+            model: v1.model,
+            dataset: v1.dataset.map(DatasetV1::migrate),
+        }
+    } else {
+        serde_json::from_slice(bytes).map_err(json_error)?
+    };
     let invalid = |problem| FileError::Invalid { path: path_buf(), problem };
     // The model carries its own versions too; both must agree with the envelope.
     if envelope.model.format_version() as u64 != model_version {
@@ -424,8 +427,7 @@ mod tests {
                     .map(|j| rng.f32() + if j % 5 == 0 { 3.0 * class as f32 } else { 0.0 })
                     .collect();
                 let mut e = Example::new(&x, class, -20.0, i as f64);
-                e.snippet = vec![0.25, -0.5];
-                e.snippet_rate = 44_100.0;
+                e.snippet = Snippet::encode(&[0.25, -0.5, 0.125], 44_100.0);
                 d.add_example(e).unwrap();
             }
         }
@@ -468,7 +470,7 @@ mod tests {
     fn round_trip_in_memory_and_on_disk() {
         let f = model_file();
         let bytes = to_bytes(&f).unwrap();
-        assert!(bytes.starts_with(br#"{"format":"timbrel-model","format_version":1,"#));
+        assert!(bytes.starts_with(br#"{"format":"timbrel-model","format_version":2,"#));
         assert_eq!(from_bytes(&bytes, name()).unwrap(), f);
         let dir = std::env::temp_dir().join(format!("timbrel-file-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -517,11 +519,16 @@ mod tests {
         }));
         assert!(matches!(e, FileError::NotAModel { .. }), "{e}");
         let e = err(&edited(&f, |v| v["format_version"] = 7.into()));
-        assert!(matches!(e, FileError::FormatVersion { found: 7, supported: 1, .. }), "{e}");
+        assert!(matches!(e, FileError::FormatVersion { found: 7, supported: 2, .. }), "{e}");
         assert_eq!(
             e.to_string(),
-            "model.timbrel: unsupported format version 7 (this timbrel reads version 1); it was written by a newer timbrel"
+            "model.timbrel: unsupported format version 7 (this timbrel reads versions 1 to 2); it was written by a newer timbrel"
         );
+        let e = err(&edited(&f, |v| v["format_version"] = 0.into()));
+        assert_eq!(e.to_string(), "model.timbrel: unsupported format version 0 (this timbrel reads versions 1 to 2)");
+        // A format-2 dataset under a format-1 envelope (or the reverse) is a content error.
+        let e = err(&edited(&f, |v| v["format_version"] = 1.into()));
+        assert!(matches!(e, FileError::Content { .. }), "{e}");
         let e = err(&edited(&f, |v| v["model_format_version"] = 2.into()));
         assert!(matches!(e, FileError::ModelVersion { found: 2, supported: 1, .. }), "{e}");
         let e = err(&edited(&f, |v| v["layout_version"] = 2.into()));
@@ -549,7 +556,9 @@ mod tests {
             }
         }
         assert!(matches!(err(&bytes[..0]), FileError::NotAModel { .. }));
-        let e = err(&bytes[..n / 2]);
+        // A cut inside a snippet's base64 text.
+        let inside = bytes.windows(8).position(|w| w == br#""data":""#).unwrap() + 10;
+        let e = err(&bytes[..inside]);
         assert!(e.to_string().contains("truncated"), "{e}");
     }
 
@@ -598,12 +607,12 @@ mod tests {
         let e = err(&edited(&f, |v| v["dataset"]["examples"][0]["descriptor"][3] = 1e300.into()));
         assert!(matches!(e, FileError::Invalid { problem: Invalid::Dataset(_), .. }), "{e}");
         let e = err(&edited(&f, |v| v["dataset"]["classes"][1]["name"] = "rim".into()));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Classes { .. }, .. }), "{e}");
+        assert!(matches!(e, FileError::Invalid { problem: Invalid::Mismatch(Mismatch::Classes { .. }), .. }), "{e}");
         let e = err(&edited(&f, |v| v["dataset"]["pair"] = serde_json::json!([1, 0])));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Pair { .. }, .. }), "{e}");
+        assert!(matches!(e, FileError::Invalid { problem: Invalid::Mismatch(Mismatch::Pair { .. }), .. }), "{e}");
         // A model that fails validation is never written.
         let mut g = f.clone();
         g.dataset.as_mut().unwrap().classes[0].name = "other".into();
-        assert!(matches!(to_bytes(&g), Err(Invalid::Classes { .. })));
+        assert!(matches!(to_bytes(&g), Err(Invalid::Mismatch(Mismatch::Classes { .. }))));
     }
 }

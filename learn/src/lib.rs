@@ -8,6 +8,8 @@
 //! - [`evaluate`]: cross-validated accuracy, confusion matrix, calibration, outliers and advice.
 //! - [`synthetic`]: seeded hits from the core's membrane synthesizer, for tests and benchmarks.
 //! - [`file`]: the versioned, fully validated `.timbrel` model file.
+//! - [`state`]: the project state (dataset and model) the plugin keeps in the host's project.
+//! - [`snippet`]: compact audio snippets of the examples (8-bit μ-law at ≤ 16 kHz).
 //! - [`bench`]: training and classification timings for the CLI.
 
 pub mod bench;
@@ -19,19 +21,25 @@ pub mod file;
 pub mod interpolation;
 pub mod knn;
 pub mod lda;
+mod migrate;
 pub mod mlp;
 pub mod model;
 pub mod novelty;
+mod pack;
 pub mod pca;
 pub mod projection;
 pub mod scaler;
+pub mod snippet;
+pub mod state;
 pub mod synthetic;
 
 pub use dataset::{ClassInfo, Dataset, Example};
 pub use error::LearnError;
 pub use evaluate::{evaluate, Advice, Evaluation};
 pub use file::{FileError, ModelFile};
-pub use model::{train, Model, ModelKind, Prediction, TrainConfig, TrainReport};
+pub use model::{train, Mismatch, Model, ModelKind, Prediction, TrainConfig, TrainReport};
+pub use snippet::Snippet;
+pub use state::{ProjectState, StateError};
 pub use timbrel_core::analysis::descriptor::{DESCRIPTOR_LEN, LAYOUT_VERSION};
 
 /// Most classes a dataset (and a model) can have.

@@ -19,6 +19,7 @@ use crate::pca::{Pca, MAX_COMPONENTS};
 use crate::scaler::Scaler;
 use crate::{DESCRIPTOR_LEN, LAYOUT_VERSION, MAX_CLASSES, MIN_EXAMPLES, MODEL_FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// Which classifier a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -464,7 +465,41 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     Ok(model)
 }
 
+/// How a dataset disagrees with a model stored next to it.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Mismatch {
+    /// The class names (in order) differ.
+    #[error("the dataset's classes {dataset:?} are not the model's {model:?}")]
+    Classes {
+        /// Class names of the model.
+        model: Vec<String>,
+        /// Class names of the dataset.
+        dataset: Vec<String>,
+    },
+    /// The interpolation pairs differ.
+    #[error("the dataset's interpolation pair {dataset:?} is not the model's {model:?}")]
+    Pair {
+        /// The model's pair.
+        model: (usize, usize),
+        /// The dataset's pair.
+        dataset: (usize, usize),
+    },
+}
+
 impl Model {
+    /// Checks that the model was trained on `data`'s classes (names, in order) and pair; run
+    /// it when a model and a dataset are loaded together.
+    pub fn check_dataset(&self, data: &Dataset) -> Result<(), Mismatch> {
+        let names = |c: &[ClassInfo]| c.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        if self.classes.len() != data.classes.len() || self.classes.iter().zip(&data.classes).any(|(a, b)| a.name != b.name) {
+            return Err(Mismatch::Classes { model: names(&self.classes), dataset: names(&data.classes) });
+        }
+        if data.pair != self.pair {
+            return Err(Mismatch::Pair { model: self.pair, dataset: data.pair });
+        }
+        Ok(())
+    }
+
     /// Classifies one hit's `descriptor` ([`DESCRIPTOR_LEN`] values) into `out`. Never
     /// allocates, never panics; a descriptor of the wrong length or with non-finite values
     /// gives an unknown prediction with novelty [`f32::MAX`] and all probabilities 0.

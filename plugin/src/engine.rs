@@ -420,8 +420,7 @@ impl WorkerLoop {
             let p = self.pending.remove(i);
             let mut example = Example::new(&p.hit.descriptor, p.class as usize, p.hit.rms_dbfs, p.hit.onset_sample as f64 / sample_rate);
             if let Some(snippet) = snippet {
-                example.snippet = snippet;
-                example.snippet_rate = sample_rate as f32;
+                example.snippet = timbrel_learn::Snippet::encode(&snippet, sample_rate as f32);
             }
             let mut data = self.parts.dataset.lock();
             if (p.class as usize) < data.classes.len() && data.add_example(example).is_ok() {

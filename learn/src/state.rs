@@ -1,0 +1,555 @@
+//! The project state: the [`Dataset`] and its trained [`Model`] as one string, kept by the
+//! plugin in the host's project (a persisted field of the plugin state).
+//!
+//! # Format 2 (written)
+//!
+//! ```text
+//! timbrel-state:2:<layout>:<model>:<base64>
+//! ```
+//!
+//! A readable prefix — the magic [`MAGIC`], the state format [`STATE_FORMAT_VERSION`], the
+//! descriptor layout [`LAYOUT_VERSION`] and the model format [`MODEL_FORMAT_VERSION`], as
+//! decimal numbers, each followed by `:` — then base64 (standard alphabet, padded) of one zstd
+//! frame that records its content size, holding the postcard encoding of the payload
+//! `(dataset, model: Option<bytes>)`. The dataset is packed column-wise ([`crate::pack`]:
+//! descriptor byte planes, snippet μ-law codes as first differences) so that zstd compresses it
+//! better. The model is postcard-encoded into its own bytes, so that a later build can tell the
+//! dataset from a model it no longer reads. Floats are raw IEEE-754 bits: the restored model
+//! gives bit-identical outputs and needs no retraining.
+//!
+//! 16 classes × 100 hits with 100 ms snippets recorded at 48 kHz (or 96 kHz) and a kNN model
+//! encode to about 4.5 MB (see `timbrel bench` and the `state` criterion bench).
+//!
+//! # Format 1 (read only)
+//!
+//! Before format 2 the plugin persisted the plain `serde_json` of its dataset: a JSON object with
+//! `classes`, `examples` (snippets as float arrays with `snippet_rate`) and `pair`. It is
+//! migrated on reading ([`crate::migrate`]): snippets are encoded, and there is no model, so the
+//! plugin retrains.
+//!
+//! # Checks
+//!
+//! [`decode_str`] and [`decode_value`] check everything before returning anything: the encoded
+//! length ([`MAX_ENCODED_BYTES`]), the magic and the three versions (before decoding any base64),
+//! the content size the zstd frame claims ([`MAX_PAYLOAD_BYTES`], before allocating),
+//! postcard's structure (its length prefixes never allocate more than the input holds), no
+//! trailing bytes, [`Dataset::validate`], [`Model::validate`], and that the model was trained
+//! on the dataset's classes and pair. A state that passes can be used without further checks.
+//! [`encode`] runs the same checks first, so a state that could not be read back is never
+//! written. Every [`StateError`] renders as one line.
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::dataset::Dataset;
+use crate::error::LearnError;
+use crate::migrate::DatasetV1;
+use crate::model::{Mismatch, Model};
+use crate::pack::{self, PackedIn, PackedOut};
+use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION};
+
+/// First field of every encoded state.
+pub const MAGIC: &str = "timbrel-state";
+/// State format written by this build (format 1 is the legacy JSON object, read only).
+pub const STATE_FORMAT_VERSION: u32 = 2;
+/// Oldest state format this build reads.
+pub const OLDEST_STATE_FORMAT_VERSION: u32 = 1;
+/// Descriptor layout of format-1 states (they did not record it).
+const LEGACY_LAYOUT_VERSION: u32 = 1;
+/// Largest decompressed payload, in bytes. 16 classes × 100 hits with 100 ms snippets and a
+/// trained model take about 4.5 MB; this leaves room for more than 20 000 such hits.
+pub const MAX_PAYLOAD_BYTES: usize = 64 << 20;
+/// Longest encoded state accepted, in bytes: the prefix and the base64 of an incompressible
+/// payload of [`MAX_PAYLOAD_BYTES`] (zstd adds at most 1/128 to stored blocks).
+pub const MAX_ENCODED_BYTES: usize = 64 + (MAX_PAYLOAD_BYTES + MAX_PAYLOAD_BYTES / 128 + 1024).div_ceil(3) * 4;
+/// Longest JSON text accepted by [`decode_str`]. Format 1 stored snippets as float text, about
+/// 11 bytes per sample: 16 × 100 hits with 100 ms at 48 kHz are about 90 MB.
+pub const MAX_JSON_BYTES: usize = 256 << 20;
+/// zstd compression level of [`encode`]. On the 16 × 100-hit benchmark state (4.8 MB payload)
+/// level 1 took 14 ms for 3.36 MB, level 3 30 ms for 3.31 MB: 1.5 % is not worth twice the time.
+pub const ZSTD_LEVEL: i32 = 1;
+/// Longest header (magic and versions) shown in an error, in bytes.
+const SHOWN_HEADER_BYTES: usize = 48;
+
+/// Everything the plugin keeps in the project.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProjectState {
+    /// The classes, examples and interpolation pair.
+    pub dataset: Dataset,
+    /// The model trained on `dataset` (same classes and pair), if any; without one the plugin
+    /// retrains after restoring.
+    pub model: Option<Model>,
+}
+
+/// Why a project state could not be encoded or decoded. Every variant renders as one line and
+/// carries the offending values.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum StateError {
+    /// Too large to be a project state; refused before decoding.
+    #[error("{what} of {size} bytes is too large for a project state (at most {max})")]
+    TooLarge {
+        /// `"encoded state"`, `"JSON text"` or `"payload"`.
+        what: &'static str,
+        /// The size, in bytes (for a payload, the size its zstd frame claims).
+        size: u64,
+        /// The limit, in bytes.
+        max: u64,
+    },
+    /// Not a project state at all.
+    #[error("not a timbrel project state ({reason})")]
+    NotAState {
+        /// What it is instead, e.g. `a JSON number` or `it starts with "hello"`.
+        reason: String,
+    },
+    /// The magic is there but the versions are not three `:`-terminated decimal numbers.
+    #[error("corrupt project state header {header:?} (expected \"timbrel-state:<format>:<layout>:<model>:\")")]
+    Header {
+        /// The start of the text (at most 48 bytes).
+        header: String,
+    },
+    /// A state format this build does not read.
+    #[error("unsupported project state format version {found} (this timbrel reads versions 1 to {supported}){}",
+            newer_hint(*found, *supported))]
+    FormatVersion {
+        /// Version in the state.
+        found: u64,
+        /// [`STATE_FORMAT_VERSION`].
+        supported: u32,
+    },
+    /// The examples' descriptors have another layout than this build computes.
+    #[error("project state has descriptor layout {found}, this timbrel computes layout {expected}{}",
+            if *found > *expected as u64 { "; it was written by a newer timbrel" } else { " (record the hits again)" })]
+    Layout {
+        /// Layout in the state.
+        found: u64,
+        /// [`LAYOUT_VERSION`].
+        expected: u32,
+    },
+    /// A model format this build does not read.
+    #[error("project state has model format version {found} (this timbrel reads version {supported}){}",
+            newer_hint(*found, *supported))]
+    ModelVersion {
+        /// Version in the state.
+        found: u64,
+        /// [`MODEL_FORMAT_VERSION`].
+        supported: u32,
+    },
+    /// A layer of the encoding is damaged.
+    #[error("corrupt project state: {layer}: {message}")]
+    Corrupt {
+        /// `"base64"`, `"zstd"`, `"payload"` or `"model"`.
+        layer: &'static str,
+        /// The decoder's description.
+        message: String,
+    },
+    /// Bytes left after the payload.
+    #[error("corrupt project state: {count} bytes after the payload")]
+    TrailingBytes {
+        /// How many.
+        count: usize,
+    },
+    /// A format-1 JSON object of the wrong shape.
+    #[error("corrupt format-1 project state: {message}")]
+    Legacy {
+        /// serde_json's description.
+        message: String,
+    },
+    /// The dataset failed [`Dataset::validate`].
+    #[error("invalid dataset in project state: {0}")]
+    Dataset(LearnError),
+    /// The model failed [`Model::validate`].
+    #[error("invalid model in project state: {0}")]
+    Model(LearnError),
+    /// The model was not trained on the dataset's classes or pair.
+    #[error("project state: {0}")]
+    Mismatch(Mismatch),
+    /// Serialising failed (it does not for valid states).
+    #[error("cannot encode project state: {message}")]
+    Encode {
+        /// The serialiser's description.
+        message: String,
+    },
+}
+
+fn newer_hint(found: u64, supported: u32) -> &'static str {
+    if found > supported as u64 {
+        "; it was written by a newer timbrel"
+    } else {
+        ""
+    }
+}
+
+/// The payload as written.
+#[derive(Serialize)]
+struct PayloadOut<'a> {
+    dataset: PackedOut<'a>,
+    model: Option<Bytes<'a>>,
+}
+
+/// Bytes serialised as bytes (a length and the raw bytes), not as a sequence of numbers.
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// The payload as read.
+#[derive(Deserialize)]
+struct PayloadIn<'a> {
+    #[serde(borrow)]
+    dataset: PackedIn<'a>,
+    #[serde(borrow)]
+    model: Option<&'a [u8]>,
+}
+
+/// Checks the dataset, the model and that they agree.
+fn check(dataset: &Dataset, model: Option<&Model>) -> Result<(), StateError> {
+    dataset.validate().map_err(StateError::Dataset)?;
+    if let Some(m) = model {
+        m.validate().map_err(StateError::Model)?;
+        m.check_dataset(dataset).map_err(StateError::Mismatch)?;
+    }
+    Ok(())
+}
+
+/// Encodes `state` as format [`STATE_FORMAT_VERSION`] after running every check [`decode_str`]
+/// runs, so that the result always decodes to an equal state.
+pub fn encode(state: &ProjectState) -> Result<String, StateError> {
+    check(&state.dataset, state.model.as_ref())?;
+    let encode_error = |e: postcard::Error| StateError::Encode { message: e.to_string() };
+    let model = state.model.as_ref().map(postcard::to_allocvec).transpose().map_err(encode_error)?;
+    let payload = PayloadOut { dataset: pack::pack(&state.dataset), model: model.as_deref().map(Bytes) };
+    let payload = postcard::to_allocvec(&payload).map_err(encode_error)?;
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(StateError::TooLarge { what: "payload", size: payload.len() as u64, max: MAX_PAYLOAD_BYTES as u64 });
+    }
+    let packed = zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(|e| StateError::Encode { message: e.to_string() })?;
+    let mut out = String::with_capacity(32 + packed.len().div_ceil(3) * 4);
+    // NOTE: writing into a String cannot fail.
+    let _ = write!(out, "{MAGIC}:{STATE_FORMAT_VERSION}:{LAYOUT_VERSION}:{MODEL_FORMAT_VERSION}:");
+    base64::engine::general_purpose::STANDARD.encode_string(&packed, &mut out);
+    Ok(out)
+}
+
+/// Decodes and fully checks a project state given as text: an encoded state (format 2), or
+/// the JSON text of a persisted field — a quoted encoded state, or a format-1 dataset object.
+pub fn decode_str(text: &str) -> Result<ProjectState, StateError> {
+    if text.starts_with(MAGIC) {
+        return decode_encoded(text);
+    }
+    match text.trim_start().as_bytes().first() {
+        Some(b'{' | b'"') => {}
+        None => return Err(StateError::NotAState { reason: "it is empty".into() }),
+        Some(_) => return Err(StateError::NotAState { reason: format!("it starts with {:?}", start_of(text)) }),
+    }
+    if text.len() > MAX_JSON_BYTES {
+        return Err(StateError::TooLarge { what: "JSON text", size: text.len() as u64, max: MAX_JSON_BYTES as u64 });
+    }
+    if text.trim_start().starts_with('"') {
+        let inner: String = serde_json::from_str(text).map_err(|e| StateError::NotAState { reason: e.to_string() })?;
+        return decode_encoded(&inner);
+    }
+    // NOTE: parsed straight into the format-1 types, not through a `serde_json::Value` (which
+    // would take several times the text's size for its float arrays).
+    let legacy: DatasetV1 = serde_json::from_str(text).map_err(|e| StateError::Legacy { message: e.to_string() })?;
+    migrate(legacy)
+}
+
+/// Decodes and fully checks a project state held as a JSON value (the plugin's persisted
+/// field): a string holding an encoded state (format 2), or a format-1 dataset object.
+pub fn decode_value(value: &serde_json::Value) -> Result<ProjectState, StateError> {
+    use serde_json::Value;
+    let not = |what: &str| Err(StateError::NotAState { reason: format!("a JSON {what}") });
+    match value {
+        Value::String(s) => decode_encoded(s),
+        Value::Object(_) => {
+            let legacy = DatasetV1::deserialize(value).map_err(|e| StateError::Legacy { message: e.to_string() })?;
+            migrate(legacy)
+        }
+        Value::Null => not("null"),
+        Value::Bool(_) => not("boolean"),
+        Value::Number(_) => not("number"),
+        Value::Array(_) => not("array"),
+    }
+}
+
+/// A format-1 dataset, migrated and checked.
+fn migrate(legacy: DatasetV1) -> Result<ProjectState, StateError> {
+    if LEGACY_LAYOUT_VERSION != LAYOUT_VERSION {
+        return Err(StateError::Layout { found: LEGACY_LAYOUT_VERSION as u64, expected: LAYOUT_VERSION });
+    }
+    let dataset = legacy.migrate();
+    check(&dataset, None)?;
+    Ok(ProjectState { dataset, model: None })
+}
+
+/// At most [`SHOWN_HEADER_BYTES`] of `text`, cut at a character boundary.
+fn start_of(text: &str) -> &str {
+    let mut end = text.len().min(SHOWN_HEADER_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Splits `magic:a:b:c:rest` into the three versions and the rest.
+fn parse_header(text: &str) -> Result<([u64; 3], &str), StateError> {
+    let header_error = || StateError::Header { header: start_of(text).to_string() };
+    let mut rest = text.strip_prefix(MAGIC).and_then(|r| r.strip_prefix(':')).ok_or_else(header_error)?;
+    let mut versions = [0; 3];
+    for v in &mut versions {
+        let (digits, tail) = rest.split_once(':').ok_or_else(header_error)?;
+        if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(header_error());
+        }
+        *v = digits.parse().map_err(|_| header_error())?;
+        rest = tail;
+    }
+    Ok((versions, rest))
+}
+
+/// Decodes format 2 (see the module docs).
+fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
+    if text.len() > MAX_ENCODED_BYTES {
+        return Err(StateError::TooLarge { what: "encoded state", size: text.len() as u64, max: MAX_ENCODED_BYTES as u64 });
+    }
+    if !text.starts_with(MAGIC) {
+        return Err(StateError::NotAState { reason: format!("it starts with {:?}", start_of(text)) });
+    }
+    let ([format, layout, model_format], body) = parse_header(text)?;
+    if format != STATE_FORMAT_VERSION as u64 {
+        return Err(StateError::FormatVersion { found: format, supported: STATE_FORMAT_VERSION });
+    }
+    if layout != LAYOUT_VERSION as u64 {
+        return Err(StateError::Layout { found: layout, expected: LAYOUT_VERSION });
+    }
+    if model_format != MODEL_FORMAT_VERSION as u64 {
+        return Err(StateError::ModelVersion { found: model_format, supported: MODEL_FORMAT_VERSION });
+    }
+    let corrupt = |layer, message: String| StateError::Corrupt { layer, message };
+    let packed = base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| corrupt("base64", e.to_string()))?;
+    let size = match zstd::zstd_safe::get_frame_content_size(&packed) {
+        Ok(Some(size)) => size,
+        Ok(None) => return Err(corrupt("zstd", "the frame does not record its content size".into())),
+        Err(_) => return Err(corrupt("zstd", "not a zstd frame".into())),
+    };
+    if size > MAX_PAYLOAD_BYTES as u64 {
+        return Err(StateError::TooLarge { what: "payload", size, max: MAX_PAYLOAD_BYTES as u64 });
+    }
+    // NOTE: the capacity bounds the output, whatever the frames hold.
+    let payload = zstd::bulk::decompress(&packed, size as usize).map_err(|e| corrupt("zstd", e.to_string()))?;
+    let (p, rest): (PayloadIn, _) = postcard::take_from_bytes(&payload).map_err(|e| corrupt("payload", e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(StateError::TrailingBytes { count: rest.len() });
+    }
+    let dataset = pack::unpack(p.dataset).map_err(|message| corrupt("payload", message))?;
+    let model = match p.model {
+        None => None,
+        Some(bytes) => {
+            let (model, rest): (Model, _) = postcard::take_from_bytes(bytes).map_err(|e| corrupt("model", e.to_string()))?;
+            if !rest.is_empty() {
+                return Err(corrupt("model", format!("{} bytes after the model", rest.len())));
+            }
+            Some(model)
+        }
+    };
+    check(&dataset, model.as_ref())?;
+    Ok(ProjectState { dataset, model })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Example;
+    use crate::snippet::Snippet;
+    use crate::{train, ModelKind, Prediction, TrainConfig, DESCRIPTOR_LEN};
+
+    fn dataset() -> Dataset {
+        let mut rng = fastrand::Rng::with_seed(21);
+        let mut d = Dataset::default();
+        for class in 0..2 {
+            for i in 0..10 {
+                let x: Vec<f32> =
+                    (0..DESCRIPTOR_LEN).map(|j| rng.f32() + if j % 7 == 0 { 2.0 * class as f32 } else { 0.0 }).collect();
+                let mut e = Example::new(&x, class, -20.0 - i as f32, i as f64);
+                let audio: Vec<f32> = (0..480).map(|k| (0.3 * (k as f32 * 0.1).sin()) * (-(k as f32) / 100.0).exp()).collect();
+                e.snippet = Snippet::encode(&audio, 48_000.0);
+                d.add_example(e).unwrap();
+            }
+        }
+        d
+    }
+
+    fn state() -> ProjectState {
+        let dataset = dataset();
+        let model = train(&dataset, &TrainConfig { kind: ModelKind::Knn, ..TrainConfig::default() }).unwrap();
+        ProjectState { dataset, model: Some(model) }
+    }
+
+    /// `encoded` with its payload replaced by the postcard of `dataset` and `model` bytes.
+    fn with_payload(dataset: &Dataset, model: Option<&[u8]>, trailing: &[u8]) -> String {
+        let mut payload = postcard::to_allocvec(&PayloadOut { dataset: pack::pack(dataset), model: model.map(Bytes) }).unwrap();
+        payload.extend_from_slice(trailing);
+        let packed = zstd::bulk::compress(&payload, 1).unwrap();
+        format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(packed))
+    }
+
+    /// A zstd frame header (single segment, 8-byte content size) claiming `size` bytes.
+    fn frame_claiming(size: u64) -> Vec<u8> {
+        let mut f = vec![0x28, 0xb5, 0x2f, 0xfd, 0xe0];
+        f.extend_from_slice(&size.to_le_bytes());
+        f
+    }
+
+    fn one_line(e: StateError) -> StateError {
+        assert!(!e.to_string().contains('\n'), "{e}");
+        e
+    }
+
+    fn err(text: &str) -> StateError {
+        one_line(decode_str(text).expect_err("accepted a bad state"))
+    }
+
+    #[test]
+    fn round_trip_gives_bit_identical_outputs() {
+        let s = state();
+        let text = encode(&s).unwrap();
+        assert!(text.starts_with("timbrel-state:2:1:1:"), "{}", &text[..30]);
+        let back = decode_str(&text).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(decode_value(&serde_json::Value::String(text.clone())).unwrap(), s);
+        // As the persisted field's JSON text.
+        assert_eq!(decode_str(&serde_json::to_string(&text).unwrap()).unwrap(), s);
+        let (mut p, mut q) = (Prediction::default(), Prediction::default());
+        for e in &s.dataset.examples {
+            s.model.as_ref().unwrap().classify(&e.descriptor, &mut p);
+            back.model.as_ref().unwrap().classify(&e.descriptor, &mut q);
+            assert_eq!(format!("{p:?}"), format!("{q:?}"));
+        }
+        // Without a model.
+        let bare = ProjectState { model: None, ..s };
+        assert_eq!(decode_str(&encode(&bare).unwrap()).unwrap(), bare);
+        let empty = ProjectState::default();
+        assert_eq!(decode_str(&encode(&empty).unwrap()).unwrap(), empty);
+    }
+
+    #[test]
+    fn legacy_objects_are_migrated() {
+        let d = dataset();
+        let mut v = serde_json::to_value(&d).unwrap();
+        for (e, x) in v["examples"].as_array_mut().unwrap().iter_mut().zip(&d.examples) {
+            e["snippet"] = serde_json::json!(x.snippet.decode());
+            e["snippet_rate"] = x.snippet.rate_hz().into();
+        }
+        let s = decode_value(&v).unwrap();
+        assert!(s.model.is_none());
+        assert_eq!(s.dataset.classes, d.classes);
+        assert_eq!(s.dataset.examples.len(), d.examples.len());
+        assert_eq!(s.dataset.examples[3].descriptor, d.examples[3].descriptor);
+        assert_eq!(s.dataset.examples[3].snippet.rate_hz(), 16_000.0);
+        assert_eq!(decode_str(&v.to_string()).unwrap(), s);
+        // A legacy object with a broken example is refused, naming it.
+        v["examples"][2]["class"] = 9.into();
+        let e = one_line(decode_value(&v).unwrap_err());
+        assert_eq!(e, StateError::Dataset(LearnError::ClassOutOfRange { class: 9, count: 2 }));
+        v["examples"][2]["class"] = "x".into();
+        assert!(matches!(one_line(decode_value(&v).unwrap_err()), StateError::Legacy { .. }));
+    }
+
+    #[test]
+    fn versions_are_checked_before_the_body() {
+        let e = err("timbrel-state:3:1:1:!!!!");
+        assert_eq!(e, StateError::FormatVersion { found: 3, supported: 2 });
+        assert_eq!(
+            e.to_string(),
+            "unsupported project state format version 3 (this timbrel reads versions 1 to 2); it was written by a newer timbrel"
+        );
+        assert_eq!(err("timbrel-state:1:1:1:"), StateError::FormatVersion { found: 1, supported: 2 });
+        let e = err("timbrel-state:2:2:1:!!");
+        assert_eq!(e, StateError::Layout { found: 2, expected: 1 });
+        assert!(e.to_string().ends_with("written by a newer timbrel"), "{e}");
+        assert!(err("timbrel-state:2:0:1:").to_string().ends_with("(record the hits again)"));
+        let e = err("timbrel-state:2:1:7:");
+        assert_eq!(e, StateError::ModelVersion { found: 7, supported: 1 });
+        assert!(e.to_string().contains("newer timbrel"), "{e}");
+        for bad in ["timbrel-state", "timbrel-state:", "timbrel-state:2:1:", "timbrel-state:x:1:1:", "timbrel-state:2:1:1", "timbrel-state:-2:1:1:", "timbrel-state:99999999999:1:1:", "timbrel-statesque:2:1:1:"] {
+            assert!(matches!(err(bad), StateError::Header { .. }), "{bad}");
+        }
+        assert!(matches!(err("timbrel-state:2:1:1:***"), StateError::Corrupt { layer: "base64", .. }));
+        assert!(matches!(err("timbrel-state:2:1:1:AAAAAAAA"), StateError::Corrupt { layer: "zstd", .. }));
+    }
+
+    #[test]
+    fn other_values_are_not_states() {
+        for (v, what) in [
+            (serde_json::json!(null), "null"),
+            (serde_json::json!(3), "number"),
+            (serde_json::json!([1]), "array"),
+            (serde_json::json!(true), "boolean"),
+        ] {
+            let e = one_line(decode_value(&v).unwrap_err());
+            assert_eq!(e, StateError::NotAState { reason: format!("a JSON {what}") });
+        }
+        assert!(matches!(decode_value(&"hello".into()), Err(StateError::NotAState { .. })));
+        assert_eq!(err(""), StateError::NotAState { reason: "it is empty".into() });
+        assert!(matches!(err("hello"), StateError::NotAState { .. }));
+        assert!(matches!(err("\"unterminated"), StateError::NotAState { .. }));
+        assert!(matches!(err("{\"classes\": 5}"), StateError::Legacy { .. }));
+        // The shown start of a bad text is cut at a character boundary.
+        let long = "é".repeat(100);
+        assert!(matches!(err(&long), StateError::NotAState { reason } if reason.len() < 70));
+    }
+
+    #[test]
+    fn inconsistent_payloads_are_refused() {
+        let s = state();
+        let model = postcard::to_allocvec(s.model.as_ref().unwrap()).unwrap();
+        // Fine as built.
+        decode_str(&with_payload(&s.dataset, Some(&model), &[])).unwrap();
+        assert_eq!(err(&with_payload(&s.dataset, Some(&model), &[0, 0])), StateError::TrailingBytes { count: 2 });
+        let mut renamed = s.dataset.clone();
+        renamed.classes[1].name = "rim".into();
+        let e = err(&with_payload(&renamed, Some(&model), &[]));
+        assert!(matches!(e, StateError::Mismatch(Mismatch::Classes { .. })), "{e}");
+        assert!(e.to_string().contains("rim"), "{e}");
+        let mut swapped = s.dataset.clone();
+        swapped.pair = (1, 0);
+        assert!(matches!(err(&with_payload(&swapped, Some(&model), &[])), StateError::Mismatch(Mismatch::Pair { .. })));
+        let mut bad = s.dataset.clone();
+        bad.examples[4].descriptor[9] = f32::INFINITY;
+        assert!(matches!(err(&with_payload(&bad, None, &[])), StateError::Dataset(LearnError::NonFinite { .. })));
+        assert!(matches!(err(&with_payload(&s.dataset, Some(&model[..model.len() / 2]), &[])), StateError::Corrupt { layer: "model", .. }));
+        let mut long_model = model.clone();
+        long_model.push(0);
+        assert!(matches!(err(&with_payload(&s.dataset, Some(&long_model), &[])), StateError::Corrupt { layer: "model", .. }));
+        let mut v = serde_json::to_value(s.model.as_ref().unwrap()).unwrap();
+        v["temperature"] = (-1.0).into();
+        let broken: Model = serde_json::from_value(v).unwrap();
+        let bytes = postcard::to_allocvec(&broken).unwrap();
+        assert!(matches!(err(&with_payload(&s.dataset, Some(&bytes), &[])), StateError::Model(_)));
+        // encode refuses what decode would refuse.
+        let stale = ProjectState { dataset: renamed, model: s.model.clone() };
+        assert!(matches!(encode(&stale), Err(StateError::Mismatch(_))));
+        let mut nan = s.clone();
+        nan.dataset.examples[0].level_dbfs = f32::NAN;
+        assert!(matches!(encode(&nan), Err(StateError::Dataset(_))));
+    }
+
+    #[test]
+    fn sizes_are_refused_before_decoding() {
+        let big = format!("timbrel-state:2:1:1:{}", "A".repeat(MAX_ENCODED_BYTES));
+        assert!(matches!(err(&big), StateError::TooLarge { what: "encoded state", .. }));
+        // A zstd frame header that claims more content than a payload may have.
+        let text = format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(frame_claiming(MAX_PAYLOAD_BYTES as u64 + 1)));
+        let e = err(&text);
+        assert_eq!(e, StateError::TooLarge { what: "payload", size: MAX_PAYLOAD_BYTES as u64 + 1, max: MAX_PAYLOAD_BYTES as u64 });
+        // Within the limit but with nothing behind the header: an error, not a 64 MiB buffer.
+        let text = format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(frame_claiming(MAX_PAYLOAD_BYTES as u64)));
+        assert!(matches!(err(&text), StateError::Corrupt { layer: "zstd", .. }));
+    }
+}

@@ -1,0 +1,204 @@
+//! Golden files of saved formats (see `fixtures/README.md`): every fixture keeps loading and
+//! gives the outputs recorded when it was made.
+//!
+//! The generator of the current formats is ignored: it only ran once, when the format was new
+//! (`cargo test -p timbrel-learn --test fixtures -- --ignored`). The format-1 generator is in
+//! the commit named in the README.
+
+use std::path::{Path, PathBuf};
+
+use timbrel_core::analysis::AnalysisSettings;
+use timbrel_learn::file::{self, ModelFile};
+use timbrel_learn::state::{self, ProjectState};
+use timbrel_learn::synthetic::{self, Sound, SynthSpec};
+use timbrel_learn::{train, Dataset, Example, Model, Prediction, Snippet, TrainConfig};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Snippet length of the fixture examples, in seconds (short, to keep the files small).
+const SNIPPET_S: f32 = 0.01;
+
+/// Two classes (`center`, `edge`) × 6 seeded snare hits with 10 ms snippets: at 48 kHz, one hit
+/// per class at 44.1 kHz, and the last hit of each class without snippet.
+fn fixture_dataset() -> Dataset {
+    let mut rng = fastrand::Rng::with_seed(0x7153_f1c5);
+    let mut d = Dataset::default();
+    for (class, radius) in [(0, (0.0, 0.15)), (1, (0.8, 0.95))] {
+        let mut added = 0;
+        while added < 6 {
+            let rate = if added == 4 { 44_100.0 } else { 48_000.0 };
+            let spec = SynthSpec { sample_rate: rate, ..SynthSpec::default() };
+            let r = radius.0 + (radius.1 - radius.0) * rng.f32();
+            let v = 0.3 + 0.7 * rng.f32();
+            let (audio, onset, _) = synthetic::render(Sound::Snare { radius: r, velocity: v }, &spec, rng.u64(..));
+            let Some((descriptor, level)) = synthetic::analyze(&audio, rate, onset, &[256]).remove(0) else {
+                continue;
+            };
+            let mut e = Example::new(&descriptor, class, level, (d.examples.len() as f64) * 0.5);
+            if added < 5 {
+                let len = (SNIPPET_S * rate) as usize;
+                e.snippet = Snippet::encode(&audio[onset..onset + len], rate);
+            }
+            d.add_example(e).unwrap();
+            added += 1;
+        }
+    }
+    d
+}
+
+/// Descriptors the expected outputs are recorded for: two training hits, held-out snare hits at
+/// radius 0.05, 0.5 and 0.9, and a tom (not a trained sound).
+fn probe_descriptors(d: &Dataset) -> Vec<Vec<f32>> {
+    let spec = SynthSpec { sample_rate: 48_000.0, ..SynthSpec::default() };
+    let mut out = vec![d.examples[0].descriptor.clone(), d.examples[7].descriptor.clone()];
+    let sounds = [
+        Sound::Snare { radius: 0.05, velocity: 0.7 },
+        Sound::Snare { radius: 0.5, velocity: 0.7 },
+        Sound::Snare { radius: 0.9, velocity: 0.7 },
+        Sound::Tom,
+    ];
+    for (i, s) in sounds.into_iter().enumerate() {
+        let hit = (0..50).find_map(|k| synthetic::synth_hit(s, &spec, &[256], 900 + 100 * i as u64 + k)).expect("hit found");
+        out.push(hit.descriptors[0].clone());
+    }
+    out
+}
+
+fn prediction_json(p: &Prediction) -> serde_json::Value {
+    serde_json::json!({
+        "probabilities": &p.probabilities[..p.class_count as usize],
+        "class_count": p.class_count,
+        "best": p.best,
+        "best_class": p.best_class,
+        "confidence": p.confidence,
+        "novelty": p.novelty,
+        "interpolation": p.interpolation,
+    })
+}
+
+/// The recorded outputs of `model` for `descriptors`.
+fn expected_json(model: &Model, descriptors: &[Vec<f32>]) -> serde_json::Value {
+    let mut p = Prediction::default();
+    let cases: Vec<serde_json::Value> = descriptors
+        .iter()
+        .map(|x| {
+            model.classify(x, &mut p);
+            serde_json::json!({ "descriptor": x, "prediction": prediction_json(&p) })
+        })
+        .collect();
+    serde_json::json!({ "cases": cases })
+}
+
+#[test]
+#[ignore = "writes the format-2 fixtures; released fixtures must never be regenerated"]
+fn generate_v2_fixtures() {
+    let d = fixture_dataset();
+    let model = train(&d, &TrainConfig::default()).unwrap();
+    let mut f = ModelFile::new("timbrel fixture generator (format 2)", AnalysisSettings::default(), model.clone());
+    f.dataset = Some(d.clone());
+    let dir = fixtures();
+    file::save(&dir.join("model-v2.timbrel"), &f).unwrap();
+    let text = state::encode(&ProjectState { dataset: d.clone(), model: Some(model) }).unwrap();
+    std::fs::write(dir.join("state-v2.txt"), text).unwrap();
+    let expected = expected_json(&f.model, &probe_descriptors(&d));
+    std::fs::write(dir.join("expected-v2.json"), serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();
+}
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Checks `model`'s outputs against the recorded ones in `expected` (a fixture name).
+fn assert_recorded_outputs(model: &Model, expected: &str) {
+    let v: serde_json::Value = serde_json::from_slice(&read(expected)).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 6);
+    let mut p = Prediction::default();
+    for (i, case) in cases.iter().enumerate() {
+        let x: Vec<f32> = serde_json::from_value(case["descriptor"].clone()).unwrap();
+        model.classify(&x, &mut p);
+        let want = &case["prediction"];
+        let f = |key: &str| want[key].as_f64().unwrap() as f32;
+        assert_eq!(p.class_count as u64, want["class_count"].as_u64().unwrap(), "case {i}");
+        assert_eq!(p.best.map(u64::from), want["best"].as_u64(), "case {i}");
+        assert_eq!(p.best_class as u64, want["best_class"].as_u64().unwrap(), "case {i}");
+        // NOTE: a tolerance rather than bit equality, so that a harmless change of summation
+        // order in `classify` does not fail the format tests.
+        let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * (1.0 + b.abs());
+        for (key, got) in [("confidence", p.confidence), ("novelty", p.novelty), ("interpolation", p.interpolation)] {
+            assert!(close(got, f(key)), "case {i} {key}: {got} vs {}", f(key));
+        }
+        let probs: Vec<f32> = serde_json::from_value(want["probabilities"].clone()).unwrap();
+        for (c, (&got, &w)) in p.probabilities.iter().zip(&probs).enumerate() {
+            assert!(close(got, w), "case {i} probability {c}: {got} vs {w}");
+        }
+    }
+}
+
+fn load(name: &str) -> ModelFile {
+    file::load(&fixtures().join(name)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The snippets of the fixture datasets: 10 ms at 48 kHz (→ 16 kHz) or 44.1 kHz (→ 14.7 kHz),
+/// the last of each class empty.
+fn assert_fixture_snippets(d: &Dataset) {
+    assert_eq!(d.examples.len(), 12);
+    for (i, e) in d.examples.iter().enumerate() {
+        let (rate, len) = match i % 6 {
+            4 => (14_700.0, 147),
+            5 => (0.0, 0),
+            _ => (16_000.0, 160),
+        };
+        assert_eq!((e.snippet.rate_hz(), e.snippet.len()), (rate, len), "example {i}");
+        assert!(e.snippet.decode().iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+    }
+}
+
+#[test]
+fn model_v1_loads_migrates_and_gives_the_recorded_outputs() {
+    let f = load("model-v1.timbrel");
+    assert_eq!(f.created_by, "timbrel fixture generator (format 1)");
+    assert_fixture_snippets(f.dataset.as_ref().unwrap());
+    assert_recorded_outputs(&f.model, "expected-v1.json");
+    // Saved again, it is a format-2 file with the same content.
+    let bytes = file::to_bytes(&f).unwrap();
+    assert!(bytes.starts_with(br#"{"format":"timbrel-model","format_version":2,"#));
+    assert_eq!(file::from_bytes(&bytes, Path::new("again.timbrel")).unwrap(), f);
+}
+
+#[test]
+fn state_v1_migrates_to_the_same_dataset() {
+    let text = String::from_utf8(read("state-v1.json")).unwrap();
+    let s = state::decode_str(&text).unwrap();
+    assert!(s.model.is_none(), "format 1 has no model: the plugin retrains");
+    assert_eq!(Some(&s.dataset), load("model-v1.timbrel").dataset.as_ref());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(state::decode_value(&v).unwrap(), s);
+    // Re-encoded as format 2, it decodes to the same state; retraining works.
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+    train(&s.dataset, &TrainConfig::default()).unwrap();
+}
+
+#[test]
+fn model_v2_loads_and_gives_the_recorded_outputs() {
+    let f = load("model-v2.timbrel");
+    assert_fixture_snippets(f.dataset.as_ref().unwrap());
+    assert_recorded_outputs(&f.model, "expected-v2.json");
+    // The same seeded dataset as format 1, migrated or encoded directly.
+    assert_eq!(f.dataset, load("model-v1.timbrel").dataset);
+}
+
+#[test]
+fn state_v2_restores_the_model_and_gives_the_recorded_outputs() {
+    let text = String::from_utf8(read("state-v2.txt")).unwrap();
+    assert!(text.starts_with("timbrel-state:2:1:1:"));
+    let s = state::decode_str(&text).unwrap();
+    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-v2.json");
+    assert_eq!(Some(&s.dataset), load("model-v2.timbrel").dataset.as_ref());
+    assert_eq!(state::decode_value(&serde_json::Value::String(text.clone())).unwrap(), s);
+    // NOTE: not compared with `encode(&s)` byte for byte: another zstd version may compress
+    // differently. What this build writes must decode to the same state.
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+}
