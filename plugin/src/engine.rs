@@ -362,8 +362,12 @@ impl WorkerLoop {
         if generation != self.seen_generation {
             self.seen_generation = generation;
             self.sync_class_names();
-            self.retrain_requested = true;
             self.map_dirty = true;
+            let incoming = self.parts.dataset.incoming_model.lock().unwrap_or_else(|e| e.into_inner()).take();
+            match incoming {
+                Some(model) => self.install(model),
+                None => self.retrain_requested = true,
+            }
         }
         if self.map_dirty && self.last_map.elapsed() >= MAP_REFRESH {
             self.refresh_map();
@@ -431,6 +435,42 @@ impl WorkerLoop {
             // The dataset changed, but only a disarm retrains: don't count this as an edit.
             self.seen_generation = self.parts.dataset.generation.fetch_add(1, Ordering::AcqRel) + 1;
             self.map_dirty = true;
+        }
+    }
+
+    /// Uses a restored or imported model as it is (no retraining, so the outputs are the saved
+    /// ones), and evaluates it in the background for the quality panel.
+    fn install(&mut self, model: Model) {
+        self.retrain_requested = false;
+        self.training = None;
+        let classes = model.classes().to_vec();
+        let pair = model.pair();
+        let chosen = *model.report().chosen();
+        let examples = model.report().examples;
+        if self.parts.models.send(Box::new(model)).is_err() {
+            self.state().status = TrainStatus::Failed("the audio thread is not taking models".to_owned());
+            return;
+        }
+        self.parts.meters.models_trained.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut state = self.state();
+            state.model_classes = classes;
+            state.model_pair = pair;
+            state.status = TrainStatus::Trained { kind: format!("{:?} (restored)", chosen.kind), cv_accuracy: chosen.accuracy, examples, millis: 0.0 };
+            state.quality = None;
+            state.evaluating = true;
+        }
+        let data: Dataset = self.parts.dataset.lock().clone();
+        let config = self.parts.config;
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("timbrel-evaluate".into())
+            .spawn(move || {
+                let _ = tx.send(Trained::Quality(quality_of(&data, &config)));
+            });
+        match spawned {
+            Ok(_) => self.training = Some(rx),
+            Err(_) => self.state().evaluating = false,
         }
     }
 
@@ -502,17 +542,7 @@ impl WorkerLoop {
             if tx.send(Trained::Model(result, started.elapsed().as_secs_f64() * 1000.0)).is_err() || !ok {
                 return;
             }
-            let quality = timbrel_learn::evaluate(&data, &config).map_err(|e| e.to_string()).map(|evaluation| {
-                let outliers = evaluation
-                    .examples
-                    .iter()
-                    .filter(|r| r.outlier)
-                    .filter_map(|r| data.examples.get(r.index).map(|e| (ExampleKey::of(e), r.predicted)))
-                    .collect();
-                let class_names = data.classes.iter().map(|c| c.name.clone()).collect();
-                Quality { evaluation, outliers, class_names }
-            });
-            let _ = tx.send(Trained::Quality(quality));
+            let _ = tx.send(Trained::Quality(quality_of(&data, &config)));
         });
         match spawned {
             Ok(_) => {
@@ -556,6 +586,7 @@ impl WorkerLoop {
                 let classes = model.classes().to_vec();
                 let pair = model.pair();
                 let examples = model.report().examples;
+                *self.parts.dataset.model.lock().unwrap_or_else(|e| e.into_inner()) = Some(model.clone());
                 match self.parts.models.send(Box::new(model)) {
                     Ok(()) => {
                         self.parts.meters.models_trained.fetch_add(1, Ordering::Relaxed);
@@ -577,9 +608,18 @@ impl WorkerLoop {
 
 /// Length of an example's snippet, in seconds.
 fn snippet_seconds(e: &Example) -> f32 {
-    if e.snippet_rate > 0.0 {
-        e.snippet.len() as f32 / e.snippet_rate
-    } else {
-        0.0
-    }
+    e.snippet.duration_s()
+}
+
+/// Evaluates `data` held out, with the outliers as example keys.
+fn quality_of(data: &Dataset, config: &TrainConfig) -> Result<Quality, String> {
+    let evaluation = timbrel_learn::evaluate(data, config).map_err(|e| e.to_string())?;
+    let outliers = evaluation
+        .examples
+        .iter()
+        .filter(|r| r.outlier)
+        .filter_map(|r| data.examples.get(r.index).map(|e| (ExampleKey::of(e), r.predicted)))
+        .collect();
+    let class_names = data.classes.iter().map(|c| c.name.clone()).collect();
+    Ok(Quality { evaluation, outliers, class_names })
 }

@@ -43,13 +43,22 @@ pub type ClassNames = Arc<RwLock<Vec<String>>>;
 #[derive(Debug, Clone, Default)]
 pub struct PersistedDataset(Arc<DatasetCell>);
 
-/// The shared dataset behind [`PersistedDataset`].
+/// The shared dataset behind [`PersistedDataset`], with the model in use, so that a project
+/// saves both and restoring needs no retraining.
 #[derive(Debug, Default)]
 pub struct DatasetCell {
     /// The classes and examples. Locked by the worker and the editor, never the audio thread.
     pub data: Mutex<timbrel_learn::Dataset>,
     /// Bumped on every change (restore, recorded hits, edits).
     pub generation: AtomicU64,
+    /// A copy of the model the audio thread uses, saved with the project.
+    pub model: Mutex<Option<timbrel_learn::Model>>,
+    /// A model that arrived with a restored state or an imported file: the worker installs it
+    /// as it is instead of retraining, so the outputs are those of the saved project.
+    pub incoming_model: Mutex<Option<timbrel_learn::Model>>,
+    /// Why the last restore or import failed, for the editor; the plugin then works with
+    /// defaults (restore) or keeps its model (import).
+    pub problem: Mutex<Option<String>>,
 }
 
 impl std::ops::Deref for PersistedDataset {
@@ -71,17 +80,64 @@ impl DatasetCell {
     }
 }
 
-impl<'a> nice_plug::params::persist::PersistentField<'a, timbrel_learn::Dataset> for PersistedDataset {
-    fn set(&self, new_value: timbrel_learn::Dataset) {
-        *self.lock() = new_value;
+impl DatasetCell {
+    /// Replaces dataset and model (a restored state or an imported file) and tells the worker.
+    pub fn replace(&self, dataset: timbrel_learn::Dataset, model: Option<timbrel_learn::Model>) {
+        *self.lock() = dataset;
+        *self.model.lock().unwrap_or_else(|e| e.into_inner()) = model.clone();
+        *self.incoming_model.lock().unwrap_or_else(|e| e.into_inner()) = model;
         self.touch();
+    }
+
+    /// Records a problem for the editor to show (and the log).
+    pub fn report(&self, message: String) {
+        nice_plug::nice_error!("{message}");
+        *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
+    }
+
+    /// The project state to save: the dataset and, if it matches the dataset's classes and
+    /// pair, the model in use.
+    pub fn snapshot(&self) -> timbrel_learn::state::ProjectState {
+        let dataset = self.lock().clone();
+        let model = self.model.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let matches = model.as_ref().is_some_and(|m| {
+            m.pair() == dataset.pair
+                && m.classes().iter().map(|c| &c.name).eq(dataset.classes.iter().map(|c| &c.name))
+        });
+        timbrel_learn::state::ProjectState { dataset, model: model.filter(|_| matches) }
+    }
+}
+
+// The project holds the state as one compact string (see `timbrel_learn::state`); older projects
+// hold the dataset as a JSON object, which restoring migrates.
+impl<'a> nice_plug::params::persist::PersistentField<'a, serde_json::Value> for PersistedDataset {
+    fn set(&self, value: serde_json::Value) {
+        match timbrel_learn::state::decode_value(&value) {
+            Ok(state) => {
+                *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                self.replace(state.dataset, state.model);
+            }
+            Err(e) => {
+                self.replace(timbrel_learn::Dataset::default(), None);
+                self.report(format!("the saved Timbrel state could not be read, starting empty: {e}"));
+            }
+        }
     }
 
     fn map<F, R>(&self, f: F) -> R
     where
-        F: Fn(&timbrel_learn::Dataset) -> R,
+        F: Fn(&serde_json::Value) -> R,
     {
-        f(&self.lock())
+        let state = self.snapshot();
+        let encoded = timbrel_learn::state::encode(&state)
+            .or_else(|_| timbrel_learn::state::encode(&timbrel_learn::state::ProjectState { model: None, ..state }));
+        match encoded {
+            Ok(text) => f(&serde_json::Value::String(text)),
+            Err(e) => {
+                self.report(format!("could not save Timbrel's state: {e}"));
+                f(&serde_json::Value::Null)
+            }
+        }
     }
 }
 
@@ -158,7 +214,11 @@ impl Default for TimbrelParams {
         let names_out = class_names.clone();
         let names_in = class_names.clone();
         Self {
-            dataset: PersistedDataset(Arc::new(DatasetCell { data: Mutex::new(dataset), generation: AtomicU64::new(0) })),
+            dataset: PersistedDataset(Arc::new(DatasetCell {
+                data: Mutex::new(dataset),
+                generation: AtomicU64::new(0),
+                ..DatasetCell::default()
+            })),
             train: IntParam::new("Train", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
                 .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
                 .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),

@@ -110,7 +110,7 @@ impl SnippetRecorder {
 
 /// An example's snippet as samples and their rate in Hz, for auditioning (empty without one).
 pub fn playable(example: &timbrel_learn::Example) -> (Vec<f32>, f32) {
-    (example.snippet.clone(), example.snippet_rate)
+    (example.snippet.decode(), example.snippet.rate_hz())
 }
 
 #[cfg(test)]
