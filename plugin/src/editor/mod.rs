@@ -11,6 +11,7 @@
 //! lock-free ring. Nothing here makes the audio thread wait.
 
 mod classes;
+mod files;
 mod live;
 mod map;
 mod quality;
@@ -81,6 +82,7 @@ pub fn create(shared: Shared) -> Option<EguiEditor<TimbrelEditor>> {
         renaming: None,
         message: None,
         latest_anim: map::LatestHit::default(),
+        model_path: files::default_path(),
     };
     create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
@@ -104,6 +106,8 @@ pub struct TimbrelEditor {
     message: Option<(String, bool, Instant)>,
     /// The latest hit's animation on the map.
     latest_anim: map::LatestHit,
+    /// The model file to export to or import from.
+    model_path: String,
 }
 
 impl NiceEguiApp for TimbrelEditor {
@@ -171,6 +175,14 @@ impl TimbrelEditor {
         }
     }
 
+    /// Shows the outcome of an action: a confirmation, or the error.
+    pub(crate) fn say_result(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(text) => self.say(text, false),
+            Err(text) => self.say(text, true),
+        }
+    }
+
     /// Shows `text` for a few seconds (`error` in the warning colour, with an "Error:" prefix).
     pub(crate) fn say(&mut self, text: impl Into<String>, error: bool) {
         self.message = Some((text.into(), error, Instant::now()));
@@ -185,6 +197,8 @@ impl TimbrelEditor {
                 classes::classes_panel(ui, self);
                 ui.separator();
                 live::detector_panel(ui, self);
+                ui.separator();
+                files::files_panel(ui, self);
             });
         });
         // The middle and the right column share what is left; egui's right panel does not
@@ -242,6 +256,10 @@ impl TimbrelEditor {
                 }
             });
         });
+        let problem = self.shared.params.dataset.problem.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(problem) = problem {
+            ui.colored_label(WARN, format!("Warning: {problem}"));
+        }
         if let Some((text, error, since)) = &self.message {
             if since.elapsed() < MESSAGE_TIME {
                 let text = if *error { format!("Error: {text}") } else { text.clone() };
