@@ -695,29 +695,51 @@ fn eval_prints_a_labelled_confusion_matrix_and_advice() {
 
 /// The model-file fixtures of `timbrel-learn` (`learn/tests/fixtures/`).
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../learn/tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../learn/tests/fixtures")
+        .join(name)
 }
 
 #[test]
 fn classify_loads_format_1_and_format_2_model_files() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path();
-    let spec = SynthSpec { sample_rate: 48_000.0, ..SynthSpec::default() };
+    let spec = SynthSpec {
+        sample_rate: 48_000.0,
+        ..SynthSpec::default()
+    };
     for (name, radius) in [("centre.wav", 0.05), ("edge.wav", 0.9)] {
-        let (audio, _, _) = render(Sound::Snare { radius, velocity: 0.7 }, &spec, 31);
+        let (audio, _, _) = render(
+            Sound::Snare {
+                radius,
+                velocity: 0.7,
+            },
+            &spec,
+            31,
+        );
         write_wav(&root.join(name), &audio, 48_000);
     }
     let mut outputs = Vec::new();
     for version in ["v1", "v2"] {
         let model = fixture(&format!("model-{version}.timbrel"));
         let text = stdout(&timbrel(
-            &["classify", "-m", model.to_str().unwrap(), "centre.wav", "edge.wav"],
+            &[
+                "classify",
+                "-m",
+                model.to_str().unwrap(),
+                "centre.wav",
+                "edge.wav",
+            ],
             root,
         ));
         let (header, rows) = parse_classify(&text);
         assert_eq!(&header[5..], ["p_center", "p_edge"], "{text}");
         assert_eq!(rows.len(), 2, "{text}");
-        assert_eq!((rows[0].class.as_str(), rows[1].class.as_str()), ("center", "edge"), "{text}");
+        assert_eq!(
+            (rows[0].class.as_str(), rows[1].class.as_str()),
+            ("center", "edge"),
+            "{text}"
+        );
         outputs.push(text);
     }
     // The same model in both formats: the same rows.

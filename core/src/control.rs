@@ -28,7 +28,10 @@ pub struct Shaping {
 impl Default for Shaping {
     /// Sample-and-hold: jump at each hit, hold until the next.
     fn default() -> Self {
-        Self { glide_ms: 0.0, decay_ms: 0.0 }
+        Self {
+            glide_ms: 0.0,
+            decay_ms: 0.0,
+        }
     }
 }
 
@@ -70,10 +73,20 @@ impl<const N: usize> ControlBank<N> {
             return;
         }
         self.shaping = shaping;
-        let samples = |ms: f32| if ms.is_finite() { (ms.max(0.0) * 0.001 * self.sample_rate).round() } else { 0.0 };
+        let samples = |ms: f32| {
+            if ms.is_finite() {
+                (ms.max(0.0) * 0.001 * self.sample_rate).round()
+            } else {
+                0.0
+            }
+        };
         self.glide_samples = samples(shaping.glide_ms) as u32;
         let decay_samples = samples(shaping.decay_ms);
-        self.decay = if decay_samples >= 1.0 { (-1.0 / decay_samples).exp() } else { 1.0 };
+        self.decay = if decay_samples >= 1.0 {
+            (-1.0 / decay_samples).exp()
+        } else {
+            1.0
+        };
     }
 
     /// Sets the values the channels decay towards.
@@ -140,7 +153,11 @@ pub struct RangeCurve {
 impl Default for RangeCurve {
     /// The identity.
     fn default() -> Self {
-        Self { min: 0.0, max: 1.0, curve: 1.0 }
+        Self {
+            min: 0.0,
+            max: 1.0,
+            curve: 1.0,
+        }
     }
 }
 
@@ -149,7 +166,11 @@ impl RangeCurve {
     #[inline]
     pub fn map(&self, x: f32) -> f32 {
         let x = if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) };
-        let shaped = if self.curve == 1.0 || !self.curve.is_finite() || self.curve <= 0.0 { x } else { x.powf(self.curve) };
+        let shaped = if self.curve == 1.0 || !self.curve.is_finite() || self.curve <= 0.0 {
+            x
+        } else {
+            x.powf(self.curve)
+        };
         (self.min + (self.max - self.min) * shaped).clamp(0.0, 1.0)
     }
 }
@@ -174,12 +195,22 @@ mod tests {
     #[test]
     fn glide_reaches_the_target_after_the_glide_time_at_any_rate() {
         for rate in [44_100.0, 48_000.0, 96_000.0] {
-            let mut bank = ControlBank::<2>::new(rate, Shaping { glide_ms: 20.0, decay_ms: 0.0 });
+            let mut bank = ControlBank::<2>::new(
+                rate,
+                Shaping {
+                    glide_ms: 20.0,
+                    decay_ms: 0.0,
+                },
+            );
             bank.set_targets([1.0, -1.0]);
             let n = (0.020 * rate).round() as usize;
             let out = run(&mut bank, n + 5);
             // Linear ramp: half way at half the time, there exactly at the end.
-            assert!((out[n / 2 - 1][0] - 0.5).abs() < 0.01, "{rate}: {:?}", out[n / 2 - 1]);
+            assert!(
+                (out[n / 2 - 1][0] - 0.5).abs() < 0.01,
+                "{rate}: {:?}",
+                out[n / 2 - 1]
+            );
             assert!(out[..n - 1].iter().all(|v| v[0] < 1.0));
             assert_eq!(out[n - 1], [1.0, -1.0]);
             assert!(out[n..].iter().all(|v| *v == [1.0, -1.0]));
@@ -189,13 +220,22 @@ mod tests {
 
     #[test]
     fn decay_falls_to_the_rest_value_with_its_time_constant() {
-        let mut bank = ControlBank::<1>::new(48_000.0, Shaping { glide_ms: 0.0, decay_ms: 100.0 });
+        let mut bank = ControlBank::<1>::new(
+            48_000.0,
+            Shaping {
+                glide_ms: 0.0,
+                decay_ms: 100.0,
+            },
+        );
         bank.set_rest([0.25]);
         bank.set_targets([1.0]);
         let out = run(&mut bank, 48_000);
         // After one time constant, 1/e of the distance is left.
         let at_tau = out[4_799][0];
-        assert!((at_tau - (0.25 + 0.75 / std::f32::consts::E)).abs() < 0.01, "{at_tau}");
+        assert!(
+            (at_tau - (0.25 + 0.75 / std::f32::consts::E)).abs() < 0.01,
+            "{at_tau}"
+        );
         assert!((out[47_999][0] - 0.25).abs() < 1e-3);
     }
 
@@ -203,7 +243,10 @@ mod tests {
     fn values_do_not_depend_on_when_they_are_read() {
         // The bank is per-sample; a host reading at block ends sees the same values as one that
         // reads every sample.
-        let shaping = Shaping { glide_ms: 5.0, decay_ms: 50.0 };
+        let shaping = Shaping {
+            glide_ms: 5.0,
+            decay_ms: 50.0,
+        };
         let mut a = ControlBank::<1>::new(44_100.0, shaping);
         let mut b = a.clone();
         a.set_targets([1.0]);
@@ -222,12 +265,24 @@ mod tests {
         assert_eq!(id.map(0.3), 0.3);
         assert_eq!(id.map(f32::NAN), 0.0);
         assert_eq!(id.map(2.0), 1.0);
-        let narrow = RangeCurve { min: 0.2, max: 0.6, curve: 1.0 };
+        let narrow = RangeCurve {
+            min: 0.2,
+            max: 0.6,
+            curve: 1.0,
+        };
         assert!((narrow.map(0.5) - 0.4).abs() < 1e-6);
-        let inverted = RangeCurve { min: 1.0, max: 0.0, curve: 1.0 };
+        let inverted = RangeCurve {
+            min: 1.0,
+            max: 0.0,
+            curve: 1.0,
+        };
         assert_eq!(inverted.map(0.0), 1.0);
         assert_eq!(inverted.map(1.0), 0.0);
-        let curved = RangeCurve { min: 0.0, max: 1.0, curve: 2.0 };
+        let curved = RangeCurve {
+            min: 0.0,
+            max: 1.0,
+            curve: 2.0,
+        };
         assert!((curved.map(0.5) - 0.25).abs() < 1e-6);
     }
 }

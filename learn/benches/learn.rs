@@ -12,14 +12,26 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("train_500");
     g.sample_size(10);
     for kind in [ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp] {
-        let cfg = TrainConfig { kind, ..TrainConfig::default() };
-        g.bench_function(format!("{kind:?}"), |b| b.iter(|| train(&data, &cfg).unwrap()));
+        let cfg = TrainConfig {
+            kind,
+            ..TrainConfig::default()
+        };
+        g.bench_function(format!("{kind:?}"), |b| {
+            b.iter(|| train(&data, &cfg).unwrap())
+        });
     }
     g.finish();
     let small = dataset_of_size(100, 7);
     for kind in [ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp] {
         for (name, d) in [("100", &small), ("500", &data)] {
-            let model = train(d, &TrainConfig { kind, ..TrainConfig::default() }).unwrap();
+            let model = train(
+                d,
+                &TrainConfig {
+                    kind,
+                    ..TrainConfig::default()
+                },
+            )
+            .unwrap();
             let x = d.examples[3].descriptor.clone();
             let mut p = Prediction::default();
             c.bench_function(&format!("classify_{kind:?}_{name}"), |b| {
@@ -36,12 +48,20 @@ fn state_benches(c: &mut Criterion) {
         let s = state_of_size(16, 100, rate, 42);
         let text = state::encode(&s).unwrap();
         eprintln!("state_16x100 at {rate} Hz: {} bytes encoded", text.len());
-        g.bench_function(format!("encode_{rate}"), |b| b.iter(|| state::encode(std::hint::black_box(&s)).unwrap()));
-        g.bench_function(format!("decode_{rate}"), |b| b.iter(|| state::decode_str(std::hint::black_box(&text)).unwrap()));
+        g.bench_function(format!("encode_{rate}"), |b| {
+            b.iter(|| state::encode(std::hint::black_box(&s)).unwrap())
+        });
+        g.bench_function(format!("decode_{rate}"), |b| {
+            b.iter(|| state::decode_str(std::hint::black_box(&text)).unwrap())
+        });
     }
     g.finish();
-    let hit: Vec<f32> = (0..4800).map(|i| (i as f32 * 0.05).sin() * (-(i as f32) / 1000.0).exp()).collect();
-    c.bench_function("snippet_encode_100ms_48k", |b| b.iter(|| Snippet::encode(std::hint::black_box(&hit), 48_000.0)));
+    let hit: Vec<f32> = (0..4800)
+        .map(|i| (i as f32 * 0.05).sin() * (-(i as f32) / 1000.0).exp())
+        .collect();
+    c.bench_function("snippet_encode_100ms_48k", |b| {
+        b.iter(|| Snippet::encode(std::hint::black_box(&hit), 48_000.0))
+    });
 }
 
 criterion_group!(learn, benches, state_benches);

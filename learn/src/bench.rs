@@ -36,8 +36,12 @@ pub fn dataset_of_size(examples: usize, seed: u64) -> Dataset {
     for i in 0..examples {
         let (class, hits) = if i % 2 == 0 { (0, &center) } else { (1, &edge) };
         let h = &hits[(i / 2) % hits.len()];
-        let x: Vec<f32> = h.descriptors[0].iter().map(|&v| v + 0.01 * v.abs().max(0.1) * (rng.f32() - 0.5)).collect();
-        d.add_example(Example::new(&x, class, h.level_dbfs, i as f64)).expect("valid");
+        let x: Vec<f32> = h.descriptors[0]
+            .iter()
+            .map(|&v| v + 0.01 * v.abs().max(0.1) * (rng.f32() - 0.5))
+            .collect();
+        d.add_example(Example::new(&x, class, h.level_dbfs, i as f64))
+            .expect("valid");
     }
     d
 }
@@ -53,8 +57,16 @@ pub fn bench(examples: usize, runs: usize) -> BenchReport {
     let data = dataset_of_size(examples, 99);
     let mut train_ms = Vec::new();
     let mut per_us = Vec::new();
-    for kind in [ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp, ModelKind::Auto] {
-        let cfg = TrainConfig { kind, ..TrainConfig::default() };
+    for kind in [
+        ModelKind::Knn,
+        ModelKind::Lda,
+        ModelKind::Mlp,
+        ModelKind::Auto,
+    ] {
+        let cfg = TrainConfig {
+            kind,
+            ..TrainConfig::default()
+        };
         let mut times = Vec::new();
         let mut model = None;
         for _ in 0..runs.max(1) {
@@ -97,14 +109,19 @@ pub fn state_of_size(classes: usize, per_class: usize, rate_hz: f32, seed: u64) 
     let (bases, _) = synthetic::snare_hits(classes.max(2), (0.0, 0.95), &spec, &[256], seed);
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut d = Dataset {
-        classes: (0..classes).map(|c| ClassInfo::new(format!("class {c}"), PALETTE[c % PALETTE.len()])).collect(),
+        classes: (0..classes)
+            .map(|c| ClassInfo::new(format!("class {c}"), PALETTE[c % PALETTE.len()]))
+            .collect(),
         examples: Vec::new(),
         pair: (0, 1),
     };
     for i in 0..classes * per_class {
         let class = i % classes;
         let base = &bases[class].descriptors[0];
-        let x: Vec<f32> = base.iter().map(|&v| v + 0.05 * v.abs().max(0.1) * (rng.f32() - 0.5)).collect();
+        let x: Vec<f32> = base
+            .iter()
+            .map(|&v| v + 0.05 * v.abs().max(0.1) * (rng.f32() - 0.5))
+            .collect();
         let mut drum = match class % 3 {
             0 => Membrane::snare(),
             1 => Membrane::tom(),
@@ -121,8 +138,18 @@ pub fn state_of_size(classes: usize, per_class: usize, rate_hz: f32, seed: u64) 
         e.snippet = Snippet::encode(&audio, rate_hz);
         d.examples.push(e);
     }
-    let model = train(&d, &TrainConfig { kind: ModelKind::Knn, ..TrainConfig::default() }).expect("trains");
-    ProjectState { dataset: d, model: Some(model) }
+    let model = train(
+        &d,
+        &TrainConfig {
+            kind: ModelKind::Knn,
+            ..TrainConfig::default()
+        },
+    )
+    .expect("trains");
+    ProjectState {
+        dataset: d,
+        model: Some(model),
+    }
 }
 
 /// Size and speed of the project state codec.
@@ -144,7 +171,12 @@ pub struct StateBenchReport {
 
 /// Encodes and decodes a [`state_of_size`] state `runs` times (median); panics if the round
 /// trip changes it.
-pub fn state_bench(classes: usize, per_class: usize, rate_hz: f32, runs: usize) -> StateBenchReport {
+pub fn state_bench(
+    classes: usize,
+    per_class: usize,
+    rate_hz: f32,
+    runs: usize,
+) -> StateBenchReport {
     let s = state_of_size(classes, per_class, rate_hz, 42);
     let (mut enc, mut dec) = (Vec::new(), Vec::new());
     let mut text = String::new();
@@ -175,6 +207,9 @@ mod tests {
     fn state_bench_round_trips() {
         let r = state_bench(3, 4, 48_000.0, 1);
         assert_eq!((r.classes, r.examples), (3, 12));
-        assert!(r.encoded_bytes > 12 * 1600 && r.encoded_bytes < 200_000, "{r:?}");
+        assert!(
+            r.encoded_bytes > 12 * 1600 && r.encoded_bytes < 200_000,
+            "{r:?}"
+        );
     }
 }

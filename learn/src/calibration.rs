@@ -82,12 +82,22 @@ pub fn fit_temperature(logits: &[Vec<f64>], labels: &[usize]) -> f64 {
 
 /// Mean negative log-probability of the true class, in nats (probabilities floored at 1e-12).
 pub fn log_loss(probs: &[Vec<f64>], labels: &[usize]) -> f64 {
-    probs.iter().zip(labels).map(|(p, &y)| -p[y].max(1e-12).ln()).sum::<f64>() / probs.len().max(1) as f64
+    probs
+        .iter()
+        .zip(labels)
+        .map(|(p, &y)| -p[y].max(1e-12).ln())
+        .sum::<f64>()
+        / probs.len().max(1) as f64
 }
 
 /// Fraction of rows whose arg-max is the label (0..1).
 pub fn accuracy(probs: &[Vec<f64>], labels: &[usize]) -> f64 {
-    probs.iter().zip(labels).filter(|(p, &y)| argmax(p) == y).count() as f64 / probs.len().max(1) as f64
+    probs
+        .iter()
+        .zip(labels)
+        .filter(|(p, &y)| argmax(p) == y)
+        .count() as f64
+        / probs.len().max(1) as f64
 }
 
 /// Index of the largest value (first on ties).
@@ -115,7 +125,10 @@ pub fn ece(probs: &[Vec<f64>], labels: &[usize], bins: usize) -> f64 {
         count[b] += 1;
     }
     let n = probs.len().max(1) as f64;
-    (0..bins).filter(|&b| count[b] > 0).map(|b| (acc[b] - conf[b]).abs() / n).sum()
+    (0..bins)
+        .filter(|&b| count[b] > 0)
+        .map(|b| (acc[b] - conf[b]).abs() / n)
+        .sum()
 }
 
 #[cfg(test)]
@@ -145,7 +158,15 @@ mod tests {
 
     #[test]
     fn separable_scores_do_not_become_certain() {
-        let logits: Vec<Vec<f64>> = (0..80).map(|i| if i % 2 == 0 { vec![5.0, 0.0] } else { vec![0.0, 5.0] }).collect();
+        let logits: Vec<Vec<f64>> = (0..80)
+            .map(|i| {
+                if i % 2 == 0 {
+                    vec![5.0, 0.0]
+                } else {
+                    vec![0.0, 5.0]
+                }
+            })
+            .collect();
         let labels: Vec<usize> = (0..80).map(|i| i % 2).collect();
         let t = fit_temperature(&logits, &labels);
         let p = softmax_f64(&logits[0], t);

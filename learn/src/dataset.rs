@@ -47,7 +47,11 @@ pub struct ClassInfo {
 impl ClassInfo {
     /// A class without anchor.
     pub fn new(name: impl Into<String>, color: [u8; 3]) -> Self {
-        Self { name: name.into(), color, anchor: None }
+        Self {
+            name: name.into(),
+            color,
+            anchor: None,
+        }
     }
 }
 
@@ -70,20 +74,41 @@ pub struct Example {
 impl Example {
     /// An example without audio snippet.
     pub fn new(descriptor: &[f32], class: usize, level_dbfs: f32, time_s: f64) -> Self {
-        Self { descriptor: descriptor.to_vec(), class, level_dbfs, time_s, snippet: Snippet::default() }
+        Self {
+            descriptor: descriptor.to_vec(),
+            class,
+            level_dbfs,
+            time_s,
+            snippet: Snippet::default(),
+        }
     }
 
     /// Checks the descriptor's length, that every number is finite, and the snippet
     /// ([`Snippet::validate`]); `index` is only used in error messages.
     pub fn validate(&self, index: usize) -> Result<(), LearnError> {
         if self.descriptor.len() != DESCRIPTOR_LEN {
-            return Err(LearnError::DescriptorLength { expected: DESCRIPTOR_LEN, got: self.descriptor.len() });
+            return Err(LearnError::DescriptorLength {
+                expected: DESCRIPTOR_LEN,
+                got: self.descriptor.len(),
+            });
         }
-        check_finite(&self.descriptor, &|i| format!("example {index} descriptor[{i}]"))?;
-        check_finite(&[self.level_dbfs], &|_| format!("example {index} level_dbfs"))?;
-        self.snippet.validate().map_err(|problem| LearnError::Snippet { example: index, problem })?;
+        check_finite(&self.descriptor, &|i| {
+            format!("example {index} descriptor[{i}]")
+        })?;
+        check_finite(&[self.level_dbfs], &|_| {
+            format!("example {index} level_dbfs")
+        })?;
+        self.snippet
+            .validate()
+            .map_err(|problem| LearnError::Snippet {
+                example: index,
+                problem,
+            })?;
         if !self.time_s.is_finite() {
-            return Err(LearnError::NonFinite { what: format!("example {index} time_s"), value: self.time_s });
+            return Err(LearnError::NonFinite {
+                what: format!("example {index} time_s"),
+                value: self.time_s,
+            });
         }
         Ok(())
     }
@@ -104,7 +129,10 @@ impl Default for Dataset {
     /// Two classes, `center` (A) and `edge` (B), no examples.
     fn default() -> Self {
         Self {
-            classes: vec![ClassInfo::new("center", PALETTE[0]), ClassInfo::new("edge", PALETTE[1])],
+            classes: vec![
+                ClassInfo::new("center", PALETTE[0]),
+                ClassInfo::new("edge", PALETTE[1]),
+            ],
             examples: Vec::new(),
             pair: (0, 1),
         }
@@ -142,7 +170,10 @@ impl Dataset {
         if class < self.classes.len() {
             Ok(())
         } else {
-            Err(LearnError::ClassOutOfRange { class, count: self.classes.len() })
+            Err(LearnError::ClassOutOfRange {
+                class,
+                count: self.classes.len(),
+            })
         }
     }
 
@@ -160,7 +191,10 @@ impl Dataset {
     /// are already [`MAX_CLASSES`].
     pub fn add_class(&mut self, name: &str, color: [u8; 3]) -> Result<usize, LearnError> {
         if self.classes.len() >= MAX_CLASSES {
-            return Err(LearnError::TooManyClasses { count: self.classes.len() + 1, max: MAX_CLASSES });
+            return Err(LearnError::TooManyClasses {
+                count: self.classes.len() + 1,
+                max: MAX_CLASSES,
+            });
         }
         self.check_name(name, None)?;
         self.classes.push(ClassInfo::new(name.trim(), color));
@@ -201,13 +235,16 @@ impl Dataset {
     pub fn remove_class(&mut self, class: usize) -> Result<Vec<Example>, LearnError> {
         self.check_class(class)?;
         if self.classes.len() <= 2 {
-            return Err(LearnError::TooFewClasses { count: self.classes.len() - 1 });
+            return Err(LearnError::TooFewClasses {
+                count: self.classes.len() - 1,
+            });
         }
         if self.pair.0 == class || self.pair.1 == class {
             return Err(LearnError::ClassInPair { class });
         }
         self.classes.remove(class);
-        let (removed, kept): (Vec<_>, Vec<_>) = self.examples.drain(..).partition(|e| e.class == class);
+        let (removed, kept): (Vec<_>, Vec<_>) =
+            self.examples.drain(..).partition(|e| e.class == class);
         self.examples = kept;
         for e in &mut self.examples {
             if e.class > class {
@@ -222,7 +259,11 @@ impl Dataset {
     /// Chooses the interpolation pair: `a` maps to 0, `b` to 1.
     pub fn set_pair(&mut self, a: usize, b: usize) -> Result<(), LearnError> {
         if a == b || a >= self.classes.len() || b >= self.classes.len() {
-            return Err(LearnError::BadPair { a, b, count: self.classes.len() });
+            return Err(LearnError::BadPair {
+                a,
+                b,
+                count: self.classes.len(),
+            });
         }
         self.pair = (a, b);
         Ok(())
@@ -239,7 +280,10 @@ impl Dataset {
     /// Removes example `index` and returns it; later examples move down by one.
     pub fn remove_example(&mut self, index: usize) -> Result<Example, LearnError> {
         if index >= self.examples.len() {
-            return Err(LearnError::ExampleOutOfRange { index, count: self.examples.len() });
+            return Err(LearnError::ExampleOutOfRange {
+                index,
+                count: self.examples.len(),
+            });
         }
         Ok(self.examples.remove(index))
     }
@@ -248,7 +292,10 @@ impl Dataset {
     pub fn relabel_example(&mut self, index: usize, class: usize) -> Result<(), LearnError> {
         self.check_class(class)?;
         let count = self.examples.len();
-        let e = self.examples.get_mut(index).ok_or(LearnError::ExampleOutOfRange { index, count })?;
+        let e = self
+            .examples
+            .get_mut(index)
+            .ok_or(LearnError::ExampleOutOfRange { index, count })?;
         e.class = class;
         Ok(())
     }
@@ -259,7 +306,10 @@ impl Dataset {
     pub fn validate(&self) -> Result<(), LearnError> {
         let n = self.classes.len();
         if n > MAX_CLASSES {
-            return Err(LearnError::TooManyClasses { count: n, max: MAX_CLASSES });
+            return Err(LearnError::TooManyClasses {
+                count: n,
+                max: MAX_CLASSES,
+            });
         }
         if n < 2 {
             return Err(LearnError::TooFewClasses { count: n });
@@ -268,7 +318,10 @@ impl Dataset {
             self.check_name(&c.name, Some(i))?;
             if let Some(a) = c.anchor {
                 if !(0.0..=1.0).contains(&a) {
-                    return Err(LearnError::AnchorOutOfRange { class: i, anchor: a });
+                    return Err(LearnError::AnchorOutOfRange {
+                        class: i,
+                        anchor: a,
+                    });
                 }
             }
         }
@@ -314,31 +367,75 @@ mod tests {
         assert_eq!(removed.len(), 1);
         assert_eq!(d.classes.len(), 3);
         assert_eq!(d.pair, (1, 2));
-        assert_eq!(d.examples.iter().map(|e| e.class).collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(
+            d.examples.iter().map(|e| e.class).collect::<Vec<_>>(),
+            vec![2, 1]
+        );
         assert_eq!(d.examples[0].descriptor[0], 2.0);
         assert_eq!(d.remove_class(2), Err(LearnError::ClassInPair { class: 2 }));
         d.set_pair(0, 1).unwrap();
         d.remove_class(2).unwrap();
-        assert_eq!(d.remove_class(0), Err(LearnError::TooFewClasses { count: 1 }));
+        assert_eq!(
+            d.remove_class(0),
+            Err(LearnError::TooFewClasses { count: 1 })
+        );
         d.validate().unwrap();
     }
 
     #[test]
     fn bad_inputs_are_rejected_with_values() {
         let mut d = Dataset::default();
-        assert_eq!(d.add_class(" Center ", [0; 3]), Err(LearnError::DuplicateName(" Center ".into())));
-        assert_eq!(d.add_class("  ", [0; 3]), Err(LearnError::InvalidName("  ".into())));
+        assert_eq!(
+            d.add_class(" Center ", [0; 3]),
+            Err(LearnError::DuplicateName(" Center ".into()))
+        );
+        assert_eq!(
+            d.add_class("  ", [0; 3]),
+            Err(LearnError::InvalidName("  ".into()))
+        );
         for i in 2..MAX_CLASSES {
             d.add_class(&format!("c{i}"), [0; 3]).unwrap();
         }
-        assert_eq!(d.add_class("one more", [0; 3]), Err(LearnError::TooManyClasses { count: 17, max: 16 }));
-        assert_eq!(d.rename_class(0, "c5"), Err(LearnError::DuplicateName("c5".into())));
+        assert_eq!(
+            d.add_class("one more", [0; 3]),
+            Err(LearnError::TooManyClasses { count: 17, max: 16 })
+        );
+        assert_eq!(
+            d.rename_class(0, "c5"),
+            Err(LearnError::DuplicateName("c5".into()))
+        );
         d.rename_class(0, "CENTER").unwrap();
-        assert_eq!(d.set_pair(3, 3), Err(LearnError::BadPair { a: 3, b: 3, count: 16 }));
-        assert_eq!(d.set_pair(0, 16), Err(LearnError::BadPair { a: 0, b: 16, count: 16 }));
-        assert_eq!(d.set_anchor(2, Some(1.5)), Err(LearnError::AnchorOutOfRange { class: 2, anchor: 1.5 }));
+        assert_eq!(
+            d.set_pair(3, 3),
+            Err(LearnError::BadPair {
+                a: 3,
+                b: 3,
+                count: 16
+            })
+        );
+        assert_eq!(
+            d.set_pair(0, 16),
+            Err(LearnError::BadPair {
+                a: 0,
+                b: 16,
+                count: 16
+            })
+        );
+        assert_eq!(
+            d.set_anchor(2, Some(1.5)),
+            Err(LearnError::AnchorOutOfRange {
+                class: 2,
+                anchor: 1.5
+            })
+        );
         let short = Example::new(&[0.0; 3], 0, 0.0, 0.0);
-        assert_eq!(d.add_example(short), Err(LearnError::DescriptorLength { expected: DESCRIPTOR_LEN, got: 3 }));
+        assert_eq!(
+            d.add_example(short),
+            Err(LearnError::DescriptorLength {
+                expected: DESCRIPTOR_LEN,
+                got: 3
+            })
+        );
         let mut nan = ex(0, 0.0);
         nan.descriptor[7] = f32::NAN;
         match d.add_example(nan) {
@@ -348,12 +445,27 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(d.add_example(ex(16, 0.0)), Err(LearnError::ClassOutOfRange { class: 16, count: 16 }));
-        assert_eq!(d.remove_example(0), Err(LearnError::ExampleOutOfRange { index: 0, count: 0 }));
+        assert_eq!(
+            d.add_example(ex(16, 0.0)),
+            Err(LearnError::ClassOutOfRange {
+                class: 16,
+                count: 16
+            })
+        );
+        assert_eq!(
+            d.remove_example(0),
+            Err(LearnError::ExampleOutOfRange { index: 0, count: 0 })
+        );
         d.add_example(ex(0, 0.0)).unwrap();
         d.relabel_example(0, 5).unwrap();
         assert_eq!(d.counts()[5], 1);
-        assert_eq!(d.relabel_example(0, 99), Err(LearnError::ClassOutOfRange { class: 99, count: 16 }));
+        assert_eq!(
+            d.relabel_example(0, 99),
+            Err(LearnError::ClassOutOfRange {
+                class: 99,
+                count: 16
+            })
+        );
         // A decoded dataset with a broken pair or label is caught by validate().
         let mut bad = d.clone();
         bad.examples[0].class = 40;
@@ -382,12 +494,19 @@ mod tests {
         let mut d = Dataset::default();
         d.add_example(ex(0, 0.0)).unwrap();
         let mut v = serde_json::to_value(&d).unwrap();
-        v["examples"][0]["snippet"] = serde_json::json!({"rate_hz": 96000.0, "peak": 1.0, "data": "AAEC"});
+        v["examples"][0]["snippet"] =
+            serde_json::json!({"rate_hz": 96000.0, "peak": 1.0, "data": "AAEC"});
         let bad: Dataset = serde_json::from_value(v).unwrap();
         assert_eq!(
             bad.validate(),
-            Err(LearnError::Snippet { example: 0, problem: crate::snippet::SnippetError::Rate { rate_hz: 96_000.0 } })
+            Err(LearnError::Snippet {
+                example: 0,
+                problem: crate::snippet::SnippetError::Rate { rate_hz: 96_000.0 }
+            })
         );
-        assert_eq!(bad.validate().unwrap_err().to_string(), "example 0: snippet rate 96000 Hz is outside 1000..=16000 Hz");
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "example 0: snippet rate 96000 Hz is outside 1000..=16000 Hz"
+        );
     }
 }

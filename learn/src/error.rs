@@ -139,9 +139,15 @@ pub enum LearnError {
 }
 
 /// Checks that every value is finite; `what` names the slice in the error.
-pub(crate) fn check_finite(values: &[f32], what: &dyn Fn(usize) -> String) -> Result<(), LearnError> {
+pub(crate) fn check_finite(
+    values: &[f32],
+    what: &dyn Fn(usize) -> String,
+) -> Result<(), LearnError> {
     match values.iter().position(|v| !v.is_finite()) {
-        Some(i) => Err(LearnError::NonFinite { what: what(i), value: values[i] as f64 }),
+        Some(i) => Err(LearnError::NonFinite {
+            what: what(i),
+            value: values[i] as f64,
+        }),
         None => Ok(()),
     }
 }

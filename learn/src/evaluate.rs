@@ -133,8 +133,11 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
     let classes = prep.trained.len();
     let loo = n <= LOO_MAX_EXAMPLES && kind != ModelKind::Mlp;
     let folds = if loo { n } else { 10.min(n) };
-    let fold: Vec<usize> =
-        if loo { (0..n).collect() } else { stratified_folds(&prep.labels, classes, folds, derive(cfg.seed, 7)) };
+    let fold: Vec<usize> = if loo {
+        (0..n).collect()
+    } else {
+        stratified_folds(&prep.labels, classes, folds, derive(cfg.seed, 7))
+    };
     let k = data.classes.len();
     let mut results = Vec::new();
     let mut probs = Vec::new();
@@ -145,9 +148,14 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
             continue;
         }
         let mut sub = data.clone();
-        sub.examples = (0..n).filter(|&i| fold[i] != f).map(|i| data.examples[prep.rows[i]].clone()).collect();
+        sub.examples = (0..n)
+            .filter(|&i| fold[i] != f)
+            .map(|i| data.examples[prep.rows[i]].clone())
+            .collect();
         // A fold that leaves a class too small to train is skipped (its examples unevaluated).
-        let Ok(model) = train(&sub, &cfg) else { continue };
+        let Ok(model) = train(&sub, &cfg) else {
+            continue;
+        };
         let mut p = Prediction::default();
         for i in held {
             let index = prep.rows[i];
@@ -161,7 +169,12 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
                 novelty: p.novelty,
                 outlier: p.best_class as usize != e.class || p.is_unknown(),
             });
-            probs.push(p.probabilities[..k].iter().map(|&v| v as f64).collect::<Vec<f64>>());
+            probs.push(
+                p.probabilities[..k]
+                    .iter()
+                    .map(|&v| v as f64)
+                    .collect::<Vec<f64>>(),
+            );
             labels.push(e.class);
         }
     }
@@ -182,7 +195,10 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
         let name = data.classes[c].name.clone();
         if let Some(e) = class_error[c] {
             if e > HIGH_ERROR && counts[c] >= 5 {
-                advice.push(Advice::HighError { name: name.clone(), error: e });
+                advice.push(Advice::HighError {
+                    name: name.clone(),
+                    error: e,
+                });
             }
         }
     }
@@ -192,20 +208,31 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
             let mixed = confusion[a][b] + confusion[b][a];
             if total > 0 && mixed as f64 / total as f64 > OVERLAP {
                 let rate = mixed as f64 / total as f64;
-                advice.push(Advice::Overlap { a: data.classes[a].name.clone(), b: data.classes[b].name.clone(), rate });
+                advice.push(Advice::Overlap {
+                    a: data.classes[a].name.clone(),
+                    b: data.classes[b].name.clone(),
+                    rate,
+                });
             }
         }
     }
     for c in 0..k {
         if counts[c] < RECOMMENDED_EXAMPLES {
             let more = (RECOMMENDED_EXAMPLES - counts[c]).div_ceil(5) * 5;
-            advice.push(Advice::MoreHits { name: data.classes[c].name.clone(), have: counts[c], more });
+            advice.push(Advice::MoreHits {
+                name: data.classes[c].name.clone(),
+                have: counts[c],
+                more,
+            });
         }
     }
     for c in 0..k {
         let count = results.iter().filter(|r| r.class == c && r.outlier).count();
         if count > 0 {
-            advice.push(Advice::Outliers { name: data.classes[c].name.clone(), count });
+            advice.push(Advice::Outliers {
+                name: data.classes[c].name.clone(),
+                count,
+            });
         }
     }
     Ok(Evaluation {
@@ -213,7 +240,11 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
         folds,
         accuracy: calibration::accuracy(&probs, &labels),
         log_loss: calibration::log_loss(&probs, &labels),
-        ece: if probs.is_empty() { 0.0 } else { calibration::ece(&probs, &labels, 10) },
+        ece: if probs.is_empty() {
+            0.0
+        } else {
+            calibration::ece(&probs, &labels, 10)
+        },
         confusion,
         class_error,
         examples: results,
@@ -235,7 +266,9 @@ mod tests {
         let centres = [0.0f32, 6.0, 6.3];
         for (class, count) in [(0usize, 25usize), (1, 25), (2, 8)] {
             for _ in 0..count {
-                let x: Vec<f32> = (0..DESCRIPTOR_LEN).map(|j| if j % 7 == 0 { centres[class] } else { 0.0 } + rng.f32()).collect();
+                let x: Vec<f32> = (0..DESCRIPTOR_LEN)
+                    .map(|j| if j % 7 == 0 { centres[class] } else { 0.0 } + rng.f32())
+                    .collect();
                 d.add_example(Example::new(&x, class, -20.0, 0.0)).unwrap();
             }
         }
@@ -246,16 +279,29 @@ mod tests {
     #[test]
     fn finds_overlap_small_classes_and_the_mislabelled_hit() {
         let d = data();
-        let cfg = TrainConfig { kind: ModelKind::Lda, ..Default::default() };
+        let cfg = TrainConfig {
+            kind: ModelKind::Lda,
+            ..Default::default()
+        };
         let e = evaluate(&d, &cfg).unwrap();
         assert_eq!(e.folds, d.examples.len());
         assert_eq!(e.examples.len(), d.examples.len());
-        assert_eq!(e.confusion.iter().flatten().sum::<u32>() as usize, d.examples.len());
+        assert_eq!(
+            e.confusion.iter().flatten().sum::<u32>() as usize,
+            d.examples.len()
+        );
         assert!(e.examples[3].outlier, "{:?}", e.examples[3]);
         let text: Vec<String> = e.advice.iter().map(|a| a.to_string()).collect();
         eprintln!("{text:#?} accuracy {:.3} ece {:.3}", e.accuracy, e.ece);
-        assert!(text.iter().any(|t| t.starts_with("rim needs about 15 more hits")), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("edge and rim overlap")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("rim needs about 15 more hits")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.starts_with("edge and rim overlap")),
+            "{text:?}"
+        );
         assert!(e.accuracy > 0.6 && e.accuracy < 1.0);
     }
 }

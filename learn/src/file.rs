@@ -63,7 +63,12 @@ pub struct ModelFile {
 impl ModelFile {
     /// A file for `model`, written by `created_by`, without dataset.
     pub fn new(created_by: impl Into<String>, analysis: AnalysisSettings, model: Model) -> Self {
-        Self { created_by: created_by.into(), analysis, model, dataset: None }
+        Self {
+            created_by: created_by.into(),
+            analysis,
+            model,
+            dataset: None,
+        }
     }
 
     /// Removes the audio snippets of the dataset's examples (about 2 kB of JSON per example).
@@ -297,8 +302,15 @@ pub fn to_bytes(file: &ModelFile) -> Result<Vec<u8>, Invalid> {
 /// Writes `file` to `path`: validated, written to a temporary file next to it, then renamed,
 /// so that an interrupted save never leaves a half-written model behind.
 pub fn save(path: &Path, file: &ModelFile) -> Result<(), FileError> {
-    let bytes = to_bytes(file).map_err(|problem| FileError::Invalid { path: path.to_path_buf(), problem })?;
-    let io = |source| FileError::Io { path: path.to_path_buf(), action: "write", source };
+    let bytes = to_bytes(file).map_err(|problem| FileError::Invalid {
+        path: path.to_path_buf(),
+        problem,
+    })?;
+    let io = |source| FileError::Io {
+        path: path.to_path_buf(),
+        action: "write",
+        source,
+    };
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".partial");
     let tmp = path.with_file_name(tmp_name);
@@ -316,16 +328,26 @@ pub fn save(path: &Path, file: &ModelFile) -> Result<(), FileError> {
 /// Reads and fully checks the model file at `path`. Files larger than [`MAX_FILE_BYTES`] are
 /// refused before they are read.
 pub fn load(path: &Path) -> Result<ModelFile, FileError> {
-    let io = |action, source| FileError::Io { path: path.to_path_buf(), action, source };
+    let io = |action, source| FileError::Io {
+        path: path.to_path_buf(),
+        action,
+        source,
+    };
     let file = std::fs::File::open(path).map_err(|e| io("open", e))?;
     let size = file.metadata().map_err(|e| io("read", e))?.len();
     if size > MAX_FILE_BYTES {
-        return Err(FileError::TooLarge { path: path.to_path_buf(), size, max: MAX_FILE_BYTES });
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            max: MAX_FILE_BYTES,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // NOTE: `take` guards against files that grow while read, and special files whose
     // metadata says 0 bytes.
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io("read", e))?;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io("read", e))?;
     from_bytes(&bytes, path)
 }
 
@@ -333,9 +355,16 @@ pub fn load(path: &Path) -> Result<ModelFile, FileError> {
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     let path_buf = || path.to_path_buf();
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(FileError::TooLarge { path: path_buf(), size: bytes.len() as u64, max: MAX_FILE_BYTES });
+        return Err(FileError::TooLarge {
+            path: path_buf(),
+            size: bytes.len() as u64,
+            max: MAX_FILE_BYTES,
+        });
     }
-    let not_a_model = |reason: &str| FileError::NotAModel { path: path_buf(), reason: reason.to_string() };
+    let not_a_model = |reason: &str| FileError::NotAModel {
+        path: path_buf(),
+        reason: reason.to_string(),
+    };
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         None => return Err(not_a_model("it is empty")),
         Some(b'{') => {}
@@ -344,33 +373,70 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     let json_error = |e: serde_json::Error| {
         let (line, column) = (e.line(), e.column());
         match e.classify() {
-            serde_json::error::Category::Eof => FileError::Truncated { path: path_buf(), line, column },
+            serde_json::error::Category::Eof => FileError::Truncated {
+                path: path_buf(),
+                line,
+                column,
+            },
             serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
-                FileError::Syntax { path: path_buf(), line, column, message: message_of(&e) }
+                FileError::Syntax {
+                    path: path_buf(),
+                    line,
+                    column,
+                    message: message_of(&e),
+                }
             }
-            serde_json::error::Category::Data => {
-                FileError::Content { path: path_buf(), line, column, message: message_of(&e) }
-            }
+            serde_json::error::Category::Data => FileError::Content {
+                path: path_buf(),
+                line,
+                column,
+                message: message_of(&e),
+            },
         }
     };
     let header: Header = serde_json::from_slice(bytes).map_err(json_error)?;
     match header.format.as_deref() {
         Some(MAGIC) => {}
-        Some(other) => return Err(not_a_model(&format!("format {other:?}, expected {MAGIC:?}"))),
+        Some(other) => {
+            return Err(not_a_model(&format!(
+                "format {other:?}, expected {MAGIC:?}"
+            )))
+        }
         None => return Err(not_a_model("it has no \"format\" field")),
     }
-    let missing = |field| FileError::Missing { path: path_buf(), field };
-    let version = header.format_version.ok_or_else(|| missing("format_version"))?;
+    let missing = |field| FileError::Missing {
+        path: path_buf(),
+        field,
+    };
+    let version = header
+        .format_version
+        .ok_or_else(|| missing("format_version"))?;
     if !(OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&version) {
-        return Err(FileError::FormatVersion { path: path_buf(), found: version, supported: FORMAT_VERSION });
+        return Err(FileError::FormatVersion {
+            path: path_buf(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
     }
-    let model_version = header.model_format_version.ok_or_else(|| missing("model_format_version"))?;
+    let model_version = header
+        .model_format_version
+        .ok_or_else(|| missing("model_format_version"))?;
     if model_version != MODEL_FORMAT_VERSION as u64 {
-        return Err(FileError::ModelVersion { path: path_buf(), found: model_version, supported: MODEL_FORMAT_VERSION });
+        return Err(FileError::ModelVersion {
+            path: path_buf(),
+            found: model_version,
+            supported: MODEL_FORMAT_VERSION,
+        });
     }
-    let layout = header.layout_version.ok_or_else(|| missing("layout_version"))?;
+    let layout = header
+        .layout_version
+        .ok_or_else(|| missing("layout_version"))?;
     if layout != LAYOUT_VERSION as u64 {
-        return Err(FileError::Layout { path: path_buf(), found: layout, expected: LAYOUT_VERSION });
+        return Err(FileError::Layout {
+            path: path_buf(),
+            found: layout,
+            expected: LAYOUT_VERSION,
+        });
     }
     let envelope: EnvelopeIn<Dataset> = if version == 1 {
         let v1: EnvelopeIn<DatasetV1> = serde_json::from_slice(bytes).map_err(json_error)?;
@@ -383,15 +449,26 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     } else {
         serde_json::from_slice(bytes).map_err(json_error)?
     };
-    let invalid = |problem| FileError::Invalid { path: path_buf(), problem };
+    let invalid = |problem| FileError::Invalid {
+        path: path_buf(),
+        problem,
+    };
     // The model carries its own versions too; both must agree with the envelope.
     if envelope.model.format_version() as u64 != model_version {
         let model = envelope.model.format_version();
-        return Err(invalid(Invalid::Envelope { what: "model_format_version", envelope: model_version, model }));
+        return Err(invalid(Invalid::Envelope {
+            what: "model_format_version",
+            envelope: model_version,
+            model,
+        }));
     }
     if envelope.model.layout_version() as u64 != layout {
         let model = envelope.model.layout_version();
-        return Err(invalid(Invalid::Envelope { what: "layout_version", envelope: layout, model }));
+        return Err(invalid(Invalid::Envelope {
+            what: "layout_version",
+            envelope: layout,
+            model,
+        }));
     }
     let file = ModelFile {
         created_by: envelope.created_by,
@@ -436,7 +513,10 @@ mod tests {
 
     fn model_file() -> ModelFile {
         let d = dataset();
-        let cfg = TrainConfig { kind: crate::ModelKind::Lda, ..TrainConfig::default() };
+        let cfg = TrainConfig {
+            kind: crate::ModelKind::Lda,
+            ..TrainConfig::default()
+        };
         let model = train(&d, &cfg).unwrap();
         let mut f = ModelFile::new("timbrel test", AnalysisSettings::default(), model);
         f.dataset = Some(d);
@@ -482,7 +562,13 @@ mod tests {
         // Without the dataset, and with stripped snippets.
         let mut g = f.clone();
         g.strip_snippets();
-        assert!(g.dataset.as_ref().unwrap().examples.iter().all(|e| e.snippet.is_empty()));
+        assert!(g
+            .dataset
+            .as_ref()
+            .unwrap()
+            .examples
+            .iter()
+            .all(|e| e.snippet.is_empty()));
         assert_eq!(from_bytes(&to_bytes(&g).unwrap(), name()).unwrap(), g);
         g.dataset = None;
         assert_eq!(from_bytes(&to_bytes(&g).unwrap(), name()).unwrap(), g);
@@ -499,9 +585,14 @@ mod tests {
         }
         // A sparse file: its size is checked before anything is read.
         let big = dir.join("big.timbrel");
-        std::fs::File::create(&big).unwrap().set_len(MAX_FILE_BYTES + 1).unwrap();
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_FILE_BYTES + 1)
+            .unwrap();
         match load(&big) {
-            Err(FileError::TooLarge { size, max, .. }) => assert_eq!((size, max), (MAX_FILE_BYTES + 1, MAX_FILE_BYTES)),
+            Err(FileError::TooLarge { size, max, .. }) => {
+                assert_eq!((size, max), (MAX_FILE_BYTES + 1, MAX_FILE_BYTES))
+            }
             other => panic!("{other:?}"),
         }
         std::fs::remove_dir_all(&dir).unwrap();
@@ -513,34 +604,94 @@ mod tests {
     fn wrong_magic_and_versions_are_named() {
         let f = model_file();
         let e = err(&edited(&f, |v| v["format"] = "something-else".into()));
-        assert!(matches!(&e, FileError::NotAModel { reason, .. } if reason.contains("something-else")), "{e}");
+        assert!(
+            matches!(&e, FileError::NotAModel { reason, .. } if reason.contains("something-else")),
+            "{e}"
+        );
         let e = err(&edited(&f, |v| {
             v.as_object_mut().unwrap().remove("format");
         }));
         assert!(matches!(e, FileError::NotAModel { .. }), "{e}");
         let e = err(&edited(&f, |v| v["format_version"] = 7.into()));
-        assert!(matches!(e, FileError::FormatVersion { found: 7, supported: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                FileError::FormatVersion {
+                    found: 7,
+                    supported: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert_eq!(
             e.to_string(),
             "model.timbrel: unsupported format version 7 (this timbrel reads versions 1 to 2); it was written by a newer timbrel"
         );
         let e = err(&edited(&f, |v| v["format_version"] = 0.into()));
-        assert_eq!(e.to_string(), "model.timbrel: unsupported format version 0 (this timbrel reads versions 1 to 2)");
+        assert_eq!(
+            e.to_string(),
+            "model.timbrel: unsupported format version 0 (this timbrel reads versions 1 to 2)"
+        );
         // A format-2 dataset under a format-1 envelope (or the reverse) is a content error.
         let e = err(&edited(&f, |v| v["format_version"] = 1.into()));
         assert!(matches!(e, FileError::Content { .. }), "{e}");
         let e = err(&edited(&f, |v| v["model_format_version"] = 2.into()));
-        assert!(matches!(e, FileError::ModelVersion { found: 2, supported: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                FileError::ModelVersion {
+                    found: 2,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = err(&edited(&f, |v| v["layout_version"] = 2.into()));
-        assert!(matches!(e, FileError::Layout { found: 2, expected: 1, .. }), "{e}");
-        assert_eq!(e.to_string(), "model.timbrel: descriptor layout 2, expected 1 (retrain the model with this version)");
+        assert!(
+            matches!(
+                e,
+                FileError::Layout {
+                    found: 2,
+                    expected: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "model.timbrel: descriptor layout 2, expected 1 (retrain the model with this version)"
+        );
         let e = err(&edited(&f, |v| {
             v.as_object_mut().unwrap().remove("format_version");
         }));
-        assert!(matches!(e, FileError::Missing { field: "format_version", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                FileError::Missing {
+                    field: "format_version",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         // The model's own versions must agree with the envelope.
         let e = err(&edited(&f, |v| v["model"]["layout_version"] = 2.into()));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Envelope { what: "layout_version", .. }, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                FileError::Invalid {
+                    problem: Invalid::Envelope {
+                        what: "layout_version",
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -585,7 +736,10 @@ mod tests {
                 assert!(!e.to_string().contains('\n'));
             }
         }
-        assert!(matches!(err(b"RIFF\0\0\0\0WAVE"), FileError::NotAModel { .. }));
+        assert!(matches!(
+            err(b"RIFF\0\0\0\0WAVE"),
+            FileError::NotAModel { .. }
+        ));
         assert!(matches!(err(b"[1, 2]"), FileError::NotAModel { .. }));
         // Deep nesting hits serde_json's recursion limit instead of the stack.
         let deep = format!("{{\"a\":{}", "[".repeat(100_000));
@@ -597,22 +751,82 @@ mod tests {
         let f = model_file();
         // JSON cannot hold NaN, but 1e300 decodes to an infinite f32.
         let e = err(&edited(&f, |v| v["model"]["temperature"] = 1e300.into()));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Model(_), .. }), "{e}");
-        let e = err(&edited(&f, |v| v["model"]["temperature"] = serde_json::Value::Null));
+        assert!(
+            matches!(
+                e,
+                FileError::Invalid {
+                    problem: Invalid::Model(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = err(&edited(&f, |v| {
+            v["model"]["temperature"] = serde_json::Value::Null
+        }));
         assert!(matches!(e, FileError::Content { .. }), "{e}");
-        let e = err(&edited(&f, |v| v["model"]["scaler"] = serde_json::json!({"junk": 1})));
+        let e = err(&edited(&f, |v| {
+            v["model"]["scaler"] = serde_json::json!({"junk": 1})
+        }));
         assert!(matches!(e, FileError::Content { .. }), "{e}");
-        let e = err(&edited(&f, |v| v["analysis"]["window_ref_samples"] = 5.into()));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Analysis(_), .. }), "{e}");
-        let e = err(&edited(&f, |v| v["dataset"]["examples"][0]["descriptor"][3] = 1e300.into()));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Dataset(_), .. }), "{e}");
-        let e = err(&edited(&f, |v| v["dataset"]["classes"][1]["name"] = "rim".into()));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Mismatch(Mismatch::Classes { .. }), .. }), "{e}");
-        let e = err(&edited(&f, |v| v["dataset"]["pair"] = serde_json::json!([1, 0])));
-        assert!(matches!(e, FileError::Invalid { problem: Invalid::Mismatch(Mismatch::Pair { .. }), .. }), "{e}");
+        let e = err(&edited(&f, |v| {
+            v["analysis"]["window_ref_samples"] = 5.into()
+        }));
+        assert!(
+            matches!(
+                e,
+                FileError::Invalid {
+                    problem: Invalid::Analysis(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = err(&edited(&f, |v| {
+            v["dataset"]["examples"][0]["descriptor"][3] = 1e300.into()
+        }));
+        assert!(
+            matches!(
+                e,
+                FileError::Invalid {
+                    problem: Invalid::Dataset(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = err(&edited(&f, |v| {
+            v["dataset"]["classes"][1]["name"] = "rim".into()
+        }));
+        assert!(
+            matches!(
+                e,
+                FileError::Invalid {
+                    problem: Invalid::Mismatch(Mismatch::Classes { .. }),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = err(&edited(&f, |v| {
+            v["dataset"]["pair"] = serde_json::json!([1, 0])
+        }));
+        assert!(
+            matches!(
+                e,
+                FileError::Invalid {
+                    problem: Invalid::Mismatch(Mismatch::Pair { .. }),
+                    ..
+                }
+            ),
+            "{e}"
+        );
         // A model that fails validation is never written.
         let mut g = f.clone();
         g.dataset.as_mut().unwrap().classes[0].name = "other".into();
-        assert!(matches!(to_bytes(&g), Err(Invalid::Mismatch(Mismatch::Classes { .. }))));
+        assert!(matches!(
+            to_bytes(&g),
+            Err(Invalid::Mismatch(Mismatch::Classes { .. }))
+        ));
     }
 }

@@ -42,7 +42,10 @@ pub fn isotonic(y: &[f64], w: &[f64]) -> Vec<f64> {
             blocks.push(((m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2));
         }
     }
-    blocks.iter().flat_map(|&(m, _, c)| std::iter::repeat(m).take(c)).collect()
+    blocks
+        .iter()
+        .flat_map(|&(m, _, c)| std::iter::repeat(m).take(c))
+        .collect()
 }
 
 impl Interpolator {
@@ -50,14 +53,24 @@ impl Interpolator {
     /// (`anchors`: value 0..=1 and that class's descriptors). `regress_energy` removes the
     /// within-class linear dependence of each timbre feature on [`ENERGY_INDEX`]; `shrinkage`
     /// `None` uses Ledoit–Wolf. A and B need ≥ 2 examples each.
-    pub fn fit(a: &[&[f32]], b: &[&[f32]], anchors: &[(f32, Vec<&[f32]>)], regress_energy: bool, shrinkage: Option<f64>) -> Self {
+    pub fn fit(
+        a: &[&[f32]],
+        b: &[&[f32]],
+        anchors: &[(f32, Vec<&[f32]>)],
+        regress_energy: bool,
+        shrinkage: Option<f64>,
+    ) -> Self {
         let timbre = timbre_indices();
         let p = timbre.len();
         let groups = [a, b];
         // Class means of the timbre features and the energy.
-        let mean_of = |g: &[&[f32]], j: usize| g.iter().map(|x| x[j] as f64).sum::<f64>() / g.len() as f64;
+        let mean_of =
+            |g: &[&[f32]], j: usize| g.iter().map(|x| x[j] as f64).sum::<f64>() / g.len() as f64;
         let e_mean: Vec<f64> = groups.iter().map(|g| mean_of(g, ENERGY_INDEX)).collect();
-        let t_mean: Vec<Vec<f64>> = groups.iter().map(|g| timbre.clone().map(|j| mean_of(g, j)).collect()).collect();
+        let t_mean: Vec<Vec<f64>> = groups
+            .iter()
+            .map(|g| timbre.clone().map(|j| mean_of(g, j)).collect())
+            .collect();
         // Within-class slope of each feature on energy.
         let mut beta = vec![0.0f64; p];
         if regress_energy {
@@ -82,18 +95,35 @@ impl Interpolator {
         for (gi, g) in groups.iter().enumerate() {
             for x in g.iter() {
                 let de = x[ENERGY_INDEX] as f64 - e_mean[gi];
-                resid.push(timbre.clone().enumerate().map(|(k, j)| x[j] as f64 - t_mean[gi][k] - beta[k] * de).collect());
+                resid.push(
+                    timbre
+                        .clone()
+                        .enumerate()
+                        .map(|(k, j)| x[j] as f64 - t_mean[gi][k] - beta[k] * de)
+                        .collect(),
+                );
             }
         }
         let n = resid.len() as f64;
-        let sd: Vec<f64> = (0..p).map(|k| (resid.iter().map(|r| r[k] * r[k]).sum::<f64>() / n).sqrt()).collect();
-        let inv_sd: Vec<f64> = sd.iter().map(|&s| if s > 1e-6 { 1.0 / s } else { 0.0 }).collect();
-        let scaled: Vec<Vec<f64>> = resid.iter().map(|r| r.iter().zip(&inv_sd).map(|(v, s)| v * s).collect()).collect();
+        let sd: Vec<f64> = (0..p)
+            .map(|k| (resid.iter().map(|r| r[k] * r[k]).sum::<f64>() / n).sqrt())
+            .collect();
+        let inv_sd: Vec<f64> = sd
+            .iter()
+            .map(|&s| if s > 1e-6 { 1.0 / s } else { 0.0 })
+            .collect();
+        let scaled: Vec<Vec<f64>> = resid
+            .iter()
+            .map(|r| r.iter().zip(&inv_sd).map(|(v, s)| v * s).collect())
+            .collect();
         let (cov, alpha) = shrunk_covariance(&scaled, shrinkage);
         // Mean difference in the same (adjusted, scaled) coordinates.
         let diff = DVector::from_iterator(
             p,
-            (0..p).map(|k| ((t_mean[1][k] - beta[k] * e_mean[1]) - (t_mean[0][k] - beta[k] * e_mean[0])) * inv_sd[k]),
+            (0..p).map(|k| {
+                ((t_mean[1][k] - beta[k] * e_mean[1]) - (t_mean[0][k] - beta[k] * e_mean[0]))
+                    * inv_sd[k]
+            }),
         );
         let w = solve_spd(&cov, &diff);
         // Fold into raw-descriptor weights: s(x) = Σ_k w_k inv_sd_k (x_j − β_k e).
@@ -108,14 +138,23 @@ impl Interpolator {
         let sb = b.iter().map(|x| proj(x)).sum::<f64>() / b.len() as f64;
         let span = sb - sa;
         let (weights, offset) = if span.abs() > 1e-12 && span.is_finite() {
-            (raw.iter().map(|w| (w / span) as f32).collect(), (-sa / span) as f32)
+            (
+                raw.iter().map(|w| (w / span) as f32).collect(),
+                (-sa / span) as f32,
+            )
         } else {
             // A and B are indistinguishable: a constant halfway value.
             (vec![0.0; DESCRIPTOR_LEN], 0.5)
         };
-        let mut interp = Self { weights, offset, knots: vec![(0.0, 0.0), (1.0, 1.0)], shrinkage: alpha as f32 };
+        let mut interp = Self {
+            weights,
+            offset,
+            knots: vec![(0.0, 0.0), (1.0, 1.0)],
+            shrinkage: alpha as f32,
+        };
         // Anchored classes: knots at their mean t, made monotone by pooling violators.
-        let mut pts: Vec<(f64, f64, f64)> = vec![(0.0, 0.0, a.len() as f64), (1.0, 1.0, b.len() as f64)];
+        let mut pts: Vec<(f64, f64, f64)> =
+            vec![(0.0, 0.0, a.len() as f64), (1.0, 1.0, b.len() as f64)];
         for (value, xs) in anchors {
             if !xs.is_empty() {
                 let t = xs.iter().map(|x| interp.raw_t(x) as f64).sum::<f64>() / xs.len() as f64;
@@ -138,7 +177,10 @@ impl Interpolator {
                     _ => knots.push((t, p.0, 1.0)),
                 }
             }
-            interp.knots = knots.iter().map(|k| (k.0 as f32, (k.1 / k.2) as f32)).collect();
+            interp.knots = knots
+                .iter()
+                .map(|k| (k.0 as f32, (k.1 / k.2) as f32))
+                .collect();
         }
         interp
     }
@@ -179,11 +221,18 @@ impl Interpolator {
             )));
         }
         check_finite(&self.weights, &|i| format!("interpolation weights[{i}]"))?;
-        check_finite(&[self.offset, self.shrinkage], &|_| "interpolation offset".into())?;
+        check_finite(&[self.offset, self.shrinkage], &|_| {
+            "interpolation offset".into()
+        })?;
         for w in self.knots.windows(2) {
-            let ok = w.iter().all(|k| k.0.is_finite() && k.1.is_finite()) && w[1].0 > w[0].0 && w[1].1 > w[0].1;
+            let ok = w.iter().all(|k| k.0.is_finite() && k.1.is_finite())
+                && w[1].0 > w[0].0
+                && w[1].1 > w[0].1;
             if !ok {
-                return Err(LearnError::Corrupt(format!("interpolation knots {:?} are not increasing", w)));
+                return Err(LearnError::Corrupt(format!(
+                    "interpolation knots {:?} are not increasing",
+                    w
+                )));
             }
         }
         Ok(())
@@ -196,7 +245,10 @@ mod tests {
 
     #[test]
     fn isotonic_pools_violators() {
-        assert_eq!(isotonic(&[1.0, 3.0, 2.0, 4.0], &[1.0; 4]), vec![1.0, 2.5, 2.5, 4.0]);
+        assert_eq!(
+            isotonic(&[1.0, 3.0, 2.0, 4.0], &[1.0; 4]),
+            vec![1.0, 2.5, 2.5, 4.0]
+        );
         assert_eq!(isotonic(&[3.0, 1.0], &[3.0, 1.0]), vec![2.5, 2.5]);
     }
 
@@ -217,8 +269,12 @@ mod tests {
     #[test]
     fn follows_position_not_loudness_and_honours_anchors() {
         let mut rng = fastrand::Rng::with_seed(1);
-        let a: Vec<Vec<f32>> = (0..40).map(|i| fake(0.0, (i % 10) as f32 / 10.0, &mut rng)).collect();
-        let b: Vec<Vec<f32>> = (0..40).map(|i| fake(1.0, (i % 10) as f32 / 10.0, &mut rng)).collect();
+        let a: Vec<Vec<f32>> = (0..40)
+            .map(|i| fake(0.0, (i % 10) as f32 / 10.0, &mut rng))
+            .collect();
+        let b: Vec<Vec<f32>> = (0..40)
+            .map(|i| fake(1.0, (i % 10) as f32 / 10.0, &mut rng))
+            .collect();
         fn refs(v: &[Vec<f32>]) -> Vec<&[f32]> {
             v.iter().map(|x| x.as_slice()).collect()
         }
@@ -226,17 +282,24 @@ mod tests {
         m.validate().unwrap();
         let soft = m.value(&fake(0.5, 0.0, &mut rng));
         let loud = m.value(&fake(0.5, 1.0, &mut rng));
-        assert!((soft - 0.5).abs() < 0.1 && (loud - 0.5).abs() < 0.1, "{soft} {loud}");
+        assert!(
+            (soft - 0.5).abs() < 0.1 && (loud - 0.5).abs() < 0.1,
+            "{soft} {loud}"
+        );
         assert_eq!(m.value(&fake(-3.0, 0.5, &mut rng)), 0.0);
         assert_eq!(m.value(&fake(4.0, 0.5, &mut rng)), 1.0);
         // An anchored class at true position 0.25 pinned to 0.5 bends the map there.
-        let mid: Vec<Vec<f32>> = (0..10).map(|i| fake(0.25, (i % 10) as f32 / 10.0, &mut rng)).collect();
+        let mid: Vec<Vec<f32>> = (0..10)
+            .map(|i| fake(0.25, (i % 10) as f32 / 10.0, &mut rng))
+            .collect();
         let m = Interpolator::fit(&refs(&a), &refs(&b), &[(0.5, refs(&mid))], true, None);
         m.validate().unwrap();
         assert_eq!(m.knots.len(), 3);
         assert!((m.value(&fake(0.25, 0.5, &mut rng)) - 0.5).abs() < 0.1);
         // A contradictory anchor (pinned at 0.2 but lying beyond B) is pooled, still monotone.
-        let far: Vec<Vec<f32>> = (0..10).map(|i| fake(1.5, (i % 10) as f32 / 10.0, &mut rng)).collect();
+        let far: Vec<Vec<f32>> = (0..10)
+            .map(|i| fake(1.5, (i % 10) as f32 / 10.0, &mut rng))
+            .collect();
         let m = Interpolator::fit(&refs(&a), &refs(&b), &[(0.2, refs(&far))], true, None);
         m.validate().unwrap();
     }

@@ -54,9 +54,18 @@ impl Knn {
     /// Stores the points (`rows`, compact `labels` < `classes`). `eps` is set to 1 % of the
     /// median nearest-neighbour distance among (up to 200 of) the points, `d_ref` to the median
     /// of their mean distance to their `k` nearest others.
-    pub fn fit(rows: &[Vec<f64>], labels: &[usize], classes: usize, k: usize, smoothing: f32) -> Self {
+    pub fn fit(
+        rows: &[Vec<f64>],
+        labels: &[usize],
+        classes: usize,
+        k: usize,
+        smoothing: f32,
+    ) -> Self {
         let dims = rows.first().map_or(0, |r| r.len());
-        let points: Vec<f32> = rows.iter().flat_map(|r| r.iter().map(|&v| v as f32)).collect();
+        let points: Vec<f32> = rows
+            .iter()
+            .flat_map(|r| r.iter().map(|&v| v as f32))
+            .collect();
         let mut knn = Self {
             k: k.clamp(1, MAX_K),
             dims,
@@ -72,7 +81,10 @@ impl Knn {
         let (mut nn, mut mean_k) = (Vec::new(), Vec::new());
         for i in 0..sample {
             let p = knn.point(i);
-            let mut d: Vec<f32> = (0..n).filter(|&j| j != i).map(|j| dist2(p, knn.point(j)).sqrt()).collect();
+            let mut d: Vec<f32> = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| dist2(p, knn.point(j)).sqrt())
+                .collect();
             let k = knn.k.min(d.len());
             if k > 0 && k < d.len() {
                 d.select_nth_unstable_by(k - 1, f32::total_cmp);
@@ -88,7 +100,11 @@ impl Knn {
         mean_k.sort_by(f32::total_cmp);
         let median = nn.get(nn.len() / 2).copied().unwrap_or(1.0);
         knn.eps = (0.01 * median).max(1e-6);
-        knn.d_ref = mean_k.get(mean_k.len() / 2).copied().unwrap_or(1.0).max(1e-6);
+        knn.d_ref = mean_k
+            .get(mean_k.len() / 2)
+            .copied()
+            .unwrap_or(1.0)
+            .max(1e-6);
         knn
     }
 
@@ -149,14 +165,21 @@ impl Knn {
         let s = self.smoothing * (1.0 + rel * rel);
         let denom = 1.0 + self.classes as f32 * s;
         for o in out.iter_mut() {
-            let share = if total > 0.0 { *o / total } else { 1.0 / self.classes as f32 };
+            let share = if total > 0.0 {
+                *o / total
+            } else {
+                1.0 / self.classes as f32
+            };
             *o = ((share + s) / denom).max(1e-30).ln();
         }
     }
 
     /// Checks internal dimensions, labels and finiteness.
     pub fn validate(&self, dims: usize, classes: usize) -> Result<(), LearnError> {
-        if self.dims != dims || self.classes != classes || self.points.len() != self.labels.len() * dims {
+        if self.dims != dims
+            || self.classes != classes
+            || self.points.len() != self.labels.len() * dims
+        {
             return Err(LearnError::Corrupt(format!(
                 "kNN has {} values, {} labels, {} dims, {} classes (expected {dims} dims, {classes} classes)",
                 self.points.len(),
@@ -166,7 +189,11 @@ impl Knn {
             )));
         }
         if self.is_empty() || !(1..=MAX_K).contains(&self.k) {
-            return Err(LearnError::Corrupt(format!("kNN k = {} with {} points", self.k, self.len())));
+            return Err(LearnError::Corrupt(format!(
+                "kNN k = {} with {} points",
+                self.k,
+                self.len()
+            )));
         }
         if let Some(l) = self.labels.iter().find(|&&l| l as usize >= classes) {
             return Err(LearnError::Corrupt(format!("kNN label {l} >= {classes}")));
@@ -179,7 +206,10 @@ impl Knn {
             && self.d_ref > 0.0
             && self.d_ref.is_finite())
         {
-            return Err(LearnError::Corrupt(format!("kNN eps {} smoothing {}", self.eps, self.smoothing)));
+            return Err(LearnError::Corrupt(format!(
+                "kNN eps {} smoothing {}",
+                self.eps, self.smoothing
+            )));
         }
         Ok(())
     }
@@ -191,7 +221,9 @@ mod tests {
 
     /// The straightforward reference: sort every distance.
     fn brute(knn: &Knn, y: &[f32]) -> Vec<(f32, u32)> {
-        let mut all: Vec<(f32, u32)> = (0..knn.len()).map(|i| (dist2(y, knn.point(i)), i as u32)).collect();
+        let mut all: Vec<(f32, u32)> = (0..knn.len())
+            .map(|i| (dist2(y, knn.point(i)), i as u32))
+            .collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         all.truncate(knn.k);
         all
@@ -200,9 +232,16 @@ mod tests {
     #[test]
     fn neighbours_match_brute_force() {
         let mut rng = fastrand::Rng::with_seed(11);
-        for (n, d, k) in [(1usize, 3usize, 5usize), (7, 2, 3), (300, 16, 5), (200, 5, 32), (50, 1, 1)] {
-            let rows: Vec<Vec<f64>> =
-                (0..n).map(|_| (0..d).map(|_| (rng.f64() * 4.0).round() / 2.0).collect()).collect();
+        for (n, d, k) in [
+            (1usize, 3usize, 5usize),
+            (7, 2, 3),
+            (300, 16, 5),
+            (200, 5, 32),
+            (50, 1, 1),
+        ] {
+            let rows: Vec<Vec<f64>> = (0..n)
+                .map(|_| (0..d).map(|_| (rng.f64() * 4.0).round() / 2.0).collect())
+                .collect();
             let labels: Vec<usize> = (0..n).map(|i| i % 3).collect();
             let knn = Knn::fit(&rows, &labels, 3, k, 0.05);
             for _ in 0..50 {

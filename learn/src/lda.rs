@@ -52,7 +52,11 @@ pub fn shrunk_covariance(rows: &[Vec<f64>], shrinkage: Option<f64>) -> (DMatrix<
 pub fn solve_spd(c: &DMatrix<f64>, rhs: &DVector<f64>) -> DVector<f64> {
     match c.clone().cholesky() {
         Some(ch) => ch.solve(rhs),
-        None => c.clone().lu().solve(rhs).unwrap_or_else(|| DVector::zeros(rhs.len())),
+        None => c
+            .clone()
+            .lu()
+            .solve(rhs)
+            .unwrap_or_else(|| DVector::zeros(rhs.len())),
     }
 }
 
@@ -74,7 +78,12 @@ pub struct Lda {
 impl Lda {
     /// Fits class means and a shrunk pooled within-class covariance to `rows` with compact
     /// `labels` (< `classes`, every class present).
-    pub fn fit(rows: &[Vec<f64>], labels: &[usize], classes: usize, shrinkage: Option<f64>) -> Self {
+    pub fn fit(
+        rows: &[Vec<f64>],
+        labels: &[usize],
+        classes: usize,
+        shrinkage: Option<f64>,
+    ) -> Self {
         let dims = rows.first().map_or(0, |r| r.len());
         let mut means = vec![vec![0.0f64; dims]; classes];
         let mut counts = vec![0usize; classes];
@@ -87,8 +96,11 @@ impl Lda {
         for (m, &c) in means.iter_mut().zip(&counts) {
             m.iter_mut().for_each(|v| *v /= c.max(1) as f64);
         }
-        let centred: Vec<Vec<f64>> =
-            rows.iter().zip(labels).map(|(r, &l)| r.iter().zip(&means[l]).map(|(a, b)| a - b).collect()).collect();
+        let centred: Vec<Vec<f64>> = rows
+            .iter()
+            .zip(labels)
+            .map(|(r, &l)| r.iter().zip(&means[l]).map(|(a, b)| a - b).collect())
+            .collect();
         let (cov, alpha) = shrunk_covariance(&centred, shrinkage);
         let chol = cov.clone().cholesky();
         let mut weights = Vec::with_capacity(classes * dims);
@@ -102,21 +114,34 @@ impl Lda {
             bias.push((-0.5 * w.dot(&mv)) as f32);
             weights.extend(w.iter().map(|&v| v as f32));
         }
-        Self { dims, classes, weights, bias, shrinkage: alpha as f32 }
+        Self {
+            dims,
+            classes,
+            weights,
+            bias,
+            shrinkage: alpha as f32,
+        }
     }
 
     /// Writes the class logits (log-likelihood up to a shared constant) to `out[..classes]`.
     /// Never allocates.
     #[inline]
     pub fn logits(&self, y: &[f32], out: &mut [f32]) {
-        for ((o, w), b) in out.iter_mut().zip(self.weights.chunks_exact(self.dims)).zip(&self.bias) {
+        for ((o, w), b) in out
+            .iter_mut()
+            .zip(self.weights.chunks_exact(self.dims))
+            .zip(&self.bias)
+        {
             *o = crate::pca::dot(w, y) + b;
         }
     }
 
     /// Checks dimensions and finiteness.
     pub fn validate(&self, dims: usize, classes: usize) -> Result<(), LearnError> {
-        if self.dims != dims || self.classes != classes || self.weights.len() != dims * classes || self.bias.len() != classes
+        if self.dims != dims
+            || self.classes != classes
+            || self.weights.len() != dims * classes
+            || self.bias.len() != classes
         {
             return Err(LearnError::Corrupt(format!(
                 "LDA has {} weights and {} biases (expected {dims} dims × {classes} classes)",
@@ -138,7 +163,13 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(5);
         let mut gen = |n: usize| -> Vec<Vec<f64>> {
             // Unequal variances: the identity target is wrong, which many samples reveal.
-            (0..n).map(|_| (0..20).map(|j| (rng.f64() - 0.5) * (1 + j) as f64).collect()).collect()
+            (0..n)
+                .map(|_| {
+                    (0..20)
+                        .map(|j| (rng.f64() - 0.5) * (1 + j) as f64)
+                        .collect()
+                })
+                .collect()
         };
         let (_, few) = shrunk_covariance(&gen(10), None);
         let (_, many) = shrunk_covariance(&gen(2000), None);

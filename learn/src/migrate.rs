@@ -48,7 +48,11 @@ impl DatasetV1 {
                 time_s: e.time_s,
             })
             .collect();
-        Dataset { classes: self.classes, examples, pair: self.pair }
+        Dataset {
+            classes: self.classes,
+            examples,
+            pair: self.pair,
+        }
     }
 }
 
@@ -77,7 +81,10 @@ mod tests {
         assert_eq!(d.pair, (1, 0));
         assert_eq!(d.classes[1].anchor, Some(0.5));
         let e = &d.examples[0];
-        assert_eq!((e.class, e.level_dbfs, e.time_s, e.descriptor[0]), (1, -12.0, 3.5, 0.5));
+        assert_eq!(
+            (e.class, e.level_dbfs, e.time_s, e.descriptor[0]),
+            (1, -12.0, 3.5, 0.5)
+        );
         assert_eq!((e.snippet.rate_hz(), e.snippet.len()), (16_000.0, 1600));
         assert_eq!(e.snippet, Snippet::encode(&tone, 48_000.0));
         assert!(d.examples[1].snippet.is_empty());

@@ -46,7 +46,13 @@ impl Default for MlpConfig {
 impl MlpConfig {
     /// Checks every field's range.
     pub fn validate(&self) -> Result<(), LearnError> {
-        let bad = |name, value: f64, expected| Err(LearnError::HyperParameter { name, value, expected });
+        let bad = |name, value: f64, expected| {
+            Err(LearnError::HyperParameter {
+                name,
+                value,
+                expected,
+            })
+        };
         if !(1..=MAX_HIDDEN).contains(&self.hidden) {
             return bad("mlp.hidden", self.hidden as f64, "1..=128");
         }
@@ -66,7 +72,11 @@ impl MlpConfig {
             return bad("mlp.batch", 0.0, ">= 1");
         }
         if !(0.0..0.5).contains(&self.validation_fraction) {
-            return bad("mlp.validation_fraction", self.validation_fraction, "0 <= x < 0.5");
+            return bad(
+                "mlp.validation_fraction",
+                self.validation_fraction,
+                "0 <= x < 0.5",
+            );
         }
         Ok(())
     }
@@ -137,12 +147,21 @@ fn forward(pr: &Params, x: &[f64], ni: usize, nh: usize, nc: usize, h: &mut [f64
 }
 
 /// Seeded, stratified split: returns (train, validation) indices.
-pub(crate) fn stratified_split(labels: &[usize], classes: usize, fraction: f64, rng: &mut fastrand::Rng) -> (Vec<usize>, Vec<usize>) {
+pub(crate) fn stratified_split(
+    labels: &[usize],
+    classes: usize,
+    fraction: f64,
+    rng: &mut fastrand::Rng,
+) -> (Vec<usize>, Vec<usize>) {
     let (mut train, mut val) = (Vec::new(), Vec::new());
     for c in 0..classes {
         let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
         rng.shuffle(&mut idx);
-        let nv = if idx.len() >= 5 { ((idx.len() as f64 * fraction).round() as usize).max(1) } else { 0 };
+        let nv = if idx.len() >= 5 {
+            ((idx.len() as f64 * fraction).round() as usize).max(1)
+        } else {
+            0
+        };
         val.extend_from_slice(&idx[..nv]);
         train.extend_from_slice(&idx[nv..]);
     }
@@ -153,7 +172,13 @@ pub(crate) fn stratified_split(labels: &[usize], classes: usize, fraction: f64, 
 
 impl Mlp {
     /// Trains on `rows` with compact `labels` (< `classes`). Deterministic for `seed`.
-    pub fn fit(rows: &[Vec<f64>], labels: &[usize], classes: usize, cfg: &MlpConfig, seed: u64) -> Self {
+    pub fn fit(
+        rows: &[Vec<f64>],
+        labels: &[usize],
+        classes: usize,
+        cfg: &MlpConfig,
+        seed: u64,
+    ) -> Self {
         let n = rows.len();
         let ni = rows.first().map_or(0, |r| r.len());
         let (nh, nc) = (cfg.hidden, classes);
@@ -164,24 +189,39 @@ impl Mlp {
         }
         let mut sd = vec![0.0f64; ni];
         for r in rows {
-            sd.iter_mut().zip(r).zip(&mean).for_each(|((s, v), m)| *s += (v - m).powi(2) / n as f64);
+            sd.iter_mut()
+                .zip(r)
+                .zip(&mean)
+                .for_each(|((s, v), m)| *s += (v - m).powi(2) / n as f64);
         }
         // One scale for every input (the largest standard deviation becomes 1): whitening each
         // principal component separately would blow the noise in the minor ones up to the size
         // of the signal and ruin generalisation.
         let top = sd.iter().copied().fold(0.0f64, f64::max).sqrt();
         let scale: Vec<f64> = vec![if top > 1e-9 { 1.0 / top } else { 1.0 }; ni];
-        let x: Vec<Vec<f64>> =
-            rows.iter().map(|r| r.iter().zip(&mean).zip(&scale).map(|((v, m), s)| (v - m) * s).collect()).collect();
+        let x: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .zip(&mean)
+                    .zip(&scale)
+                    .map(|((v, m), s)| (v - m) * s)
+                    .collect()
+            })
+            .collect();
 
         let mut rng = fastrand::Rng::with_seed(seed);
         let (train, val) = stratified_split(labels, classes, cfg.validation_fraction, &mut rng);
         let lim1 = (6.0 / (ni + nh) as f64).sqrt();
         let lim2 = (6.0 / (nh + nc) as f64).sqrt();
         let mut pr = Params {
-            w1: (0..nh * ni).map(|_| (rng.f64() * 2.0 - 1.0) * lim1).collect(),
+            w1: (0..nh * ni)
+                .map(|_| (rng.f64() * 2.0 - 1.0) * lim1)
+                .collect(),
             b1: vec![0.0; nh],
-            w2: (0..nc * nh).map(|_| (rng.f64() * 2.0 - 1.0) * lim2).collect(),
+            w2: (0..nc * nh)
+                .map(|_| (rng.f64() * 2.0 - 1.0) * lim2)
+                .collect(),
             b2: vec![0.0; nc],
         };
         let mut m1 = pr.zeros_like();
@@ -248,7 +288,10 @@ impl Mlp {
             if !val.is_empty() {
                 let l = val_loss(&pr, &mut h, &mut p);
                 if l < best.0 - 1e-6 {
-                    best = (l, Some([pr.w1.clone(), pr.b1.clone(), pr.w2.clone(), pr.b2.clone()]));
+                    best = (
+                        l,
+                        Some([pr.w1.clone(), pr.b1.clone(), pr.w2.clone(), pr.b2.clone()]),
+                    );
                     since_best = 0;
                 } else {
                     since_best += 1;
@@ -285,7 +328,9 @@ impl Mlp {
         let x = &x[..self.inputs];
         let mut h = [0.0f32; MAX_HIDDEN];
         for (j, hj) in h[..self.hidden].iter_mut().enumerate() {
-            *hj = (self.b1[j] + crate::pca::dot(&self.w1[j * self.inputs..(j + 1) * self.inputs], x)).tanh();
+            *hj = (self.b1[j]
+                + crate::pca::dot(&self.w1[j * self.inputs..(j + 1) * self.inputs], x))
+            .tanh();
         }
         let h = &h[..self.hidden];
         for (c, o) in out[..self.classes].iter_mut().enumerate() {
@@ -311,7 +356,14 @@ impl Mlp {
                 "MLP sizes {ni}→{nh}→{nc} do not match its arrays or the expected {inputs}→{classes}"
             )));
         }
-        for (name, v) in [("in_mean", &self.in_mean), ("in_scale", &self.in_scale), ("w1", &self.w1), ("b1", &self.b1), ("w2", &self.w2), ("b2", &self.b2)] {
+        for (name, v) in [
+            ("in_mean", &self.in_mean),
+            ("in_scale", &self.in_scale),
+            ("w1", &self.w1),
+            ("b1", &self.b1),
+            ("w2", &self.w2),
+            ("b2", &self.b2),
+        ] {
             check_finite(v, &|i| format!("MLP {name}[{i}]"))?;
         }
         Ok(())
@@ -353,11 +405,26 @@ mod tests {
 
     #[test]
     fn bad_hyper_parameters_are_rejected() {
-        let c = MlpConfig { hidden: 0, ..Default::default() };
-        assert!(matches!(c.validate(), Err(LearnError::HyperParameter { name: "mlp.hidden", .. })));
-        let c = MlpConfig { learning_rate: f64::NAN, ..Default::default() };
+        let c = MlpConfig {
+            hidden: 0,
+            ..Default::default()
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(LearnError::HyperParameter {
+                name: "mlp.hidden",
+                ..
+            })
+        ));
+        let c = MlpConfig {
+            learning_rate: f64::NAN,
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
-        let c = MlpConfig { validation_fraction: 0.7, ..Default::default() };
+        let c = MlpConfig {
+            validation_fraction: 0.7,
+            ..Default::default()
+        };
         assert!(c.validate().is_err());
     }
 }

@@ -94,7 +94,13 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Checks every hyper-parameter's range.
     pub fn validate(&self) -> Result<(), LearnError> {
-        let bad = |name, value: f64, expected| Err(LearnError::HyperParameter { name, value, expected });
+        let bad = |name, value: f64, expected| {
+            Err(LearnError::HyperParameter {
+                name,
+                value,
+                expected,
+            })
+        };
         if !(1..=MAX_K).contains(&self.k) {
             return bad("k", self.k as f64, "1..=32");
         }
@@ -104,7 +110,10 @@ impl TrainConfig {
         if !(1..=MAX_COMPONENTS).contains(&self.pca_dims) {
             return bad("pca_dims", self.pca_dims as f64, "1..=64");
         }
-        for (name, s) in [("lda_shrinkage", self.lda_shrinkage), ("interpolation_shrinkage", self.interpolation_shrinkage)] {
+        for (name, s) in [
+            ("lda_shrinkage", self.lda_shrinkage),
+            ("interpolation_shrinkage", self.interpolation_shrinkage),
+        ] {
             if let Some(s) = s {
                 if !(0.0..=1.0).contains(&s) {
                     return bad(name, s, "0..=1");
@@ -165,7 +174,10 @@ pub struct TrainReport {
 impl TrainReport {
     /// Scores of the classifier used.
     pub fn chosen(&self) -> &CandidateScore {
-        self.candidates.iter().find(|c| c.kind == self.kind).unwrap_or(&self.candidates[0])
+        self.candidates
+            .iter()
+            .find(|c| c.kind == self.kind)
+            .unwrap_or(&self.candidates[0])
     }
 }
 
@@ -240,11 +252,22 @@ impl Classifier {
         }
     }
 
-    fn fit(kind: ModelKind, rows: &[Vec<f64>], labels: &[usize], classes: usize, cfg: &TrainConfig, seed: u64) -> Self {
+    fn fit(
+        kind: ModelKind,
+        rows: &[Vec<f64>],
+        labels: &[usize],
+        classes: usize,
+        cfg: &TrainConfig,
+        seed: u64,
+    ) -> Self {
         match kind {
-            ModelKind::Knn => Classifier::Knn(Knn::fit(rows, labels, classes, cfg.k, cfg.knn_smoothing)),
+            ModelKind::Knn => {
+                Classifier::Knn(Knn::fit(rows, labels, classes, cfg.k, cfg.knn_smoothing))
+            }
             ModelKind::Mlp => Classifier::Mlp(Mlp::fit(rows, labels, classes, &cfg.mlp, seed)),
-            ModelKind::Lda | ModelKind::Auto => Classifier::Lda(Lda::fit(rows, labels, classes, cfg.lda_shrinkage)),
+            ModelKind::Lda | ModelKind::Auto => {
+                Classifier::Lda(Lda::fit(rows, labels, classes, cfg.lda_shrinkage))
+            }
         }
     }
 
@@ -276,7 +299,12 @@ pub struct Model {
 }
 
 /// Seeded stratified fold assignment: `fold[i]` in `0..folds`.
-pub(crate) fn stratified_folds(labels: &[usize], classes: usize, folds: usize, seed: u64) -> Vec<usize> {
+pub(crate) fn stratified_folds(
+    labels: &[usize],
+    classes: usize,
+    folds: usize,
+    seed: u64,
+) -> Vec<usize> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut fold = vec![0; labels.len()];
     let mut offset = 0;
@@ -327,22 +355,41 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(data: &Dataset) -> Result<Prepared, LearnError> {
     data.validate()?;
     let counts = data.counts();
-    let trained: Vec<u8> = (0..data.classes.len()).filter(|&c| counts[c] >= MIN_EXAMPLES).map(|c| c as u8).collect();
+    let trained: Vec<u8> = (0..data.classes.len())
+        .filter(|&c| counts[c] >= MIN_EXAMPLES)
+        .map(|c| c as u8)
+        .collect();
     if trained.len() < 2 {
-        return Err(LearnError::NotEnoughClasses { trained: trained.len(), min: MIN_EXAMPLES });
+        return Err(LearnError::NotEnoughClasses {
+            trained: trained.len(),
+            min: MIN_EXAMPLES,
+        });
     }
     for c in [data.pair.0, data.pair.1] {
         if counts[c] < MIN_EXAMPLES {
-            return Err(LearnError::PairUntrained { name: data.classes[c].name.clone(), examples: counts[c], min: MIN_EXAMPLES });
+            return Err(LearnError::PairUntrained {
+                name: data.classes[c].name.clone(),
+                examples: counts[c],
+                min: MIN_EXAMPLES,
+            });
         }
     }
     let mut compact = [usize::MAX; MAX_CLASSES];
     for (k, &c) in trained.iter().enumerate() {
         compact[c as usize] = k;
     }
-    let rows: Vec<usize> = (0..data.examples.len()).filter(|&i| compact[data.examples[i].class] != usize::MAX).collect();
-    let labels = rows.iter().map(|&i| compact[data.examples[i].class]).collect();
-    Ok(Prepared { trained, rows, labels })
+    let rows: Vec<usize> = (0..data.examples.len())
+        .filter(|&i| compact[data.examples[i].class] != usize::MAX)
+        .collect();
+    let labels = rows
+        .iter()
+        .map(|&i| compact[data.examples[i].class])
+        .collect();
+    Ok(Prepared {
+        trained,
+        rows,
+        labels,
+    })
 }
 
 /// Trains a model on `data`. Deterministic for a dataset and `cfg.seed`. Takes milliseconds
@@ -354,7 +401,11 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     cfg.validate()?;
     let prep = prepare(data)?;
     let classes = prep.trained.len();
-    let descs: Vec<&[f32]> = prep.rows.iter().map(|&i| data.examples[i].descriptor.as_slice()).collect();
+    let descs: Vec<&[f32]> = prep
+        .rows
+        .iter()
+        .map(|&i| data.examples[i].descriptor.as_slice())
+        .collect();
     let labels = &prep.labels;
     let n = descs.len();
 
@@ -364,7 +415,10 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     let y: Vec<Vec<f64>> = z.iter().map(|r| pca.project_f64(r)).collect();
 
     // Out-of-fold scores for calibration and model choice.
-    let min_count = (0..classes).map(|c| labels.iter().filter(|&&l| l == c).count()).min().unwrap_or(0);
+    let min_count = (0..classes)
+        .map(|c| labels.iter().filter(|&&l| l == c).count())
+        .min()
+        .unwrap_or(0);
     let folds = cfg.cv_folds.min(min_count).max(2);
     let fold = stratified_folds(labels, classes, folds, derive(cfg.seed, 1));
     let kinds: &[ModelKind] = match cfg.kind {
@@ -380,7 +434,14 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
             let tr: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
             let rows: Vec<Vec<f64>> = tr.iter().map(|&i| y[i].clone()).collect();
             let labs: Vec<usize> = tr.iter().map(|&i| labels[i]).collect();
-            let m = Classifier::fit(kind, &rows, &labs, classes, cfg, derive(cfg.seed, 100 + f as u64));
+            let m = Classifier::fit(
+                kind,
+                &rows,
+                &labs,
+                classes,
+                cfg,
+                derive(cfg.seed, 100 + f as u64),
+            );
             for i in (0..n).filter(|&i| fold[i] == f) {
                 oof[i] = m.scores_f64(&y[i], classes);
             }
@@ -398,7 +459,10 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     // Near-ties go to the first candidate (LDA, then kNN, then MLP): on well separated classes
     // every classifier reaches about the same log-loss, and LDA's probabilities fall off
     // gradually between the classes where kNN votes stay near 0 or 1.
-    let lowest = candidates.iter().map(|c| c.log_loss).fold(f64::INFINITY, f64::min);
+    let lowest = candidates
+        .iter()
+        .map(|c| c.log_loss)
+        .fold(f64::INFINITY, f64::min);
     let best = *candidates
         .iter()
         .find(|c| c.log_loss <= lowest + AUTO_TIE_NATS)
@@ -411,15 +475,33 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         (Some(a), Some(b)) if cfg.novelty_along_pair => Some((a, b)),
         _ => None,
     };
-    let novelty = Novelty::fit(&z, &y, labels, classes, cfg.novelty_quantile, pair_compact, cfg.novelty_metric);
-    let unknown_threshold = cfg
-        .unknown_threshold
-        .unwrap_or_else(|| (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE)).max(MIN_AUTO_THRESHOLD));
-    let loo_rejection = novelty.loo.iter().filter(|&&v| v > unknown_threshold).count() as f64 / n as f64;
+    let novelty = Novelty::fit(
+        &z,
+        &y,
+        labels,
+        classes,
+        cfg.novelty_quantile,
+        pair_compact,
+        cfg.novelty_metric,
+    );
+    let unknown_threshold = cfg.unknown_threshold.unwrap_or_else(|| {
+        (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE))
+            .max(MIN_AUTO_THRESHOLD)
+    });
+    let loo_rejection = novelty
+        .loo
+        .iter()
+        .filter(|&&v| v > unknown_threshold)
+        .count() as f64
+        / n as f64;
 
     // Interpolation.
     let of_class = |c: usize| -> Vec<&[f32]> {
-        data.examples.iter().filter(|e| e.class == c).map(|e| e.descriptor.as_slice()).collect()
+        data.examples
+            .iter()
+            .filter(|e| e.class == c)
+            .map(|e| e.descriptor.as_slice())
+            .collect()
     };
     let anchors: Vec<(f32, Vec<&[f32]>)> = data
         .classes
@@ -491,11 +573,23 @@ impl Model {
     /// it when a model and a dataset are loaded together.
     pub fn check_dataset(&self, data: &Dataset) -> Result<(), Mismatch> {
         let names = |c: &[ClassInfo]| c.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-        if self.classes.len() != data.classes.len() || self.classes.iter().zip(&data.classes).any(|(a, b)| a.name != b.name) {
-            return Err(Mismatch::Classes { model: names(&self.classes), dataset: names(&data.classes) });
+        if self.classes.len() != data.classes.len()
+            || self
+                .classes
+                .iter()
+                .zip(&data.classes)
+                .any(|(a, b)| a.name != b.name)
+        {
+            return Err(Mismatch::Classes {
+                model: names(&self.classes),
+                dataset: names(&data.classes),
+            });
         }
         if data.pair != self.pair {
-            return Err(Mismatch::Pair { model: self.pair, dataset: data.pair });
+            return Err(Mismatch::Pair {
+                model: self.pair,
+                dataset: data.pair,
+            });
         }
         Ok(())
     }
@@ -504,7 +598,10 @@ impl Model {
     /// allocates, never panics; a descriptor of the wrong length or with non-finite values
     /// gives an unknown prediction with novelty [`f32::MAX`] and all probabilities 0.
     pub fn classify(&self, descriptor: &[f32], out: &mut Prediction) {
-        *out = Prediction { class_count: self.classes.len() as u8, ..Prediction::default() };
+        *out = Prediction {
+            class_count: self.classes.len() as u8,
+            ..Prediction::default()
+        };
         if descriptor.len() != DESCRIPTOR_LEN || !descriptor.iter().all(|v| v.is_finite()) {
             return;
         }
@@ -594,10 +691,16 @@ impl Model {
     /// be used: after `validate()` succeeds, [`Self::classify`] cannot panic.
     pub fn validate(&self) -> Result<(), LearnError> {
         if self.format_version != MODEL_FORMAT_VERSION {
-            return Err(LearnError::FormatVersion { found: self.format_version, expected: MODEL_FORMAT_VERSION });
+            return Err(LearnError::FormatVersion {
+                found: self.format_version,
+                expected: MODEL_FORMAT_VERSION,
+            });
         }
         if self.layout_version != LAYOUT_VERSION {
-            return Err(LearnError::LayoutVersion { found: self.layout_version, expected: LAYOUT_VERSION });
+            return Err(LearnError::LayoutVersion {
+                found: self.layout_version,
+                expected: LAYOUT_VERSION,
+            });
         }
         let n = self.classes.len();
         if !(2..=MAX_CLASSES).contains(&n) {
@@ -608,8 +711,14 @@ impl Model {
             return Err(LearnError::BadPair { a, b, count: n });
         }
         let k = self.trained.len();
-        if k < 2 || self.trained.windows(2).any(|w| w[0] >= w[1]) || self.trained.iter().any(|&c| c as usize >= n) {
-            return Err(LearnError::Corrupt(format!("trained classes {:?} of {n}", self.trained)));
+        if k < 2
+            || self.trained.windows(2).any(|w| w[0] >= w[1])
+            || self.trained.iter().any(|&c| c as usize >= n)
+        {
+            return Err(LearnError::Corrupt(format!(
+                "trained classes {:?} of {n}",
+                self.trained
+            )));
         }
         self.scaler.validate(DESCRIPTOR_LEN)?;
         self.pca.validate(DESCRIPTOR_LEN)?;
@@ -620,11 +729,17 @@ impl Model {
             Classifier::Lda(c) => c.validate(m, k)?,
         }
         if !(self.temperature > 0.0 && self.temperature.is_finite()) {
-            return Err(LearnError::Corrupt(format!("temperature {}", self.temperature)));
+            return Err(LearnError::Corrupt(format!(
+                "temperature {}",
+                self.temperature
+            )));
         }
         self.novelty.validate(DESCRIPTOR_LEN, m, k)?;
         if !(self.unknown_threshold > 0.0 && self.unknown_threshold.is_finite()) {
-            return Err(LearnError::Corrupt(format!("unknown threshold {}", self.unknown_threshold)));
+            return Err(LearnError::Corrupt(format!(
+                "unknown threshold {}",
+                self.unknown_threshold
+            )));
         }
         self.interpolation.validate()
     }

@@ -70,7 +70,11 @@ impl Prototype {
     fn novelty2(&self, z: &[f32]) -> f32 {
         let mut acc = [0.0f32; 4];
         let n = z.len() / 4 * 4;
-        for ((zc, mc), vc) in z[..n].chunks_exact(4).zip(self.mean[..n].chunks_exact(4)).zip(self.inv_var[..n].chunks_exact(4)) {
+        for ((zc, mc), vc) in z[..n]
+            .chunks_exact(4)
+            .zip(self.mean[..n].chunks_exact(4))
+            .zip(self.inv_var[..n].chunks_exact(4))
+        {
             for k in 0..4 {
                 let d = zc[k] - mc[k];
                 acc[k] += d * d * vc[k];
@@ -160,7 +164,10 @@ impl Gauss {
     fn new(mean: Vec<f64>, cov: &DMatrix<f64>) -> Self {
         let m = mean.len();
         let whiten = match cov.clone().cholesky() {
-            Some(ch) => ch.l().solve_lower_triangular(&DMatrix::identity(m, m)).unwrap_or_else(|| DMatrix::identity(m, m)),
+            Some(ch) => ch
+                .l()
+                .solve_lower_triangular(&DMatrix::identity(m, m))
+                .unwrap_or_else(|| DMatrix::identity(m, m)),
             None => DMatrix::identity(m, m),
         };
         Self { mean, whiten }
@@ -221,12 +228,18 @@ impl Novelty {
             pooled_y += &s.outer_y - &mu * mu.transpose() / s.n;
             dof += s.n - 1.0;
         }
-        pooled.iter_mut().for_each(|p| *p = (*p / dof.max(1.0)).max(VAR_FLOOR));
+        pooled
+            .iter_mut()
+            .for_each(|p| *p = (*p / dof.max(1.0)).max(VAR_FLOOR));
         pooled_y /= dof.max(1.0);
-        let shrink = |n: f64, var: f64, j: usize| ((n * var + PRIOR_EXAMPLES * pooled[j]) / (n + PRIOR_EXAMPLES)).max(VAR_FLOOR);
+        let shrink = |n: f64, var: f64, j: usize| {
+            ((n * var + PRIOR_EXAMPLES * pooled[j]) / (n + PRIOR_EXAMPLES)).max(VAR_FLOOR)
+        };
         let moments = |n: f64, sum: &[f64], sum2: &[f64]| -> (Vec<f64>, Vec<f64>) {
             let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-            let var: Vec<f64> = (0..d).map(|j| shrink(n, (sum2[j] / n - mean[j] * mean[j]).max(0.0), j)).collect();
+            let var: Vec<f64> = (0..d)
+                .map(|j| shrink(n, (sum2[j] / n - mean[j] * mean[j]).max(0.0), j))
+                .collect();
             (mean, var)
         };
         let gauss = |n: f64, sum_y: &[f64], outer: &DMatrix<f64>| -> (Gauss, DMatrix<f64>) {
@@ -241,10 +254,18 @@ impl Novelty {
             (Gauss::new(mu.iter().copied().collect(), &cov), cov)
         };
         let dist = |x: &[f64], mean: &[f64], var: &[f64]| -> f64 {
-            ((0..d).map(|j| (x[j] - mean[j]).powi(2) / var[j]).sum::<f64>() / d as f64).sqrt()
+            ((0..d)
+                .map(|j| (x[j] - mean[j]).powi(2) / var[j])
+                .sum::<f64>()
+                / d as f64)
+                .sqrt()
         };
-        let full: Vec<(Vec<f64>, Vec<f64>)> = st.iter().map(|s| moments(s.n, &s.sum, &s.sum2)).collect();
-        let full_y: Vec<(Gauss, DMatrix<f64>)> = st.iter().map(|s| gauss(s.n, &s.sum_y, &s.outer_y)).collect();
+        let full: Vec<(Vec<f64>, Vec<f64>)> =
+            st.iter().map(|s| moments(s.n, &s.sum, &s.sum2)).collect();
+        let full_y: Vec<(Gauss, DMatrix<f64>)> = st
+            .iter()
+            .map(|s| gauss(s.n, &s.sum_y, &s.outer_y))
+            .collect();
         // Leave-one-out distances of each example to its own class.
         let mut own = vec![(0.0f64, 0.0f64); rows.len()];
         let mut per_class: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); classes];
@@ -259,7 +280,9 @@ impl Novelty {
             } else {
                 let yv = nalgebra::DVector::from_column_slice(y);
                 let sum_y: Vec<f64> = s.sum_y.iter().zip(y).map(|(a, b)| a - b).collect();
-                gauss(s.n - 1.0, &sum_y, &(&s.outer_y - &yv * yv.transpose())).0.dist(y)
+                gauss(s.n - 1.0, &sum_y, &(&s.outer_y - &yv * yv.transpose()))
+                    .0
+                    .dist(y)
             };
             own[i] = (dist(r, &mu, &v), sub);
             per_class[l].0.push(own[i].0);
@@ -270,7 +293,10 @@ impl Novelty {
             .map(|(a, b)| {
                 a.sort_by(f64::total_cmp);
                 b.sort_by(f64::total_cmp);
-                (quantile(a, quantile_q).max(1e-6), quantile(b, quantile_q).max(1e-6))
+                (
+                    quantile(a, quantile_q).max(1e-6),
+                    quantile(b, quantile_q).max(1e-6),
+                )
             })
             .collect();
         let (use_d, use_y) = match metric {
@@ -284,25 +310,51 @@ impl Novelty {
             inv_var: var.iter().map(|&v| (1.0 / v) as f32).collect(),
             norm: (use_d / (d as f64 * scale.0 * scale.0)) as f32,
             mean_y: g.mean.iter().map(|&v| v as f32).collect(),
-            whiten: (0..m * m).map(|k| if k % m <= k / m { g.whiten[(k / m, k % m)] as f32 } else { 0.0 }).collect(),
+            whiten: (0..m * m)
+                .map(|k| {
+                    if k % m <= k / m {
+                        g.whiten[(k / m, k % m)] as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
             norm_y: (use_y / (m.max(1) as f64 * scale.1 * scale.1)) as f32,
         };
-        let rel = |x: &[f64], y: &[f64], mean: &[f64], var: &[f64], g: &Gauss, sc: (f64, f64)| -> f64 {
-            let a = if use_d > 0.0 { (dist(x, mean, var) / sc.0).powi(2) } else { 0.0 };
-            let b = if use_y > 0.0 { (g.dist(y) / sc.1).powi(2) } else { 0.0 };
-            ((a + b) / parts).sqrt()
-        };
-        let mut prototypes: Vec<Prototype> =
-            (0..classes).map(|c| proto(&full[c].0, &full[c].1, scales[c], &full_y[c].0)).collect();
+        let rel =
+            |x: &[f64], y: &[f64], mean: &[f64], var: &[f64], g: &Gauss, sc: (f64, f64)| -> f64 {
+                let a = if use_d > 0.0 {
+                    (dist(x, mean, var) / sc.0).powi(2)
+                } else {
+                    0.0
+                };
+                let b = if use_y > 0.0 {
+                    (g.dist(y) / sc.1).powi(2)
+                } else {
+                    0.0
+                };
+                ((a + b) / parts).sqrt()
+            };
+        let mut prototypes: Vec<Prototype> = (0..classes)
+            .map(|c| proto(&full[c].0, &full[c].1, scales[c], &full_y[c].0))
+            .collect();
         let mut segment = Vec::new();
         if let Some((a, b)) = pair {
             for k in 1..=SEGMENT_POINTS {
                 let t = k as f64 / (SEGMENT_POINTS + 1) as f64;
-                let lerp = |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().zip(y).map(|(p, q)| p + t * (q - p)).collect() };
+                let lerp = |x: &[f64], y: &[f64]| -> Vec<f64> {
+                    x.iter().zip(y).map(|(p, q)| p + t * (q - p)).collect()
+                };
                 let mu = lerp(&full[a].0, &full[b].0);
                 let v = lerp(&full[a].1, &full[b].1);
-                let g = Gauss::new(lerp(&full_y[a].0.mean, &full_y[b].0.mean), &(&full_y[a].1 * (1.0 - t) + &full_y[b].1 * t));
-                let sc = (scales[a].0 + t * (scales[b].0 - scales[a].0), scales[a].1 + t * (scales[b].1 - scales[a].1));
+                let g = Gauss::new(
+                    lerp(&full_y[a].0.mean, &full_y[b].0.mean),
+                    &(&full_y[a].1 * (1.0 - t) + &full_y[b].1 * t),
+                );
+                let sc = (
+                    scales[a].0 + t * (scales[b].0 - scales[a].0),
+                    scales[a].1 + t * (scales[b].1 - scales[a].1),
+                );
                 prototypes.push(proto(&mu, &v, sc, &g));
                 segment.push((mu, v, g, sc));
             }
@@ -314,8 +366,16 @@ impl Novelty {
             .zip(labels)
             .enumerate()
             .map(|(i, ((r, y), &l))| {
-                let a = if use_d > 0.0 { (own[i].0 / scales[l].0).powi(2) } else { 0.0 };
-                let b = if use_y > 0.0 { (own[i].1 / scales[l].1).powi(2) } else { 0.0 };
+                let a = if use_d > 0.0 {
+                    (own[i].0 / scales[l].0).powi(2)
+                } else {
+                    0.0
+                };
+                let b = if use_y > 0.0 {
+                    (own[i].1 / scales[l].1).powi(2)
+                } else {
+                    0.0
+                };
                 let mut best = ((a + b) / parts).sqrt();
                 for c in (0..classes).filter(|&c| c != l) {
                     best = best.min(rel(r, y, &full[c].0, &full[c].1, &full_y[c].0, scales[c]));
@@ -326,7 +386,13 @@ impl Novelty {
                 best as f32
             })
             .collect();
-        Self { dims: d, components: m, metric, prototypes, loo }
+        Self {
+            dims: d,
+            components: m,
+            metric,
+            prototypes,
+            loo,
+        }
     }
 
     /// Novelty of standardised `z` with principal components `y`: the smallest relative
@@ -338,7 +404,11 @@ impl Novelty {
             NoveltyMetric::Both => 2.0,
             _ => 1.0,
         };
-        self.prototypes.iter().map(|p| p.relative2(z, y, parts)).fold(f32::INFINITY, f32::min).sqrt()
+        self.prototypes
+            .iter()
+            .map(|p| p.relative2(z, y, parts))
+            .fold(f32::INFINITY, f32::min)
+            .sqrt()
     }
 
     /// The `q` quantile (0..=1) of the leave-one-out novelties of the training examples.
@@ -349,7 +419,12 @@ impl Novelty {
     }
 
     /// Checks dimensions and finiteness.
-    pub fn validate(&self, dims: usize, components: usize, min_prototypes: usize) -> Result<(), LearnError> {
+    pub fn validate(
+        &self,
+        dims: usize,
+        components: usize,
+        min_prototypes: usize,
+    ) -> Result<(), LearnError> {
         let m = self.components;
         if self.dims != dims || m != components || self.prototypes.len() < min_prototypes {
             return Err(LearnError::Corrupt(format!(
@@ -359,16 +434,30 @@ impl Novelty {
             )));
         }
         for (k, p) in self.prototypes.iter().enumerate() {
-            if p.mean.len() != dims || p.inv_var.len() != dims || p.mean_y.len() != m || p.whiten.len() != m * m {
-                return Err(LearnError::Corrupt(format!("novelty prototype {k} has wrong sizes")));
+            if p.mean.len() != dims
+                || p.inv_var.len() != dims
+                || p.mean_y.len() != m
+                || p.whiten.len() != m * m
+            {
+                return Err(LearnError::Corrupt(format!(
+                    "novelty prototype {k} has wrong sizes"
+                )));
             }
             check_finite(&p.mean, &|i| format!("novelty prototype {k} mean[{i}]"))?;
-            check_finite(&p.inv_var, &|i| format!("novelty prototype {k} inv_var[{i}]"))?;
+            check_finite(&p.inv_var, &|i| {
+                format!("novelty prototype {k} inv_var[{i}]")
+            })?;
             check_finite(&p.mean_y, &|i| format!("novelty prototype {k} mean_y[{i}]"))?;
             check_finite(&p.whiten, &|i| format!("novelty prototype {k} whiten[{i}]"))?;
-            let norms_ok = p.norm >= 0.0 && p.norm.is_finite() && p.norm_y >= 0.0 && p.norm_y.is_finite() && p.norm + p.norm_y > 0.0;
+            let norms_ok = p.norm >= 0.0
+                && p.norm.is_finite()
+                && p.norm_y >= 0.0
+                && p.norm_y.is_finite()
+                && p.norm + p.norm_y > 0.0;
             if !norms_ok || p.inv_var.iter().any(|&v| v <= 0.0) {
-                return Err(LearnError::Corrupt(format!("novelty prototype {k} has a non-positive scale")));
+                return Err(LearnError::Corrupt(format!(
+                    "novelty prototype {k} has a non-positive scale"
+                )));
             }
         }
         check_finite(&self.loo, &|i| format!("novelty loo[{i}]"))
@@ -386,24 +475,49 @@ mod tests {
         let mut labels = Vec::new();
         for i in 0..80 {
             let c = i % 2;
-            rows.push((0..6).map(|j| if j == 0 { c as f64 * 10.0 } else { 0.0 } + rng.f64() - 0.5).collect::<Vec<_>>());
+            rows.push(
+                (0..6)
+                    .map(|j| if j == 0 { c as f64 * 10.0 } else { 0.0 } + rng.f64() - 0.5)
+                    .collect::<Vec<_>>(),
+            );
             labels.push(c);
         }
         // The "principal components" here are just the first two coordinates.
         let ys: Vec<Vec<f64>> = rows.iter().map(|r| r[..2].to_vec()).collect();
-        for metric in [NoveltyMetric::Diagonal, NoveltyMetric::Subspace, NoveltyMetric::Both] {
+        for metric in [
+            NoveltyMetric::Diagonal,
+            NoveltyMetric::Subspace,
+            NoveltyMetric::Both,
+        ] {
             let with = Novelty::fit(&rows, &ys, &labels, 2, 0.9, Some((0, 1)), metric);
             let without = Novelty::fit(&rows, &ys, &labels, 2, 0.9, None, metric);
             with.validate(6, 2, 9).unwrap();
             let score = |n: &Novelty, x: &[f32]| n.score(x, &x[..2]);
             let own: Vec<f32> = rows[0].iter().map(|&v| v as f32).collect();
-            assert!(score(&with, &own) < 1.2, "{metric:?} {}", score(&with, &own));
+            assert!(
+                score(&with, &own) < 1.2,
+                "{metric:?} {}",
+                score(&with, &own)
+            );
             let mid = [5.0f32, 0.0, 0.0, 0.0, 0.0, 0.0];
-            assert!(score(&with, &mid) < 1.5 && score(&without, &mid) > 3.0, "{metric:?} {} {}", score(&with, &mid), score(&without, &mid));
+            assert!(
+                score(&with, &mid) < 1.5 && score(&without, &mid) > 3.0,
+                "{metric:?} {} {}",
+                score(&with, &mid),
+                score(&without, &mid)
+            );
             let far = [5.0f32, 4.0, -4.0, 0.0, 0.0, 0.0];
             assert!(score(&with, &far) > 3.0, "{metric:?}");
         }
-        let with = Novelty::fit(&rows, &ys, &labels, 2, 0.9, Some((0, 1)), NoveltyMetric::Diagonal);
+        let with = Novelty::fit(
+            &rows,
+            &ys,
+            &labels,
+            2,
+            0.9,
+            Some((0, 1)),
+            NoveltyMetric::Diagonal,
+        );
         // About 90 % of the leave-one-out novelties are below 1.
         let below = with.loo.iter().filter(|&&v| v <= 1.0).count();
         assert!((66..=80).contains(&below), "{below}");

@@ -91,7 +91,13 @@ pub(crate) fn pack(d: &Dataset) -> PackedOut<'_> {
             snippet_len: e.snippet.len(),
         })
         .collect();
-    PackedOut { classes: &d.classes, pair: d.pair, examples, descriptors, codes }
+    PackedOut {
+        classes: &d.classes,
+        pair: d.pair,
+        examples,
+        descriptors,
+        codes,
+    }
 }
 
 /// Unpacks a dataset; the error says which sizes disagree. Not validated: run
@@ -99,23 +105,37 @@ pub(crate) fn pack(d: &Dataset) -> PackedOut<'_> {
 pub(crate) fn unpack(p: PackedIn) -> Result<Dataset, String> {
     let n = p.examples.len();
     if Some(p.descriptors.len()) != n.checked_mul(4 * DESCRIPTOR_LEN) {
-        return Err(format!("{} descriptor bytes for {n} examples, expected {} each", p.descriptors.len(), 4 * DESCRIPTOR_LEN));
+        return Err(format!(
+            "{} descriptor bytes for {n} examples, expected {} each",
+            p.descriptors.len(),
+            4 * DESCRIPTOR_LEN
+        ));
     }
     let mut total = 0usize;
     for (i, h) in p.examples.iter().enumerate() {
         if h.snippet_len > MAX_SNIPPET_LEN {
-            return Err(format!("example {i} has a snippet of {} samples (at most {MAX_SNIPPET_LEN})", h.snippet_len));
+            return Err(format!(
+                "example {i} has a snippet of {} samples (at most {MAX_SNIPPET_LEN})",
+                h.snippet_len
+            ));
         }
         total += h.snippet_len;
     }
     if total != p.codes.len() {
-        return Err(format!("{} snippet bytes, the examples have {total}", p.codes.len()));
+        return Err(format!(
+            "{} snippet bytes, the examples have {total}",
+            p.codes.len()
+        ));
     }
     let mut examples = Vec::with_capacity(n);
     let mut at = 0;
     for (i, h) in p.examples.iter().enumerate() {
         let descriptor = (0..DESCRIPTOR_LEN)
-            .map(|j| f32::from_le_bytes(std::array::from_fn(|k| p.descriptors[(k * DESCRIPTOR_LEN + j) * n + i])))
+            .map(|j| {
+                f32::from_le_bytes(std::array::from_fn(|k| {
+                    p.descriptors[(k * DESCRIPTOR_LEN + j) * n + i]
+                }))
+            })
             .collect();
         let mut previous = 0u8;
         let codes = p.codes[at..at + h.snippet_len]
@@ -134,7 +154,11 @@ pub(crate) fn unpack(p: PackedIn) -> Result<Dataset, String> {
             snippet: Snippet::from_parts(h.snippet_rate_hz, h.snippet_peak, codes),
         });
     }
-    Ok(Dataset { classes: p.classes, examples, pair: p.pair })
+    Ok(Dataset {
+        classes: p.classes,
+        examples,
+        pair: p.pair,
+    })
 }
 
 #[cfg(test)]
@@ -152,7 +176,9 @@ mod tests {
         let mut d = Dataset::default();
         assert_eq!(round_trip(&d).unwrap(), d);
         for i in 0..7 {
-            let x: Vec<f32> = (0..DESCRIPTOR_LEN).map(|_| rng.f32() * 100.0 - 50.0).collect();
+            let x: Vec<f32> = (0..DESCRIPTOR_LEN)
+                .map(|_| rng.f32() * 100.0 - 50.0)
+                .collect();
             let mut e = Example::new(&x, i % 2, -3.5 * i as f32, i as f64 * 0.1);
             if i != 3 {
                 let audio: Vec<f32> = (0..300 * i + 1).map(|_| rng.f32() - 0.5).collect();
@@ -168,20 +194,29 @@ mod tests {
     #[test]
     fn inconsistent_sizes_are_named() {
         let mut d = Dataset::default();
-        d.add_example(Example::new(&[1.0; DESCRIPTOR_LEN], 0, 0.0, 0.0)).unwrap();
+        d.add_example(Example::new(&[1.0; DESCRIPTOR_LEN], 0, 0.0, 0.0))
+            .unwrap();
         d.examples[0].snippet = Snippet::encode(&[0.5; 100], 8_000.0);
         let mut p = pack(&d);
         p.codes.pop();
         let bytes = postcard::to_allocvec(&p).unwrap();
-        assert_eq!(unpack(postcard::from_bytes(&bytes).unwrap()).unwrap_err(), "99 snippet bytes, the examples have 100");
+        assert_eq!(
+            unpack(postcard::from_bytes(&bytes).unwrap()).unwrap_err(),
+            "99 snippet bytes, the examples have 100"
+        );
         let mut p = pack(&d);
         p.descriptors.push(0);
         let bytes = postcard::to_allocvec(&p).unwrap();
         let e = unpack(postcard::from_bytes(&bytes).unwrap()).unwrap_err();
-        assert_eq!(e, "1105 descriptor bytes for 1 examples, expected 1104 each");
+        assert_eq!(
+            e,
+            "1105 descriptor bytes for 1 examples, expected 1104 each"
+        );
         let mut p = pack(&d);
         p.examples[0].snippet_len = usize::MAX;
         let bytes = postcard::to_allocvec(&p).unwrap();
-        assert!(unpack(postcard::from_bytes(&bytes).unwrap()).unwrap_err().contains("at most 16000"));
+        assert!(unpack(postcard::from_bytes(&bytes).unwrap())
+            .unwrap_err()
+            .contains("at most 16000"));
     }
 }

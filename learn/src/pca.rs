@@ -45,7 +45,10 @@ impl Pca {
         };
         let mut order: Vec<usize> = (0..values.len()).collect();
         order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
-        let top = values.get(order.first().copied().unwrap_or(0)).copied().unwrap_or(0.0);
+        let top = values
+            .get(order.first().copied().unwrap_or(0))
+            .copied()
+            .unwrap_or(0.0);
         let mut axes = Vec::new();
         let mut m = 0;
         for &k in &order {
@@ -57,7 +60,10 @@ impl Pca {
             if !(norm > 0.0) {
                 continue;
             }
-            let big = col.iter().copied().fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
+            let big = col
+                .iter()
+                .copied()
+                .fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
             let s = if big < 0.0 { -1.0 / norm } else { 1.0 / norm };
             axes.extend(col.iter().map(|&v| (v * s) as f32));
             m += 1;
@@ -140,8 +146,13 @@ mod tests {
                     r
                 })
                 .collect();
-            let mean: Vec<f64> = (0..d).map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n as f64).collect();
-            let rows: Vec<Vec<f64>> = rows.iter().map(|r| r.iter().zip(&mean).map(|(a, m)| a - m).collect()).collect();
+            let mean: Vec<f64> = (0..d)
+                .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n as f64)
+                .collect();
+            let rows: Vec<Vec<f64>> = rows
+                .iter()
+                .map(|r| r.iter().zip(&mean).map(|(a, m)| a - m).collect())
+                .collect();
             let p = Pca::fit(&rows, 3);
             assert_eq!(p.components(), 3);
             p.validate(d).unwrap();
@@ -151,7 +162,10 @@ mod tests {
             for a in 0..3 {
                 for b in 0..3 {
                     let v = dot(&p.axes[a * d..(a + 1) * d], &p.axes[b * d..(b + 1) * d]);
-                    assert!((v - if a == b { 1.0 } else { 0.0 }).abs() < 1e-4, "{a} {b} {v}");
+                    assert!(
+                        (v - if a == b { 1.0 } else { 0.0 }).abs() < 1e-4,
+                        "{a} {b} {v}"
+                    );
                 }
             }
         }

@@ -24,14 +24,22 @@ impl Projection {
     /// or descriptors of the wrong length.
     pub fn fit(data: &Dataset) -> Option<Self> {
         let timbre = timbre_indices();
-        let rows: Vec<&[f32]> = data.examples.iter().filter_map(|e| e.descriptor.get(timbre.clone())).collect();
+        let rows: Vec<&[f32]> = data
+            .examples
+            .iter()
+            .filter_map(|e| e.descriptor.get(timbre.clone()))
+            .collect();
         if rows.len() < MIN_MAP_EXAMPLES || rows.len() != data.examples.len() {
             return None;
         }
         let scaler = Scaler::fit(&rows);
         let z: Vec<Vec<f64>> = rows.iter().map(|r| scaler.transform_f64(r)).collect();
         let pca = Pca::fit(&z, 2);
-        let mut projection = Self { scaler, pca, scale: 1.0 };
+        let mut projection = Self {
+            scaler,
+            pca,
+            scale: 1.0,
+        };
         let mut radii: Vec<f32> = data
             .examples
             .iter()
@@ -42,14 +50,20 @@ impl Projection {
             .collect();
         radii.sort_by(f32::total_cmp);
         let r99 = radii[((radii.len() - 1) as f32 * 0.99) as usize];
-        projection.scale = if r99 > 0.0 && r99.is_finite() { 1.0 / r99 } else { 1.0 };
+        projection.scale = if r99 > 0.0 && r99.is_finite() {
+            1.0 / r99
+        } else {
+            1.0
+        };
         Some(projection)
     }
 
     /// The map position of a descriptor; the examples lie mostly within the unit circle.
     pub fn project(&self, descriptor: &[f32]) -> [f32; 2] {
         let timbre = timbre_indices();
-        let Some(x) = descriptor.get(timbre) else { return [0.0; 2] };
+        let Some(x) = descriptor.get(timbre) else {
+            return [0.0; 2];
+        };
         let mut z = vec![0.0f32; x.len()];
         self.scaler.transform(x, &mut z);
         let mut out = [0.0f32; 2];
@@ -72,15 +86,28 @@ mod tests {
         for (class, radius) in [(0usize, (0.0f32, 0.15f32)), (1, (0.8, 0.95))] {
             let (hits, _) = snare_hits(20, radius, &spec, &[256], 10 + class as u64);
             for hit in hits {
-                data.examples.push(Example::new(&hit.descriptors[0], class, -20.0, 0.0));
+                data.examples
+                    .push(Example::new(&hit.descriptors[0], class, -20.0, 0.0));
             }
         }
         let map = Projection::fit(&data).unwrap();
-        let points: Vec<[f32; 2]> = data.examples.iter().map(|e| map.project(&e.descriptor)).collect();
+        let points: Vec<[f32; 2]> = data
+            .examples
+            .iter()
+            .map(|e| map.project(&e.descriptor))
+            .collect();
         let centre = |c: usize| {
-            let p: Vec<_> = points.iter().zip(&data.examples).filter(|(_, e)| e.class == c).map(|(p, _)| *p).collect();
+            let p: Vec<_> = points
+                .iter()
+                .zip(&data.examples)
+                .filter(|(_, e)| e.class == c)
+                .map(|(p, _)| *p)
+                .collect();
             let n = p.len() as f32;
-            [p.iter().map(|q| q[0]).sum::<f32>() / n, p.iter().map(|q| q[1]).sum::<f32>() / n]
+            [
+                p.iter().map(|q| q[0]).sum::<f32>() / n,
+                p.iter().map(|q| q[1]).sum::<f32>() / n,
+            ]
         };
         let (a, b) = (centre(0), centre(1));
         let gap = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();

@@ -45,7 +45,10 @@ impl Scaler {
                 }
             })
             .collect();
-        Self { mean: mean.iter().map(|&m| m as f32).collect(), inv_std }
+        Self {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            inv_std,
+        }
     }
 
     /// Number of dimensions.
@@ -63,7 +66,11 @@ impl Scaler {
 
     /// Standardises into a new f64 vector (training).
     pub fn transform_f64(&self, x: &[f32]) -> Vec<f64> {
-        x.iter().zip(&self.mean).zip(&self.inv_std).map(|((&x, &m), &s)| ((x - m) * s) as f64).collect()
+        x.iter()
+            .zip(&self.mean)
+            .zip(&self.inv_std)
+            .map(|((&x, &m), &s)| ((x - m) * s) as f64)
+            .collect()
     }
 
     /// Checks dimensions and finiteness (scales must be positive).
@@ -78,7 +85,10 @@ impl Scaler {
         check_finite(&self.mean, &|i| format!("scaler mean[{i}]"))?;
         check_finite(&self.inv_std, &|i| format!("scaler inv_std[{i}]"))?;
         if let Some(i) = self.inv_std.iter().position(|&s| s <= 0.0) {
-            return Err(LearnError::Corrupt(format!("scaler inv_std[{i}] = {} is not positive", self.inv_std[i])));
+            return Err(LearnError::Corrupt(format!(
+                "scaler inv_std[{i}] = {} is not positive",
+                self.inv_std[i]
+            )));
         }
         Ok(())
     }

@@ -133,7 +133,8 @@ fn band_limit(x: &[f32], rate_hz: f32) -> (Vec<f32>, f32) {
     let out_rate = rate_hz / m as f32;
     let mut y: Vec<f32> = x[..x.len().min((rate_hz * MAX_SNIPPET_S).ceil() as usize)].to_vec();
     if m > 1 {
-        let sections = BUTTERWORTH4_Q.map(|q| Biquad::lowpass(CUTOFF_FRACTION * out_rate, q, rate_hz));
+        let sections =
+            BUTTERWORTH4_Q.map(|q| Biquad::lowpass(CUTOFF_FRACTION * out_rate, q, rate_hz));
         for _pass in 0..2 {
             let [mut a, mut b] = sections;
             for v in y.iter_mut() {
@@ -164,18 +165,35 @@ impl Snippet {
         }
         let clean: Vec<f32> = samples
             .iter()
-            .map(|&v| if v.is_finite() { v.clamp(-MAX_PEAK, MAX_PEAK) } else { 0.0 })
+            .map(|&v| {
+                if v.is_finite() {
+                    v.clamp(-MAX_PEAK, MAX_PEAK)
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let (y, rate_hz) = band_limit(&clean, rate_hz);
         let peak = y.iter().fold(0.0f32, |m, v| m.max(v.abs())).min(MAX_PEAK);
         let scale = if peak > 0.0 { 1.0 / peak } else { 0.0 };
-        let data = y.iter().map(|&v| compand((v * scale).clamp(-1.0, 1.0))).collect();
-        Snippet { rate_hz, peak, data }
+        let data = y
+            .iter()
+            .map(|&v| compand((v * scale).clamp(-1.0, 1.0)))
+            .collect();
+        Snippet {
+            rate_hz,
+            peak,
+            data,
+        }
     }
 
     /// A snippet from its stored fields, unchecked: run [`Self::validate`] on it.
     pub(crate) fn from_parts(rate_hz: f32, peak: f32, data: Vec<u8>) -> Snippet {
-        Snippet { rate_hz, peak, data }
+        Snippet {
+            rate_hz,
+            peak,
+            data,
+        }
     }
 
     /// The decoded samples at [`Self::rate_hz`].
@@ -233,7 +251,11 @@ impl Snippet {
     pub fn validate(&self) -> Result<(), SnippetError> {
         let (rate_hz, peak) = (self.rate_hz, self.peak);
         if self.data.is_empty() {
-            return if rate_hz == 0.0 && peak == 0.0 { Ok(()) } else { Err(SnippetError::Empty { rate_hz, peak }) };
+            return if rate_hz == 0.0 && peak == 0.0 {
+                Ok(())
+            } else {
+                Err(SnippetError::Empty { rate_hz, peak })
+            };
         }
         if !(MIN_RATE_HZ..=MAX_RATE_HZ).contains(&rate_hz) {
             return Err(SnippetError::Rate { rate_hz });
@@ -243,7 +265,11 @@ impl Snippet {
         }
         let max = max_len(rate_hz);
         if self.data.len() > max {
-            return Err(SnippetError::TooLong { len: self.data.len(), rate_hz, max });
+            return Err(SnippetError::TooLong {
+                len: self.data.len(),
+                rate_hz,
+                max,
+            });
         }
         Ok(())
     }
@@ -283,7 +309,10 @@ impl<'de> Visitor<'de> for CodesVisitor {
     type Value = Vec<u8>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "at most {MAX_SNIPPET_LEN} μ-law bytes (base64 text or bytes)")
+        write!(
+            f,
+            "at most {MAX_SNIPPET_LEN} μ-law bytes (base64 text or bytes)"
+        )
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
@@ -343,7 +372,11 @@ impl<'de> Deserialize<'de> for Snippet {
     /// Reads the shape only; run [`Snippet::validate`] (done by `Dataset::validate`) on the
     /// result.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let RawSnippet { rate_hz, peak, data } = RawSnippet::deserialize(d)?;
+        let RawSnippet {
+            rate_hz,
+            peak,
+            data,
+        } = RawSnippet::deserialize(d)?;
         Ok(Snippet::from_parts(rate_hz, peak, data))
     }
 }
@@ -360,7 +393,9 @@ mod tests {
     }
 
     fn tone(freq: f32, rate: f32, len: usize, amp: f32) -> Vec<f32> {
-        (0..len).map(|i| amp * (std::f32::consts::TAU * freq * i as f32 / rate).sin()).collect()
+        (0..len)
+            .map(|i| amp * (std::f32::consts::TAU * freq * i as f32 / rate).sin())
+            .collect()
     }
 
     fn rms(x: &[f32]) -> f32 {
@@ -438,7 +473,13 @@ mod tests {
             let mid = 200..y.len() - 200;
             let gain_db = 20.0 * (rms(&y[mid.clone()]) / rms(&reference[mid.clone()])).log10();
             assert!(gain_db.abs() < 0.5, "{rate}: {gain_db} dB");
-            let snr = db(&reference[mid.clone()], y[mid.clone()].iter().zip(&reference[mid.clone()]).map(|(a, b)| a - b));
+            let snr = db(
+                &reference[mid.clone()],
+                y[mid.clone()]
+                    .iter()
+                    .zip(&reference[mid.clone()])
+                    .map(|(a, b)| a - b),
+            );
             assert!(snr > 30.0, "{rate}: SNR {snr} dB");
             // A tone that would alias to 0.25 × the new rate comes out at least 40 dB down.
             let f = 0.75 * out_rate;
@@ -452,8 +493,19 @@ mod tests {
     #[test]
     fn snr_on_a_synthetic_snare_hit() {
         for rate in [44_100.0, 48_000.0, 96_000.0] {
-            let spec = SynthSpec { sample_rate: rate, bleed_probability: 0.0, ..SynthSpec::default() };
-            let (audio, onset, _) = synthetic::render(Sound::Snare { radius: 0.3, velocity: 0.8 }, &spec, 17);
+            let spec = SynthSpec {
+                sample_rate: rate,
+                bleed_probability: 0.0,
+                ..SynthSpec::default()
+            };
+            let (audio, onset, _) = synthetic::render(
+                Sound::Snare {
+                    radius: 0.3,
+                    velocity: 0.8,
+                },
+                &spec,
+                17,
+            );
             let x = &audio[onset..onset + (0.1 * rate) as usize];
             let s = Snippet::encode(x, rate);
             let y = s.decode();
@@ -472,7 +524,11 @@ mod tests {
     fn serde_is_base64_in_json_and_raw_bytes_in_postcard() {
         let s = Snippet::encode(&tone(440.0, 48_000.0, 4800, 0.5), 48_000.0);
         let json = serde_json::to_string(&s).unwrap();
-        assert!(json.starts_with(r#"{"rate_hz":16000.0,"peak":"#), "{}", &json[..60]);
+        assert!(
+            json.starts_with(r#"{"rate_hz":16000.0,"peak":"#),
+            "{}",
+            &json[..60]
+        );
         assert!(json.len() < 1600 * 4 / 3 + 80, "{}", json.len());
         assert_eq!(serde_json::from_str::<Snippet>(&json).unwrap(), s);
         let v = serde_json::to_value(&s).unwrap();
@@ -481,42 +537,95 @@ mod tests {
         assert!(bin.len() <= 1600 + 4 + 4 + 2, "{}", bin.len());
         assert_eq!(postcard::from_bytes::<Snippet>(&bin).unwrap(), s);
         let empty = postcard::to_allocvec(&Snippet::default()).unwrap();
-        assert_eq!(postcard::from_bytes::<Snippet>(&empty).unwrap(), Snippet::default());
+        assert_eq!(
+            postcard::from_bytes::<Snippet>(&empty).unwrap(),
+            Snippet::default()
+        );
     }
 
     #[test]
     fn oversized_and_malformed_data_are_refused_while_decoding() {
         let long = "A".repeat(MAX_BASE64_LEN + 4);
         let json = format!(r#"{{"rate_hz":16000.0,"peak":1.0,"data":"{long}"}}"#);
-        let e = serde_json::from_str::<Snippet>(&json).unwrap_err().to_string();
+        let e = serde_json::from_str::<Snippet>(&json)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("invalid length"), "{e}");
-        let e = serde_json::from_str::<Snippet>(r#"{"rate_hz":16000.0,"peak":1.0,"data":"!!"}"#).unwrap_err();
+        let e = serde_json::from_str::<Snippet>(r#"{"rate_hz":16000.0,"peak":1.0,"data":"!!"}"#)
+            .unwrap_err();
         assert!(e.to_string().contains("not base64"), "{e}");
         // postcard: a length prefix far beyond the input is an error, not an allocation.
         let mut bin = postcard::to_allocvec(&(16_000.0f32, 1.0f32)).unwrap();
         bin.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
         assert!(postcard::from_bytes::<Snippet>(&bin).is_err());
         // Within the byte cap but longer than a second at its rate.
-        let s = Snippet { rate_hz: 8_000.0, peak: 1.0, data: vec![0; 8_001] };
+        let s = Snippet {
+            rate_hz: 8_000.0,
+            peak: 1.0,
+            data: vec![0; 8_001],
+        };
         let back: Snippet = postcard::from_bytes(&postcard::to_allocvec(&s).unwrap()).unwrap();
-        assert_eq!(back.validate(), Err(SnippetError::TooLong { len: 8_001, rate_hz: 8_000.0, max: 8_000 }));
+        assert_eq!(
+            back.validate(),
+            Err(SnippetError::TooLong {
+                len: 8_001,
+                rate_hz: 8_000.0,
+                max: 8_000
+            })
+        );
     }
 
     #[test]
     fn validation_names_the_values() {
         let ok = Snippet::encode(&[0.1; 100], 16_000.0);
         ok.validate().unwrap();
-        let with = |rate_hz, peak| Snippet { rate_hz, peak, ..ok.clone() };
-        assert_eq!(with(20_000.0, 0.1).validate(), Err(SnippetError::Rate { rate_hz: 20_000.0 }));
-        assert!(matches!(with(f32::NAN, 0.1).validate(), Err(SnippetError::Rate { .. })));
-        assert_eq!(with(16_000.0, -1.0).validate(), Err(SnippetError::Peak { peak: -1.0 }));
-        assert!(matches!(with(16_000.0, f32::INFINITY).validate(), Err(SnippetError::Peak { .. })));
-        let e = Snippet { rate_hz: 48_000.0, peak: 0.0, data: Vec::new() };
-        assert_eq!(e.validate(), Err(SnippetError::Empty { rate_hz: 48_000.0, peak: 0.0 }));
-        assert_eq!(e.validate().unwrap_err().to_string(), "empty snippet with rate 48000 Hz and peak 0 (both must be 0)");
+        let with = |rate_hz, peak| Snippet {
+            rate_hz,
+            peak,
+            ..ok.clone()
+        };
+        assert_eq!(
+            with(20_000.0, 0.1).validate(),
+            Err(SnippetError::Rate { rate_hz: 20_000.0 })
+        );
+        assert!(matches!(
+            with(f32::NAN, 0.1).validate(),
+            Err(SnippetError::Rate { .. })
+        ));
+        assert_eq!(
+            with(16_000.0, -1.0).validate(),
+            Err(SnippetError::Peak { peak: -1.0 })
+        );
+        assert!(matches!(
+            with(16_000.0, f32::INFINITY).validate(),
+            Err(SnippetError::Peak { .. })
+        ));
+        let e = Snippet {
+            rate_hz: 48_000.0,
+            peak: 0.0,
+            data: Vec::new(),
+        };
+        assert_eq!(
+            e.validate(),
+            Err(SnippetError::Empty {
+                rate_hz: 48_000.0,
+                peak: 0.0
+            })
+        );
+        assert_eq!(
+            e.validate().unwrap_err().to_string(),
+            "empty snippet with rate 48000 Hz and peak 0 (both must be 0)"
+        );
         // Every byte decodes to a finite value within the peak.
-        let all = Snippet { rate_hz: 16_000.0, peak: 0.5, data: (0..=255).collect() };
-        assert!(all.decode().iter().all(|v| v.is_finite() && v.abs() <= 0.5 + 1e-6));
+        let all = Snippet {
+            rate_hz: 16_000.0,
+            peak: 0.5,
+            data: (0..=255).collect(),
+        };
+        assert!(all
+            .decode()
+            .iter()
+            .all(|v| v.is_finite() && v.abs() <= 0.5 + 1e-6));
         let mut buf = Vec::with_capacity(256);
         all.decode_into(&mut buf);
         assert_eq!(buf, all.decode());

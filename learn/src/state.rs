@@ -64,7 +64,8 @@ const LEGACY_LAYOUT_VERSION: u32 = 1;
 pub const MAX_PAYLOAD_BYTES: usize = 64 << 20;
 /// Longest encoded state accepted, in bytes: the prefix and the base64 of an incompressible
 /// payload of [`MAX_PAYLOAD_BYTES`] (zstd adds at most 1/128 to stored blocks).
-pub const MAX_ENCODED_BYTES: usize = 64 + (MAX_PAYLOAD_BYTES + MAX_PAYLOAD_BYTES / 128 + 1024).div_ceil(3) * 4;
+pub const MAX_ENCODED_BYTES: usize =
+    64 + (MAX_PAYLOAD_BYTES + MAX_PAYLOAD_BYTES / 128 + 1024).div_ceil(3) * 4;
 /// Longest JSON text accepted by [`decode_str`]. Format 1 stored snippets as float text, about
 /// 11 bytes per sample: 16 × 100 hits with 100 ms at 48 kHz are about 90 MB.
 pub const MAX_JSON_BYTES: usize = 256 << 20;
@@ -221,17 +222,36 @@ fn check(dataset: &Dataset, model: Option<&Model>) -> Result<(), StateError> {
 /// runs, so that the result always decodes to an equal state.
 pub fn encode(state: &ProjectState) -> Result<String, StateError> {
     check(&state.dataset, state.model.as_ref())?;
-    let encode_error = |e: postcard::Error| StateError::Encode { message: e.to_string() };
-    let model = state.model.as_ref().map(postcard::to_allocvec).transpose().map_err(encode_error)?;
-    let payload = PayloadOut { dataset: pack::pack(&state.dataset), model: model.as_deref().map(Bytes) };
+    let encode_error = |e: postcard::Error| StateError::Encode {
+        message: e.to_string(),
+    };
+    let model = state
+        .model
+        .as_ref()
+        .map(postcard::to_allocvec)
+        .transpose()
+        .map_err(encode_error)?;
+    let payload = PayloadOut {
+        dataset: pack::pack(&state.dataset),
+        model: model.as_deref().map(Bytes),
+    };
     let payload = postcard::to_allocvec(&payload).map_err(encode_error)?;
     if payload.len() > MAX_PAYLOAD_BYTES {
-        return Err(StateError::TooLarge { what: "payload", size: payload.len() as u64, max: MAX_PAYLOAD_BYTES as u64 });
+        return Err(StateError::TooLarge {
+            what: "payload",
+            size: payload.len() as u64,
+            max: MAX_PAYLOAD_BYTES as u64,
+        });
     }
-    let packed = zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(|e| StateError::Encode { message: e.to_string() })?;
+    let packed = zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(|e| StateError::Encode {
+        message: e.to_string(),
+    })?;
     let mut out = String::with_capacity(32 + packed.len().div_ceil(3) * 4);
     // NOTE: writing into a String cannot fail.
-    let _ = write!(out, "{MAGIC}:{STATE_FORMAT_VERSION}:{LAYOUT_VERSION}:{MODEL_FORMAT_VERSION}:");
+    let _ = write!(
+        out,
+        "{MAGIC}:{STATE_FORMAT_VERSION}:{LAYOUT_VERSION}:{MODEL_FORMAT_VERSION}:"
+    );
     base64::engine::general_purpose::STANDARD.encode_string(&packed, &mut out);
     Ok(out)
 }
@@ -244,19 +264,35 @@ pub fn decode_str(text: &str) -> Result<ProjectState, StateError> {
     }
     match text.trim_start().as_bytes().first() {
         Some(b'{' | b'"') => {}
-        None => return Err(StateError::NotAState { reason: "it is empty".into() }),
-        Some(_) => return Err(StateError::NotAState { reason: format!("it starts with {:?}", start_of(text)) }),
+        None => {
+            return Err(StateError::NotAState {
+                reason: "it is empty".into(),
+            })
+        }
+        Some(_) => {
+            return Err(StateError::NotAState {
+                reason: format!("it starts with {:?}", start_of(text)),
+            })
+        }
     }
     if text.len() > MAX_JSON_BYTES {
-        return Err(StateError::TooLarge { what: "JSON text", size: text.len() as u64, max: MAX_JSON_BYTES as u64 });
+        return Err(StateError::TooLarge {
+            what: "JSON text",
+            size: text.len() as u64,
+            max: MAX_JSON_BYTES as u64,
+        });
     }
     if text.trim_start().starts_with('"') {
-        let inner: String = serde_json::from_str(text).map_err(|e| StateError::NotAState { reason: e.to_string() })?;
+        let inner: String = serde_json::from_str(text).map_err(|e| StateError::NotAState {
+            reason: e.to_string(),
+        })?;
         return decode_encoded(&inner);
     }
     // NOTE: parsed straight into the format-1 types, not through a `serde_json::Value` (which
     // would take several times the text's size for its float arrays).
-    let legacy: DatasetV1 = serde_json::from_str(text).map_err(|e| StateError::Legacy { message: e.to_string() })?;
+    let legacy: DatasetV1 = serde_json::from_str(text).map_err(|e| StateError::Legacy {
+        message: e.to_string(),
+    })?;
     migrate(legacy)
 }
 
@@ -264,11 +300,17 @@ pub fn decode_str(text: &str) -> Result<ProjectState, StateError> {
 /// field): a string holding an encoded state (format 2), or a format-1 dataset object.
 pub fn decode_value(value: &serde_json::Value) -> Result<ProjectState, StateError> {
     use serde_json::Value;
-    let not = |what: &str| Err(StateError::NotAState { reason: format!("a JSON {what}") });
+    let not = |what: &str| {
+        Err(StateError::NotAState {
+            reason: format!("a JSON {what}"),
+        })
+    };
     match value {
         Value::String(s) => decode_encoded(s),
         Value::Object(_) => {
-            let legacy = DatasetV1::deserialize(value).map_err(|e| StateError::Legacy { message: e.to_string() })?;
+            let legacy = DatasetV1::deserialize(value).map_err(|e| StateError::Legacy {
+                message: e.to_string(),
+            })?;
             migrate(legacy)
         }
         Value::Null => not("null"),
@@ -281,11 +323,17 @@ pub fn decode_value(value: &serde_json::Value) -> Result<ProjectState, StateErro
 /// A format-1 dataset, migrated and checked.
 fn migrate(legacy: DatasetV1) -> Result<ProjectState, StateError> {
     if LEGACY_LAYOUT_VERSION != LAYOUT_VERSION {
-        return Err(StateError::Layout { found: LEGACY_LAYOUT_VERSION as u64, expected: LAYOUT_VERSION });
+        return Err(StateError::Layout {
+            found: LEGACY_LAYOUT_VERSION as u64,
+            expected: LAYOUT_VERSION,
+        });
     }
     let dataset = legacy.migrate();
     check(&dataset, None)?;
-    Ok(ProjectState { dataset, model: None })
+    Ok(ProjectState {
+        dataset,
+        model: None,
+    })
 }
 
 /// At most [`SHOWN_HEADER_BYTES`] of `text`, cut at a character boundary.
@@ -299,8 +347,13 @@ fn start_of(text: &str) -> &str {
 
 /// Splits `magic:a:b:c:rest` into the three versions and the rest.
 fn parse_header(text: &str) -> Result<([u64; 3], &str), StateError> {
-    let header_error = || StateError::Header { header: start_of(text).to_string() };
-    let mut rest = text.strip_prefix(MAGIC).and_then(|r| r.strip_prefix(':')).ok_or_else(header_error)?;
+    let header_error = || StateError::Header {
+        header: start_of(text).to_string(),
+    };
+    let mut rest = text
+        .strip_prefix(MAGIC)
+        .and_then(|r| r.strip_prefix(':'))
+        .ok_or_else(header_error)?;
     let mut versions = [0; 3];
     for v in &mut versions {
         let (digits, tail) = rest.split_once(':').ok_or_else(header_error)?;
@@ -316,34 +369,62 @@ fn parse_header(text: &str) -> Result<([u64; 3], &str), StateError> {
 /// Decodes format 2 (see the module docs).
 fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
     if text.len() > MAX_ENCODED_BYTES {
-        return Err(StateError::TooLarge { what: "encoded state", size: text.len() as u64, max: MAX_ENCODED_BYTES as u64 });
+        return Err(StateError::TooLarge {
+            what: "encoded state",
+            size: text.len() as u64,
+            max: MAX_ENCODED_BYTES as u64,
+        });
     }
     if !text.starts_with(MAGIC) {
-        return Err(StateError::NotAState { reason: format!("it starts with {:?}", start_of(text)) });
+        return Err(StateError::NotAState {
+            reason: format!("it starts with {:?}", start_of(text)),
+        });
     }
     let ([format, layout, model_format], body) = parse_header(text)?;
     if format != STATE_FORMAT_VERSION as u64 {
-        return Err(StateError::FormatVersion { found: format, supported: STATE_FORMAT_VERSION });
+        return Err(StateError::FormatVersion {
+            found: format,
+            supported: STATE_FORMAT_VERSION,
+        });
     }
     if layout != LAYOUT_VERSION as u64 {
-        return Err(StateError::Layout { found: layout, expected: LAYOUT_VERSION });
+        return Err(StateError::Layout {
+            found: layout,
+            expected: LAYOUT_VERSION,
+        });
     }
     if model_format != MODEL_FORMAT_VERSION as u64 {
-        return Err(StateError::ModelVersion { found: model_format, supported: MODEL_FORMAT_VERSION });
+        return Err(StateError::ModelVersion {
+            found: model_format,
+            supported: MODEL_FORMAT_VERSION,
+        });
     }
     let corrupt = |layer, message: String| StateError::Corrupt { layer, message };
-    let packed = base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| corrupt("base64", e.to_string()))?;
+    let packed = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| corrupt("base64", e.to_string()))?;
     let size = match zstd::zstd_safe::get_frame_content_size(&packed) {
         Ok(Some(size)) => size,
-        Ok(None) => return Err(corrupt("zstd", "the frame does not record its content size".into())),
+        Ok(None) => {
+            return Err(corrupt(
+                "zstd",
+                "the frame does not record its content size".into(),
+            ))
+        }
         Err(_) => return Err(corrupt("zstd", "not a zstd frame".into())),
     };
     if size > MAX_PAYLOAD_BYTES as u64 {
-        return Err(StateError::TooLarge { what: "payload", size, max: MAX_PAYLOAD_BYTES as u64 });
+        return Err(StateError::TooLarge {
+            what: "payload",
+            size,
+            max: MAX_PAYLOAD_BYTES as u64,
+        });
     }
     // NOTE: the capacity bounds the output, whatever the frames hold.
-    let payload = zstd::bulk::decompress(&packed, size as usize).map_err(|e| corrupt("zstd", e.to_string()))?;
-    let (p, rest): (PayloadIn, _) = postcard::take_from_bytes(&payload).map_err(|e| corrupt("payload", e.to_string()))?;
+    let payload = zstd::bulk::decompress(&packed, size as usize)
+        .map_err(|e| corrupt("zstd", e.to_string()))?;
+    let (p, rest): (PayloadIn, _) =
+        postcard::take_from_bytes(&payload).map_err(|e| corrupt("payload", e.to_string()))?;
     if !rest.is_empty() {
         return Err(StateError::TrailingBytes { count: rest.len() });
     }
@@ -351,9 +432,13 @@ fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
     let model = match p.model {
         None => None,
         Some(bytes) => {
-            let (model, rest): (Model, _) = postcard::take_from_bytes(bytes).map_err(|e| corrupt("model", e.to_string()))?;
+            let (model, rest): (Model, _) =
+                postcard::take_from_bytes(bytes).map_err(|e| corrupt("model", e.to_string()))?;
             if !rest.is_empty() {
-                return Err(corrupt("model", format!("{} bytes after the model", rest.len())));
+                return Err(corrupt(
+                    "model",
+                    format!("{} bytes after the model", rest.len()),
+                ));
             }
             Some(model)
         }
@@ -374,10 +459,13 @@ mod tests {
         let mut d = Dataset::default();
         for class in 0..2 {
             for i in 0..10 {
-                let x: Vec<f32> =
-                    (0..DESCRIPTOR_LEN).map(|j| rng.f32() + if j % 7 == 0 { 2.0 * class as f32 } else { 0.0 }).collect();
+                let x: Vec<f32> = (0..DESCRIPTOR_LEN)
+                    .map(|j| rng.f32() + if j % 7 == 0 { 2.0 * class as f32 } else { 0.0 })
+                    .collect();
                 let mut e = Example::new(&x, class, -20.0 - i as f32, i as f64);
-                let audio: Vec<f32> = (0..480).map(|k| (0.3 * (k as f32 * 0.1).sin()) * (-(k as f32) / 100.0).exp()).collect();
+                let audio: Vec<f32> = (0..480)
+                    .map(|k| (0.3 * (k as f32 * 0.1).sin()) * (-(k as f32) / 100.0).exp())
+                    .collect();
                 e.snippet = Snippet::encode(&audio, 48_000.0);
                 d.add_example(e).unwrap();
             }
@@ -387,16 +475,33 @@ mod tests {
 
     fn state() -> ProjectState {
         let dataset = dataset();
-        let model = train(&dataset, &TrainConfig { kind: ModelKind::Knn, ..TrainConfig::default() }).unwrap();
-        ProjectState { dataset, model: Some(model) }
+        let model = train(
+            &dataset,
+            &TrainConfig {
+                kind: ModelKind::Knn,
+                ..TrainConfig::default()
+            },
+        )
+        .unwrap();
+        ProjectState {
+            dataset,
+            model: Some(model),
+        }
     }
 
     /// `encoded` with its payload replaced by the postcard of `dataset` and `model` bytes.
     fn with_payload(dataset: &Dataset, model: Option<&[u8]>, trailing: &[u8]) -> String {
-        let mut payload = postcard::to_allocvec(&PayloadOut { dataset: pack::pack(dataset), model: model.map(Bytes) }).unwrap();
+        let mut payload = postcard::to_allocvec(&PayloadOut {
+            dataset: pack::pack(dataset),
+            model: model.map(Bytes),
+        })
+        .unwrap();
         payload.extend_from_slice(trailing);
         let packed = zstd::bulk::compress(&payload, 1).unwrap();
-        format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(packed))
+        format!(
+            "timbrel-state:2:1:1:{}",
+            base64::engine::general_purpose::STANDARD.encode(packed)
+        )
     }
 
     /// A zstd frame header (single segment, 8-byte content size) claiming `size` bytes.
@@ -422,9 +527,15 @@ mod tests {
         assert!(text.starts_with("timbrel-state:2:1:1:"), "{}", &text[..30]);
         let back = decode_str(&text).unwrap();
         assert_eq!(back, s);
-        assert_eq!(decode_value(&serde_json::Value::String(text.clone())).unwrap(), s);
+        assert_eq!(
+            decode_value(&serde_json::Value::String(text.clone())).unwrap(),
+            s
+        );
         // As the persisted field's JSON text.
-        assert_eq!(decode_str(&serde_json::to_string(&text).unwrap()).unwrap(), s);
+        assert_eq!(
+            decode_str(&serde_json::to_string(&text).unwrap()).unwrap(),
+            s
+        );
         let (mut p, mut q) = (Prediction::default(), Prediction::default());
         for e in &s.dataset.examples {
             s.model.as_ref().unwrap().classify(&e.descriptor, &mut p);
@@ -442,7 +553,12 @@ mod tests {
     fn legacy_objects_are_migrated() {
         let d = dataset();
         let mut v = serde_json::to_value(&d).unwrap();
-        for (e, x) in v["examples"].as_array_mut().unwrap().iter_mut().zip(&d.examples) {
+        for (e, x) in v["examples"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(&d.examples)
+        {
             e["snippet"] = serde_json::json!(x.snippet.decode());
             e["snippet_rate"] = x.snippet.rate_hz().into();
         }
@@ -456,32 +572,82 @@ mod tests {
         // A legacy object with a broken example is refused, naming it.
         v["examples"][2]["class"] = 9.into();
         let e = one_line(decode_value(&v).unwrap_err());
-        assert_eq!(e, StateError::Dataset(LearnError::ClassOutOfRange { class: 9, count: 2 }));
+        assert_eq!(
+            e,
+            StateError::Dataset(LearnError::ClassOutOfRange { class: 9, count: 2 })
+        );
         v["examples"][2]["class"] = "x".into();
-        assert!(matches!(one_line(decode_value(&v).unwrap_err()), StateError::Legacy { .. }));
+        assert!(matches!(
+            one_line(decode_value(&v).unwrap_err()),
+            StateError::Legacy { .. }
+        ));
     }
 
     #[test]
     fn versions_are_checked_before_the_body() {
         let e = err("timbrel-state:3:1:1:!!!!");
-        assert_eq!(e, StateError::FormatVersion { found: 3, supported: 2 });
+        assert_eq!(
+            e,
+            StateError::FormatVersion {
+                found: 3,
+                supported: 2
+            }
+        );
         assert_eq!(
             e.to_string(),
             "unsupported project state format version 3 (this timbrel reads versions 1 to 2); it was written by a newer timbrel"
         );
-        assert_eq!(err("timbrel-state:1:1:1:"), StateError::FormatVersion { found: 1, supported: 2 });
+        assert_eq!(
+            err("timbrel-state:1:1:1:"),
+            StateError::FormatVersion {
+                found: 1,
+                supported: 2
+            }
+        );
         let e = err("timbrel-state:2:2:1:!!");
-        assert_eq!(e, StateError::Layout { found: 2, expected: 1 });
+        assert_eq!(
+            e,
+            StateError::Layout {
+                found: 2,
+                expected: 1
+            }
+        );
         assert!(e.to_string().ends_with("written by a newer timbrel"), "{e}");
-        assert!(err("timbrel-state:2:0:1:").to_string().ends_with("(record the hits again)"));
+        assert!(err("timbrel-state:2:0:1:")
+            .to_string()
+            .ends_with("(record the hits again)"));
         let e = err("timbrel-state:2:1:7:");
-        assert_eq!(e, StateError::ModelVersion { found: 7, supported: 1 });
+        assert_eq!(
+            e,
+            StateError::ModelVersion {
+                found: 7,
+                supported: 1
+            }
+        );
         assert!(e.to_string().contains("newer timbrel"), "{e}");
-        for bad in ["timbrel-state", "timbrel-state:", "timbrel-state:2:1:", "timbrel-state:x:1:1:", "timbrel-state:2:1:1", "timbrel-state:-2:1:1:", "timbrel-state:99999999999:1:1:", "timbrel-statesque:2:1:1:"] {
+        for bad in [
+            "timbrel-state",
+            "timbrel-state:",
+            "timbrel-state:2:1:",
+            "timbrel-state:x:1:1:",
+            "timbrel-state:2:1:1",
+            "timbrel-state:-2:1:1:",
+            "timbrel-state:99999999999:1:1:",
+            "timbrel-statesque:2:1:1:",
+        ] {
             assert!(matches!(err(bad), StateError::Header { .. }), "{bad}");
         }
-        assert!(matches!(err("timbrel-state:2:1:1:***"), StateError::Corrupt { layer: "base64", .. }));
-        assert!(matches!(err("timbrel-state:2:1:1:AAAAAAAA"), StateError::Corrupt { layer: "zstd", .. }));
+        assert!(matches!(
+            err("timbrel-state:2:1:1:***"),
+            StateError::Corrupt {
+                layer: "base64",
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("timbrel-state:2:1:1:AAAAAAAA"),
+            StateError::Corrupt { layer: "zstd", .. }
+        ));
     }
 
     #[test]
@@ -493,12 +659,28 @@ mod tests {
             (serde_json::json!(true), "boolean"),
         ] {
             let e = one_line(decode_value(&v).unwrap_err());
-            assert_eq!(e, StateError::NotAState { reason: format!("a JSON {what}") });
+            assert_eq!(
+                e,
+                StateError::NotAState {
+                    reason: format!("a JSON {what}")
+                }
+            );
         }
-        assert!(matches!(decode_value(&"hello".into()), Err(StateError::NotAState { .. })));
-        assert_eq!(err(""), StateError::NotAState { reason: "it is empty".into() });
+        assert!(matches!(
+            decode_value(&"hello".into()),
+            Err(StateError::NotAState { .. })
+        ));
+        assert_eq!(
+            err(""),
+            StateError::NotAState {
+                reason: "it is empty".into()
+            }
+        );
         assert!(matches!(err("hello"), StateError::NotAState { .. }));
-        assert!(matches!(err("\"unterminated"), StateError::NotAState { .. }));
+        assert!(matches!(
+            err("\"unterminated"),
+            StateError::NotAState { .. }
+        ));
         assert!(matches!(err("{\"classes\": 5}"), StateError::Legacy { .. }));
         // The shown start of a bad text is cut at a character boundary.
         let long = "é".repeat(100);
@@ -511,29 +693,57 @@ mod tests {
         let model = postcard::to_allocvec(s.model.as_ref().unwrap()).unwrap();
         // Fine as built.
         decode_str(&with_payload(&s.dataset, Some(&model), &[])).unwrap();
-        assert_eq!(err(&with_payload(&s.dataset, Some(&model), &[0, 0])), StateError::TrailingBytes { count: 2 });
+        assert_eq!(
+            err(&with_payload(&s.dataset, Some(&model), &[0, 0])),
+            StateError::TrailingBytes { count: 2 }
+        );
         let mut renamed = s.dataset.clone();
         renamed.classes[1].name = "rim".into();
         let e = err(&with_payload(&renamed, Some(&model), &[]));
-        assert!(matches!(e, StateError::Mismatch(Mismatch::Classes { .. })), "{e}");
+        assert!(
+            matches!(e, StateError::Mismatch(Mismatch::Classes { .. })),
+            "{e}"
+        );
         assert!(e.to_string().contains("rim"), "{e}");
         let mut swapped = s.dataset.clone();
         swapped.pair = (1, 0);
-        assert!(matches!(err(&with_payload(&swapped, Some(&model), &[])), StateError::Mismatch(Mismatch::Pair { .. })));
+        assert!(matches!(
+            err(&with_payload(&swapped, Some(&model), &[])),
+            StateError::Mismatch(Mismatch::Pair { .. })
+        ));
         let mut bad = s.dataset.clone();
         bad.examples[4].descriptor[9] = f32::INFINITY;
-        assert!(matches!(err(&with_payload(&bad, None, &[])), StateError::Dataset(LearnError::NonFinite { .. })));
-        assert!(matches!(err(&with_payload(&s.dataset, Some(&model[..model.len() / 2]), &[])), StateError::Corrupt { layer: "model", .. }));
+        assert!(matches!(
+            err(&with_payload(&bad, None, &[])),
+            StateError::Dataset(LearnError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            err(&with_payload(
+                &s.dataset,
+                Some(&model[..model.len() / 2]),
+                &[]
+            )),
+            StateError::Corrupt { layer: "model", .. }
+        ));
         let mut long_model = model.clone();
         long_model.push(0);
-        assert!(matches!(err(&with_payload(&s.dataset, Some(&long_model), &[])), StateError::Corrupt { layer: "model", .. }));
+        assert!(matches!(
+            err(&with_payload(&s.dataset, Some(&long_model), &[])),
+            StateError::Corrupt { layer: "model", .. }
+        ));
         let mut v = serde_json::to_value(s.model.as_ref().unwrap()).unwrap();
         v["temperature"] = (-1.0).into();
         let broken: Model = serde_json::from_value(v).unwrap();
         let bytes = postcard::to_allocvec(&broken).unwrap();
-        assert!(matches!(err(&with_payload(&s.dataset, Some(&bytes), &[])), StateError::Model(_)));
+        assert!(matches!(
+            err(&with_payload(&s.dataset, Some(&bytes), &[])),
+            StateError::Model(_)
+        ));
         // encode refuses what decode would refuse.
-        let stale = ProjectState { dataset: renamed, model: s.model.clone() };
+        let stale = ProjectState {
+            dataset: renamed,
+            model: s.model.clone(),
+        };
         assert!(matches!(encode(&stale), Err(StateError::Mismatch(_))));
         let mut nan = s.clone();
         nan.dataset.examples[0].level_dbfs = f32::NAN;
@@ -543,13 +753,37 @@ mod tests {
     #[test]
     fn sizes_are_refused_before_decoding() {
         let big = format!("timbrel-state:2:1:1:{}", "A".repeat(MAX_ENCODED_BYTES));
-        assert!(matches!(err(&big), StateError::TooLarge { what: "encoded state", .. }));
+        assert!(matches!(
+            err(&big),
+            StateError::TooLarge {
+                what: "encoded state",
+                ..
+            }
+        ));
         // A zstd frame header that claims more content than a payload may have.
-        let text = format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(frame_claiming(MAX_PAYLOAD_BYTES as u64 + 1)));
+        let text = format!(
+            "timbrel-state:2:1:1:{}",
+            base64::engine::general_purpose::STANDARD
+                .encode(frame_claiming(MAX_PAYLOAD_BYTES as u64 + 1))
+        );
         let e = err(&text);
-        assert_eq!(e, StateError::TooLarge { what: "payload", size: MAX_PAYLOAD_BYTES as u64 + 1, max: MAX_PAYLOAD_BYTES as u64 });
+        assert_eq!(
+            e,
+            StateError::TooLarge {
+                what: "payload",
+                size: MAX_PAYLOAD_BYTES as u64 + 1,
+                max: MAX_PAYLOAD_BYTES as u64
+            }
+        );
         // Within the limit but with nothing behind the header: an error, not a 64 MiB buffer.
-        let text = format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(frame_claiming(MAX_PAYLOAD_BYTES as u64)));
-        assert!(matches!(err(&text), StateError::Corrupt { layer: "zstd", .. }));
+        let text = format!(
+            "timbrel-state:2:1:1:{}",
+            base64::engine::general_purpose::STANDARD
+                .encode(frame_claiming(MAX_PAYLOAD_BYTES as u64))
+        );
+        assert!(matches!(
+            err(&text),
+            StateError::Corrupt { layer: "zstd", .. }
+        ));
     }
 }

@@ -118,14 +118,21 @@ pub fn render(sound: Sound, spec: &SynthSpec, seed: u64) -> (Vec<f32>, usize, bo
         Sound::Tom => {
             let mut m = Membrane::tom();
             m.length_s = 0.2;
-            m.hit(rng.f32() * 0.8, 0.3 + 0.7 * rng.f32(), sr, seed_of(&mut rng))
+            m.hit(
+                rng.f32() * 0.8,
+                0.3 + 0.7 * rng.f32(),
+                sr,
+                seed_of(&mut rng),
+            )
         }
         Sound::Kick => {
             let mut m = Membrane::kick();
             m.length_s = 0.2;
             m.hit(0.2, 0.3 + 0.7 * rng.f32(), sr, seed_of(&mut rng))
         }
-        Sound::Noise => sources::noise_burst(0.15, db(-30.0 + 15.0 * rng.f32()), sr, seed_of(&mut rng)),
+        Sound::Noise => {
+            sources::noise_burst(0.15, db(-30.0 + 15.0 * rng.f32()), sr, seed_of(&mut rng))
+        }
         Sound::Cymbal => {
             let mut c = sources::cymbal(0.3 + 0.7 * rng.f32(), sr, seed_of(&mut rng));
             c.truncate((0.2 * sr) as usize);
@@ -144,13 +151,19 @@ pub fn render(sound: Sound, spec: &SynthSpec, seed: u64) -> (Vec<f32>, usize, bo
         let mut other = if rng.bool() {
             let mut m = Membrane::tom();
             m.length_s = 0.3;
-            m.hit(0.2 + 0.5 * rng.f32(), 0.4 + 0.6 * rng.f32(), sr, seed_of(&mut rng))
+            m.hit(
+                0.2 + 0.5 * rng.f32(),
+                0.4 + 0.6 * rng.f32(),
+                sr,
+                seed_of(&mut rng),
+            )
         } else {
             let mut m = Membrane::kick();
             m.length_s = 0.3;
             m.hit(0.2, 0.4 + 0.6 * rng.f32(), sr, seed_of(&mut rng))
         };
-        Biquad::lowpass(BLEED_LOWPASS_HZ, std::f32::consts::FRAC_1_SQRT_2, sr).process_slice(&mut other);
+        Biquad::lowpass(BLEED_LOWPASS_HZ, std::f32::consts::FRAC_1_SQRT_2, sr)
+            .process_slice(&mut other);
         // The other drum started up to 40 ms before the snare (its ring overlaps the window).
         let lead = (rng.f32() * 0.04 * sr) as usize;
         let gain = db(spec.bleed_db.0 + (spec.bleed_db.1 - spec.bleed_db.0) * rng.f32());
@@ -162,11 +175,19 @@ pub fn render(sound: Sound, spec: &SynthSpec, seed: u64) -> (Vec<f32>, usize, bo
 /// Runs the streaming analyzer over `audio` once per window length (reference samples at
 /// 44.1 kHz) and returns, per window, the descriptor and RMS (dBFS) of the hit whose onset is
 /// nearest to `onset` (within 10 ms), or `None` when no hit was found there.
-pub fn analyze(audio: &[f32], sample_rate: f32, onset: usize, windows: &[u32]) -> Vec<Option<(Vec<f32>, f32)>> {
+pub fn analyze(
+    audio: &[f32],
+    sample_rate: f32,
+    onset: usize,
+    windows: &[u32],
+) -> Vec<Option<(Vec<f32>, f32)>> {
     windows
         .iter()
         .map(|&w| {
-            let settings = AnalysisSettings { window_ref_samples: w, ..AnalysisSettings::default() };
+            let settings = AnalysisSettings {
+                window_ref_samples: w,
+                ..AnalysisSettings::default()
+            };
             let mut a = Analyzer::new(sample_rate, settings);
             let tol = (0.01 * sample_rate) as i64;
             let mut best: Option<(i64, Vec<f32>, f32)> = None;
@@ -191,30 +212,57 @@ pub fn synth_hit(sound: Sound, spec: &SynthSpec, windows: &[u32], seed: u64) -> 
         return None;
     }
     let level_dbfs = res[0].as_ref().map_or(0.0, |r| r.1);
-    Some(SynthHit { sound, bleed, descriptors: res.into_iter().map(|r| r.unwrap().0).collect(), level_dbfs })
+    Some(SynthHit {
+        sound,
+        bleed,
+        descriptors: res.into_iter().map(|r| r.unwrap().0).collect(),
+        level_dbfs,
+    })
 }
 
 /// `count` snare hits with radius uniform in `radius` and velocity uniform in
 /// `spec.velocity`, all seeded from `seed`. Hits the analyzer misses are replaced (the number
 /// of misses is returned too).
-pub fn snare_hits(count: usize, radius: (f32, f32), spec: &SynthSpec, windows: &[u32], seed: u64) -> (Vec<SynthHit>, usize) {
+pub fn snare_hits(
+    count: usize,
+    radius: (f32, f32),
+    spec: &SynthSpec,
+    windows: &[u32],
+    seed: u64,
+) -> (Vec<SynthHit>, usize) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut out = Vec::with_capacity(count);
     let mut misses = 0;
     while out.len() < count {
         let r = radius.0 + (radius.1 - radius.0) * rng.f32();
         let v = spec.velocity.0 + (spec.velocity.1 - spec.velocity.0) * rng.f32();
-        match synth_hit(Sound::Snare { radius: r, velocity: v }, spec, windows, rng.u64(..)) {
+        match synth_hit(
+            Sound::Snare {
+                radius: r,
+                velocity: v,
+            },
+            spec,
+            windows,
+            rng.u64(..),
+        ) {
             Some(h) => out.push(h),
             None => misses += 1,
         }
-        assert!(misses < 10 * count + 10, "the analyzer misses almost every hit");
+        assert!(
+            misses < 10 * count + 10,
+            "the analyzer misses almost every hit"
+        );
     }
     (out, misses)
 }
 
 /// `per_kind` sounds of each non-snare kind (tom, kick, noise burst, cymbal).
-pub fn other_sounds(per_kind: usize, spec: &SynthSpec, windows: &[u32], seed: u64) -> Vec<SynthHit> {
+pub fn other_sounds(
+    per_kind: usize,
+    spec: &SynthSpec,
+    windows: &[u32],
+    seed: u64,
+) -> Vec<SynthHit> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut out = Vec::new();
     for sound in [Sound::Tom, Sound::Kick, Sound::Noise, Sound::Cymbal] {
@@ -237,7 +285,13 @@ pub fn center_edge_dataset(center: &[SynthHit], edge: &[SynthHit], window: usize
     let mut d = Dataset::default();
     for (class, hits) in [(0, center), (1, edge)] {
         for (i, h) in hits.iter().enumerate() {
-            d.add_example(Example::new(&h.descriptors[window], class, h.level_dbfs, i as f64)).expect("valid example");
+            d.add_example(Example::new(
+                &h.descriptors[window],
+                class,
+                h.level_dbfs,
+                i as f64,
+            ))
+            .expect("valid example");
         }
     }
     d
@@ -288,7 +342,13 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 /// The naive interpolation baseline: `d_A / (d_A + d_B)` with Euclidean distances to the two
 /// class means in the raw descriptor space.
 pub fn naive_ratio(x: &[f32], mean_a: &[f64], mean_b: &[f64]) -> f64 {
-    let d = |m: &[f64]| x.iter().zip(m).map(|(&v, m)| (v as f64 - m).powi(2)).sum::<f64>().sqrt();
+    let d = |m: &[f64]| {
+        x.iter()
+            .zip(m)
+            .map(|(&v, m)| (v as f64 - m).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
     let (da, db) = (d(mean_a), d(mean_b));
     da / (da + db).max(1e-12)
 }
@@ -308,7 +368,10 @@ mod tests {
     #[test]
     fn a_snare_hit_is_found_and_seeded() {
         let spec = SynthSpec::default();
-        let s = Sound::Snare { radius: 0.5, velocity: 0.5 };
+        let s = Sound::Snare {
+            radius: 0.5,
+            velocity: 0.5,
+        };
         let a = synth_hit(s, &spec, &[256], 3).expect("hit found");
         assert_eq!(Some(a.clone()), synth_hit(s, &spec, &[256], 3));
         assert_eq!(a.descriptors[0].len(), crate::DESCRIPTOR_LEN);

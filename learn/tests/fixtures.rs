@@ -29,11 +29,23 @@ fn fixture_dataset() -> Dataset {
         let mut added = 0;
         while added < 6 {
             let rate = if added == 4 { 44_100.0 } else { 48_000.0 };
-            let spec = SynthSpec { sample_rate: rate, ..SynthSpec::default() };
+            let spec = SynthSpec {
+                sample_rate: rate,
+                ..SynthSpec::default()
+            };
             let r = radius.0 + (radius.1 - radius.0) * rng.f32();
             let v = 0.3 + 0.7 * rng.f32();
-            let (audio, onset, _) = synthetic::render(Sound::Snare { radius: r, velocity: v }, &spec, rng.u64(..));
-            let Some((descriptor, level)) = synthetic::analyze(&audio, rate, onset, &[256]).remove(0) else {
+            let (audio, onset, _) = synthetic::render(
+                Sound::Snare {
+                    radius: r,
+                    velocity: v,
+                },
+                &spec,
+                rng.u64(..),
+            );
+            let Some((descriptor, level)) =
+                synthetic::analyze(&audio, rate, onset, &[256]).remove(0)
+            else {
                 continue;
             };
             let mut e = Example::new(&descriptor, class, level, (d.examples.len() as f64) * 0.5);
@@ -51,16 +63,33 @@ fn fixture_dataset() -> Dataset {
 /// Descriptors the expected outputs are recorded for: two training hits, held-out snare hits at
 /// radius 0.05, 0.5 and 0.9, and a tom (not a trained sound).
 fn probe_descriptors(d: &Dataset) -> Vec<Vec<f32>> {
-    let spec = SynthSpec { sample_rate: 48_000.0, ..SynthSpec::default() };
-    let mut out = vec![d.examples[0].descriptor.clone(), d.examples[7].descriptor.clone()];
+    let spec = SynthSpec {
+        sample_rate: 48_000.0,
+        ..SynthSpec::default()
+    };
+    let mut out = vec![
+        d.examples[0].descriptor.clone(),
+        d.examples[7].descriptor.clone(),
+    ];
     let sounds = [
-        Sound::Snare { radius: 0.05, velocity: 0.7 },
-        Sound::Snare { radius: 0.5, velocity: 0.7 },
-        Sound::Snare { radius: 0.9, velocity: 0.7 },
+        Sound::Snare {
+            radius: 0.05,
+            velocity: 0.7,
+        },
+        Sound::Snare {
+            radius: 0.5,
+            velocity: 0.7,
+        },
+        Sound::Snare {
+            radius: 0.9,
+            velocity: 0.7,
+        },
         Sound::Tom,
     ];
     for (i, s) in sounds.into_iter().enumerate() {
-        let hit = (0..50).find_map(|k| synthetic::synth_hit(s, &spec, &[256], 900 + 100 * i as u64 + k)).expect("hit found");
+        let hit = (0..50)
+            .find_map(|k| synthetic::synth_hit(s, &spec, &[256], 900 + 100 * i as u64 + k))
+            .expect("hit found");
         out.push(hit.descriptors[0].clone());
     }
     out
@@ -96,14 +125,26 @@ fn expected_json(model: &Model, descriptors: &[Vec<f32>]) -> serde_json::Value {
 fn generate_v2_fixtures() {
     let d = fixture_dataset();
     let model = train(&d, &TrainConfig::default()).unwrap();
-    let mut f = ModelFile::new("timbrel fixture generator (format 2)", AnalysisSettings::default(), model.clone());
+    let mut f = ModelFile::new(
+        "timbrel fixture generator (format 2)",
+        AnalysisSettings::default(),
+        model.clone(),
+    );
     f.dataset = Some(d.clone());
     let dir = fixtures();
     file::save(&dir.join("model-v2.timbrel"), &f).unwrap();
-    let text = state::encode(&ProjectState { dataset: d.clone(), model: Some(model) }).unwrap();
+    let text = state::encode(&ProjectState {
+        dataset: d.clone(),
+        model: Some(model),
+    })
+    .unwrap();
     std::fs::write(dir.join("state-v2.txt"), text).unwrap();
     let expected = expected_json(&f.model, &probe_descriptors(&d));
-    std::fs::write(dir.join("expected-v2.json"), serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();
+    std::fs::write(
+        dir.join("expected-v2.json"),
+        serde_json::to_string_pretty(&expected).unwrap() + "\n",
+    )
+    .unwrap();
 }
 
 fn read(name: &str) -> Vec<u8> {
@@ -121,13 +162,25 @@ fn assert_recorded_outputs(model: &Model, expected: &str) {
         model.classify(&x, &mut p);
         let want = &case["prediction"];
         let f = |key: &str| want[key].as_f64().unwrap() as f32;
-        assert_eq!(p.class_count as u64, want["class_count"].as_u64().unwrap(), "case {i}");
+        assert_eq!(
+            p.class_count as u64,
+            want["class_count"].as_u64().unwrap(),
+            "case {i}"
+        );
         assert_eq!(p.best.map(u64::from), want["best"].as_u64(), "case {i}");
-        assert_eq!(p.best_class as u64, want["best_class"].as_u64().unwrap(), "case {i}");
+        assert_eq!(
+            p.best_class as u64,
+            want["best_class"].as_u64().unwrap(),
+            "case {i}"
+        );
         // NOTE: a tolerance rather than bit equality, so that a harmless change of summation
         // order in `classify` does not fail the format tests.
         let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * (1.0 + b.abs());
-        for (key, got) in [("confidence", p.confidence), ("novelty", p.novelty), ("interpolation", p.interpolation)] {
+        for (key, got) in [
+            ("confidence", p.confidence),
+            ("novelty", p.novelty),
+            ("interpolation", p.interpolation),
+        ] {
             assert!(close(got, f(key)), "case {i} {key}: {got} vs {}", f(key));
         }
         let probs: Vec<f32> = serde_json::from_value(want["probabilities"].clone()).unwrap();
@@ -151,8 +204,16 @@ fn assert_fixture_snippets(d: &Dataset) {
             5 => (0.0, 0),
             _ => (16_000.0, 160),
         };
-        assert_eq!((e.snippet.rate_hz(), e.snippet.len()), (rate, len), "example {i}");
-        assert!(e.snippet.decode().iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+        assert_eq!(
+            (e.snippet.rate_hz(), e.snippet.len()),
+            (rate, len),
+            "example {i}"
+        );
+        assert!(e
+            .snippet
+            .decode()
+            .iter()
+            .all(|v| v.is_finite() && v.abs() <= 1.0));
     }
 }
 
@@ -165,14 +226,20 @@ fn model_v1_loads_migrates_and_gives_the_recorded_outputs() {
     // Saved again, it is a format-2 file with the same content.
     let bytes = file::to_bytes(&f).unwrap();
     assert!(bytes.starts_with(br#"{"format":"timbrel-model","format_version":2,"#));
-    assert_eq!(file::from_bytes(&bytes, Path::new("again.timbrel")).unwrap(), f);
+    assert_eq!(
+        file::from_bytes(&bytes, Path::new("again.timbrel")).unwrap(),
+        f
+    );
 }
 
 #[test]
 fn state_v1_migrates_to_the_same_dataset() {
     let text = String::from_utf8(read("state-v1.json")).unwrap();
     let s = state::decode_str(&text).unwrap();
-    assert!(s.model.is_none(), "format 1 has no model: the plugin retrains");
+    assert!(
+        s.model.is_none(),
+        "format 1 has no model: the plugin retrains"
+    );
     assert_eq!(Some(&s.dataset), load("model-v1.timbrel").dataset.as_ref());
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(state::decode_value(&v).unwrap(), s);
@@ -197,7 +264,10 @@ fn state_v2_restores_the_model_and_gives_the_recorded_outputs() {
     let s = state::decode_str(&text).unwrap();
     assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-v2.json");
     assert_eq!(Some(&s.dataset), load("model-v2.timbrel").dataset.as_ref());
-    assert_eq!(state::decode_value(&serde_json::Value::String(text.clone())).unwrap(), s);
+    assert_eq!(
+        state::decode_value(&serde_json::Value::String(text.clone())).unwrap(),
+        s
+    );
     // NOTE: not compared with `encode(&s)` byte for byte: another zstd version may compress
     // differently. What this build writes must decode to the same state.
     assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);

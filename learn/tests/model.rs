@@ -34,7 +34,10 @@ fn allocations(f: impl FnOnce()) -> usize {
 }
 
 fn fast_cfg(kind: ModelKind) -> TrainConfig {
-    let mut cfg = TrainConfig { kind, ..TrainConfig::default() };
+    let mut cfg = TrainConfig {
+        kind,
+        ..TrainConfig::default()
+    };
     cfg.mlp.max_epochs = 60;
     cfg
 }
@@ -67,7 +70,11 @@ fn deterministic_serde_round_trip_and_validation() {
         let a = train(&data, &cfg).unwrap();
         let b = train(&data, &cfg).unwrap();
         let ja = serde_json::to_string(&a).unwrap();
-        assert_eq!(ja, serde_json::to_string(&b).unwrap(), "{kind:?} not deterministic");
+        assert_eq!(
+            ja,
+            serde_json::to_string(&b).unwrap(),
+            "{kind:?} not deterministic"
+        );
         let back: Model = serde_json::from_str(&ja).unwrap();
         back.validate().unwrap();
         let (mut p, mut q) = (Prediction::default(), Prediction::default());
@@ -85,8 +92,18 @@ fn deterministic_serde_round_trip_and_validation() {
         assert!(p.is_unknown() && p.novelty == f32::MAX);
     }
     // Another seed gives another MLP.
-    let c = train(&data, &TrainConfig { seed: 1, ..fast_cfg(ModelKind::Mlp) }).unwrap();
-    assert_ne!(serde_json::to_string(&c).unwrap(), serde_json::to_string(&train(&data, &fast_cfg(ModelKind::Mlp)).unwrap()).unwrap());
+    let c = train(
+        &data,
+        &TrainConfig {
+            seed: 1,
+            ..fast_cfg(ModelKind::Mlp)
+        },
+    )
+    .unwrap();
+    assert_ne!(
+        serde_json::to_string(&c).unwrap(),
+        serde_json::to_string(&train(&data, &fast_cfg(ModelKind::Mlp)).unwrap()).unwrap()
+    );
 }
 
 #[test]
@@ -97,15 +114,28 @@ fn corrupt_models_are_rejected() {
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["format_version"] = 99.into();
     let m: Model = serde_json::from_value(v.clone()).unwrap();
-    assert_eq!(m.validate(), Err(LearnError::FormatVersion { found: 99, expected: 1 }));
+    assert_eq!(
+        m.validate(),
+        Err(LearnError::FormatVersion {
+            found: 99,
+            expected: 1
+        })
+    );
     v["format_version"] = 1.into();
     v["layout_version"] = 0.into();
     let m: Model = serde_json::from_value(v.clone()).unwrap();
-    assert!(matches!(m.validate(), Err(LearnError::LayoutVersion { found: 0, .. })));
+    assert!(matches!(
+        m.validate(),
+        Err(LearnError::LayoutVersion { found: 0, .. })
+    ));
     v["layout_version"] = 1.into();
     v["scaler"]["mean"].as_array_mut().unwrap().pop();
     let m: Model = serde_json::from_value(v.clone()).unwrap();
-    assert!(matches!(m.validate(), Err(LearnError::Corrupt(_))), "{:?}", m.validate());
+    assert!(
+        matches!(m.validate(), Err(LearnError::Corrupt(_))),
+        "{:?}",
+        m.validate()
+    );
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["interpolation"]["knots"] = serde_json::json!([[0.0, 0.0], [0.0, 1.0]]);
     let m: Model = serde_json::from_value(v).unwrap();
@@ -119,13 +149,25 @@ fn corrupt_models_are_rejected() {
 #[test]
 fn training_errors_carry_values() {
     let mut data = dataset_of_size(10, 8);
-    let cfg = TrainConfig { k: 0, ..TrainConfig::default() };
-    assert!(matches!(train(&data, &cfg), Err(LearnError::HyperParameter { name: "k", .. })));
+    let cfg = TrainConfig {
+        k: 0,
+        ..TrainConfig::default()
+    };
+    assert!(matches!(
+        train(&data, &cfg),
+        Err(LearnError::HyperParameter { name: "k", .. })
+    ));
     data.add_class("rim", [0, 0, 0]).unwrap();
     data.set_pair(0, 2).unwrap();
-    assert!(matches!(train(&data, &TrainConfig::default()), Err(LearnError::PairUntrained { examples: 0, .. })));
+    assert!(matches!(
+        train(&data, &TrainConfig::default()),
+        Err(LearnError::PairUntrained { examples: 0, .. })
+    ));
     data.examples.retain(|e| e.class == 0);
-    assert!(matches!(train(&data, &TrainConfig::default()), Err(LearnError::NotEnoughClasses { trained: 1, .. })));
+    assert!(matches!(
+        train(&data, &TrainConfig::default()),
+        Err(LearnError::NotEnoughClasses { trained: 1, .. })
+    ));
 }
 
 #[test]
@@ -136,7 +178,13 @@ fn an_anchored_middle_class_pins_its_value() {
     let m = data.add_class("middle", [9, 9, 9]).unwrap();
     data.set_anchor(m, Some(0.5)).unwrap();
     for h in &mid {
-        data.add_example(timbrel_learn::Example::new(&h.descriptors[0], m, h.level_dbfs, 0.0)).unwrap();
+        data.add_example(timbrel_learn::Example::new(
+            &h.descriptors[0],
+            m,
+            h.level_dbfs,
+            0.0,
+        ))
+        .unwrap();
     }
     let model = train(&data, &fast_cfg(ModelKind::Lda)).unwrap();
     assert_eq!(model.interpolator().knots.len(), 3);

@@ -71,7 +71,9 @@ fn decode_str(text: &str) -> Result<ProjectState, StateError> {
 }
 
 fn from_bytes(bytes: &[u8]) -> Result<ModelFile, file::FileError> {
-    bounded("from_bytes", || file::from_bytes(bytes, Path::new("fuzz.timbrel")))
+    bounded("from_bytes", || {
+        file::from_bytes(bytes, Path::new("fuzz.timbrel"))
+    })
 }
 
 /// A small valid state: 2 classes × 6 hits with 20 ms snippets, and a kNN model.
@@ -82,14 +84,28 @@ fn valid_state() -> &'static ProjectState {
         let mut d = Dataset::default();
         for i in 0..12 {
             let class = i % 2;
-            let x: Vec<f32> = (0..DESCRIPTOR_LEN).map(|j| rng.f32() + if j % 9 == 0 { 2.0 * class as f32 } else { 0.0 }).collect();
+            let x: Vec<f32> = (0..DESCRIPTOR_LEN)
+                .map(|j| rng.f32() + if j % 9 == 0 { 2.0 * class as f32 } else { 0.0 })
+                .collect();
             let mut e = Example::new(&x, class, -20.0, i as f64);
-            let audio: Vec<f32> = (0..960).map(|k| (rng.f32() - 0.5) * (-(k as f32) / 200.0).exp()).collect();
+            let audio: Vec<f32> = (0..960)
+                .map(|k| (rng.f32() - 0.5) * (-(k as f32) / 200.0).exp())
+                .collect();
             e.snippet = Snippet::encode(&audio, 48_000.0);
             d.add_example(e).unwrap();
         }
-        let model = train(&d, &TrainConfig { kind: ModelKind::Knn, ..TrainConfig::default() }).unwrap();
-        ProjectState { dataset: d, model: Some(model) }
+        let model = train(
+            &d,
+            &TrainConfig {
+                kind: ModelKind::Knn,
+                ..TrainConfig::default()
+            },
+        )
+        .unwrap();
+        ProjectState {
+            dataset: d,
+            model: Some(model),
+        }
     })
 }
 
@@ -102,7 +118,9 @@ fn valid_text() -> &'static str {
 fn valid_payload() -> &'static [u8] {
     static PAYLOAD: OnceLock<Vec<u8>> = OnceLock::new();
     PAYLOAD.get_or_init(|| {
-        let packed = base64::engine::general_purpose::STANDARD.decode(&valid_text()[PREFIX.len()..]).unwrap();
+        let packed = base64::engine::general_purpose::STANDARD
+            .decode(&valid_text()[PREFIX.len()..])
+            .unwrap();
         zstd::bulk::decompress(&packed, MAX_PAYLOAD_BYTES).unwrap()
     })
 }
@@ -112,7 +130,11 @@ fn valid_file() -> &'static [u8] {
     static FILE: OnceLock<Vec<u8>> = OnceLock::new();
     FILE.get_or_init(|| {
         let s = valid_state();
-        let mut f = ModelFile::new("robustness", AnalysisSettings::default(), s.model.clone().unwrap());
+        let mut f = ModelFile::new(
+            "robustness",
+            AnalysisSettings::default(),
+            s.model.clone().unwrap(),
+        );
         f.dataset = Some(s.dataset.clone());
         file::to_bytes(&f).unwrap()
     })
@@ -123,7 +145,10 @@ const PREFIX: &str = "timbrel-state:2:1:1:";
 /// An encoded state around an arbitrary payload.
 fn wrap(payload: &[u8]) -> String {
     let packed = zstd::bulk::compress(payload, 1).unwrap();
-    format!("{PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(packed))
+    format!(
+        "{PREFIX}{}",
+        base64::engine::general_purpose::STANDARD.encode(packed)
+    )
 }
 
 /// A postcard varint of `v`.
@@ -152,14 +177,26 @@ fn json() -> impl Strategy<Value = serde_json::Value> {
         Just(Value::String(valid_text()[..40].to_string())),
     ];
     let keys = prop::sample::select(vec![
-        "classes", "examples", "pair", "name", "color", "anchor", "descriptor", "class", "level_dbfs", "time_s", "snippet",
-        "snippet_rate", "other",
+        "classes",
+        "examples",
+        "pair",
+        "name",
+        "color",
+        "anchor",
+        "descriptor",
+        "class",
+        "level_dbfs",
+        "time_s",
+        "snippet",
+        "snippet_rate",
+        "other",
     ]);
     leaf.prop_recursive(4, 64, 8, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::vec((keys.clone(), inner), 0..8)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }
@@ -195,7 +232,12 @@ fn replace_node(v: &mut serde_json::Value, target: usize, with: serde_json::Valu
 fn legacy_json() -> serde_json::Value {
     let d = &valid_state().dataset;
     let mut v = serde_json::to_value(d).unwrap();
-    for (e, x) in v["examples"].as_array_mut().unwrap().iter_mut().zip(&d.examples) {
+    for (e, x) in v["examples"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(&d.examples)
+    {
         e["snippet"] = serde_json::json!(x.snippet.decode());
         e["snippet_rate"] = x.snippet.rate_hz().into();
     }
@@ -207,14 +249,29 @@ fn the_valid_encodings_decode() {
     assert_eq!(&decode_str(valid_text()).unwrap(), valid_state());
     assert_eq!(&decode_str(&wrap(valid_payload())).unwrap(), valid_state());
     from_bytes(valid_file()).unwrap();
-    assert_eq!(state::decode_value(&legacy_json()).unwrap().dataset.examples.len(), 12);
+    assert_eq!(
+        state::decode_value(&legacy_json())
+            .unwrap()
+            .dataset
+            .examples
+            .len(),
+        12
+    );
 }
 
 #[test]
 fn the_bounds_are_enforced() {
-    let big = std::panic::catch_unwind(|| bounded("test", || drop(std::hint::black_box(Vec::<u8>::with_capacity(MEMORY_BOUND as usize)))));
+    let big = std::panic::catch_unwind(|| {
+        bounded("test", || {
+            drop(std::hint::black_box(Vec::<u8>::with_capacity(
+                MEMORY_BOUND as usize,
+            )))
+        })
+    });
     assert!(big.is_err(), "the memory bound is not checked");
-    bounded("test", || drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 20))));
+    bounded("test", || {
+        drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 20)))
+    });
 }
 
 proptest! {

@@ -19,8 +19,18 @@ fn corpus() -> Corpus {
     let (edge, m2) = synthetic::snare_hits(40, (0.8, 0.95), &spec, &WINDOWS, 2);
     let (test, m3) = synthetic::snare_hits(200, (0.0, 0.95), &spec, &WINDOWS, 3);
     let other = synthetic::other_sounds(12, &spec, &WINDOWS, 4);
-    eprintln!("corpus: analyzer missed {} of {} snare hits; {} other sounds", m1 + m2 + m3, 280 + m1 + m2 + m3, other.len());
-    Corpus { center, edge, test, other }
+    eprintln!(
+        "corpus: analyzer missed {} of {} snare hits; {} other sounds",
+        m1 + m2 + m3,
+        280 + m1 + m2 + m3,
+        other.len()
+    );
+    Corpus {
+        center,
+        edge,
+        test,
+        other,
+    }
 }
 
 struct Scores {
@@ -37,7 +47,11 @@ fn score(model: &Model, c: &Corpus, w: usize) -> Scores {
     let (mut correct, mut total) = (0, 0);
     let (mut interp, mut radius, mut velocity, mut naive) = (vec![], vec![], vec![], vec![]);
     let mean = |hits: &[SynthHit]| -> Vec<f64> {
-        (0..hits[0].descriptors[w].len()).map(|j| hits.iter().map(|h| h.descriptors[w][j] as f64).sum::<f64>() / hits.len() as f64).collect()
+        (0..hits[0].descriptors[w].len())
+            .map(|j| {
+                hits.iter().map(|h| h.descriptors[w][j] as f64).sum::<f64>() / hits.len() as f64
+            })
+            .collect()
     };
     let (ma, mb) = (mean(&c.center), mean(&c.edge));
     let mut rejected = 0;
@@ -93,8 +107,16 @@ fn goals_on_the_synthetic_membrane() {
     let c = corpus();
     for (w, window) in WINDOWS.iter().enumerate() {
         let data = synthetic::center_edge_dataset(&c.center, &c.edge, w);
-        for kind in [ModelKind::Auto, ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp] {
-            let cfg = TrainConfig { kind, ..TrainConfig::default() };
+        for kind in [
+            ModelKind::Auto,
+            ModelKind::Knn,
+            ModelKind::Lda,
+            ModelKind::Mlp,
+        ] {
+            let cfg = TrainConfig {
+                kind,
+                ..TrainConfig::default()
+            };
             let model = train(&data, &cfg).unwrap();
             let s = score(&model, &c, w);
             let ch = model.report().chosen();
@@ -109,8 +131,15 @@ fn goals_on_the_synthetic_membrane() {
             assert!(ch.ece <= 0.1, "{kind:?} ECE {}", ch.ece);
             // kNN votes stay near-binary between the classes (all neighbours on one side), even
             // with distance-dependent smoothing, once the temperature is fitted: not asserted.
-            assert!(kind == ModelKind::Knn || mid < 0.95, "{kind:?} confidence between the classes is near-binary: {mid}");
-            assert!(s.in_rejected <= 0.02, "{kind:?} in-distribution rejection {}", s.in_rejected);
+            assert!(
+                kind == ModelKind::Knn || mid < 0.95,
+                "{kind:?} confidence between the classes is near-binary: {mid}"
+            );
+            assert!(
+                s.in_rejected <= 0.02,
+                "{kind:?} in-distribution rejection {}",
+                s.in_rejected
+            );
             if *window == 256 {
                 assert!(s.rho_r >= 0.85, "rho(r) {}", s.rho_r);
                 assert!(s.rho_v.abs() <= 0.1, "rho(v) {}", s.rho_v);

@@ -42,7 +42,12 @@ pub struct KMeansParams {
 impl Default for KMeansParams {
     /// Euclidean, 4 restarts, 100 iterations, seed 0.
     fn default() -> Self {
-        Self { spherical: false, restarts: 4, max_iter: 100, seed: 0 }
+        Self {
+            spherical: false,
+            restarts: 4,
+            max_iter: 100,
+            seed: 0,
+        }
     }
 }
 
@@ -75,7 +80,11 @@ pub fn normalize_rows(x: &mut Matrix) {
 
 /// Clusters the rows of `x` (already in the space to cluster; for `spherical` they are
 /// L2-normalised here). Deterministic for a seed.
-pub fn cluster(x: &Matrix, count: ClusterCount, params: &KMeansParams) -> Result<Clustering, MapError> {
+pub fn cluster(
+    x: &Matrix,
+    count: ClusterCount,
+    params: &KMeansParams,
+) -> Result<Clustering, MapError> {
     let n = x.rows;
     let mut x = x.clone();
     if params.spherical {
@@ -107,7 +116,10 @@ pub fn cluster(x: &Matrix, count: ClusterCount, params: &KMeansParams) -> Result
                 let s = cache.silhouette(&c.labels).unwrap_or(-1.0);
                 c.silhouette = Some(s);
                 tried.push((k, s));
-                if best.as_ref().is_none_or(|b| s > b.silhouette.unwrap_or(-1.0) + 1e-6) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| s > b.silhouette.unwrap_or(-1.0) + 1e-6)
+                {
                     best = Some(c);
                 }
             }
@@ -122,7 +134,10 @@ pub fn cluster(x: &Matrix, count: ClusterCount, params: &KMeansParams) -> Result
 pub fn kmeans(x: &Matrix, k: usize, params: &KMeansParams) -> Clustering {
     let mut best: Option<Clustering> = None;
     for r in 0..params.restarts.max(1) {
-        let seed = params.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(r as u64 * 7919 + k as u64);
+        let seed = params
+            .seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(r as u64 * 7919 + k as u64);
         let c = lloyd(x, k, params, seed);
         if best.as_ref().is_none_or(|b| c.inertia < b.inertia) {
             best = Some(c);
@@ -147,7 +162,9 @@ fn lloyd(x: &Matrix, k: usize, params: &KMeansParams, seed: u64) -> Clustering {
     let mut rng = fastrand::Rng::with_seed(seed);
     // k-means++ seeding.
     let mut centroids: Vec<Vec<f32>> = vec![x.row(rng.usize(0..n)).to_vec()];
-    let mut nearest: Vec<f32> = (0..n).map(|i| cost(sph, x.row(i), &centroids[0]).max(0.0)).collect();
+    let mut nearest: Vec<f32> = (0..n)
+        .map(|i| cost(sph, x.row(i), &centroids[0]).max(0.0))
+        .collect();
     while centroids.len() < k {
         let total: f64 = nearest.iter().map(|&v| v as f64).sum();
         let pick = if total > 0.0 {
@@ -165,7 +182,10 @@ fn lloyd(x: &Matrix, k: usize, params: &KMeansParams, seed: u64) -> Clustering {
             rng.usize(0..n)
         };
         let c = x.row(pick).to_vec();
-        nearest.par_iter_mut().enumerate().for_each(|(i, v)| *v = v.min(cost(sph, x.row(i), &c).max(0.0)));
+        nearest
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = v.min(cost(sph, x.row(i), &c).max(0.0)));
         centroids.push(c);
     }
     let mut labels = vec![usize::MAX; n];
@@ -210,7 +230,10 @@ fn lloyd(x: &Matrix, k: usize, params: &KMeansParams, seed: u64) -> Clustering {
                 centroids[c] = x.row(far).to_vec();
                 continue;
             }
-            let mut cen: Vec<f32> = sums[c].iter().map(|s| (s / sizes[c] as f64) as f32).collect();
+            let mut cen: Vec<f32> = sums[c]
+                .iter()
+                .map(|s| (s / sizes[c] as f64) as f32)
+                .collect();
             if sph {
                 let norm = cen.iter().map(|v| v * v).sum::<f32>().sqrt();
                 if norm > 0.0 {
@@ -220,7 +243,14 @@ fn lloyd(x: &Matrix, k: usize, params: &KMeansParams, seed: u64) -> Clustering {
             centroids[c] = cen;
         }
     }
-    Clustering { k, labels, centroids, inertia, silhouette: None, tried: Vec::new() }
+    Clustering {
+        k,
+        labels,
+        centroids,
+        inertia,
+        silhouette: None,
+        tried: Vec::new(),
+    }
 }
 
 /// Clusters raw descriptors (or any feature vectors) for callers such as the plugin's
@@ -236,7 +266,11 @@ pub fn cluster_descriptors(
     let expected = vectors.first().map_or(0, Vec::len);
     for (index, v) in vectors.iter().enumerate() {
         if v.len() != expected {
-            return Err(MapError::Dimension { index, got: v.len(), expected });
+            return Err(MapError::Dimension {
+                index,
+                got: v.len(),
+                expected,
+            });
         }
         if let Some(dim) = v.iter().position(|x| !x.is_finite()) {
             return Err(MapError::NonFinite { index, dim });
@@ -245,7 +279,14 @@ pub fn cluster_descriptors(
     let mut x = Matrix::from_rows(vectors);
     Standardizer::fit(&x).apply(&mut x);
     let reduced = reduce_for_clustering(&x, 0.95, 50);
-    cluster(&reduced, count, &KMeansParams { seed, ..KMeansParams::default() })
+    cluster(
+        &reduced,
+        count,
+        &KMeansParams {
+            seed,
+            ..KMeansParams::default()
+        },
+    )
 }
 
 /// The principal-component scores that keep `keep` of the variance (at most `max_dims`
@@ -262,7 +303,11 @@ pub fn reduce_for_clustering(x: &Matrix, keep: f32, max_dims: usize) -> Matrix {
         }
     }
     let dims = dims.max(2.min(pca.components.len()));
-    let pca = Pca { components: pca.components[..dims].to_vec(), variance: pca.variance[..dims].to_vec(), ..pca };
+    let pca = Pca {
+        components: pca.components[..dims].to_vec(),
+        variance: pca.variance[..dims].to_vec(),
+        ..pca
+    };
     pca.transform(x)
 }
 
@@ -272,7 +317,12 @@ mod tests {
 
     fn blobs(seed: u64) -> (Vec<Vec<f32>>, Vec<usize>) {
         let mut rng = fastrand::Rng::with_seed(seed);
-        let centres = [[0.0, 0.0, 0.0], [8.0, 0.0, 1.0], [0.0, 8.0, -1.0], [8.0, 8.0, 4.0]];
+        let centres = [
+            [0.0, 0.0, 0.0],
+            [8.0, 0.0, 1.0],
+            [0.0, 8.0, -1.0],
+            [8.0, 8.0, 4.0],
+        ];
         let mut v = Vec::new();
         let mut l = Vec::new();
         for (c, cen) in centres.iter().enumerate() {
@@ -296,11 +346,27 @@ mod tests {
 
     #[test]
     fn bad_input_is_rejected_with_its_values() {
-        let err = cluster_descriptors(&[vec![1.0, 2.0], vec![1.0]], ClusterCount::Fixed(1), 0).unwrap_err();
-        assert!(matches!(err, MapError::Dimension { index: 1, got: 1, expected: 2 }), "{err}");
-        let err = cluster_descriptors(&[vec![1.0], vec![f32::NAN]], ClusterCount::Fixed(1), 0).unwrap_err();
-        assert!(matches!(err, MapError::NonFinite { index: 1, dim: 0 }), "{err}");
-        let err = cluster_descriptors(&[vec![1.0], vec![2.0]], ClusterCount::Fixed(3), 0).unwrap_err();
+        let err = cluster_descriptors(&[vec![1.0, 2.0], vec![1.0]], ClusterCount::Fixed(1), 0)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MapError::Dimension {
+                    index: 1,
+                    got: 1,
+                    expected: 2
+                }
+            ),
+            "{err}"
+        );
+        let err = cluster_descriptors(&[vec![1.0], vec![f32::NAN]], ClusterCount::Fixed(1), 0)
+            .unwrap_err();
+        assert!(
+            matches!(err, MapError::NonFinite { index: 1, dim: 0 }),
+            "{err}"
+        );
+        let err =
+            cluster_descriptors(&[vec![1.0], vec![2.0]], ClusterCount::Fixed(3), 0).unwrap_err();
         assert!(matches!(err, MapError::Clusters { k: 3, n: 2 }), "{err}");
     }
 }

@@ -46,11 +46,19 @@ pub fn read_mono(path: &Path) -> Result<MonoAudio, MapError> {
     match ext.as_str() {
         "wav" | "wave" => read_wav(path),
         e if supported_extensions().contains(&e) => read_symphonia(path, e),
-        _ => Err(MapError::UnsupportedFormat { path: path.to_path_buf(), extension: ext }),
+        _ => Err(MapError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            extension: ext,
+        }),
     }
 }
 
-fn check(path: &Path, samples: Vec<f32>, channels: usize, sample_rate: u32) -> Result<MonoAudio, MapError> {
+fn check(
+    path: &Path,
+    samples: Vec<f32>,
+    channels: usize,
+    sample_rate: u32,
+) -> Result<MonoAudio, MapError> {
     if samples.is_empty() || channels == 0 || sample_rate == 0 {
         return Err(MapError::EmptyAudio {
             path: path.to_path_buf(),
@@ -59,7 +67,10 @@ fn check(path: &Path, samples: Vec<f32>, channels: usize, sample_rate: u32) -> R
             frames: samples.len(),
         });
     }
-    Ok(MonoAudio { samples, sample_rate })
+    Ok(MonoAudio {
+        samples,
+        sample_rate,
+    })
 }
 
 /// Averages interleaved `channels`-channel samples into mono.
@@ -69,11 +80,18 @@ fn mix_down(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
         return;
     }
     let inv = 1.0 / channels as f32;
-    out.extend(interleaved.chunks_exact(channels).map(|f| f.iter().sum::<f32>() * inv));
+    out.extend(
+        interleaved
+            .chunks_exact(channels)
+            .map(|f| f.iter().sum::<f32>() * inv),
+    );
 }
 
 fn read_wav(path: &Path) -> Result<MonoAudio, MapError> {
-    let wav_err = |source| MapError::Wav { path: path.to_path_buf(), source };
+    let wav_err = |source| MapError::Wav {
+        path: path.to_path_buf(),
+        source,
+    };
     let reader = hound::WavReader::open(path).map_err(|e| match e {
         hound::Error::IoError(source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
             MapError::io(path, source)
@@ -83,7 +101,10 @@ fn read_wav(path: &Path) -> Result<MonoAudio, MapError> {
     let spec = reader.spec();
     let channels = spec.channels as usize;
     let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.into_samples::<f32>().collect::<Result<_, _>>().map_err(wav_err)?,
+        hound::SampleFormat::Float => reader
+            .into_samples::<f32>()
+            .collect::<Result<_, _>>()
+            .map_err(wav_err)?,
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
             reader
@@ -110,13 +131,21 @@ fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
     use symphonia::core::meta::MetadataOptions;
     use symphonia::core::probe::Hint;
 
-    let decode_err = |message: String| MapError::Decode { path: path.to_path_buf(), message };
+    let decode_err = |message: String| MapError::Decode {
+        path: path.to_path_buf(),
+        message,
+    };
     let file = std::fs::File::open(path).map_err(|e| MapError::io(path, e))?;
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(ext);
     let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
+        .format(
+            &hint,
+            mss,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
         .map_err(|e| decode_err(e.to_string()))?;
     let mut format = probed.format;
     let track = format
@@ -152,7 +181,10 @@ fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
         sample_rate = spec.rate;
         channels = spec.channels.count();
         let needed = decoded.capacity() as u64;
-        if buf.as_ref().is_none_or(|b| (b.capacity() as u64) < needed * channels as u64) {
+        if buf
+            .as_ref()
+            .is_none_or(|b| (b.capacity() as u64) < needed * channels as u64)
+        {
             buf = Some(SampleBuffer::new(needed, spec));
         }
         let b = buf.as_mut().expect("allocated above");
@@ -164,5 +196,8 @@ fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
 
 #[cfg(not(any(feature = "flac", feature = "mp3", feature = "ogg")))]
 fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
-    Err(MapError::UnsupportedFormat { path: path.to_path_buf(), extension: ext.to_string() })
+    Err(MapError::UnsupportedFormat {
+        path: path.to_path_buf(),
+        extension: ext.to_string(),
+    })
 }

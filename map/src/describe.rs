@@ -37,7 +37,10 @@ impl Default for DescribeSettings {
     fn default() -> Self {
         Self {
             analysis: AnalysisSettings {
-                detector: DetectorSettings { floor_dbfs: -70.0, ..AnalysisSettings::default().detector },
+                detector: DetectorSettings {
+                    floor_dbfs: -70.0,
+                    ..AnalysisSettings::default().detector
+                },
                 window_ref_samples: 2048,
             },
             silence_dbfs: -70.0,
@@ -73,7 +76,14 @@ pub struct Describer {
 impl Describer {
     /// A describer for `settings` (validated by the caller with `AnalysisSettings::validate`).
     pub fn new(settings: DescribeSettings) -> Self {
-        Self { settings, rate: 0, analyzer: None, extractor: None, mel: None, zeros: vec![0.0; 4096] }
+        Self {
+            settings,
+            rate: 0,
+            analyzer: None,
+            extractor: None,
+            mel: None,
+            zeros: vec![0.0; 4096],
+        }
     }
 
     /// Describes one file's audio.
@@ -82,7 +92,8 @@ impl Describer {
         if sr != self.rate || self.analyzer.is_none() {
             self.rate = sr;
             self.analyzer = Some(Analyzer::new(sr as f32, self.settings.analysis));
-            self.extractor = Extractor::new(sr as f32, self.settings.analysis.window_ref_samples).ok();
+            self.extractor =
+                Extractor::new(sr as f32, self.settings.analysis.window_ref_samples).ok();
             self.mel = Some(MelState::new(sr as f32));
         }
         let analyzer = self.analyzer.as_mut().expect("built above");
@@ -106,11 +117,16 @@ impl Describer {
             Some((onset, d)) => (onset, d.to_vec(), true),
             None => {
                 let gate = 10f32.powf(self.settings.silence_dbfs / 20.0);
-                let start = audio.samples.iter().position(|x| x.abs() > gate).unwrap_or(0);
+                let start = audio
+                    .samples
+                    .iter()
+                    .position(|x| x.abs() > gate)
+                    .unwrap_or(0);
                 let mut out = [0.0; DESCRIPTOR_LEN];
                 if let Some(ex) = self.extractor.as_mut() {
                     let w = ex.window_len();
-                    let mut window: Vec<f32> = audio.samples[start..].iter().copied().take(w).collect();
+                    let mut window: Vec<f32> =
+                        audio.samples[start..].iter().copied().take(w).collect();
                     window.resize(w, 0.0);
                     // NOTE: the window has exactly the required length, so this cannot fail.
                     let _ = ex.extract(&window, &mut out);
@@ -118,8 +134,17 @@ impl Describer {
                 (start as u64, out.to_vec(), false)
             }
         };
-        let mel = self.mel.as_mut().expect("built above").frames(&audio.samples, onset as usize);
-        FileDescription { descriptor, onset_sample: onset, detected, mel }
+        let mel = self
+            .mel
+            .as_mut()
+            .expect("built above")
+            .frames(&audio.samples, onset as usize);
+        FileDescription {
+            descriptor,
+            onset_sample: onset,
+            detected,
+            mel,
+        }
     }
 }
 
@@ -156,14 +181,19 @@ impl MelState {
         let bins = fft_len / 2 + 1;
         let bank = (0..MEL_BANDS)
             .map(|b| {
-                let w: Vec<f32> = (0..bins).map(|k| triangle(&edges, b, k as f32 * bin_hz)).collect();
+                let w: Vec<f32> = (0..bins)
+                    .map(|k| triangle(&edges, b, k as f32 * bin_hz))
+                    .collect();
                 match w.iter().position(|&x| x > 0.0) {
                     Some(first) => {
                         let last = w.iter().rposition(|&x| x > 0.0).map_or(first, |l| l + 1);
                         (first, w[first..last].to_vec())
                     }
                     // NOTE: a band narrower than a bin takes the bin nearest its centre.
-                    None => (((edges[b + 1] / bin_hz).round() as usize).min(bins - 1), vec![1.0]),
+                    None => (
+                        ((edges[b + 1] / bin_hz).round() as usize).min(bins - 1),
+                        vec![1.0],
+                    ),
                 }
             })
             .collect();
@@ -186,12 +216,20 @@ impl MelState {
             self.input.fill(0.0);
             for i in 0..self.frame_len {
                 let x = samples.get(s + i).copied().unwrap_or(0.0);
-                self.input[i] = if x.is_finite() { x * self.window[i] } else { 0.0 };
+                self.input[i] = if x.is_finite() {
+                    x * self.window[i]
+                } else {
+                    0.0
+                };
             }
             // NOTE: buffers come from the plan, so the lengths always match.
             let _ = self.fft.process(&mut self.input, &mut self.spectrum);
             for (b, (first, w)) in self.bank.iter().enumerate() {
-                let e: f32 = w.iter().zip(&self.spectrum[*first..]).map(|(w, c)| w * c.norm_sqr()).sum();
+                let e: f32 = w
+                    .iter()
+                    .zip(&self.spectrum[*first..])
+                    .map(|(w, c)| w * c.norm_sqr())
+                    .sum();
                 db[f * MEL_BANDS + b] = 10.0 * (e + 1e-20).log10();
             }
         }

@@ -109,6 +109,9 @@ pub enum MapError {
 impl MapError {
     /// An [`MapError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -55,7 +55,9 @@ pub fn url_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -71,14 +73,20 @@ fn quantise(space: &crate::linalg::Matrix) -> VecData {
             *s = s.max(v.abs());
         }
     }
-    scale.iter_mut().for_each(|s| *s = if *s > 0.0 { *s / 127.0 } else { 1.0 });
+    scale
+        .iter_mut()
+        .for_each(|s| *s = if *s > 0.0 { *s / 127.0 } else { 1.0 });
     let bytes: Vec<u8> = space
         .data
         .iter()
         .enumerate()
         .map(|(i, v)| ((v / scale[i % d]).round().clamp(-127.0, 127.0) as i8) as u8)
         .collect();
-    VecData { dims: d, scale, b64: base64(&bytes) }
+    VecData {
+        dims: d,
+        scale,
+        b64: base64(&bytes),
+    }
 }
 
 /// Standard base64 with padding.
@@ -86,18 +94,30 @@ fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         s.push(A[(n >> 18) as usize & 63] as char);
         s.push(A[(n >> 12) as usize & 63] as char);
-        s.push(if c.len() > 1 { A[(n >> 6) as usize & 63] as char } else { '=' });
-        s.push(if c.len() > 2 { A[n as usize & 63] as char } else { '=' });
+        s.push(if c.len() > 1 {
+            A[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        s.push(if c.len() > 2 {
+            A[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     s
 }
 
 /// Escapes text for an HTML element's content.
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Renders the map as HTML, with audio paths relative to the folder `html_dir` (where the
@@ -105,7 +125,13 @@ fn escape_html(s: &str) -> String {
 pub fn render(c: &Collection, map: &SampleMap, html_dir: &Path) -> String {
     let round = |v: f32| (v * 1000.0).round() / 1000.0;
     let q = &map.quality;
-    let title = format!("Timbrel map: {}", c.root.file_name().map_or_else(|| c.root.display().to_string(), |n| n.to_string_lossy().into_owned()));
+    let title = format!(
+        "Timbrel map: {}",
+        c.root.file_name().map_or_else(
+            || c.root.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        )
+    );
     let data = Data {
         title: title.clone(),
         method: map.options.method.name(),
@@ -114,10 +140,22 @@ pub fn render(c: &Collection, map: &SampleMap, html_dir: &Path) -> String {
         labels: c.labels.clone(),
         x: map.positions.iter().map(|p| round(p[0])).collect(),
         y: map.positions.iter().map(|p| round(p[1])).collect(),
-        name: c.files.iter().map(|f| f.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())).collect(),
+        name: c
+            .files
+            .iter()
+            .map(|f| {
+                f.path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            })
+            .collect(),
         folder: c.label_of.clone(),
         cluster: map.clustering.labels.clone(),
-        src: c.files.iter().map(|f| url_path(&relative_path(&f.path, html_dir))).collect(),
+        src: c
+            .files
+            .iter()
+            .map(|f| url_path(&relative_path(&f.path, html_dir)))
+            .collect(),
         vec: quantise(&map.space),
         quality: QualityData {
             silhouette_labels: q.silhouette_labels,
@@ -132,10 +170,16 @@ pub fn render(c: &Collection, map: &SampleMap, html_dir: &Path) -> String {
         },
     };
     // NOTE: "</" inside the JSON would end the <script> element; "<\/" is the same JSON string.
-    let json = serde_json::to_string(&data).expect("plain data serialises").replace("</", "<\\/");
+    let json = serde_json::to_string(&data)
+        .expect("plain data serialises")
+        .replace("</", "<\\/");
     // Split the template at its two markers, so nothing in the data is ever taken for one.
-    let (head, rest) = TEMPLATE.split_once("__TITLE__").expect("template has a title marker");
-    let (middle, tail) = rest.split_once("__DATA__").expect("template has a data marker");
+    let (head, rest) = TEMPLATE
+        .split_once("__TITLE__")
+        .expect("template has a title marker");
+    let (middle, tail) = rest
+        .split_once("__DATA__")
+        .expect("template has a data marker");
     let mut out = String::with_capacity(TEMPLATE.len() + json.len() + title.len());
     out.push_str(head);
     out.push_str(&escape_html(&title));
@@ -147,7 +191,10 @@ pub fn render(c: &Collection, map: &SampleMap, html_dir: &Path) -> String {
 
 /// Renders and writes the map to `path`; audio paths are relative to `path`'s folder.
 pub fn write(c: &Collection, map: &SampleMap, path: &Path) -> Result<(), MapError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::write(path, render(c, map, dir)).map_err(|e| MapError::io(path, e))
 }
 

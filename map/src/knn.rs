@@ -19,8 +19,13 @@ pub fn knn(x: &Matrix, k: usize) -> Vec<Vec<(u32, f32)>> {
                 // NOTE: one scratch buffer per worker; each result is a fresh k-element Vec (an
                 // in-place collect would keep the n-element allocation alive per point).
                 d.clear();
-                d.extend((0..n).filter(|&j| j != i).map(|j| (dist2(xi, x.row(j)), j as u32)));
-                let order = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+                d.extend(
+                    (0..n)
+                        .filter(|&j| j != i)
+                        .map(|j| (dist2(xi, x.row(j)), j as u32)),
+                );
+                let order =
+                    |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
                 if k < d.len() {
                     d.select_nth_unstable_by(k, order);
                 }
@@ -40,7 +45,11 @@ mod tests {
 
     #[test]
     fn nearest_on_a_line() {
-        let x = Matrix { rows: 5, cols: 1, data: vec![0.0, 1.0, 3.0, 6.0, 10.0] };
+        let x = Matrix {
+            rows: 5,
+            cols: 1,
+            data: vec![0.0, 1.0, 3.0, 6.0, 10.0],
+        };
         let nn = knn(&x, 2);
         assert_eq!(nn[0], vec![(1, 1.0), (2, 3.0)]);
         assert_eq!(nn[3], vec![(2, 3.0), (4, 4.0)]);

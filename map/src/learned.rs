@@ -25,7 +25,14 @@ pub struct AutoencoderParams {
 impl Default for AutoencoderParams {
     /// 64 hidden, 12 features, automatic epochs, batches of 32, step 2e-3, seed 0.
     fn default() -> Self {
-        Self { hidden: 64, bottleneck: 12, epochs: 0, batch: 32, learning_rate: 2e-3, seed: 0 }
+        Self {
+            hidden: 64,
+            bottleneck: 12,
+            epochs: 0,
+            batch: 32,
+            learning_rate: 2e-3,
+            seed: 0,
+        }
     }
 }
 
@@ -49,7 +56,9 @@ impl Dense {
     fn new(inputs: usize, outputs: usize, rng: &mut fastrand::Rng) -> Self {
         // Glorot uniform.
         let limit = (6.0 / (inputs + outputs) as f32).sqrt();
-        let w = (0..inputs * outputs).map(|_| (rng.f32() * 2.0 - 1.0) * limit).collect();
+        let w = (0..inputs * outputs)
+            .map(|_| (rng.f32() * 2.0 - 1.0) * limit)
+            .collect();
         let z = |n| vec![0.0f32; n];
         Self {
             inputs,
@@ -97,7 +106,12 @@ impl Dense {
         let c1 = 1.0 - b1.powi(t);
         let c2 = 1.0 - b2.powi(t);
         let step = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
-            for (((p, g), m), v) in p.iter_mut().zip(g.iter_mut()).zip(m.iter_mut()).zip(v.iter_mut()) {
+            for (((p, g), m), v) in p
+                .iter_mut()
+                .zip(g.iter_mut())
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+            {
                 let gi = *g * scale;
                 *m = b1 * *m + (1.0 - b1) * gi;
                 *v = b2 * *v + (1.0 - b2) * gi * gi;
@@ -130,12 +144,23 @@ impl Autoencoder {
                 *m += v / n.max(1) as f32;
             }
         }
-        let data: Vec<Vec<f32>> =
-            inputs.iter().map(|x| x.iter().zip(&mean).map(|(v, m)| v - m).collect()).collect();
+        let data: Vec<Vec<f32>> = inputs
+            .iter()
+            .map(|x| x.iter().zip(&mean).map(|(v, m)| v - m).collect())
+            .collect();
         let mut rng = fastrand::Rng::with_seed(params.seed ^ 0x4145_4e43);
         let (h, z) = (params.hidden.max(1), params.bottleneck.max(1));
-        let mut layers = [Dense::new(d, h, &mut rng), Dense::new(h, z, &mut rng), Dense::new(z, h, &mut rng), Dense::new(h, d, &mut rng)];
-        let epochs = if params.epochs > 0 { params.epochs } else { (40_000 / n.max(1)).clamp(10, 60) };
+        let mut layers = [
+            Dense::new(d, h, &mut rng),
+            Dense::new(h, z, &mut rng),
+            Dense::new(z, h, &mut rng),
+            Dense::new(h, d, &mut rng),
+        ];
+        let epochs = if params.epochs > 0 {
+            params.epochs
+        } else {
+            (40_000 / n.max(1)).clamp(10, 60)
+        };
         let batch = params.batch.max(1);
         let mut order: Vec<usize> = (0..n).collect();
         let mut acts = Activations::new(d, h, z);
@@ -156,7 +181,11 @@ impl Autoencoder {
             }
             loss_history.push((total / (n.max(1) * d.max(1)) as f64) as f32);
         }
-        Self { mean, layers, loss_history }
+        Self {
+            mean,
+            layers,
+            loss_history,
+        }
     }
 
     /// The bottleneck features of one input vector.
@@ -229,7 +258,10 @@ impl Activations {
 }
 
 /// Trains an autoencoder on `inputs` and returns every input's bottleneck features.
-pub fn learned_features(inputs: &[Vec<f32>], params: &AutoencoderParams) -> (Vec<Vec<f32>>, Autoencoder) {
+pub fn learned_features(
+    inputs: &[Vec<f32>],
+    params: &AutoencoderParams,
+) -> (Vec<Vec<f32>>, Autoencoder) {
     let ae = Autoencoder::train(inputs, params);
     (inputs.iter().map(|x| ae.encode(x)).collect(), ae)
 }
@@ -245,10 +277,18 @@ mod tests {
         let inputs: Vec<Vec<f32>> = (0..200)
             .map(|_| {
                 let (a, b) = (rng.f32(), rng.f32());
-                (0..20).map(|i| a * (i as f32 * 0.3).sin() + b * (i as f32 * 0.1).cos()).collect()
+                (0..20)
+                    .map(|i| a * (i as f32 * 0.3).sin() + b * (i as f32 * 0.1).cos())
+                    .collect()
             })
             .collect();
-        let p = AutoencoderParams { hidden: 16, bottleneck: 2, epochs: 30, seed: 1, ..Default::default() };
+        let p = AutoencoderParams {
+            hidden: 16,
+            bottleneck: 2,
+            epochs: 30,
+            seed: 1,
+            ..Default::default()
+        };
         let (f1, ae) = learned_features(&inputs, &p);
         let (f2, _) = learned_features(&inputs, &p);
         assert_eq!(f1, f2);

@@ -30,4 +30,6 @@ pub mod walk;
 
 pub use cluster::{cluster_descriptors, ClusterCount, Clustering};
 pub use error::MapError;
-pub use pipeline::{evaluate_features, ClusterSpace, Collection, FeatureSet, MapOptions, Method, SampleMap, Timings};
+pub use pipeline::{
+    evaluate_features, ClusterSpace, Collection, FeatureSet, MapOptions, Method, SampleMap, Timings,
+};

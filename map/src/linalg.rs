@@ -22,7 +22,11 @@ impl Matrix {
         for r in rows {
             data.extend_from_slice(r);
         }
-        Self { rows: rows.len(), cols, data }
+        Self {
+            rows: rows.len(),
+            cols,
+            data,
+        }
     }
 
     /// Row `i`.
@@ -73,10 +77,17 @@ impl Standardizer {
             .iter()
             .map(|s| {
                 let sd = (s / n).sqrt();
-                if sd > 1e-9 { (1.0 / sd) as f32 } else { 0.0 }
+                if sd > 1e-9 {
+                    (1.0 / sd) as f32
+                } else {
+                    0.0
+                }
             })
             .collect();
-        Self { mean: mean.into_iter().map(|m| m as f32).collect(), inv_std }
+        Self {
+            mean: mean.into_iter().map(|m| m as f32).collect(),
+            inv_std,
+        }
     }
 
     /// Standardises every row of `x` in place.
@@ -163,26 +174,45 @@ impl Pca {
         let mut variance = Vec::with_capacity(k);
         for &c in order.iter().take(k) {
             let mut v: Vec<f32> = (0..d).map(|r| vectors[r * d + c] as f32).collect();
-            let big = v.iter().copied().fold(0.0f32, |a, x| if x.abs() > a.abs() { x } else { a });
+            let big = v
+                .iter()
+                .copied()
+                .fold(0.0f32, |a, x| if x.abs() > a.abs() { x } else { a });
             if big < 0.0 {
                 v.iter_mut().for_each(|x| *x = -*x);
             }
             components.push(v);
             variance.push(values[c].max(0.0) as f32);
         }
-        Self { mean: mean.into_iter().map(|m| m as f32).collect(), components, variance, total_variance }
+        Self {
+            mean: mean.into_iter().map(|m| m as f32).collect(),
+            components,
+            variance,
+            total_variance,
+        }
     }
 
     /// Projects every row of `x` onto the components.
     pub fn transform(&self, x: &Matrix) -> Matrix {
         let k = self.components.len();
         let mut out = vec![0.0f32; x.rows * k];
-        out.par_chunks_mut(k.max(1)).zip(x.data.par_chunks(x.cols.max(1))).for_each(|(o, r)| {
-            for (o, c) in o.iter_mut().zip(&self.components) {
-                *o = r.iter().zip(&self.mean).zip(c).map(|((v, m), c)| (v - m) * c).sum();
-            }
-        });
-        Matrix { rows: x.rows, cols: k, data: out }
+        out.par_chunks_mut(k.max(1))
+            .zip(x.data.par_chunks(x.cols.max(1)))
+            .for_each(|(o, r)| {
+                for (o, c) in o.iter_mut().zip(&self.components) {
+                    *o = r
+                        .iter()
+                        .zip(&self.mean)
+                        .zip(c)
+                        .map(|((v, m), c)| (v - m) * c)
+                        .sum();
+                }
+            });
+        Matrix {
+            rows: x.rows,
+            cols: k,
+            data: out,
+        }
     }
 
     /// Fraction of the total variance the components keep (0..1).
@@ -254,7 +284,10 @@ mod tests {
         // [[2,1],[1,2]] has eigenvalues 1 and 3.
         let (mut vals, _) = jacobi_eigen(vec![2.0, 1.0, 1.0, 2.0], 2);
         vals.sort_by(f64::total_cmp);
-        assert!((vals[0] - 1.0).abs() < 1e-9 && (vals[1] - 3.0).abs() < 1e-9, "{vals:?}");
+        assert!(
+            (vals[0] - 1.0).abs() < 1e-9 && (vals[1] - 3.0).abs() < 1e-9,
+            "{vals:?}"
+        );
     }
 
     #[test]

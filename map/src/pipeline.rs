@@ -148,7 +148,13 @@ impl Timings {
 
     /// Sum of all stages.
     pub fn total(&self) -> Duration {
-        self.walk + self.describe + self.features + self.reduce + self.cluster + self.quality + self.write
+        self.walk
+            + self.describe
+            + self.features
+            + self.reduce
+            + self.cluster
+            + self.quality
+            + self.write
     }
 }
 
@@ -183,7 +189,11 @@ impl Collection {
         on_file: &(dyn Fn() + Sync),
     ) -> Result<Self, MapError> {
         if let Err(e) = settings.analysis.validate() {
-            return Err(MapError::Option { name: "analysis", value: format!("{e}"), reason: "out of range" });
+            return Err(MapError::Option {
+                name: "analysis",
+                value: format!("{e}"),
+                reason: "out of range",
+            });
         }
         let t = Instant::now();
         let walked = walk(dir)?;
@@ -218,7 +228,10 @@ impl Collection {
         let mut labels: Vec<String> = files.iter().map(|f| f.label.clone()).collect();
         labels.sort();
         labels.dedup();
-        let label_of = files.iter().map(|f| labels.binary_search(&f.label).unwrap_or(0)).collect();
+        let label_of = files
+            .iter()
+            .map(|f| labels.binary_search(&f.label).unwrap_or(0))
+            .collect();
         Ok(Self {
             root: dir.to_path_buf(),
             files,
@@ -226,7 +239,11 @@ impl Collection {
             labels,
             label_of,
             warnings,
-            timings: Timings { walk: walk_time, describe: describe_time, ..Timings::default() },
+            timings: Timings {
+                walk: walk_time,
+                describe: describe_time,
+                ..Timings::default()
+            },
         })
     }
 
@@ -252,7 +269,13 @@ impl Collection {
             }
             FeatureSet::Learned => {
                 let mel: Vec<Vec<f32>> = self.descriptions.iter().map(|d| d.mel.clone()).collect();
-                let (f, _) = learned_features(&mel, &AutoencoderParams { seed, ..AutoencoderParams::default() });
+                let (f, _) = learned_features(
+                    &mel,
+                    &AutoencoderParams {
+                        seed,
+                        ..AutoencoderParams::default()
+                    },
+                );
                 Matrix::from_rows(&f)
             }
         }
@@ -308,7 +331,11 @@ impl SampleMap {
     pub fn build(c: &Collection, options: &MapOptions) -> Result<Self, MapError> {
         let n = c.files.len();
         if n < 3 {
-            return Err(MapError::TooFewFiles { dir: c.root.clone(), found: n, needed: 3 });
+            return Err(MapError::TooFewFiles {
+                dir: c.root.clone(),
+                found: n,
+                needed: 3,
+            });
         }
         let mut timings = c.timings;
         let t = Instant::now();
@@ -318,15 +345,37 @@ impl SampleMap {
 
         let t = Instant::now();
         let positions = match options.method {
-            Method::Pca => (0..n).map(|i| [space.data[i * space.cols], space.data[i * space.cols + 1]]).collect(),
-            Method::Tsne => tsne(&space, &TsneParams { seed: options.seed, ..TsneParams::default() }),
-            Method::Umap => umap(&space, &UmapParams { seed: options.seed, ..UmapParams::default() }),
+            Method::Pca => (0..n)
+                .map(|i| [space.data[i * space.cols], space.data[i * space.cols + 1]])
+                .collect(),
+            Method::Tsne => tsne(
+                &space,
+                &TsneParams {
+                    seed: options.seed,
+                    ..TsneParams::default()
+                },
+            ),
+            Method::Umap => umap(
+                &space,
+                &UmapParams {
+                    seed: options.seed,
+                    ..UmapParams::default()
+                },
+            ),
         };
         timings.reduce = t.elapsed();
 
         let t = Instant::now();
-        let params = KMeansParams { spherical: options.spherical, seed: options.seed, ..KMeansParams::default() };
-        let pos = Matrix { rows: n, cols: 2, data: positions.iter().flat_map(|p| *p).collect() };
+        let params = KMeansParams {
+            spherical: options.spherical,
+            seed: options.seed,
+            ..KMeansParams::default()
+        };
+        let pos = Matrix {
+            rows: n,
+            cols: 2,
+            data: positions.iter().flat_map(|p| *p).collect(),
+        };
         let clustering = match options.cluster_space {
             ClusterSpace::Features => cluster(&space, options.clusters, &params)?,
             ClusterSpace::Map => cluster(&pos, options.clusters, &params)?,
@@ -345,7 +394,15 @@ impl SampleMap {
             silhouette_points: n.min(SILHOUETTE_SAMPLE),
         };
         timings.quality = t.elapsed();
-        Ok(Self { options: *options, positions, clustering, space, explained, quality, timings })
+        Ok(Self {
+            options: *options,
+            positions,
+            clustering,
+            space,
+            explained,
+            quality,
+            timings,
+        })
     }
 
     /// A plain-text quality report: silhouettes, the cluster-by-label table, stage times.
@@ -410,14 +467,28 @@ pub fn evaluate_features(c: &Collection, seed: u64) -> Result<Vec<FeatureScores>
     let n = c.files.len();
     let k = c.labels.len();
     if n < 3 || k < 2 {
-        return Err(MapError::TooFewFiles { dir: c.root.clone(), found: n, needed: 3 });
+        return Err(MapError::TooFewFiles {
+            dir: c.root.clone(),
+            found: n,
+            needed: 3,
+        });
     }
     let mut out = Vec::new();
-    for (set, keep_level) in [(FeatureSet::Descriptors, false), (FeatureSet::Learned, false)] {
+    for (set, keep_level) in [
+        (FeatureSet::Descriptors, false),
+        (FeatureSet::Learned, false),
+    ] {
         let features = c.features(set, keep_level, seed);
         let (space, _) = feature_space(&features);
         let cache = SilhouetteCache::new(&space, SILHOUETTE_SAMPLE, seed);
-        let clustering = cluster(&space, ClusterCount::Fixed(k.min(n)), &KMeansParams { seed, ..Default::default() })?;
+        let clustering = cluster(
+            &space,
+            ClusterCount::Fixed(k.min(n)),
+            &KMeansParams {
+                seed,
+                ..Default::default()
+            },
+        )?;
         out.push(FeatureScores {
             features: set.name(),
             dims: features.cols,

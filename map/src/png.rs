@@ -52,7 +52,11 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // NOTE: the bytes are a valid TTF shipped by the crate; failure would be a packaging bug.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT);
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            epaint_default_fonts::UBUNTU_LIGHT,
+        );
     });
 }
 
@@ -60,20 +64,39 @@ fn register_font() {
 /// only one folder), a legend with counts, and a title with the quality summary.
 pub fn write(c: &Collection, map: &SampleMap, path: &Path) -> Result<(), MapError> {
     register_font();
-    let err = |e: String| MapError::Png { path: path.to_path_buf(), message: e };
+    let err = |e: String| MapError::Png {
+        path: path.to_path_buf(),
+        message: e,
+    };
     let by_cluster = c.labels.len() < 2;
     let (groups, names): (Vec<usize>, Vec<String>) = if by_cluster {
-        (map.clustering.labels.clone(), (0..map.clustering.k).map(|k| format!("cluster {k}")).collect())
+        (
+            map.clustering.labels.clone(),
+            (0..map.clustering.k)
+                .map(|k| format!("cluster {k}"))
+                .collect(),
+        )
     } else {
         (c.label_of.clone(), c.labels.clone())
     };
-    let (mut x0, mut x1, mut y0, mut y1) = (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    );
     for p in &map.positions {
         (x0, x1, y0, y1) = (x0.min(p[0]), x1.max(p[0]), y0.min(p[1]), y1.max(p[1]));
     }
     let (px, py) = (0.04 * (x1 - x0).max(1e-6), 0.04 * (y1 - y0).max(1e-6));
     let n = map.positions.len();
-    let radius = if n > 5000 { 2 } else if n > 1000 { 3 } else { 4 };
+    let radius = if n > 5000 {
+        2
+    } else if n > 1000 {
+        3
+    } else {
+        4
+    };
 
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(e.to_string()))?;

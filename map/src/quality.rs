@@ -30,12 +30,14 @@ impl SilhouetteCache {
             sample.sort_unstable();
         }
         let mut dist = vec![0.0f32; sample.len() * n];
-        dist.par_chunks_mut(n.max(1)).zip(sample.par_iter()).for_each(|(row, &i)| {
-            let xi = x.row(i);
-            for (j, d) in row.iter_mut().enumerate() {
-                *d = dist2(xi, x.row(j)).sqrt();
-            }
-        });
+        dist.par_chunks_mut(n.max(1))
+            .zip(sample.par_iter())
+            .for_each(|(row, &i)| {
+                let xi = x.row(i);
+                for (j, d) in row.iter_mut().enumerate() {
+                    *d = dist2(xi, x.row(j)).sqrt();
+                }
+            });
         Self { sample, dist, n }
     }
 
@@ -67,7 +69,11 @@ impl SilhouetteCache {
                     .map(|g| sums[g] / sizes[g] as f64)
                     .fold(f64::INFINITY, f64::min);
                 let m = a.max(b);
-                if m > 0.0 { (b - a) / m } else { 0.0 }
+                if m > 0.0 {
+                    (b - a) / m
+                } else {
+                    0.0
+                }
             })
             .sum();
         Some((total / self.sample.len() as f64) as f32)
@@ -103,24 +109,51 @@ impl Contingency {
         for (&c, &l) in clusters.iter().zip(labels) {
             counts[c][l] += 1;
         }
-        let majority: usize = counts.iter().map(|r| r.iter().copied().max().unwrap_or(0)).sum();
+        let majority: usize = counts
+            .iter()
+            .map(|r| r.iter().copied().max().unwrap_or(0))
+            .sum();
         let cluster_purity = counts
             .iter()
             .map(|r| {
                 let t: usize = r.iter().sum();
-                if t == 0 { 0.0 } else { *r.iter().max().unwrap_or(&0) as f32 / t as f32 }
+                if t == 0 {
+                    0.0
+                } else {
+                    *r.iter().max().unwrap_or(&0) as f32 / t as f32
+                }
             })
             .collect();
-        let purity = if clusters.is_empty() { 0.0 } else { majority as f32 / clusters.len() as f32 };
-        Self { counts, cluster_purity, purity }
+        let purity = if clusters.is_empty() {
+            0.0
+        } else {
+            majority as f32 / clusters.len() as f32
+        };
+        Self {
+            counts,
+            cluster_purity,
+            purity,
+        }
     }
 
     /// A plain-text table: one row per cluster, one column per label, then the purity.
     pub fn table(&self, label_names: &[String]) -> String {
-        let width = label_names.iter().map(|l| l.len()).max().unwrap_or(5).clamp(5, 16);
+        let width = label_names
+            .iter()
+            .map(|l| l.len())
+            .max()
+            .unwrap_or(5)
+            .clamp(5, 16);
         let mut s = format!("{:>8}", "cluster");
         for l in label_names {
-            let short: String = l.chars().rev().take(width).collect::<Vec<_>>().into_iter().rev().collect();
+            let short: String = l
+                .chars()
+                .rev()
+                .take(width)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             s += &format!(" {short:>width$}");
         }
         s += "   purity\n";
@@ -170,7 +203,11 @@ mod tests {
 
     #[test]
     fn silhouette_of_two_clear_groups() {
-        let x = Matrix { rows: 4, cols: 1, data: vec![0.0, 1.0, 10.0, 11.0] };
+        let x = Matrix {
+            rows: 4,
+            cols: 1,
+            data: vec![0.0, 1.0, 10.0, 11.0],
+        };
         let cache = SilhouetteCache::new(&x, 100, 0);
         // a = 1, b = 10 (or 9.5 / 10.5 averaged): a hand computation for point 0 gives
         // (10.5 - 1) / 10.5.

@@ -21,7 +21,8 @@ pub fn one_shot(kind: &str, r: f32, velocity: f32, sample_rate: f32, seed: u64) 
         "cymbal" => sources::cymbal(velocity, sample_rate, seed),
         // A closed hat: a short bright noise burst, its level following velocity.
         _ => {
-            let mut b = sources::noise_burst(0.04 + 0.03 * r, 0.05 + 0.25 * velocity, sample_rate, seed);
+            let mut b =
+                sources::noise_burst(0.04 + 0.03 * r, 0.05 + 0.25 * velocity, sample_rate, seed);
             let n = b.len() as f32;
             for (i, v) in b.iter_mut().enumerate() {
                 *v *= (-(i as f32) / (0.3 * n)).exp();
@@ -45,10 +46,17 @@ pub fn one_shot(kind: &str, r: f32, velocity: f32, sample_rate: f32, seed: u64) 
 /// evenly over their ranges and jittered by `seed`. Files are rendered in parallel; each has its
 /// own seed derived from (`seed`, kind, index), so the result does not depend on the thread
 /// count. Returns the files written.
-pub fn write_collection(dir: &Path, kinds: usize, per_kind: usize, seed: u64) -> Result<Vec<PathBuf>, MapError> {
+pub fn write_collection(
+    dir: &Path,
+    kinds: usize,
+    per_kind: usize,
+    seed: u64,
+) -> Result<Vec<PathBuf>, MapError> {
     use rayon::prelude::*;
     let sr = 44_100u32;
-    let jobs: Vec<(usize, usize)> = (0..kinds.min(KINDS.len())).flat_map(|k| (0..per_kind).map(move |i| (k, i))).collect();
+    let jobs: Vec<(usize, usize)> = (0..kinds.min(KINDS.len()))
+        .flat_map(|k| (0..per_kind).map(move |i| (k, i)))
+        .collect();
     for kind in KINDS.iter().take(kinds) {
         let sub = dir.join(kind);
         std::fs::create_dir_all(&sub).map_err(|e| MapError::io(&sub, e))?;
@@ -56,10 +64,15 @@ pub fn write_collection(dir: &Path, kinds: usize, per_kind: usize, seed: u64) ->
     jobs.par_iter()
         .map(|&(k, i)| {
             let kind = KINDS[k];
-            let mut rng = fastrand::Rng::with_seed(seed ^ ((k as u64) << 40) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = fastrand::Rng::with_seed(
+                seed ^ ((k as u64) << 40) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             let t = (i as f32 + 0.5) / per_kind as f32;
             let r = (t * 0.9 + 0.05 * rng.f32()).min(0.95);
-            let v = 0.3 + 0.7 * ((i * 7 % per_kind.max(1)) as f32 / per_kind.max(1) as f32) * (0.9 + 0.1 * rng.f32());
+            let v = 0.3
+                + 0.7
+                    * ((i * 7 % per_kind.max(1)) as f32 / per_kind.max(1) as f32)
+                    * (0.9 + 0.1 * rng.f32());
             let samples = one_shot(kind, r, v, sr as f32, rng.u64(..));
             let path = dir.join(kind).join(format!("{kind}_{i:04}.wav"));
             write_wav(&path, &samples, sr)?;
@@ -70,11 +83,20 @@ pub fn write_collection(dir: &Path, kinds: usize, per_kind: usize, seed: u64) ->
 
 /// Writes mono 16-bit PCM.
 pub fn write_wav(path: &Path, samples: &[f32], sample_rate: u32) -> Result<(), MapError> {
-    let spec = hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let wav_err = |source| MapError::Wav { path: path.to_path_buf(), source };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let wav_err = |source| MapError::Wav {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut w = hound::WavWriter::create(path, spec).map_err(wav_err)?;
     for &s in samples {
-        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16).map_err(wav_err)?;
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
+            .map_err(wav_err)?;
     }
     w.finalize().map_err(wav_err)
 }

@@ -21,7 +21,12 @@ pub struct TsneParams {
 impl Default for TsneParams {
     /// Perplexity 30, 750 epochs, theta 0.5, seed 0.
     fn default() -> Self {
-        Self { perplexity: 30.0, epochs: 750, theta: 0.5, seed: 0 }
+        Self {
+            perplexity: 30.0,
+            epochs: 750,
+            theta: 0.5,
+            seed: 0,
+        }
     }
 }
 
@@ -37,12 +42,18 @@ pub fn tsne(x: &Matrix, params: &TsneParams) -> Vec<[f32; 2]> {
     // 1e-4 (as openTSNE's "pca" initialisation), plus seeded jitter.
     let pca = Pca::fit(x, 2);
     let p = pca.transform(x);
-    let sd = (pca.variance.first().copied().unwrap_or(1.0)).sqrt().max(1e-12);
+    let sd = (pca.variance.first().copied().unwrap_or(1.0))
+        .sqrt()
+        .max(1e-12);
     let mut rng = fastrand::Rng::with_seed(params.seed ^ 0x7453_4e45);
     let init: Vec<f32> = (0..n)
         .flat_map(|i| {
             let a = p.data[i * p.cols] / sd * 1e-4;
-            let b = if p.cols > 1 { p.data[i * p.cols + 1] / sd * 1e-4 } else { 0.0 };
+            let b = if p.cols > 1 {
+                p.data[i * p.cols + 1] / sd * 1e-4
+            } else {
+                0.0
+            };
             [a, b]
         })
         .map(|v| v + 1e-6 * (rng.f32() - 0.5))
@@ -51,7 +62,9 @@ pub fn tsne(x: &Matrix, params: &TsneParams) -> Vec<[f32; 2]> {
     let run = || {
         // The trailing const generic (embedding dimension) defaults to 2.
         let mut t: tSNE<f32, &[f32]> = tSNE::new(&rows);
-        t.perplexity(perplexity).epochs(params.epochs.max(1)).initial_embedding(init.clone());
+        t.perplexity(perplexity)
+            .epochs(params.epochs.max(1))
+            .initial_embedding(init.clone());
         t.barnes_hut(params.theta.clamp(0.01, 1.0), |a, b| dist2(a, b).sqrt());
         t.embedding().chunks(2).map(|c| [c[0], c[1]]).collect()
     };

@@ -27,7 +27,13 @@ pub struct UmapParams {
 impl Default for UmapParams {
     /// 15 neighbours, automatic epochs, min_dist 0.1, 5 negative samples, seed 0.
     fn default() -> Self {
-        Self { n_neighbors: 15, n_epochs: 0, min_dist: 0.1, negative_sample_rate: 5, seed: 0 }
+        Self {
+            n_neighbors: 15,
+            n_epochs: 0,
+            min_dist: 0.1,
+            negative_sample_rate: 5,
+            seed: 0,
+        }
     }
 }
 
@@ -35,9 +41,17 @@ impl Default for UmapParams {
 /// least squares on a grid (as `umap.umap_.find_ab_params` does).
 pub fn find_ab(min_dist: f32) -> (f32, f32) {
     let xs: Vec<f64> = (1..300).map(|i| i as f64 * 3.0 / 300.0).collect();
-    let target = |x: f64| if x < min_dist as f64 { 1.0 } else { (-(x - min_dist as f64)).exp() };
+    let target = |x: f64| {
+        if x < min_dist as f64 {
+            1.0
+        } else {
+            (-(x - min_dist as f64)).exp()
+        }
+    };
     let loss = |a: f64, b: f64| -> f64 {
-        xs.iter().map(|&x| (1.0 / (1.0 + a * x.powf(2.0 * b)) - target(x)).powi(2)).sum()
+        xs.iter()
+            .map(|&x| (1.0 / (1.0 + a * x.powf(2.0 * b)) - target(x)).powi(2))
+            .sum()
     };
     // Coarse grid then local refinement: cheap and deterministic.
     let (mut best_a, mut best_b, mut best) = (1.0, 1.0, f64::INFINITY);
@@ -94,7 +108,10 @@ fn fuzzy_graph(neighbors: &[Vec<(u32, f32)>], k: usize) -> Vec<Edge> {
         let rho = nn.iter().map(|p| p.1).find(|&d| d > 0.0).unwrap_or(0.0);
         let (mut lo, mut hi, mut sigma) = (0.0f32, f32::INFINITY, 1.0f32);
         for _ in 0..64 {
-            let s: f32 = nn.iter().map(|p| (-((p.1 - rho).max(0.0)) / sigma).exp()).sum();
+            let s: f32 = nn
+                .iter()
+                .map(|p| (-((p.1 - rho).max(0.0)) / sigma).exp())
+                .sum();
             if (s - target).abs() < 1e-5 {
                 break;
             }
@@ -103,7 +120,11 @@ fn fuzzy_graph(neighbors: &[Vec<(u32, f32)>], k: usize) -> Vec<Edge> {
                 sigma = 0.5 * (lo + hi);
             } else {
                 lo = sigma;
-                sigma = if hi.is_finite() { 0.5 * (lo + hi) } else { sigma * 2.0 };
+                sigma = if hi.is_finite() {
+                    0.5 * (lo + hi)
+                } else {
+                    sigma * 2.0
+                };
             }
         }
         let mean_d = nn.iter().map(|p| p.1).sum::<f32>() / nn.len().max(1) as f32;
@@ -113,8 +134,10 @@ fn fuzzy_graph(neighbors: &[Vec<(u32, f32)>], k: usize) -> Vec<Edge> {
         }
     }
     // Fuzzy union: w_ij + w_ji - w_ij w_ji, over the unordered pairs.
-    let mut pairs: Vec<(u32, u32, f32)> =
-        directed.iter().map(|&(i, j, w)| if i < j { (i, j, w) } else { (j, i, w) }).collect();
+    let mut pairs: Vec<(u32, u32, f32)> = directed
+        .iter()
+        .map(|&(i, j, w)| if i < j { (i, j, w) } else { (j, i, w) })
+        .collect();
     pairs.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut edges = Vec::with_capacity(pairs.len() * 2);
     let mut idx = 0;
@@ -140,9 +163,22 @@ fn initial_layout(x: &Matrix, seed: u64) -> Vec<[f32; 2]> {
     let p = pca.transform(x);
     let mut rng = fastrand::Rng::with_seed(seed ^ 0x554d_4150);
     let mut out: Vec<[f32; 2]> = (0..x.rows)
-        .map(|i| [p.data[i * p.cols], if p.cols > 1 { p.data[i * p.cols + 1] } else { 0.0 }])
+        .map(|i| {
+            [
+                p.data[i * p.cols],
+                if p.cols > 1 {
+                    p.data[i * p.cols + 1]
+                } else {
+                    0.0
+                },
+            ]
+        })
         .collect();
-    let max = out.iter().flat_map(|v| v.iter()).fold(0.0f32, |a, v| a.max(v.abs())).max(1e-12);
+    let max = out
+        .iter()
+        .flat_map(|v| v.iter())
+        .fold(0.0f32, |a, v| a.max(v.abs()))
+        .max(1e-12);
     for v in &mut out {
         v[0] = v[0] / max * 10.0 + 1e-4 * (rng.f32() - 0.5);
         v[1] = v[1] / max * 10.0 + 1e-4 * (rng.f32() - 0.5);
@@ -162,7 +198,10 @@ fn optimize(mut y: Vec<[f32; 2]>, edges: &[Edge], n: usize, p: &UmapParams) -> V
     };
     let w_max = edges.iter().map(|e| e.2).fold(0.0f32, f32::max);
     // Edges too weak to be sampled even once are dropped (as the reference does).
-    let kept: Vec<&Edge> = edges.iter().filter(|e| e.2 >= w_max / n_epochs as f32).collect();
+    let kept: Vec<&Edge> = edges
+        .iter()
+        .filter(|e| e.2 >= w_max / n_epochs as f32)
+        .collect();
     let eps: Vec<f32> = kept.iter().map(|e| w_max / e.2).collect();
     let neg_rate = p.negative_sample_rate.max(1) as f32;
     let eps_neg: Vec<f32> = eps.iter().map(|e| e / neg_rate).collect();
@@ -220,6 +259,9 @@ mod tests {
     fn ab_for_default_min_dist() {
         // umap-learn gives a = 1.577, b = 0.895 for min_dist 0.1, spread 1.
         let (a, b) = find_ab(0.1);
-        assert!((a - 1.577).abs() < 0.05 && (b - 0.895).abs() < 0.02, "a={a} b={b}");
+        assert!(
+            (a - 1.577).abs() < 0.05 && (b - 0.895).abs() < 0.02,
+            "a={a} b={b}"
+        );
     }
 }

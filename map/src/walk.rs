@@ -38,7 +38,9 @@ pub fn walk(dir: &Path) -> Result<WalkResult, MapError> {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let what = e.path().map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+                let what = e
+                    .path()
+                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
                 result.warnings.push(format!("{what}: skipped: {e}"));
                 continue;
             }
@@ -49,8 +51,16 @@ pub fn walk(dir: &Path) -> Result<WalkResult, MapError> {
         let path = entry.path().to_path_buf();
         let rel = path.strip_prefix(dir).unwrap_or(&path);
         let relative = slash_path(rel);
-        let label = rel.parent().map(slash_path).filter(|s| !s.is_empty()).unwrap_or_else(|| ".".into());
-        result.files.push(SampleFile { path, relative, label });
+        let label = rel
+            .parent()
+            .map(slash_path)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| ".".into());
+        result.files.push(SampleFile {
+            path,
+            relative,
+            label,
+        });
     }
     result.files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(result)
@@ -72,7 +82,9 @@ pub fn relative_path(target: &Path, base: &Path) -> String {
         let p = if p.is_absolute() {
             p.to_path_buf()
         } else {
-            std::env::current_dir().map(|c| c.join(p)).unwrap_or_else(|_| p.to_path_buf())
+            std::env::current_dir()
+                .map(|c| c.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
         };
         normalize(&p)
     };
@@ -84,7 +96,11 @@ pub fn relative_path(target: &Path, base: &Path) -> String {
     }
     let common = tc.iter().zip(&bc).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".into(); bc.len() - common];
-    parts.extend(tc[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        tc[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     parts.join("/")
 }
 
@@ -110,8 +126,17 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative_path(Path::new("/a/b/c.wav"), Path::new("/a")), "b/c.wav");
-        assert_eq!(relative_path(Path::new("/a/b/c.wav"), Path::new("/a/x/y")), "../../b/c.wav");
-        assert_eq!(relative_path(Path::new("/a/./b/../c.wav"), Path::new("/a")), "c.wav");
+        assert_eq!(
+            relative_path(Path::new("/a/b/c.wav"), Path::new("/a")),
+            "b/c.wav"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/b/c.wav"), Path::new("/a/x/y")),
+            "../../b/c.wav"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/./b/../c.wav"), Path::new("/a")),
+            "c.wav"
+        );
     }
 }

@@ -27,7 +27,12 @@ pub struct AuditionPlayer {
 /// A connected sender and player.
 pub fn audition_channel() -> (AuditionSender, AuditionPlayer) {
     let (producer, consumer) = rtrb::RingBuffer::new(CAPACITY);
-    (AuditionSender { producer: Mutex::new(producer) }, AuditionPlayer { consumer })
+    (
+        AuditionSender {
+            producer: Mutex::new(producer),
+        },
+        AuditionPlayer { consumer },
+    )
 }
 
 /// Resamples `samples` from `from_hz` to `to_hz` by linear interpolation (a preview, not
@@ -56,7 +61,9 @@ impl AuditionSender {
     pub fn play(&self, samples: &[f32]) -> usize {
         let mut producer = self.producer.lock().unwrap_or_else(|e| e.into_inner());
         let n = samples.len().min(producer.slots());
-        let Ok(mut chunk) = producer.write_chunk_uninit(n) else { return 0 };
+        let Ok(mut chunk) = producer.write_chunk_uninit(n) else {
+            return 0;
+        };
         let (first, second) = chunk.as_mut_slices();
         let split = first.len();
         for (slot, &x) in first.iter_mut().zip(&samples[..split]) {
@@ -79,7 +86,9 @@ impl AuditionPlayer {
         if n == 0 {
             return;
         }
-        let Ok(chunk) = self.consumer.read_chunk(n) else { return };
+        let Ok(chunk) = self.consumer.read_chunk(n) else {
+            return;
+        };
         let (first, second) = chunk.as_slices();
         for channel in channels.iter_mut() {
             for (out, x) in channel.iter_mut().zip(first.iter().chain(second)) {
@@ -101,7 +110,10 @@ mod tests {
         let mut a = vec![0.5f32; 2];
         let mut b = vec![0.0f32; 2];
         player.mix_into(&mut [&mut a, &mut b]);
-        assert_eq!((a.as_slice(), b.as_slice()), (&[1.5, 2.5][..], &[1.0, 2.0][..]));
+        assert_eq!(
+            (a.as_slice(), b.as_slice()),
+            (&[1.5, 2.5][..], &[1.0, 2.0][..])
+        );
         let mut c = vec![0.0f32; 4];
         player.mix_into(&mut [&mut c]);
         assert_eq!(c, [3.0, 0.0, 0.0, 0.0]);

@@ -42,7 +42,11 @@ impl DemoPlayer {
     /// Prepares the demo for playback at `sample_rate` Hz (decodes it on first use).
     pub fn new(sample_rate: f32) -> Self {
         let (source, rate) = decoded();
-        Self { source: source.clone(), step: *rate as f64 / sample_rate as f64, position: 0.0 }
+        Self {
+            source: source.clone(),
+            step: *rate as f64 / sample_rate as f64,
+            position: 0.0,
+        }
     }
 
     /// Starts from the beginning again.

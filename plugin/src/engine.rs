@@ -136,13 +136,18 @@ pub struct ExampleKey {
 impl ExampleKey {
     /// The key of `example`.
     pub fn of(example: &Example) -> Self {
-        Self { time_s: example.time_s, class: example.class, first_value: example.descriptor.first().copied().unwrap_or(0.0) }
+        Self {
+            time_s: example.time_s,
+            class: example.class,
+            first_value: example.descriptor.first().copied().unwrap_or(0.0),
+        }
     }
 
     /// The current index of the example this key names in `data`, if it is still there.
     pub fn find(&self, data: &Dataset) -> Option<usize> {
         data.examples.iter().rposition(|e| {
-            e.time_s == self.time_s && e.descriptor.first().copied().unwrap_or(0.0) == self.first_value
+            e.time_s == self.time_s
+                && e.descriptor.first().copied().unwrap_or(0.0) == self.first_value
         })
     }
 }
@@ -261,7 +266,10 @@ impl Worker {
         let handle = std::thread::Builder::new()
             .name("timbrel-worker".into())
             .spawn(move || WorkerLoop::new(parts).run(&thread_stop))?;
-        Ok(Self { stop, handle: Some(handle) })
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
     }
 }
 
@@ -347,10 +355,18 @@ impl WorkerLoop {
         }
         while let Ok(message) = self.parts.hits.pop() {
             match message {
-                ToWorker::Hit { hit, train, prediction } => {
+                ToWorker::Hit {
+                    hit,
+                    train,
+                    prediction,
+                } => {
                     self.log_hit(&hit, train, prediction);
                     if let Some(class) = train {
-                        self.pending.push(PendingExample { hit, class, since: Instant::now() });
+                        self.pending.push(PendingExample {
+                            hit,
+                            class,
+                            since: Instant::now(),
+                        });
                     }
                 }
                 ToWorker::TrainingStopped => self.retrain_requested = true,
@@ -363,7 +379,13 @@ impl WorkerLoop {
             self.seen_generation = generation;
             self.sync_class_names();
             self.map_dirty = true;
-            let incoming = self.parts.dataset.incoming_model.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let incoming = self
+                .parts
+                .dataset
+                .incoming_model
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             match incoming {
                 Some(model) => self.install(model),
                 None => self.retrain_requested = true,
@@ -388,7 +410,8 @@ impl WorkerLoop {
         let sample_rate = self.sample_rate();
         let summary = HitSummary {
             onset_s: hit.onset_sample as f64 / sample_rate,
-            latency_ms: ((hit.ready_sample - hit.onset_sample) as f64 * 1000.0 / sample_rate) as f32,
+            latency_ms: ((hit.ready_sample - hit.onset_sample) as f64 * 1000.0 / sample_rate)
+                as f32,
             peak_dbfs: hit.peak_dbfs,
             ready_sample: hit.ready_sample,
             trained_as: train,
@@ -422,7 +445,12 @@ impl WorkerLoop {
                 continue;
             }
             let p = self.pending.remove(i);
-            let mut example = Example::new(&p.hit.descriptor, p.class as usize, p.hit.rms_dbfs, p.hit.onset_sample as f64 / sample_rate);
+            let mut example = Example::new(
+                &p.hit.descriptor,
+                p.class as usize,
+                p.hit.rms_dbfs,
+                p.hit.onset_sample as f64 / sample_rate,
+            );
             if let Some(snippet) = snippet {
                 example.snippet = timbrel_learn::Snippet::encode(&snippet, sample_rate as f32);
             }
@@ -448,15 +476,24 @@ impl WorkerLoop {
         let chosen = *model.report().chosen();
         let examples = model.report().examples;
         if self.parts.models.send(Box::new(model)).is_err() {
-            self.state().status = TrainStatus::Failed("the audio thread is not taking models".to_owned());
+            self.state().status =
+                TrainStatus::Failed("the audio thread is not taking models".to_owned());
             return;
         }
-        self.parts.meters.models_trained.fetch_add(1, Ordering::Relaxed);
+        self.parts
+            .meters
+            .models_trained
+            .fetch_add(1, Ordering::Relaxed);
         {
             let mut state = self.state();
             state.model_classes = classes;
             state.model_pair = pair;
-            state.status = TrainStatus::Trained { kind: format!("{:?} (restored)", chosen.kind), cv_accuracy: chosen.accuracy, examples, millis: 0.0 };
+            state.status = TrainStatus::Trained {
+                kind: format!("{:?} (restored)", chosen.kind),
+                cv_accuracy: chosen.accuracy,
+                examples,
+                millis: 0.0,
+            };
             state.quality = None;
             state.evaluating = true;
         }
@@ -477,17 +514,37 @@ impl WorkerLoop {
     /// One line per hit on stderr: time, armed class, result, position on the map.
     fn print_hit(&self, hit: &HitSummary) {
         let classes = &self.state().model_classes;
-        let name = |c: u8| classes.get(c as usize).map_or_else(|| format!("class{}", c + 1), |k| k.name.clone());
+        let name = |c: u8| {
+            classes
+                .get(c as usize)
+                .map_or_else(|| format!("class{}", c + 1), |k| k.name.clone())
+        };
         let result = match hit.prediction {
             Some(p) => match p.best {
-                Some(c) => format!("class={} p={:.3} position={:.3}", name(c), p.probabilities[c as usize], p.interpolation),
-                None => format!("class=unknown nearest={} novelty={:.2}", name(p.best_class), p.novelty),
+                Some(c) => format!(
+                    "class={} p={:.3} position={:.3}",
+                    name(c),
+                    p.probabilities[c as usize],
+                    p.interpolation
+                ),
+                None => format!(
+                    "class=unknown nearest={} novelty={:.2}",
+                    name(p.best_class),
+                    p.novelty
+                ),
             },
             None => "class=none".to_owned(),
         };
-        let armed = hit.trained_as.map_or("-".to_owned(), |c| (c + 1).to_string());
-        let map = hit.map_xy.map_or("-".to_owned(), |[x, y]| format!("{x:.3},{y:.3}"));
-        eprintln!("timbrel-hit t={:.3} armed={armed} {result} map={map} level={:.1}", hit.onset_s, hit.peak_dbfs);
+        let armed = hit
+            .trained_as
+            .map_or("-".to_owned(), |c| (c + 1).to_string());
+        let map = hit
+            .map_xy
+            .map_or("-".to_owned(), |[x, y]| format!("{x:.3},{y:.3}"));
+        eprintln!(
+            "timbrel-hit t={:.3} armed={armed} {result} map={map} level={:.1}",
+            hit.onset_s, hit.peak_dbfs
+        );
     }
 
     /// Refits the map on the current dataset.
@@ -513,7 +570,13 @@ impl WorkerLoop {
                     let mine: Vec<_> = points.iter().filter(|p| p.class == c).collect();
                     let n = mine.len() as f32;
                     (n > 0.0).then(|| {
-                        (c, [mine.iter().map(|p| p.xy[0]).sum::<f32>() / n, mine.iter().map(|p| p.xy[1]).sum::<f32>() / n])
+                        (
+                            c,
+                            [
+                                mine.iter().map(|p| p.xy[0]).sum::<f32>() / n,
+                                mine.iter().map(|p| p.xy[1]).sum::<f32>() / n,
+                            ],
+                        )
                     })
                 })
                 .collect();
@@ -524,8 +587,19 @@ impl WorkerLoop {
     }
 
     fn sync_class_names(&self) {
-        let names: Vec<String> = self.parts.dataset.lock().classes.iter().map(|c| c.name.clone()).collect();
-        *self.parts.class_names.write().unwrap_or_else(|e| e.into_inner()) = names;
+        let names: Vec<String> = self
+            .parts
+            .dataset
+            .lock()
+            .classes
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        *self
+            .parts
+            .class_names
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = names;
     }
 
     fn start_training(&mut self) {
@@ -535,21 +609,32 @@ impl WorkerLoop {
         }
         let config = self.parts.config;
         let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new().name("timbrel-train".into()).spawn(move || {
-            let started = Instant::now();
-            let result = timbrel_learn::train(&data, &config).map_err(|e| e.to_string());
-            let ok = result.is_ok();
-            if tx.send(Trained::Model(result, started.elapsed().as_secs_f64() * 1000.0)).is_err() || !ok {
-                return;
-            }
-            let _ = tx.send(Trained::Quality(quality_of(&data, &config)));
-        });
+        let spawned = std::thread::Builder::new()
+            .name("timbrel-train".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let result = timbrel_learn::train(&data, &config).map_err(|e| e.to_string());
+                let ok = result.is_ok();
+                if tx
+                    .send(Trained::Model(
+                        result,
+                        started.elapsed().as_secs_f64() * 1000.0,
+                    ))
+                    .is_err()
+                    || !ok
+                {
+                    return;
+                }
+                let _ = tx.send(Trained::Quality(quality_of(&data, &config)));
+            });
         match spawned {
             Ok(_) => {
                 self.training = Some(rx);
                 self.state().status = TrainStatus::Training;
             }
-            Err(e) => self.state().status = TrainStatus::Failed(format!("could not start training: {e}")),
+            Err(e) => {
+                self.state().status = TrainStatus::Failed(format!("could not start training: {e}"))
+            }
         }
     }
 
@@ -586,18 +671,33 @@ impl WorkerLoop {
                 let classes = model.classes().to_vec();
                 let pair = model.pair();
                 let examples = model.report().examples;
-                *self.parts.dataset.model.lock().unwrap_or_else(|e| e.into_inner()) = Some(model.clone());
+                *self
+                    .parts
+                    .dataset
+                    .model
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(model.clone());
                 match self.parts.models.send(Box::new(model)) {
                     Ok(()) => {
-                        self.parts.meters.models_trained.fetch_add(1, Ordering::Relaxed);
+                        self.parts
+                            .meters
+                            .models_trained
+                            .fetch_add(1, Ordering::Relaxed);
                         let mut state = self.state();
                         state.model_classes = classes;
                         state.model_pair = pair;
                         state.evaluating = true;
                         drop(state);
-                        TrainStatus::Trained { kind: format!("{:?}", chosen.kind), cv_accuracy: chosen.accuracy, examples, millis }
+                        TrainStatus::Trained {
+                            kind: format!("{:?}", chosen.kind),
+                            cv_accuracy: chosen.accuracy,
+                            examples,
+                            millis,
+                        }
                     }
-                    Err(_) => TrainStatus::Failed("the audio thread is not taking models".to_owned()),
+                    Err(_) => {
+                        TrainStatus::Failed("the audio thread is not taking models".to_owned())
+                    }
                 }
             }
             Err(message) => TrainStatus::Failed(message),
@@ -618,8 +718,16 @@ fn quality_of(data: &Dataset, config: &TrainConfig) -> Result<Quality, String> {
         .examples
         .iter()
         .filter(|r| r.outlier)
-        .filter_map(|r| data.examples.get(r.index).map(|e| (ExampleKey::of(e), r.predicted)))
+        .filter_map(|r| {
+            data.examples
+                .get(r.index)
+                .map(|e| (ExampleKey::of(e), r.predicted))
+        })
         .collect();
     let class_names = data.classes.iter().map(|c| c.name.clone()).collect();
-    Ok(Quality { evaluation, outliers, class_names })
+    Ok(Quality {
+        evaluation,
+        outliers,
+        class_names,
+    })
 }

@@ -23,7 +23,10 @@ pub mod snippets;
 pub mod swap;
 
 use demo::DemoPlayer;
-use engine::{Meters, SharedWorkerState, ToWorker, Worker, WorkerParts, AUDIO_QUEUE_CAPACITY, HIT_QUEUE_CAPACITY};
+use engine::{
+    Meters, SharedWorkerState, ToWorker, Worker, WorkerParts, AUDIO_QUEUE_CAPACITY,
+    HIT_QUEUE_CAPACITY,
+};
 use midi::NoteScheduler;
 use params::TimbrelParams;
 use publish::{OutputBus, OutputTask, PUBLISH_INTERVAL_S};
@@ -129,7 +132,8 @@ impl Timbrel {
 }
 
 /// Names of the auxiliary control output's channels, in order.
-pub const AUX_CHANNEL_NAMES: [&str; AUX_CHANNELS] = ["position", "confidence", "P(aux class A)", "P(aux class B)"];
+pub const AUX_CHANNEL_NAMES: [&str; AUX_CHANNELS] =
+    ["position", "confidence", "P(aux class A)", "P(aux class B)"];
 /// The auxiliary control output (see [`AUX_CHANNEL_NAMES`]).
 const CONTROL_PORT: &[NonZeroU32] = &[new_nonzero_u32(AUX_CHANNELS as u32)];
 /// Port names of layouts with the control output.
@@ -144,7 +148,11 @@ const CONTROL_NAMES: PortNames = PortNames {
 /// Replaces NaN, infinities and subnormals by zero; every other value passes unchanged.
 #[inline]
 fn sanitize(x: f32) -> f32 {
-    if x.is_normal() { x } else { 0.0 }
+    if x.is_normal() {
+        x
+    } else {
+        0.0
+    }
 }
 
 /// Classifies a hit; `unknown_scale` scales the model's unknown threshold. Never allocates.
@@ -179,14 +187,20 @@ impl Plugin for Timbrel {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
             aux_output_ports: CONTROL_PORT,
-            names: PortNames { layout: Some("Stereo with control output"), ..CONTROL_NAMES },
+            names: PortNames {
+                layout: Some("Stereo with control output"),
+                ..CONTROL_NAMES
+            },
             ..AudioIOLayout::const_default()
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(1),
             aux_output_ports: CONTROL_PORT,
-            names: PortNames { layout: Some("Mono with control output"), ..CONTROL_NAMES },
+            names: PortNames {
+                layout: Some("Mono with control output"),
+                ..CONTROL_NAMES
+            },
             ..AudioIOLayout::const_default()
         },
     ];
@@ -228,8 +242,13 @@ impl Plugin for Timbrel {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.sample_rate = buffer_config.sample_rate;
-        self.meters.sample_rate.store(self.sample_rate, Ordering::Relaxed);
-        self.analyzer = Some(Analyzer::new(self.sample_rate, self.params.analysis_settings()));
+        self.meters
+            .sample_rate
+            .store(self.sample_rate, Ordering::Relaxed);
+        self.analyzer = Some(Analyzer::new(
+            self.sample_rate,
+            self.params.analysis_settings(),
+        ));
         self.mono = vec![0.0; buffer_config.max_buffer_size as usize];
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
@@ -317,7 +336,9 @@ impl Plugin for Timbrel {
                 peak = peak.max(x.abs());
             }
         }
-        self.meters.input_peak_dbfs.store(20.0 * peak.log10(), Ordering::Relaxed);
+        self.meters
+            .input_peak_dbfs
+            .store(20.0 * peak.log10(), Ordering::Relaxed);
 
         analyzer.set_settings(self.params.analysis_settings());
         let block_start = analyzer.position();
@@ -331,7 +352,9 @@ impl Plugin for Timbrel {
             models.update();
             models.current()
         });
-        self.meters.model_loaded.store(model.is_some(), Ordering::Relaxed);
+        self.meters
+            .model_loaded
+            .store(model.is_some(), Ordering::Relaxed);
         let unknown_scale = self.params.unknown_scale.value();
         let train = self.params.train.value();
         if train != self.last_train {
@@ -349,8 +372,11 @@ impl Plugin for Timbrel {
         let signals = &mut self.signals;
         signals.configure(&params.signals);
         let range = params.signals.range();
-        let aux_classes = [params.signals.aux_class_a.value(), params.signals.aux_class_b.value()]
-            .map(|c| (c.clamp(1, timbrel_learn::MAX_CLASSES as i32) - 1) as usize);
+        let aux_classes = [
+            params.signals.aux_class_a.value(),
+            params.signals.aux_class_b.value(),
+        ]
+        .map(|c| (c.clamp(1, timbrel_learn::MAX_CLASSES as i32) - 1) as usize);
         let mut control = aux.outputs.first_mut().map(|port| port.as_slice());
         // Samples of this block the control signals have been rendered for.
         let mut rendered = 0usize;
@@ -367,18 +393,39 @@ impl Plugin for Timbrel {
                 let train_class = (train > 0 && under_limit).then(|| (train - 1) as u8);
                 if train_class.is_some() {
                     *armed_hits += 1;
-                    meters.armed_hits.store(*armed_hits as u64, Ordering::Relaxed);
+                    meters
+                        .armed_hits
+                        .store(*armed_hits as u64, Ordering::Relaxed);
                     limit_reached_now |= train_limit > 0 && *armed_hits == train_limit;
                 }
                 let prediction = model.map(|model| classify(model, hit, unknown_scale));
-                let position = prediction.as_ref().map_or(0.0, |p| range.map(p.interpolation));
+                let position = prediction
+                    .as_ref()
+                    .map_or(0.0, |p| range.map(p.interpolation));
                 let offset = ((hit.ready_sample - block_start) as usize).clamp(rendered, samples);
-                signals.render(control.as_deref_mut(), rendered, offset - rendered, aux_classes);
+                signals.render(
+                    control.as_deref_mut(),
+                    rendered,
+                    offset - rendered,
+                    aux_classes,
+                );
                 rendered = offset;
                 signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
-                outputs::send_hit(&params.midi, &params.class_outputs, notes, hit, prediction.as_ref(), position, sample_rate);
+                outputs::send_hit(
+                    &params.midi,
+                    &params.class_outputs,
+                    notes,
+                    hit,
+                    prediction.as_ref(),
+                    position,
+                    sample_rate,
+                );
                 if let Some(queue) = hits_out.as_mut() {
-                    let message = ToWorker::Hit { hit: *hit, train: train_class, prediction };
+                    let message = ToWorker::Hit {
+                        hit: *hit,
+                        train: train_class,
+                        prediction,
+                    };
                     if queue.push(message).is_err() {
                         meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
                     }
@@ -398,7 +445,9 @@ impl Plugin for Timbrel {
         let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * sample_rate;
         if hits_in_block > 0 || gliding {
             let values = signals.values();
-            if (hits_in_block > 0 || values != self.output_bus.load()) && self.output_bus.store(&values) {
+            if (hits_in_block > 0 || values != self.output_bus.load())
+                && self.output_bus.store(&values)
+            {
                 context.execute_gui(OutputTask::Publish);
                 self.since_publish = 0;
             }
@@ -413,9 +462,26 @@ impl Plugin for Timbrel {
             let key = Key::Number(note.key);
             let voice_id = VoiceID::Wildcard;
             let event = match note.kind {
-                midi::Kind::On => NoteEvent::NoteOn { timing, voice_id, channel, key, velocity: note.velocity },
-                midi::Kind::Off => NoteEvent::NoteOff { timing, voice_id, channel, key, velocity: 0.0 },
-                midi::Kind::Cc => NoteEvent::MidiCC { timing, channel: note.channel, cc: note.key, value: note.velocity },
+                midi::Kind::On => NoteEvent::NoteOn {
+                    timing,
+                    voice_id,
+                    channel,
+                    key,
+                    velocity: note.velocity,
+                },
+                midi::Kind::Off => NoteEvent::NoteOff {
+                    timing,
+                    voice_id,
+                    channel,
+                    key,
+                    velocity: 0.0,
+                },
+                midi::Kind::Cc => NoteEvent::MidiCC {
+                    timing,
+                    channel: note.channel,
+                    cc: note.key,
+                    value: note.velocity,
+                },
             };
             // NOTE: a full host event buffer drops the event; nothing on the audio thread can wait.
             let _ = context.try_send_event(event);
@@ -423,8 +489,12 @@ impl Plugin for Timbrel {
 
         let (value, threshold) = analyzer.take_detection_peak();
         // The editor takes the largest value since its last frame (and resets it).
-        self.meters.detection_value.fetch_max(value, Ordering::Relaxed);
-        self.meters.detection_threshold.store(threshold, Ordering::Relaxed);
+        self.meters
+            .detection_value
+            .fetch_max(value, Ordering::Relaxed);
+        self.meters
+            .detection_threshold
+            .store(threshold, Ordering::Relaxed);
         self.meters.latency_ms.store(
             analyzer.latency_samples() as f32 * 1000.0 / self.sample_rate,
             Ordering::Relaxed,
@@ -450,8 +520,11 @@ impl ClapPlugin for Timbrel {
 
 impl Vst3Plugin for Timbrel {
     const VST3_CLASS_ID: [u8; 16] = *b"TimbrelDrumHits1";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer, Vst3SubCategory::Drum];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Analyzer,
+        Vst3SubCategory::Drum,
+    ];
 }
 
 nice_export_clap!(Timbrel);

@@ -42,9 +42,18 @@ pub struct NoteScheduler {
 
 impl Default for NoteScheduler {
     fn default() -> Self {
-        const OFF: ScheduledNote =
-            ScheduledNote { sample: 0, kind: Kind::Off, channel: 0, key: 0, velocity: 0.0 };
-        Self { pending: [None; MAX_PENDING], block: [OFF; MAX_BLOCK_EVENTS], block_len: 0 }
+        const OFF: ScheduledNote = ScheduledNote {
+            sample: 0,
+            kind: Kind::Off,
+            channel: 0,
+            key: 0,
+            velocity: 0.0,
+        };
+        Self {
+            pending: [None; MAX_PENDING],
+            block: [OFF; MAX_BLOCK_EVENTS],
+            block_len: 0,
+        }
     }
 }
 
@@ -60,12 +69,25 @@ impl NoteScheduler {
     /// one key never overlap.
     pub fn note(&mut self, at: u64, length: u64, channel: u8, key: u8, velocity: f32) {
         for off in self.pending.iter_mut().flatten() {
-            if off.kind == Kind::Off && off.key == key && off.channel == channel && off.sample > at {
+            if off.kind == Kind::Off && off.key == key && off.channel == channel && off.sample > at
+            {
                 off.sample = at;
             }
         }
-        let on = ScheduledNote { sample: at, kind: Kind::On, channel, key, velocity };
-        let off = ScheduledNote { sample: at + length.max(1), kind: Kind::Off, channel, key, velocity: 0.0 };
+        let on = ScheduledNote {
+            sample: at,
+            kind: Kind::On,
+            channel,
+            key,
+            velocity,
+        };
+        let off = ScheduledNote {
+            sample: at + length.max(1),
+            kind: Kind::Off,
+            channel,
+            key,
+            velocity: 0.0,
+        };
         if !self.schedule(on) {
             return;
         }
@@ -78,7 +100,13 @@ impl NoteScheduler {
     /// Schedules a control change at absolute sample `at` (sent before a note-on at the same
     /// sample). `value` is 0..=1.
     pub fn control(&mut self, at: u64, channel: u8, controller: u8, value: f32) {
-        let cc = ScheduledNote { sample: at, kind: Kind::Cc, channel, key: controller, velocity: value };
+        let cc = ScheduledNote {
+            sample: at,
+            kind: Kind::Cc,
+            channel,
+            key: controller,
+            velocity: value,
+        };
         if !self.schedule(cc) {
             self.emit(cc);
         }
@@ -137,13 +165,25 @@ mod tests {
     fn events_land_in_the_block_that_holds_their_sample() {
         let mut s = NoteScheduler::default();
         s.note(10, 100, 0, 38, 0.5);
-        assert!(run(&mut s, 10).is_empty(), "note-on belongs to the block holding sample 10");
+        assert!(
+            run(&mut s, 10).is_empty(),
+            "note-on belongs to the block holding sample 10"
+        );
         let first = run(&mut s, 64);
         assert_eq!(first.len(), 1);
         assert!(first[0].kind == Kind::On && first[0].sample == 10);
         assert!(run(&mut s, 100).is_empty());
         let third = run(&mut s, 200);
-        assert_eq!(third, vec![ScheduledNote { sample: 110, kind: Kind::Off, channel: 0, key: 38, velocity: 0.0 }]);
+        assert_eq!(
+            third,
+            vec![ScheduledNote {
+                sample: 110,
+                kind: Kind::Off,
+                channel: 0,
+                key: 38,
+                velocity: 0.0
+            }]
+        );
     }
 
     #[test]

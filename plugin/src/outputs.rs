@@ -11,7 +11,9 @@ use timbrel_learn::Prediction;
 pub const CLASS_SLOTS: usize = timbrel_learn::MAX_CLASSES;
 
 /// Default note of each class: snare, electric snare (rim), side stick, clap, then toms.
-const DEFAULT_NOTES: [i32; CLASS_SLOTS] = [38, 40, 37, 39, 41, 43, 45, 47, 48, 50, 42, 44, 46, 49, 51, 53];
+const DEFAULT_NOTES: [i32; CLASS_SLOTS] = [
+    38, 40, 37, 39, 41, 43, 45, 47, 48, 50, 42, 44, 46, 49, 51, 53,
+];
 
 /// A parameter's value-to-text function.
 type Formatter = std::sync::Arc<dyn Fn(i32) -> String + Send + Sync>;
@@ -20,12 +22,24 @@ type Parser = std::sync::Arc<dyn Fn(&str) -> Option<i32> + Send + Sync>;
 
 /// Shows −1 as "Off" and other values as numbers.
 fn off_or_number() -> Formatter {
-    std::sync::Arc::new(|v| if v < 0 { "Off".to_owned() } else { v.to_string() })
+    std::sync::Arc::new(|v| {
+        if v < 0 {
+            "Off".to_owned()
+        } else {
+            v.to_string()
+        }
+    })
 }
 
 /// Parses "Off" as −1, or a number.
 fn parse_off_or_number() -> Parser {
-    std::sync::Arc::new(|s| if s.trim().eq_ignore_ascii_case("off") { Some(-1) } else { s.trim().parse().ok() })
+    std::sync::Arc::new(|s| {
+        if s.trim().eq_ignore_ascii_case("off") {
+            Some(-1)
+        } else {
+            s.trim().parse().ok()
+        }
+    })
 }
 
 /// MIDI output settings.
@@ -63,16 +77,34 @@ impl Default for MidiParams {
         Self {
             hit_note: IntParam::new("Hit note", 38, IntRange::Linear { min: 0, max: 127 }),
             channel: IntParam::new("MIDI channel", 1, IntRange::Linear { min: 1, max: 16 }),
-            note_length_ms: FloatParam::new("Note length", 50.0, FloatRange::Linear { min: 5.0, max: 1_000.0 })
-                .with_unit(" ms")
-                .with_step_size(1.0),
-            velocity_floor_dbfs: FloatParam::new("Velocity floor", -48.0, FloatRange::Linear { min: -90.0, max: -6.0 })
-                .with_unit(" dBFS")
-                .with_step_size(0.5),
+            note_length_ms: FloatParam::new(
+                "Note length",
+                50.0,
+                FloatRange::Linear {
+                    min: 5.0,
+                    max: 1_000.0,
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(1.0),
+            velocity_floor_dbfs: FloatParam::new(
+                "Velocity floor",
+                -48.0,
+                FloatRange::Linear {
+                    min: -90.0,
+                    max: -6.0,
+                },
+            )
+            .with_unit(" dBFS")
+            .with_step_size(0.5),
             velocity_curve: FloatParam::new(
                 "Velocity curve",
                 1.0,
-                FloatRange::Skewed { min: 0.25, max: 4.0, factor: FloatRange::skew_factor(-1.0) },
+                FloatRange::Skewed {
+                    min: 0.25,
+                    max: 4.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
             )
             .with_step_size(0.01),
             unknown_note: IntParam::new("Unknown note", -1, IntRange::Linear { min: -1, max: 127 })
@@ -101,10 +133,18 @@ impl ClassOutputParams {
     /// Settings of class `index` (0-based).
     pub fn new(index: usize) -> Self {
         Self {
-            note: IntParam::new(format!("Class {} note", index + 1), DEFAULT_NOTES[index], IntRange::Linear { min: 0, max: 127 }),
-            probability_cc: IntParam::new(format!("Class {} probability CC", index + 1), -1, IntRange::Linear { min: -1, max: 119 })
-                .with_value_to_string(off_or_number())
-                .with_string_to_value(parse_off_or_number()),
+            note: IntParam::new(
+                format!("Class {} note", index + 1),
+                DEFAULT_NOTES[index],
+                IntRange::Linear { min: 0, max: 127 },
+            ),
+            probability_cc: IntParam::new(
+                format!("Class {} probability CC", index + 1),
+                -1,
+                IntRange::Linear { min: -1, max: 119 },
+            )
+            .with_value_to_string(off_or_number())
+            .with_string_to_value(parse_off_or_number()),
         }
     }
 }
@@ -130,9 +170,19 @@ pub fn send_hit(
     let at = hit.ready_sample;
     let channel = (midi.channel.value().clamp(1, 16) - 1) as u8;
     let length = (midi.note_length_ms.value() * 0.001 * sample_rate) as u64;
-    let vel = velocity(hit.peak_dbfs, midi.velocity_floor_dbfs.value(), midi.velocity_curve.value());
+    let vel = velocity(
+        hit.peak_dbfs,
+        midi.velocity_floor_dbfs.value(),
+        midi.velocity_curve.value(),
+    );
     let Some(p) = prediction else {
-        notes.note(at, length, channel, midi.hit_note.value().clamp(0, 127) as u8, vel);
+        notes.note(
+            at,
+            length,
+            channel,
+            midi.hit_note.value().clamp(0, 127) as u8,
+            vel,
+        );
         return;
     };
     let cc = midi.position_cc.value();

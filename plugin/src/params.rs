@@ -85,7 +85,10 @@ impl DatasetCell {
     pub fn replace(&self, dataset: timbrel_learn::Dataset, model: Option<timbrel_learn::Model>) {
         *self.lock() = dataset;
         *self.model.lock().unwrap_or_else(|e| e.into_inner()) = model.clone();
-        *self.incoming_model.lock().unwrap_or_else(|e| e.into_inner()) = model;
+        *self
+            .incoming_model
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = model;
         self.touch();
     }
 
@@ -102,9 +105,15 @@ impl DatasetCell {
         let model = self.model.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let matches = model.as_ref().is_some_and(|m| {
             m.pair() == dataset.pair
-                && m.classes().iter().map(|c| &c.name).eq(dataset.classes.iter().map(|c| &c.name))
+                && m.classes()
+                    .iter()
+                    .map(|c| &c.name)
+                    .eq(dataset.classes.iter().map(|c| &c.name))
         });
-        timbrel_learn::state::ProjectState { dataset, model: model.filter(|_| matches) }
+        timbrel_learn::state::ProjectState {
+            dataset,
+            model: model.filter(|_| matches),
+        }
     }
 }
 
@@ -119,7 +128,9 @@ impl<'a> nice_plug::params::persist::PersistentField<'a, serde_json::Value> for 
             }
             Err(e) => {
                 self.replace(timbrel_learn::Dataset::default(), None);
-                self.report(format!("the saved Timbrel state could not be read, starting empty: {e}"));
+                self.report(format!(
+                    "the saved Timbrel state could not be read, starting empty: {e}"
+                ));
             }
         }
     }
@@ -129,8 +140,12 @@ impl<'a> nice_plug::params::persist::PersistentField<'a, serde_json::Value> for 
         F: Fn(&serde_json::Value) -> R,
     {
         let state = self.snapshot();
-        let encoded = timbrel_learn::state::encode(&state)
-            .or_else(|_| timbrel_learn::state::encode(&timbrel_learn::state::ProjectState { model: None, ..state }));
+        let encoded = timbrel_learn::state::encode(&state).or_else(|_| {
+            timbrel_learn::state::encode(&timbrel_learn::state::ProjectState {
+                model: None,
+                ..state
+            })
+        });
         match encoded {
             Ok(text) => f(&serde_json::Value::String(text)),
             Err(e) => {
@@ -209,8 +224,9 @@ impl Default for TimbrelParams {
         let d = AnalysisSettings::default();
         let det = d.detector;
         let dataset = timbrel_learn::Dataset::default();
-        let class_names: ClassNames =
-            Arc::new(RwLock::new(dataset.classes.iter().map(|c| c.name.clone()).collect()));
+        let class_names: ClassNames = Arc::new(RwLock::new(
+            dataset.classes.iter().map(|c| c.name.clone()).collect(),
+        ));
         let names_out = class_names.clone();
         let names_in = class_names.clone();
         Self {
@@ -219,11 +235,24 @@ impl Default for TimbrelParams {
                 generation: AtomicU64::new(0),
                 ..DatasetCell::default()
             })),
-            train: IntParam::new("Train", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
-                .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
-                .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
+            train: IntParam::new(
+                "Train",
+                0,
+                IntRange::Linear {
+                    min: 0,
+                    max: MAX_CLASSES as i32,
+                },
+            )
+            .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
+            .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
             train_limit: IntParam::new("Train count", 0, IntRange::Linear { min: 0, max: 200 })
-                .with_value_to_string(Arc::new(|v| if v <= 0 { "No limit".to_owned() } else { format!("{v} hits") }))
+                .with_value_to_string(Arc::new(|v| {
+                    if v <= 0 {
+                        "No limit".to_owned()
+                    } else {
+                        format!("{v} hits")
+                    }
+                }))
                 .with_string_to_value(Arc::new(|s| {
                     let s = s.trim();
                     if s.eq_ignore_ascii_case("no limit") || s.eq_ignore_ascii_case("off") {
@@ -235,40 +264,60 @@ impl Default for TimbrelParams {
             unknown_scale: FloatParam::new(
                 "Unknown threshold",
                 1.0,
-                FloatRange::Skewed { min: 0.25, max: 4.0, factor: FloatRange::skew_factor(-1.0) },
+                FloatRange::Skewed {
+                    min: 0.25,
+                    max: 4.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
             )
             .with_unit("×")
             .with_step_size(0.01),
             editor_state: EguiEditorState::from_size(
-                nice_plug::editor::dpi::LogicalSize::new(EDITOR_SIZE.0 as f64, EDITOR_SIZE.1 as f64),
+                nice_plug::editor::dpi::LogicalSize::new(
+                    EDITOR_SIZE.0 as f64,
+                    EDITOR_SIZE.1 as f64,
+                ),
                 1.0,
             ),
             detector: EnumParam::new("Detector", DetectorChoice::Envelope),
             threshold_db: FloatParam::new(
                 "Threshold",
                 det.threshold_db,
-                FloatRange::Linear { min: 1.0, max: 30.0 },
+                FloatRange::Linear {
+                    min: 1.0,
+                    max: 30.0,
+                },
             )
             .with_unit(" dB")
             .with_step_size(0.1),
             floor_dbfs: FloatParam::new(
                 "Gate",
                 det.floor_dbfs,
-                FloatRange::Linear { min: -90.0, max: -6.0 },
+                FloatRange::Linear {
+                    min: -90.0,
+                    max: -6.0,
+                },
             )
             .with_unit(" dBFS")
             .with_step_size(0.5),
             highpass_hz: FloatParam::new(
                 "High-pass",
                 det.highpass_hz,
-                FloatRange::Skewed { min: 20.0, max: 8_000.0, factor: FloatRange::skew_factor(-2.0) },
+                FloatRange::Skewed {
+                    min: 20.0,
+                    max: 8_000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
             )
             .with_unit(" Hz")
             .with_step_size(1.0),
             min_interval_ms: FloatParam::new(
                 "Lockout",
                 det.min_interval_ms,
-                FloatRange::Linear { min: 2.0, max: 200.0 },
+                FloatRange::Linear {
+                    min: 2.0,
+                    max: 200.0,
+                },
             )
             .with_unit(" ms")
             .with_step_size(0.5),
@@ -310,7 +359,10 @@ fn train_label(names: &ClassNames, value: i32) -> String {
         return "Off".to_owned();
     }
     let names = names.read().unwrap_or_else(|e| e.into_inner());
-    names.get(value as usize - 1).cloned().unwrap_or_else(|| format!("Class {value}"))
+    names
+        .get(value as usize - 1)
+        .cloned()
+        .unwrap_or_else(|| format!("Class {value}"))
 }
 
 /// Parses "Off", a class name, or a number.
@@ -333,14 +385,23 @@ mod tests {
     #[test]
     fn train_parameter_shows_class_names() {
         let params = TimbrelParams::default();
-        let show = |v: i32| params.train.normalized_value_to_string(params.train.preview_normalized(v), false);
+        let show = |v: i32| {
+            params
+                .train
+                .normalized_value_to_string(params.train.preview_normalized(v), false)
+        };
         assert_eq!(show(0), "Off");
         assert_eq!(show(1), "center");
         assert_eq!(show(2), "edge");
         assert_eq!(show(3), "Class 3");
         params.class_names.write().unwrap()[1] = "rim".into();
         assert_eq!(show(2), "rim");
-        let parse = |s: &str| params.train.string_to_normalized_value(s).map(|n| params.train.preview_plain(n));
+        let parse = |s: &str| {
+            params
+                .train
+                .string_to_normalized_value(s)
+                .map(|n| params.train.preview_plain(n))
+        };
         assert_eq!(parse("Off"), Some(0));
         assert_eq!(parse("rim"), Some(2));
         assert_eq!(parse("Center"), Some(1));

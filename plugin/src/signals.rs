@@ -59,24 +59,72 @@ impl SignalParams {
     /// auxiliary output. `names` labels the class selectors.
     pub fn new(names: &ClassNames) -> Self {
         let class = |name: &str, default: i32| {
-            IntParam::new(name, default, IntRange::Linear { min: 1, max: MAX_CLASSES as i32 })
-                .with_value_to_string(class_formatter(names, "Class"))
+            IntParam::new(
+                name,
+                default,
+                IntRange::Linear {
+                    min: 1,
+                    max: MAX_CLASSES as i32,
+                },
+            )
+            .with_value_to_string(class_formatter(names, "Class"))
         };
         Self {
-            glide_ms: FloatParam::new("Glide", 0.0, FloatRange::Skewed { min: 0.0, max: 2_000.0, factor: FloatRange::skew_factor(-2.0) })
-                .with_unit(" ms")
-                .with_step_size(0.1),
-            decay_ms: FloatParam::new("Decay", 0.0, FloatRange::Skewed { min: 0.0, max: 10_000.0, factor: FloatRange::skew_factor(-2.0) })
-                .with_unit(" ms")
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(|v| if v <= 0.0 { "Off".to_owned() } else { format!("{v:.0}") })),
-            rest: FloatParam::new("Rest position", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.001),
-            position_min: FloatParam::new("Position min", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.001),
-            position_max: FloatParam::new("Position max", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.001),
+            glide_ms: FloatParam::new(
+                "Glide",
+                0.0,
+                FloatRange::Skewed {
+                    min: 0.0,
+                    max: 2_000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(0.1),
+            decay_ms: FloatParam::new(
+                "Decay",
+                0.0,
+                FloatRange::Skewed {
+                    min: 0.0,
+                    max: 10_000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(1.0)
+            .with_value_to_string(Arc::new(|v| {
+                if v <= 0.0 {
+                    "Off".to_owned()
+                } else {
+                    format!("{v:.0}")
+                }
+            })),
+            rest: FloatParam::new(
+                "Rest position",
+                0.0,
+                FloatRange::Linear { min: 0.0, max: 1.0 },
+            )
+            .with_step_size(0.001),
+            position_min: FloatParam::new(
+                "Position min",
+                0.0,
+                FloatRange::Linear { min: 0.0, max: 1.0 },
+            )
+            .with_step_size(0.001),
+            position_max: FloatParam::new(
+                "Position max",
+                1.0,
+                FloatRange::Linear { min: 0.0, max: 1.0 },
+            )
+            .with_step_size(0.001),
             position_curve: FloatParam::new(
                 "Position curve",
                 1.0,
-                FloatRange::Skewed { min: 0.25, max: 4.0, factor: FloatRange::skew_factor(-1.0) },
+                FloatRange::Skewed {
+                    min: 0.25,
+                    max: 4.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
             )
             .with_step_size(0.01),
             aux_class_a: class("Aux class A", 1),
@@ -86,7 +134,10 @@ impl SignalParams {
 
     /// Glide and decay as the core's [`Shaping`].
     pub fn shaping(&self) -> Shaping {
-        Shaping { glide_ms: self.glide_ms.value(), decay_ms: self.decay_ms.value() }
+        Shaping {
+            glide_ms: self.glide_ms.value(),
+            decay_ms: self.decay_ms.value(),
+        }
     }
 
     /// The position's range and curve.
@@ -100,7 +151,10 @@ impl SignalParams {
 }
 
 /// Formats a 1-based class number with the class's name, or `none_label` + number.
-fn class_formatter(names: &ClassNames, fallback: &'static str) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
+fn class_formatter(
+    names: &ClassNames,
+    fallback: &'static str,
+) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
     let names = names.clone();
     Arc::new(move |v| {
         let names = names.read().unwrap_or_else(|e| e.into_inner());
@@ -125,7 +179,11 @@ pub struct OutputValues {
 
 impl Default for OutputValues {
     fn default() -> Self {
-        Self { bank: [0.0; BANK_CHANNELS], level_dbfs: LEVEL_FLOOR_DBFS, class: 0 }
+        Self {
+            bank: [0.0; BANK_CHANNELS],
+            level_dbfs: LEVEL_FLOOR_DBFS,
+            class: 0,
+        }
     }
 }
 
@@ -154,43 +212,69 @@ pub struct OutputParams {
 impl OutputParams {
     /// The output parameters at rest; `names` labels the class output.
     pub fn new(names: &ClassNames) -> Self {
-        let unit = |name: String| FloatParam::new(name, 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }).with_step_size(0.0001);
+        let unit = |name: String| {
+            FloatParam::new(name, 0.0, FloatRange::Linear { min: 0.0, max: 1.0 })
+                .with_step_size(0.0001)
+        };
         let names_for_class = names.clone();
         Self {
             position: unit("Out: position".to_owned()),
             confidence: unit("Out: confidence".to_owned()),
-            level_dbfs: FloatParam::new("Out: hit level", LEVEL_FLOOR_DBFS, FloatRange::Linear { min: LEVEL_FLOOR_DBFS, max: 0.0 })
-                .with_unit(" dBFS")
-                .with_step_size(0.01),
-            class: IntParam::new("Out: class", 0, IntRange::Linear { min: 0, max: MAX_CLASSES as i32 })
-                .with_value_to_string(Arc::new(move |v| {
-                    if v <= 0 {
-                        "Unknown".to_owned()
-                    } else {
-                        let names = names_for_class.read().unwrap_or_else(|e| e.into_inner());
-                        names.get(v as usize - 1).cloned().unwrap_or_else(|| format!("Class {v}"))
-                    }
-                })),
+            level_dbfs: FloatParam::new(
+                "Out: hit level",
+                LEVEL_FLOOR_DBFS,
+                FloatRange::Linear {
+                    min: LEVEL_FLOOR_DBFS,
+                    max: 0.0,
+                },
+            )
+            .with_unit(" dBFS")
+            .with_step_size(0.01),
+            class: IntParam::new(
+                "Out: class",
+                0,
+                IntRange::Linear {
+                    min: 0,
+                    max: MAX_CLASSES as i32,
+                },
+            )
+            .with_value_to_string(Arc::new(move |v| {
+                if v <= 0 {
+                    "Unknown".to_owned()
+                } else {
+                    let names = names_for_class.read().unwrap_or_else(|e| e.into_inner());
+                    names
+                        .get(v as usize - 1)
+                        .cloned()
+                        .unwrap_or_else(|| format!("Class {v}"))
+                }
+            })),
             probabilities: std::array::from_fn(|k| unit(format!("Out: P(class {})", k + 1))),
             probability_ids: std::array::from_fn(|k| format!("oprob{}", k + 1)),
         }
     }
 
     /// Every output parameter with its normalized target value for `values`.
-    pub fn targets<'a>(&'a self, values: &OutputValues) -> impl Iterator<Item = (ParamPtr, f32)> + 'a {
+    pub fn targets<'a>(
+        &'a self,
+        values: &OutputValues,
+    ) -> impl Iterator<Item = (ParamPtr, f32)> + 'a {
         let v = *values;
         let floats = [
             (&self.position, v.bank[POSITION]),
             (&self.confidence, v.bank[CONFIDENCE]),
             (&self.level_dbfs, v.level_dbfs.max(LEVEL_FLOOR_DBFS)),
         ];
-        let fixed = floats.into_iter().map(|(p, x)| (p.as_ptr(), p.preview_normalized(x)));
+        let fixed = floats
+            .into_iter()
+            .map(|(p, x)| (p.as_ptr(), p.preview_normalized(x)));
         let class = std::iter::once((self.class.as_ptr(), self.class.preview_normalized(v.class)));
-        let probabilities = self
-            .probabilities
-            .iter()
-            .enumerate()
-            .map(move |(k, p)| (p.as_ptr(), p.preview_normalized(v.bank[FIRST_PROBABILITY + k])));
+        let probabilities = self.probabilities.iter().enumerate().map(move |(k, p)| {
+            (
+                p.as_ptr(),
+                p.preview_normalized(v.bank[FIRST_PROBABILITY + k]),
+            )
+        });
         fixed.chain(class).chain(probabilities)
     }
 }
@@ -225,7 +309,11 @@ pub struct Signals {
 impl Signals {
     /// Signals at rest at `sample_rate` (Hz).
     pub fn new(sample_rate: f32) -> Self {
-        Self { bank: ControlBank::new(sample_rate, Shaping::default()), class: 0, level_dbfs: LEVEL_FLOOR_DBFS }
+        Self {
+            bank: ControlBank::new(sample_rate, Shaping::default()),
+            class: 0,
+            level_dbfs: LEVEL_FLOOR_DBFS,
+        }
     }
 
     /// Applies the current settings; call once per block before rendering.
@@ -247,10 +335,18 @@ impl Signals {
                 if p.best.is_some() {
                     targets[POSITION] = position;
                 }
-                targets[CONFIDENCE] = if p.best.is_some() { p.confidence.clamp(0.0, 1.0) } else { 0.0 };
+                targets[CONFIDENCE] = if p.best.is_some() {
+                    p.confidence.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 for k in 0..MAX_CLASSES {
                     let known = k < p.class_count as usize;
-                    targets[FIRST_PROBABILITY + k] = if known { p.probabilities[k].clamp(0.0, 1.0) } else { 0.0 };
+                    targets[FIRST_PROBABILITY + k] = if known {
+                        p.probabilities[k].clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
                 }
                 self.class = p.best.map_or(0, |c| c as i32 + 1);
             }
@@ -262,8 +358,19 @@ impl Signals {
     /// Advances `len` samples, writing the auxiliary channels (position, confidence, the
     /// probabilities of the 0-based classes `aux_classes`) into `aux` from `offset` on, if the
     /// host connected the output.
-    pub fn render(&mut self, aux: Option<&mut [&mut [f32]]>, offset: usize, len: usize, aux_classes: [usize; 2]) {
-        let channels = [POSITION, CONFIDENCE, FIRST_PROBABILITY + aux_classes[0], FIRST_PROBABILITY + aux_classes[1]];
+    pub fn render(
+        &mut self,
+        aux: Option<&mut [&mut [f32]]>,
+        offset: usize,
+        len: usize,
+        aux_classes: [usize; 2],
+    ) {
+        let channels = [
+            POSITION,
+            CONFIDENCE,
+            FIRST_PROBABILITY + aux_classes[0],
+            FIRST_PROBABILITY + aux_classes[1],
+        ];
         match aux {
             Some(aux) => {
                 for i in offset..offset + len {
@@ -285,7 +392,11 @@ impl Signals {
 
     /// What the output parameters should show now.
     pub fn values(&self) -> OutputValues {
-        OutputValues { bank: self.bank.values(), level_dbfs: self.level_dbfs, class: self.class }
+        OutputValues {
+            bank: self.bank.values(),
+            level_dbfs: self.level_dbfs,
+            class: self.class,
+        }
     }
 }
 
@@ -294,7 +405,10 @@ mod tests {
     use super::*;
 
     fn prediction(best: Option<u8>, interpolation: f32) -> Prediction {
-        let mut p = Prediction { class_count: 2, ..Default::default() };
+        let mut p = Prediction {
+            class_count: 2,
+            ..Default::default()
+        };
         p.probabilities[0] = 0.8;
         p.probabilities[1] = 0.2;
         p.best = best;
@@ -338,7 +452,11 @@ mod tests {
     fn output_parameters_have_stable_ids_and_at_least_eight_probability_slots() {
         let names: ClassNames = Default::default();
         let outputs = OutputParams::new(&names);
-        let ids: Vec<String> = outputs.param_map().into_iter().map(|(id, _, _)| id).collect();
+        let ids: Vec<String> = outputs
+            .param_map()
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
         assert_eq!(&ids[..4], ["opos", "oconf", "olevel", "oclass"]);
         assert!(ids.len() - 4 >= 8);
         assert_eq!(ids[4], "oprob1");

@@ -23,7 +23,11 @@ pub struct AudioChunk {
 
 impl Default for AudioChunk {
     fn default() -> Self {
-        Self { start: 0, len: 0, samples: [0.0; CHUNK_LEN] }
+        Self {
+            start: 0,
+            len: 0,
+            samples: [0.0; CHUNK_LEN],
+        }
     }
 }
 
@@ -72,7 +76,10 @@ pub struct SnippetRecorder {
 impl SnippetRecorder {
     /// Keeps the last `capacity` samples.
     pub fn new(capacity: usize) -> Self {
-        Self { ring: vec![0.0; capacity.max(1)], end: 0 }
+        Self {
+            ring: vec![0.0; capacity.max(1)],
+            end: 0,
+        }
     }
 
     /// Absolute position one past the newest sample.
@@ -104,7 +111,11 @@ impl SnippetRecorder {
         if start + len as u64 > self.end || self.end - start > n {
             return None;
         }
-        Some((start..start + len as u64).map(|p| self.ring[(p % n) as usize]).collect())
+        Some(
+            (start..start + len as u64)
+                .map(|p| self.ring[(p % n) as usize])
+                .collect(),
+        )
     }
 }
 
@@ -130,7 +141,10 @@ mod tests {
             }
             let snip = recorder.snippet(7000, 500).expect("snippet available");
             assert_eq!(snip, signal[7000..7500].to_vec(), "block {block}");
-            assert!(recorder.snippet(9900, 200).is_none(), "tail not yet streamed");
+            assert!(
+                recorder.snippet(9900, 200).is_none(),
+                "tail not yet streamed"
+            );
             assert!(recorder.snippet(1000, 10).is_none(), "too old");
         }
     }
@@ -138,7 +152,11 @@ mod tests {
     #[test]
     fn lost_chunks_leave_silence_not_misalignment() {
         let mut recorder = SnippetRecorder::new(4096);
-        let mut chunk = AudioChunk { start: 0, len: CHUNK_LEN as u32, samples: [1.0; CHUNK_LEN] };
+        let mut chunk = AudioChunk {
+            start: 0,
+            len: CHUNK_LEN as u32,
+            samples: [1.0; CHUNK_LEN],
+        };
         recorder.push(&chunk);
         chunk.start = 3 * CHUNK_LEN as u64;
         chunk.samples = [2.0; CHUNK_LEN];

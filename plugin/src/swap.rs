@@ -31,7 +31,12 @@ pub fn model_channel<M>() -> (ModelSender<M>, ModelReceiver<M>) {
     let (to_worker, returned) = RingBuffer::new(IN_FLIGHT + 2);
     (
         ModelSender { to_audio, returned },
-        ModelReceiver { from_worker, to_worker, current: None, leaked: 0 },
+        ModelReceiver {
+            from_worker,
+            to_worker,
+            current: None,
+            leaked: 0,
+        },
     )
 }
 
@@ -49,7 +54,9 @@ impl<M> ModelSender<M> {
     /// Sends `model` to the audio thread, or gives it back when too many are waiting.
     pub fn send(&mut self, model: Box<M>) -> Result<(), Box<M>> {
         self.collect_garbage();
-        self.to_audio.push(model).map_err(|rtrb::PushError::Full(m)| m)
+        self.to_audio
+            .push(model)
+            .map_err(|rtrb::PushError::Full(m)| m)
     }
 }
 
@@ -100,11 +107,16 @@ mod tests {
         let drops = Arc::new(AtomicUsize::new(0));
         let (mut tx, mut rx) = model_channel::<Counted>();
         for round in 0..10 {
-            tx.send(Box::new(Counted(drops.clone(), round))).ok().unwrap();
+            tx.send(Box::new(Counted(drops.clone(), round)))
+                .ok()
+                .unwrap();
             assert!(rx.update());
             assert_eq!(rx.current().unwrap().1, round);
             // The audio side never drops: every replaced model is still alive until collected.
-            assert_eq!(drops.load(Ordering::SeqCst), round.saturating_sub(1) as usize);
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                round.saturating_sub(1) as usize
+            );
         }
         assert_eq!(tx.collect_garbage(), 1);
         assert_eq!(drops.load(Ordering::SeqCst), 9);
@@ -118,7 +130,10 @@ mod tests {
         for round in 0..IN_FLIGHT as u32 {
             assert!(tx.send(Box::new(Counted(drops.clone(), round))).is_ok());
         }
-        assert!(tx.send(Box::new(Counted(drops.clone(), 99))).is_err(), "ring full: model handed back");
+        assert!(
+            tx.send(Box::new(Counted(drops.clone(), 99))).is_err(),
+            "ring full: model handed back"
+        );
         rx.update();
         assert_eq!(rx.current().unwrap().1, IN_FLIGHT as u32 - 1);
         assert_eq!(tx.collect_garbage(), IN_FLIGHT - 1);

@@ -12,13 +12,25 @@ use timbrel::engine::HitSummary;
 /// Runs a take of centre, edge and in-between hits and returns the plugin's log of them.
 fn play(host: &mut TestHost, blocks: &[usize], seed: u64) -> Vec<HitSummary> {
     host.plugin.worker_state().lock().unwrap().log.clear();
-    let sounds: Vec<_> = [snares(3, (0.0, 0.1), seed), snares(3, (0.85, 0.95), seed + 1), snares(3, (0.4, 0.6), seed + 2)]
-        .concat();
+    let sounds: Vec<_> = [
+        snares(3, (0.0, 0.1), seed),
+        snares(3, (0.85, 0.95), seed + 1),
+        snares(3, (0.4, 0.6), seed + 2),
+    ]
+    .concat();
     host.run(&mut [take(&sounds, seed * 10)], blocks);
     std::thread::sleep(Duration::from_millis(300));
     host.run(&mut [vec![0.0; 512]], &[512]);
     std::thread::sleep(Duration::from_millis(100));
-    let log: Vec<_> = host.plugin.worker_state().lock().unwrap().log.iter().copied().collect();
+    let log: Vec<_> = host
+        .plugin
+        .worker_state()
+        .lock()
+        .unwrap()
+        .log
+        .iter()
+        .copied()
+        .collect();
     assert_eq!(log.len(), sounds.len());
     log
 }
@@ -34,27 +46,47 @@ fn control_output_holds_each_hit_from_its_ready_sample_whatever_the_block_size()
         let start = host.control_position();
         let log = play(&mut host, blocks, 7);
         let control = host.control.clone();
-        assert!(control.iter().flatten().all(|x| x.is_finite()), "every sample is written");
+        assert!(
+            control.iter().flatten().all(|x| x.is_finite()),
+            "every sample is written"
+        );
         for (k, hit) in log.iter().enumerate() {
             let p = hit.prediction.expect("trained");
             assert!(p.best.is_some(), "snare hits are known");
             let from = (hit.ready_sample - start) as usize;
-            let to = log.get(k + 1).map_or(from + 100, |next| (next.ready_sample - start) as usize);
+            let to = log
+                .get(k + 1)
+                .map_or(from + 100, |next| (next.ready_sample - start) as usize);
             if k > 0 {
                 let before = log[k - 1].prediction.unwrap();
-                assert_eq!(control[0][from - 1], before.interpolation, "hit {k}: the previous hit holds until its ready sample");
+                assert_eq!(
+                    control[0][from - 1],
+                    before.interpolation,
+                    "hit {k}: the previous hit holds until its ready sample"
+                );
             }
             for i in from..to {
-                assert_eq!(control[0][i], p.interpolation, "hit {k}: position held at sample {i}");
+                assert_eq!(
+                    control[0][i], p.interpolation,
+                    "hit {k}: position held at sample {i}"
+                );
                 assert_eq!(control[1][i], p.confidence, "hit {k}: confidence");
                 assert_eq!(control[2][i], p.probabilities[0], "hit {k}: P(center)");
                 assert_eq!(control[3][i], p.probabilities[1], "hit {k}: P(edge)");
             }
         }
         let first = (log[0].ready_sample - start) as usize;
-        runs.push(control.iter().map(|c| c[first..].to_vec()).collect::<Vec<_>>());
+        runs.push(
+            control
+                .iter()
+                .map(|c| c[first..].to_vec())
+                .collect::<Vec<_>>(),
+        );
     }
-    assert_eq!(runs[0], runs[1], "identical control signals for one big block and odd small blocks");
+    assert_eq!(
+        runs[0], runs[1],
+        "identical control signals for one big block and odd small blocks"
+    );
 }
 
 #[test]
@@ -64,7 +96,10 @@ fn glide_and_range_shape_the_continuous_outputs_and_the_position_cc() {
     // Glide 10 ms; position range 0.2..0.6 with a square curve.
     let set = |host: &mut TestHost, id: &str, plain: f32| {
         let params = host.plugin.timbrel_params().clone();
-        let (_, ptr, _) = nice_plug::prelude::Params::param_map(&*params).into_iter().find(|(i, _, _)| i == id).unwrap();
+        let (_, ptr, _) = nice_plug::prelude::Params::param_map(&*params)
+            .into_iter()
+            .find(|(i, _, _)| i == id)
+            .unwrap();
         // SAFETY: the pointer comes from the live plugin's parameter map.
         let normalized = unsafe { ptr.preview_normalized(plain) };
         host.set_param_normalized(id, normalized);
@@ -76,23 +111,47 @@ fn glide_and_range_shape_the_continuous_outputs_and_the_position_cc() {
     host.control.iter_mut().for_each(Vec::clear);
     let start = host.control_position();
     host.plugin.worker_state().lock().unwrap().log.clear();
-    let audio = take(&[snares(1, (0.0, 0.05), 11), snares(1, (0.9, 0.95), 12)].concat(), 5);
+    let audio = take(
+        &[snares(1, (0.0, 0.05), 11), snares(1, (0.9, 0.95), 12)].concat(),
+        5,
+    );
     let events = host.run(&mut [audio], &[512]);
     std::thread::sleep(Duration::from_millis(300));
-    let log: Vec<_> = host.plugin.worker_state().lock().unwrap().log.iter().copied().collect();
+    let log: Vec<_> = host
+        .plugin
+        .worker_state()
+        .lock()
+        .unwrap()
+        .log
+        .iter()
+        .copied()
+        .collect();
     assert_eq!(log.len(), 2);
     let glide = (0.010 * SR) as usize;
     for hit in &log {
         let p = hit.prediction.unwrap();
         let mapped = 0.2 + 0.4 * p.interpolation.clamp(0.0, 1.0).powi(2);
-        let cc = events.iter().find(|e| e.cc && e.key == 16 && e.sample == hit.ready_sample).expect("position CC");
-        assert!((cc.velocity - mapped).abs() < 1e-5, "CC16 {} carries the mapped position {mapped}", cc.velocity);
+        let cc = events
+            .iter()
+            .find(|e| e.cc && e.key == 16 && e.sample == hit.ready_sample)
+            .expect("position CC");
+        assert!(
+            (cc.velocity - mapped).abs() < 1e-5,
+            "CC16 {} carries the mapped position {mapped}",
+            cc.velocity
+        );
         let from = (hit.ready_sample - start) as usize;
         let c = &host.control[0];
-        assert!((c[from + glide - 1] - mapped).abs() < 1e-5, "reached after the glide time");
+        assert!(
+            (c[from + glide - 1] - mapped).abs() < 1e-5,
+            "reached after the glide time"
+        );
         let before = c[from - 1];
         let half = c[from + glide / 2 - 1];
-        assert!((half - (before + mapped) / 2.0).abs() < 0.01, "half way after half the glide: {before} -> {half} -> {mapped}");
+        assert!(
+            (half - (before + mapped) / 2.0).abs() < 0.01,
+            "half way after half the glide: {before} -> {half} -> {mapped}"
+        );
     }
 }
 
@@ -108,7 +167,10 @@ fn output_parameters_follow_the_hits_once_a_gui_context_exists() {
     let gui = host.attach_gui();
     let log_with_gui = play(&mut host, &[512], 4);
     assert!(host.gui_tasks > 0);
-    assert!(host.gui_tasks as usize <= log_with_gui.len() + 2, "at most one task per hit when values hold");
+    assert!(
+        host.gui_tasks as usize <= log_with_gui.len() + 2,
+        "at most one task per hit when values hold"
+    );
     let last = log_with_gui.last().unwrap();
     let p = last.prediction.unwrap();
     assert!((host.param_normalized("opos") - p.interpolation).abs() < 1e-4);
@@ -120,6 +182,10 @@ fn output_parameters_follow_the_hits_once_a_gui_context_exists() {
     assert_eq!(host.param_text("oclass"), class_name);
     assert!(host.param_text("olevel").contains("dBFS"));
     let changes = gui.changes.lock().unwrap().len();
-    assert!(changes >= log_with_gui.len(), "{changes} parameter changes for {} hits", log_with_gui.len());
+    assert!(
+        changes >= log_with_gui.len(),
+        "{changes} parameter changes for {} hits",
+        log_with_gui.len()
+    );
     drop(log);
 }

@@ -30,14 +30,33 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
     // Fresh hits: centre, edge, and sounds from elsewhere.
     let test_center = snares(20, (0.0, 0.12), 3);
     let test_edge = snares(20, (0.82, 0.95), 4);
-    let others = vec![Sound::Cymbal, Sound::Noise, Sound::Cymbal, Sound::Noise, Sound::Cymbal];
-    let sounds: Vec<Sound> = test_center.iter().chain(&test_edge).chain(&others).copied().collect();
+    let others = vec![
+        Sound::Cymbal,
+        Sound::Noise,
+        Sound::Cymbal,
+        Sound::Noise,
+        Sound::Cymbal,
+    ];
+    let sounds: Vec<Sound> = test_center
+        .iter()
+        .chain(&test_edge)
+        .chain(&others)
+        .copied()
+        .collect();
     host.plugin.worker_state().lock().unwrap().log.clear();
     let events = host.run(&mut [take(&sounds, 300)], &[333, 512, 1]);
     std::thread::sleep(Duration::from_millis(200));
     host.run(&mut [vec![0.0; 4800]], &[512]);
     std::thread::sleep(Duration::from_millis(200));
-    let log: Vec<_> = host.plugin.worker_state().lock().unwrap().log.iter().copied().collect();
+    let log: Vec<_> = host
+        .plugin
+        .worker_state()
+        .lock()
+        .unwrap()
+        .log
+        .iter()
+        .copied()
+        .collect();
     assert_eq!(log.len(), sounds.len(), "one result per sound");
     let mut correct = 0;
     let mut rejected_others = 0;
@@ -53,13 +72,21 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
                     correct += 1;
                 }
                 if expected == 0 {
-                    assert!(p.interpolation < 0.35, "centre hit at {:.2}", p.interpolation);
+                    assert!(
+                        p.interpolation < 0.35,
+                        "centre hit at {:.2}",
+                        p.interpolation
+                    );
                 } else {
                     assert!(p.interpolation > 0.65, "edge hit at {:.2}", p.interpolation);
                 }
             }
             _ => {
-                eprintln!("{sound:?}: novelty {:.2}, unknown {}", p.novelty, p.is_unknown());
+                eprintln!(
+                    "{sound:?}: novelty {:.2}, unknown {}",
+                    p.novelty,
+                    p.is_unknown()
+                );
                 rejected_others += p.is_unknown() as usize
             }
         }
@@ -68,24 +95,50 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
     // its class's note: 38 for center, 40 for edge; unknown hits send no note by default.
     let ons: Vec<_> = events.iter().filter(|e| e.on).collect();
     let ccs: Vec<_> = events.iter().filter(|e| e.cc).collect();
-    let known: Vec<_> = log.iter().filter(|h| h.prediction.is_some_and(|p| p.best.is_some())).collect();
-    assert_eq!(ccs.len(), known.len(), "one position CC per known hit; unknown hits have no position");
+    let known: Vec<_> = log
+        .iter()
+        .filter(|h| h.prediction.is_some_and(|p| p.best.is_some()))
+        .collect();
+    assert_eq!(
+        ccs.len(),
+        known.len(),
+        "one position CC per known hit; unknown hits have no position"
+    );
     assert!(ccs.iter().all(|e| e.key == 16));
     for (hit, cc) in known.iter().zip(&ccs) {
         let p = hit.prediction.unwrap();
-        assert!((cc.velocity - p.interpolation).abs() < 1e-6, "CC16 carries the interpolation");
+        assert!(
+            (cc.velocity - p.interpolation).abs() < 1e-6,
+            "CC16 carries the interpolation"
+        );
         if let Some(class) = p.best {
-            let note = ons.iter().find(|n| n.sample == cc.sample).expect("a note with the CC");
+            let note = ons
+                .iter()
+                .find(|n| n.sample == cc.sample)
+                .expect("a note with the CC");
             assert_eq!(note.key, [38, 40][class as usize]);
             let position = events.iter().position(|e| e == *cc).unwrap();
             assert!(events[position + 1].on, "the CC comes just before its note");
         }
     }
-    for hit in log.iter().filter(|h| h.prediction.is_some_and(|p| p.best.is_none())) {
+    for hit in log
+        .iter()
+        .filter(|h| h.prediction.is_some_and(|p| p.best.is_none()))
+    {
         let at = hit.ready_sample;
-        assert!(events.iter().all(|e| e.sample != at), "unknown hits send nothing by default");
+        assert!(
+            events.iter().all(|e| e.sample != at),
+            "unknown hits send nothing by default"
+        );
     }
-    eprintln!("snare hits correct: {correct}/40, other sounds unknown: {rejected_others}/{}", others.len());
+    eprintln!(
+        "snare hits correct: {correct}/40, other sounds unknown: {rejected_others}/{}",
+        others.len()
+    );
     assert!(correct >= 39, "{correct}/40 correct");
-    assert_eq!(rejected_others, others.len(), "cymbals and noise are unknown");
+    assert_eq!(
+        rejected_others,
+        others.len(),
+        "cymbals and noise are unknown"
+    );
 }

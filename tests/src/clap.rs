@@ -31,7 +31,9 @@ pub const PLUGIN_ID: &str = "audio.timbrel.timbrel";
 /// a 31-bit Java-style string hash. Hosts store automation under these numbers, so they must
 /// never change.
 pub fn param_hash(id: &str) -> u32 {
-    id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & !(1 << 31)
+    id.bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+        & !(1 << 31)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +72,10 @@ impl SharedHandler<'_> for Shared {
 impl HostLogImpl for Shared {
     fn log(&self, severity: LogSeverity, message: &str) {
         eprintln!("[plugin {severity:?}] {message}");
-        self.log.lock().unwrap().push((format!("{severity:?}"), message.to_owned()));
+        self.log
+            .lock()
+            .unwrap()
+            .push((format!("{severity:?}"), message.to_owned()));
     }
 }
 
@@ -106,7 +111,10 @@ impl HostHandlers for TestHost {
     type AudioProcessor<'a> = ();
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
-        builder.register::<HostLog>().register::<HostParams>().register::<HostState>();
+        builder
+            .register::<HostLog>()
+            .register::<HostParams>()
+            .register::<HostState>();
     }
 }
 
@@ -129,7 +137,8 @@ pub struct Descriptor {
 }
 
 fn cstr(s: Option<&CStr>) -> String {
-    s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    s.map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl Bundle {
@@ -143,7 +152,10 @@ impl Bundle {
 
     /// Every plugin descriptor the bundle's factory offers.
     pub fn descriptors(&self) -> Vec<Descriptor> {
-        let factory = self.entry.get_plugin_factory().expect("the bundle has no plugin factory");
+        let factory = self
+            .entry
+            .get_plugin_factory()
+            .expect("the bundle has no plugin factory");
         factory
             .plugin_descriptors()
             .map(|d| Descriptor {
@@ -151,15 +163,23 @@ impl Bundle {
                 name: cstr(d.name()),
                 vendor: cstr(d.vendor()),
                 version: cstr(d.version()),
-                features: d.features().map(|f| f.to_string_lossy().into_owned()).collect(),
+                features: d
+                    .features()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .collect(),
             })
             .collect()
     }
 
     /// A new, initialised instance of `id`.
     pub fn instantiate(&self, id: &str) -> Instance {
-        let host_info =
-            HostInfo::new("timbrel-host-tests", "Timbrel", "https://example.invalid", "0.1.0").unwrap();
+        let host_info = HostInfo::new(
+            "timbrel-host-tests",
+            "Timbrel",
+            "https://example.invalid",
+            "0.1.0",
+        )
+        .unwrap();
         let id = CString::new(id).unwrap();
         let instance = PluginInstance::<TestHost>::new(
             |_| Shared::default(),
@@ -253,16 +273,24 @@ pub struct Instance {
 
 impl Instance {
     fn params_ext(&self) -> PluginParams {
-        self.instance.plugin_shared_handle().get_extension().expect("the plugin has no params extension")
+        self.instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("the plugin has no params extension")
     }
 
     fn state_ext(&self) -> PluginState {
-        self.instance.plugin_shared_handle().get_extension().expect("the plugin has no state extension")
+        self.instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("the plugin has no state extension")
     }
 
     /// Runs the main-thread callback if the plugin asked for it (as a host's event loop would).
     pub fn pump_main_thread(&mut self) {
-        let asked = self.instance.access_shared_handler(|s| s.callback_requested.swap(false, Ordering::SeqCst));
+        let asked = self
+            .instance
+            .access_shared_handler(|s| s.callback_requested.swap(false, Ordering::SeqCst));
         if asked {
             self.instance.call_on_main_thread_callback();
         }
@@ -270,12 +298,14 @@ impl Instance {
 
     /// Everything the plugin logged so far.
     pub fn log(&self) -> Vec<(String, String)> {
-        self.instance.access_shared_handler(|s| s.log.lock().unwrap().clone())
+        self.instance
+            .access_shared_handler(|s| s.log.lock().unwrap().clone())
     }
 
     /// Number of `params.rescan` calls so far.
     pub fn rescans(&self) -> usize {
-        self.instance.access_shared_handler(|s| s.rescans.load(Ordering::SeqCst))
+        self.instance
+            .access_shared_handler(|s| s.rescans.load(Ordering::SeqCst))
     }
 
     /// Every parameter, in the plugin's order.
@@ -285,7 +315,9 @@ impl Instance {
         let mut buffer = ParamInfoBuffer::new();
         (0..ext.count(&handle))
             .map(|i| {
-                let info = ext.get_info(&handle, i, &mut buffer).expect("params.get_info failed");
+                let info = ext
+                    .get_info(&handle, i, &mut buffer)
+                    .expect("params.get_info failed");
                 Param {
                     id: info.id.get(),
                     name: String::from_utf8_lossy(info.name).into_owned(),
@@ -293,7 +325,9 @@ impl Instance {
                     min: info.min_value,
                     max: info.max_value,
                     default: info.default_value,
-                    stepped: info.flags.contains(clack_extensions::params::ParamInfoFlags::IS_STEPPED),
+                    stepped: info
+                        .flags
+                        .contains(clack_extensions::params::ParamInfoFlags::IS_STEPPED),
                 }
             })
             .collect()
@@ -320,7 +354,12 @@ impl Instance {
         let ext = self.params_ext();
         let mut buffer = [0u8; 256];
         let text = ext
-            .value_to_text(&self.instance.plugin_handle(), ClapId::new(param_hash(id)), value, &mut buffer)
+            .value_to_text(
+                &self.instance.plugin_handle(),
+                ClapId::new(param_hash(id)),
+                value,
+                &mut buffer,
+            )
             .unwrap_or_else(|_| panic!("params.value_to_text({id:?}) failed"));
         String::from_utf8_lossy(text).into_owned()
     }
@@ -329,15 +368,22 @@ impl Instance {
     pub fn param_value_from_text(&mut self, id: &str, text: &str) -> f64 {
         let ext = self.params_ext();
         let c_text = CString::new(text).unwrap();
-        ext.text_to_value(&self.instance.plugin_handle(), ClapId::new(param_hash(id)), &c_text)
-            .unwrap_or_else(|| panic!("params.text_to_value({id:?}, {text:?}) failed"))
+        ext.text_to_value(
+            &self.instance.plugin_handle(),
+            ClapId::new(param_hash(id)),
+            &c_text,
+        )
+        .unwrap_or_else(|| panic!("params.text_to_value({id:?}, {text:?}) failed"))
     }
 
     /// A stepped parameter's current value as a whole number of steps above its minimum (the
     /// wrapper computes CLAP values in `f32`, so 38 comes back as 38.0000008).
     pub fn param_steps(&mut self, id: &str) -> i64 {
         let value = self.param_value(id);
-        assert!((value - value.round()).abs() < 1e-4, "{id} = {value} is not a whole number of steps");
+        assert!(
+            (value - value.round()).abs() < 1e-4,
+            "{id} = {value} is not a whole number of steps"
+        );
         value.round() as i64
     }
 
@@ -348,10 +394,18 @@ impl Instance {
         let ext = self.params_ext();
         let mut events = EventBuffer::new();
         for &(id, value) in values {
-            events.push(&ParamValueEvent::new(0, ClapId::new(param_hash(id)), Pckn::match_all(), value));
+            events.push(&ParamValueEvent::new(
+                0,
+                ClapId::new(param_hash(id)),
+                Pckn::match_all(),
+                value,
+            ));
         }
         let mut out = EventBuffer::new();
-        let mut handle = self.instance.inactive_plugin_handle().expect("flush while active");
+        let mut handle = self
+            .instance
+            .inactive_plugin_handle()
+            .expect("flush while active");
         ext.flush(&mut handle, &events.as_input(), &mut out.as_output());
         self.pump_main_thread();
     }
@@ -360,7 +414,8 @@ impl Instance {
     pub fn save_state(&mut self) -> Vec<u8> {
         let ext = self.state_ext();
         let mut bytes = Vec::new();
-        ext.save(&self.instance.plugin_handle(), &mut bytes).expect("state.save failed");
+        ext.save(&self.instance.plugin_handle(), &mut bytes)
+            .expect("state.save failed");
         self.pump_main_thread();
         bytes
     }
@@ -369,20 +424,31 @@ impl Instance {
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), String> {
         let ext = self.state_ext();
         let mut reader = std::io::Cursor::new(bytes);
-        let result = ext.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| format!("{e:?}"));
+        let result = ext
+            .load(&self.instance.plugin_handle(), &mut reader)
+            .map_err(|e| format!("{e:?}"));
         self.pump_main_thread();
         result
     }
 
     /// Channel count of the main input and output ports in the current layout.
     pub fn main_channels(&mut self) -> (u32, u32) {
-        let ext: PluginAudioPorts =
-            self.instance.plugin_shared_handle().get_extension().expect("no audio-ports extension");
+        let ext: PluginAudioPorts = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("no audio-ports extension");
         let handle = self.instance.plugin_handle();
         let mut buffer = AudioPortInfoBuffer::new();
         let mut channels = |is_input| {
-            assert_eq!(ext.count(&handle, is_input), 1, "expected exactly one port each way");
-            ext.get(&handle, 0, is_input, &mut buffer).expect("audio_ports.get failed").channel_count
+            assert_eq!(
+                ext.count(&handle, is_input),
+                1,
+                "expected exactly one port each way"
+            );
+            ext.get(&handle, 0, is_input, &mut buffer)
+                .expect("audio_ports.get failed")
+                .channel_count
         };
         (channels(true), channels(false))
     }
@@ -399,11 +465,18 @@ impl Instance {
         let mut buffer = AudioPortsConfigBuffer::new();
         (0..ext.count(&handle))
             .map(|i| {
-                let c = ext.get(&handle, i, &mut buffer).expect("audio_ports_config.get failed");
+                let c = ext
+                    .get(&handle, i, &mut buffer)
+                    .expect("audio_ports_config.get failed");
                 let ch = |p: &Option<clack_extensions::audio_ports_config::MainPortInfo>| {
                     p.as_ref().map(|p| p.channel_count).unwrap_or(0)
                 };
-                (c.id.get(), String::from_utf8_lossy(c.name).into_owned(), ch(&c.main_input), ch(&c.main_output))
+                (
+                    c.id.get(),
+                    String::from_utf8_lossy(c.name).into_owned(),
+                    ch(&c.main_input),
+                    ch(&c.main_output),
+                )
             })
             .collect()
     }
@@ -416,8 +489,13 @@ impl Instance {
             .find(|c| c.2 == channels && c.3 == channels)
             .unwrap_or_else(|| panic!("no {channels}-in/{channels}-out audio port configuration"))
             .0;
-        let ext: PluginAudioPortsConfig = self.instance.plugin_shared_handle().get_extension().unwrap();
-        ext.select(&self.instance.plugin_handle(), ClapId::new(id)).expect("audio_ports_config.select failed");
+        let ext: PluginAudioPortsConfig = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension()
+            .unwrap();
+        ext.select(&self.instance.plugin_handle(), ClapId::new(id))
+            .expect("audio_ports_config.select failed");
         assert_eq!(self.main_channels(), (channels, channels));
     }
 
@@ -431,8 +509,13 @@ impl Instance {
             min_frames_count: 1,
             max_frames_count: max_block as u32,
         };
-        let processor = self.instance.activate(|_, _| (), config).expect("activate failed");
-        let processor = processor.start_processing().expect("start_processing failed");
+        let processor = self
+            .instance
+            .activate(|_, _| (), config)
+            .expect("activate failed");
+        let processor = processor
+            .start_processing()
+            .expect("start_processing failed");
         Session {
             instance: self,
             processor: Some(processor),
@@ -447,7 +530,10 @@ impl Instance {
             pos: 0,
             last_event_sample: 0,
             keep_output: true,
-            run: Run { output: vec![Vec::new(); channels], ..Run::default() },
+            run: Run {
+                output: vec![Vec::new(); channels],
+                ..Run::default()
+            },
         }
     }
 
@@ -466,7 +552,8 @@ impl Instance {
         assert!(!block_sizes.is_empty() && block_sizes.iter().all(|&b| b > 0));
         let max_block = *block_sizes.iter().max().unwrap();
         let mut session = self.start(sample_rate, input.len(), max_block);
-        let first_events: Vec<(u32, &str, f64)> = param_events.iter().map(|&(id, v)| (0, id, v)).collect();
+        let first_events: Vec<(u32, &str, f64)> =
+            param_events.iter().map(|&(id, v)| (0, id, v)).collect();
         let mut pos = 0usize;
         for (block_index, &block) in block_sizes.iter().cycle().enumerate() {
             if pos >= len {
@@ -474,7 +561,10 @@ impl Instance {
             }
             let n = block.min(len - pos);
             let channels: Vec<&[f32]> = input.iter().map(|c| &c[pos..pos + n]).collect();
-            session.process(&channels, if block_index == 0 { &first_events } else { &[] });
+            session.process(
+                &channels,
+                if block_index == 0 { &first_events } else { &[] },
+            );
             pos += n;
         }
         session.finish()
@@ -536,9 +626,16 @@ impl Session<'_> {
     /// time order, as a host sends automation.
     pub fn process(&mut self, input: &[&[f32]], param_events: &[(u32, &str, f64)]) {
         let n = input[0].len();
-        assert!(n > 0 && n <= self.max_block, "block of {n} samples (max {})", self.max_block);
+        assert!(
+            n > 0 && n <= self.max_block,
+            "block of {n} samples (max {})",
+            self.max_block
+        );
         assert_eq!(input.len(), self.in_bufs.len(), "channel count");
-        assert!(input.iter().all(|c| c.len() == n), "channels of different lengths");
+        assert!(
+            input.iter().all(|c| c.len() == n),
+            "channels of different lengths"
+        );
         for (c, channel) in input.iter().enumerate() {
             self.in_bufs[c][..n].copy_from_slice(channel);
             // Garbage in the output buffer: the plugin must overwrite every sample.
@@ -546,8 +643,16 @@ impl Session<'_> {
         }
         self.in_events.clear();
         for &(time, id, value) in param_events {
-            assert!((time as usize) < n, "parameter event at {time} in a block of {n}");
-            self.in_events.push(&ParamValueEvent::new(time, ClapId::new(param_hash(id)), Pckn::match_all(), value));
+            assert!(
+                (time as usize) < n,
+                "parameter event at {time} in a block of {n}"
+            );
+            self.in_events.push(&ParamValueEvent::new(
+                time,
+                ClapId::new(param_hash(id)),
+                Pckn::match_all(),
+                value,
+            ));
         }
         self.out_events.clear();
         let pos = self.pos;
@@ -555,17 +660,28 @@ impl Session<'_> {
             let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
                 latency: 0,
                 channels: AudioPortBufferType::f32_input_only(
-                    self.in_bufs.iter_mut().map(|b| InputChannel::variable(&mut b[..n])),
+                    self.in_bufs
+                        .iter_mut()
+                        .map(|b| InputChannel::variable(&mut b[..n])),
                 ),
             }]);
             let mut outputs = self.out_ports.with_output_buffers([AudioPortBuffer {
                 latency: 0,
-                channels: AudioPortBufferType::f32_output_only(self.out_bufs.iter_mut().map(|b| &mut b[..n])),
+                channels: AudioPortBufferType::f32_output_only(
+                    self.out_bufs.iter_mut().map(|b| &mut b[..n]),
+                ),
             }]);
             self.processor
                 .as_mut()
                 .expect("session finished")
-                .process(&inputs, &mut outputs, &self.in_events.as_input(), &mut self.out_events.as_output(), Some(pos), None)
+                .process(
+                    &inputs,
+                    &mut outputs,
+                    &self.in_events.as_input(),
+                    &mut self.out_events.as_output(),
+                    Some(pos),
+                    None,
+                )
                 .unwrap_or_else(|e| panic!("process failed at sample {pos} (block of {n}): {e:?}"));
         }
         if self.keep_output {
@@ -585,7 +701,10 @@ impl Session<'_> {
             }
             self.last_event_sample = sample;
             let seq = run.notes.len() + run.ccs.len();
-            let note = match (event.as_event::<NoteOnEvent>(), event.as_event::<NoteOffEvent>()) {
+            let note = match (
+                event.as_event::<NoteOnEvent>(),
+                event.as_event::<NoteOffEvent>(),
+            ) {
                 (Some(on), _) => Some((true, on.as_raw())),
                 (None, Some(off)) => Some((false, off.as_raw())),
                 (None, None) => None,
@@ -622,7 +741,12 @@ impl Session<'_> {
 
     /// Plays a mono signal on every input channel, in blocks whose sizes `next_block` chooses
     /// (clipped to what is left). `param_events` go into the first block.
-    pub fn play(&mut self, mono: &[f32], mut next_block: impl FnMut() -> usize, param_events: &[(u32, &str, f64)]) {
+    pub fn play(
+        &mut self,
+        mono: &[f32],
+        mut next_block: impl FnMut() -> usize,
+        param_events: &[(u32, &str, f64)],
+    ) {
         let channels = self.channels();
         let mut pos = 0;
         while pos < mono.len() {

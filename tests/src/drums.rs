@@ -150,7 +150,12 @@ pub fn random_performance(spec: &PerformanceSpec, sample_rate: f64, seed: u64) -
         } else {
             rng.range(spec.velocity.0, spec.velocity.1)
         };
-        hits.push(Hit { onset: (t * sample_rate).round() as u64, radius, velocity, seed: rng.next_u64() });
+        hits.push(Hit {
+            onset: (t * sample_rate).round() as u64,
+            radius,
+            velocity,
+            seed: rng.next_u64(),
+        });
         t += spec.interval_s.0 + (spec.interval_s.1 - spec.interval_s.0) * rng.unit() as f64;
     }
     hits
@@ -179,7 +184,10 @@ impl Matching {
         let mut results = vec![HitResult::default(); hits.len()];
         let mut stray = Vec::new();
         let expected: Vec<u64> = hits.iter().map(|h| h.onset + latency).collect();
-        assert!(expected.windows(2).all(|w| w[0] <= w[1]), "hits must be in time order");
+        assert!(
+            expected.windows(2).all(|w| w[0] <= w[1]),
+            "hits must be in time order"
+        );
         for on in run.notes.iter().filter(|n| n.on && n.sample >= from) {
             // The nearest expected sample: the first at or after the note, or the one before.
             let k = expected.partition_point(|&e| e < on.sample);
@@ -188,21 +196,30 @@ impl Matching {
                 .flatten()
                 .min_by_key(|&i| expected[i].abs_diff(on.sample));
             match nearest {
-                Some(i) if expected[i].abs_diff(on.sample) <= tolerance => results[i].note_ons.push(*on),
+                Some(i) if expected[i].abs_diff(on.sample) <= tolerance => {
+                    results[i].note_ons.push(*on)
+                }
                 _ => stray.push(*on),
             }
         }
-        Self { hits: results, stray }
+        Self {
+            hits: results,
+            stray,
+        }
     }
 
     /// Indices of hits without a note-on.
     pub fn missed(&self) -> Vec<usize> {
-        (0..self.hits.len()).filter(|&i| self.hits[i].note_ons.is_empty()).collect()
+        (0..self.hits.len())
+            .filter(|&i| self.hits[i].note_ons.is_empty())
+            .collect()
     }
 
     /// Indices of hits with more than one note-on.
     pub fn duplicated(&self) -> Vec<usize> {
-        (0..self.hits.len()).filter(|&i| self.hits[i].note_ons.len() > 1).collect()
+        (0..self.hits.len())
+            .filter(|&i| self.hits[i].note_ons.len() > 1)
+            .collect()
     }
 }
 
@@ -211,9 +228,12 @@ impl Matching {
 pub fn cc_just_before<'a>(run: &'a Run, note: &Note, cc: u8) -> Option<&'a Cc> {
     let before = note.seq.checked_sub(1)?;
     let i = run.ccs.partition_point(|c| c.seq < before);
-    run.ccs
-        .get(i)
-        .filter(|c| c.seq == before && c.controller == cc && c.sample == note.sample && c.channel as i16 == note.channel)
+    run.ccs.get(i).filter(|c| {
+        c.seq == before
+            && c.controller == cc
+            && c.sample == note.sample
+            && c.channel as i16 == note.channel
+    })
 }
 
 /// Checks that note-ons and note-offs pair up: every note-off ends a sounding note of its
@@ -226,7 +246,9 @@ pub fn pair_notes(notes: &[Note]) -> Result<Vec<(Note, Note)>, String> {
         let voice = (n.channel, n.key);
         if n.on {
             if let Some(previous) = sounding.insert(voice, *n) {
-                return Err(format!("note-on {n:?} while the note-on {previous:?} is still sounding"));
+                return Err(format!(
+                    "note-on {n:?} while the note-on {previous:?} is still sounding"
+                ));
             }
         } else {
             match sounding.remove(&voice) {
@@ -236,7 +258,10 @@ pub fn pair_notes(notes: &[Note]) -> Result<Vec<(Note, Note)>, String> {
         }
     }
     if let Some(stuck) = sounding.values().min_by_key(|n| n.sample) {
-        return Err(format!("{} notes left sounding, the first {stuck:?}", sounding.len()));
+        return Err(format!(
+            "{} notes left sounding, the first {stuck:?}",
+            sounding.len()
+        ));
     }
     Ok(pairs)
 }
@@ -247,7 +272,11 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     let (rx, ry) = (ranks(x), ranks(y));
     let n = x.len() as f64;
     let mean = (n + 1.0) / 2.0;
-    let cov: f64 = rx.iter().zip(&ry).map(|(a, b)| (a - mean) * (b - mean)).sum();
+    let cov: f64 = rx
+        .iter()
+        .zip(&ry)
+        .map(|(a, b)| (a - mean) * (b - mean))
+        .sum();
     let var = |r: &[f64]| r.iter().map(|a| (a - mean).powi(2)).sum::<f64>();
     cov / (var(&rx) * var(&ry)).sqrt()
 }
@@ -289,24 +318,44 @@ mod tests {
         let track = render(&hits, 40_000, 44_100.0);
         assert!(track[..100].iter().all(|&x| x == 0.0));
         assert_ne!(track[100], 0.0);
-        let spec = PerformanceSpec { duration_s: 20.0, ..PerformanceSpec::default() };
+        let spec = PerformanceSpec {
+            duration_s: 20.0,
+            ..PerformanceSpec::default()
+        };
         let a = random_performance(&spec, 48_000.0, 5);
         assert_eq!(a, random_performance(&spec, 48_000.0, 5));
         assert_ne!(a, random_performance(&spec, 48_000.0, 6));
-        assert!(a.windows(2).all(|w| w[1].onset - w[0].onset >= (0.08 * 48_000.0) as u64 - 1));
+        assert!(a
+            .windows(2)
+            .all(|w| w[1].onset - w[0].onset >= (0.08 * 48_000.0) as u64 - 1));
         assert!(a.iter().all(|h| (0.2..=1.0).contains(&h.velocity)));
     }
 
     #[test]
     fn matching_finds_missed_duplicated_and_stray_notes() {
-        let note = |sample, seq| Note { sample, on: true, channel: 0, key: 38, velocity: 0.5, block_len: 1, time_in_block: 0, seq };
-        let run = Run { notes: vec![note(110, 0), note(1110, 1), note(1111, 2), note(5000, 3)], ..Run::default() };
+        let note = |sample, seq| Note {
+            sample,
+            on: true,
+            channel: 0,
+            key: 38,
+            velocity: 0.5,
+            block_len: 1,
+            time_in_block: 0,
+            seq,
+        };
+        let run = Run {
+            notes: vec![note(110, 0), note(1110, 1), note(1111, 2), note(5000, 3)],
+            ..Run::default()
+        };
         let hits = hit_train(100, 1000, 3, (0.0, 0.1), (0.5, 0.6), 1);
         let m = Matching::new(&run, &hits, 10, 2, 0);
         assert_eq!(m.missed(), vec![2]);
         assert_eq!(m.duplicated(), vec![1]);
         assert_eq!(m.stray.len(), 1);
-        let off = |sample, seq| Note { on: false, ..note(sample, seq) };
+        let off = |sample, seq| Note {
+            on: false,
+            ..note(sample, seq)
+        };
         assert!(pair_notes(&[note(1, 0), off(5, 1)]).is_ok());
         assert!(pair_notes(&[note(1, 0), note(2, 1)]).is_err());
         assert!(pair_notes(&[note(1, 0)]).is_err());

@@ -39,7 +39,10 @@ pub fn host_tests_enabled(test: &str) -> bool {
 pub fn bundle_dir() -> PathBuf {
     match std::env::var_os("TIMBREL_BUNDLE_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("bundled"),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("target")
+            .join("bundled"),
     }
 }
 

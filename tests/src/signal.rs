@@ -81,7 +81,10 @@ pub fn drum_track(
     for h in 0..hits {
         let onset = ((first_s + h as f32 * spacing_s) * sample_rate).round() as usize;
         let hit = drum_hit(sample_rate, 1000 + h as u64);
-        assert!(onset + hit.len() <= out.len(), "the track is too short for {hits} hits");
+        assert!(
+            onset + hit.len() <= out.len(),
+            "the track is too short for {hits} hits"
+        );
         out[onset..onset + hit.len()].copy_from_slice(&hit);
         onsets.push(onset as u64);
     }
@@ -112,7 +115,14 @@ pub fn wide_range_noise(len: usize, seed: u64) -> Vec<f32> {
 }
 
 /// Samples a conforming host may feed and that must come out as 0: NaN, infinities, subnormals.
-pub const BAD_SAMPLES: [f32; 6] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-40, -1e-42, f32::from_bits(1)];
+pub const BAD_SAMPLES: [f32; 6] = [
+    f32::NAN,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    1e-40,
+    -1e-42,
+    f32::from_bits(1),
+];
 
 #[cfg(test)]
 mod tests {
@@ -135,7 +145,9 @@ mod tests {
         assert_eq!(drum_hit(48_000.0, 7), drum_hit(48_000.0, 7));
         assert_ne!(drum_hit(48_000.0, 7), drum_hit(48_000.0, 8));
         assert_eq!(wide_range_noise(100, 1), wide_range_noise(100, 1));
-        assert!(wide_range_noise(1000, 3).iter().all(|x| x.is_finite() && (*x == 0.0 || x.is_normal())));
+        assert!(wide_range_noise(1000, 3)
+            .iter()
+            .all(|x| x.is_finite() && (*x == 0.0 || x.is_normal())));
         assert!(BAD_SAMPLES.iter().all(|x| !x.is_normal()));
     }
 }

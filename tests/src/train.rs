@@ -67,7 +67,14 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
         // every hit's result (onset + window) is ready while the class is armed.
         session.silence(block, block);
         let start = session.position();
-        let hits = hit_train(start + spacing / 4, spacing, per_class, radius, (0.2, 1.0), seed);
+        let hits = hit_train(
+            start + spacing / 4,
+            spacing,
+            per_class,
+            radius,
+            (0.2, 1.0),
+            seed,
+        );
         let len = (per_class as u64 * spacing + spacing / 4) as usize;
         let track = track_at(start, &hits, len, sample_rate);
         session.play(&track, paced, &[(0, TRAIN_PARAM, class)]);
@@ -87,7 +94,12 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
         hits
     };
     let center = record(session, 1.0, (0.0, CENTER_MAX_RADIUS), seed);
-    let edge = record(session, 2.0, (EDGE_MIN_RADIUS, EDGE_MAX_RADIUS), seed ^ 0x5eed);
+    let edge = record(
+        session,
+        2.0,
+        (EDGE_MIN_RADIUS, EDGE_MAX_RADIUS),
+        seed ^ 0x5eed,
+    );
 
     // Wait for the model: probe hits in between, silence after each, near real time.
     let disarmed = Instant::now();
@@ -95,7 +107,12 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
     let period = (TRAIN_SPACING_S * sample_rate) as usize;
     loop {
         let start = session.position();
-        let probe = Hit { onset: start + 64, radius: 0.5, velocity: 0.7, seed: 77 + probes as u64 };
+        let probe = Hit {
+            onset: start + 64,
+            radius: 0.5,
+            velocity: 0.7,
+            seed: 77 + probes as u64,
+        };
         let ccs_before = session.output().ccs.len();
         play_hits_with(session, &[probe], period, || {
             std::thread::sleep(WAIT_SLEEP);
@@ -103,7 +120,10 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
         });
         probes += 1;
         session.pump_main_thread();
-        if session.output().ccs[ccs_before..].iter().any(|c| c.controller == POSITION_CC) {
+        if session.output().ccs[ccs_before..]
+            .iter()
+            .any(|c| c.controller == POSITION_CC)
+        {
             break;
         }
         assert!(
@@ -112,18 +132,35 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
             disarmed.elapsed()
         );
     }
-    Training { center, edge, model_wait: disarmed.elapsed(), probes, end: session.position() }
+    Training {
+        center,
+        edge,
+        model_wait: disarmed.elapsed(),
+        probes,
+        end: session.position(),
+    }
 }
 
 /// Plays `hits` (absolute onsets at or after the session's position) in `len` samples of audio,
 /// in blocks of `block` samples; `param_events` go into the first block.
-pub fn play_hits(session: &mut Session, hits: &[Hit], len: usize, block: usize, param_events: &[(u32, &str, f64)]) {
+pub fn play_hits(
+    session: &mut Session,
+    hits: &[Hit],
+    len: usize,
+    block: usize,
+    param_events: &[(u32, &str, f64)],
+) {
     let track = track_at(session.position(), hits, len, session.sample_rate());
     session.play(&track, || block, param_events);
 }
 
 /// As [`play_hits`], with block sizes from `next_block`.
-pub fn play_hits_with(session: &mut Session, hits: &[Hit], len: usize, next_block: impl FnMut() -> usize) {
+pub fn play_hits_with(
+    session: &mut Session,
+    hits: &[Hit],
+    len: usize,
+    next_block: impl FnMut() -> usize,
+) {
     let track = track_at(session.position(), hits, len, session.sample_rate());
     session.play(&track, next_block, &[]);
 }
@@ -133,8 +170,15 @@ pub fn track_at(start: u64, hits: &[Hit], len: usize, sample_rate: f64) -> Vec<f
     let relative: Vec<Hit> = hits
         .iter()
         .map(|h| {
-            assert!(h.onset >= start, "hit at {} before the track start {start}", h.onset);
-            Hit { onset: h.onset - start, ..*h }
+            assert!(
+                h.onset >= start,
+                "hit at {} before the track start {start}",
+                h.onset
+            );
+            Hit {
+                onset: h.onset - start,
+                ..*h
+            }
         })
         .collect();
     render(&relative, len, sample_rate as f32)

@@ -26,7 +26,9 @@ const DEFAULT_NOTE_LEN_MS: f64 = 50.0;
 const DEFAULT_HIT_NOTE: i16 = 38;
 
 /// Every stable parameter id of the contract.
-const PARAM_IDS: [&str; 9] = ["det", "thr", "floor", "hp", "lock", "win", "hitnote", "midich", "notelen"];
+const PARAM_IDS: [&str; 9] = [
+    "det", "thr", "floor", "hp", "lock", "win", "hitnote", "midich", "notelen",
+];
 
 macro_rules! gate {
     ($name:expr) => {
@@ -58,7 +60,11 @@ fn assert_bit_exact(input: &[Vec<f32>], run: &Run, what: &str) {
     assert_eq!(run.output.len(), input.len(), "{what}: channel count");
     for (c, (i, o)) in input.iter().zip(&run.output).enumerate() {
         assert_eq!(i.len(), o.len(), "{what}: length of channel {c}");
-        if let Some(k) = i.iter().zip(o).position(|(a, b)| a.to_bits() != b.to_bits()) {
+        if let Some(k) = i
+            .iter()
+            .zip(o)
+            .position(|(a, b)| a.to_bits() != b.to_bits())
+        {
             panic!("{what}: channel {c} differs at sample {k}: in {:e} ({:#010x}), out {:e} ({:#010x})",
                 i[k], i[k].to_bits(), o[k], o[k].to_bits());
         }
@@ -67,8 +73,18 @@ fn assert_bit_exact(input: &[Vec<f32>], run: &Run, what: &str) {
 
 /// Checks the note-ons of a run against the synthetic onsets: one per hit, with the expected key
 /// and channel, at onset + window (within [`NOTE_TOLERANCE`]), each followed by its note-off.
-fn assert_hit_notes(run: &Run, onsets: &[u64], sample_rate: f64, key: i16, channel: i16, what: &str) {
-    assert_eq!(run.events_out_of_block, 0, "{what}: events outside their block");
+fn assert_hit_notes(
+    run: &Run,
+    onsets: &[u64],
+    sample_rate: f64,
+    key: i16,
+    channel: i16,
+    what: &str,
+) {
+    assert_eq!(
+        run.events_out_of_block, 0,
+        "{what}: events outside their block"
+    );
     let ons = run.note_ons();
     let summary: Vec<(u64, i16)> = ons.iter().map(|n| (n.sample, n.key)).collect();
     assert_eq!(
@@ -88,36 +104,63 @@ fn assert_hit_notes(run: &Run, onsets: &[u64], sample_rate: f64, key: i16, chann
              {window} = {expected} ± {NOTE_TOLERANCE} (error {error})",
             on.sample, on.block_len, on.time_in_block
         );
-        assert_eq!((on.key, on.channel), (key, channel), "{what}: key and channel of the note-on at {}", on.sample);
+        assert_eq!(
+            (on.key, on.channel),
+            (key, channel),
+            "{what}: key and channel of the note-on at {}",
+            on.sample
+        );
         assert!(
             on.velocity > 0.6 && on.velocity <= 1.0,
             "{what}: velocity {} for a hit peaking at -6 dBFS",
             on.velocity
         );
-        let off: Vec<&Note> =
-            run.notes.iter().filter(|n| !n.on && n.key == key && n.sample > on.sample).take(1).collect();
-        assert_eq!(off.len(), 1, "{what}: no note-off after the note-on at {}", on.sample);
+        let off: Vec<&Note> = run
+            .notes
+            .iter()
+            .filter(|n| !n.on && n.key == key && n.sample > on.sample)
+            .take(1)
+            .collect();
+        assert_eq!(
+            off.len(),
+            1,
+            "{what}: no note-off after the note-on at {}",
+            on.sample
+        );
         let off_error = off[0].sample as i64 - (on.sample + note_len) as i64;
         assert!(
             off_error == 0,
             "{what}: note-off at {} but the note-on was at {} and notes last {note_len} samples",
-            off[0].sample, on.sample
+            off[0].sample,
+            on.sample
         );
     }
-    assert_eq!(run.note_offs().len(), ons.len(), "{what}: note-ons and note-offs must pair up");
+    assert_eq!(
+        run.note_offs().len(),
+        ons.len(),
+        "{what}: note-ons and note-offs must pair up"
+    );
 }
 
 #[test]
 fn descriptor_matches_the_contract() {
     gate!("descriptor_matches_the_contract");
     let descriptors = bundle().descriptors();
-    assert_eq!(descriptors.len(), 1, "one plugin per bundle: {descriptors:?}");
+    assert_eq!(
+        descriptors.len(),
+        1,
+        "one plugin per bundle: {descriptors:?}"
+    );
     let d = &descriptors[0];
     assert_eq!(d.id, PLUGIN_ID);
     assert_eq!(d.name, "Timbrel");
     assert!(!d.vendor.is_empty() && !d.version.is_empty(), "{d:?}");
     for feature in ["audio-effect", "analyzer"] {
-        assert!(d.features.iter().any(|f| f == feature), "feature {feature:?} missing: {:?}", d.features);
+        assert!(
+            d.features.iter().any(|f| f == feature),
+            "feature {feature:?} missing: {:?}",
+            d.features
+        );
     }
     eprintln!("descriptor: {d:?}");
 }
@@ -128,16 +171,26 @@ fn parameters_have_their_stable_ids_and_defaults() {
     let mut plugin = instance();
     let params = plugin.params();
     for p in &params {
-        eprintln!("param {:>10} {:<14} [{} .. {}] default {} stepped {}", p.id, p.name, p.min, p.max, p.default, p.stepped);
+        eprintln!(
+            "param {:>10} {:<14} [{} .. {}] default {} stepped {}",
+            p.id, p.name, p.min, p.max, p.default, p.stepped
+        );
     }
     for id in PARAM_IDS {
-        assert!(params.iter().any(|p| p.id == param_hash(id)), "no parameter with stable id {id:?}");
+        assert!(
+            params.iter().any(|p| p.id == param_hash(id)),
+            "no parameter with stable id {id:?}"
+        );
     }
     // Stepped parameters of this wrapper count steps from the minimum: 0..=127 for the note.
     let hit_note = plugin.param("hitnote");
     assert!(hit_note.stepped);
     assert_eq!((hit_note.min, hit_note.max), (0.0, 127.0));
-    assert!((hit_note.default - 38.0).abs() < 1e-4, "hitnote default {}", hit_note.default);
+    assert!(
+        (hit_note.default - 38.0).abs() < 1e-4,
+        "hitnote default {}",
+        hit_note.default
+    );
     assert_eq!(plugin.param_steps("hitnote"), 38);
     assert_eq!(plugin.param_text("hitnote", hit_note.default), "38");
     let channel = plugin.param("midich");
@@ -156,7 +209,11 @@ fn parameters_have_their_stable_ids_and_defaults() {
 fn stereo_passes_through_bit_exactly_in_any_block_size() {
     gate!("stereo_passes_through_bit_exactly_in_any_block_size");
     let mut plugin = instance();
-    assert_eq!(plugin.main_channels(), (2, 2), "stereo is the default layout");
+    assert_eq!(
+        plugin.main_channels(),
+        (2, 2),
+        "stereo is the default layout"
+    );
     for sample_rate in SAMPLE_RATES {
         let (hits, _) = hits_track(sample_rate);
         let mut input = to_stereo(&hits);
@@ -164,9 +221,17 @@ fn stereo_passes_through_bit_exactly_in_any_block_size() {
         let noise = wide_range_noise(input[0].len(), 7);
         let half = input[1].len() / 2;
         input[1][half..].copy_from_slice(&noise[half..]);
-        for blocks in BLOCK_SIZES.iter().map(std::slice::from_ref).chain([&MIXED_BLOCKS[..]]) {
+        for blocks in BLOCK_SIZES
+            .iter()
+            .map(std::slice::from_ref)
+            .chain([&MIXED_BLOCKS[..]])
+        {
             let run = plugin.run(sample_rate, &input, blocks, &[]);
-            assert_bit_exact(&input, &run, &format!("stereo at {sample_rate} Hz, blocks {blocks:?}"));
+            assert_bit_exact(
+                &input,
+                &run,
+                &format!("stereo at {sample_rate} Hz, blocks {blocks:?}"),
+            );
         }
     }
 }
@@ -209,11 +274,21 @@ fn non_finite_and_subnormal_input_becomes_zero() {
             let what = format!("bad input at {sample_rate} Hz, blocks {blocks:?}");
             for (c, (i, o)) in input.iter().zip(&run.output).enumerate() {
                 for (k, (&a, &b)) in i.iter().zip(o).enumerate() {
-                    assert!(b.is_finite() && (b == 0.0 || b.is_normal()), "{what}: output {b:e} at {c}/{k}");
+                    assert!(
+                        b.is_finite() && (b == 0.0 || b.is_normal()),
+                        "{what}: output {b:e} at {c}/{k}"
+                    );
                     if a.is_normal() || a == 0.0 {
-                        assert_eq!(a.to_bits(), b.to_bits(), "{what}: normal sample changed at {c}/{k}");
+                        assert_eq!(
+                            a.to_bits(),
+                            b.to_bits(),
+                            "{what}: normal sample changed at {c}/{k}"
+                        );
                     } else {
-                        assert_eq!(b, 0.0, "{what}: {a:e} at {c}/{k} should become 0, got {b:e}");
+                        assert_eq!(
+                            b, 0.0,
+                            "{what}: {a:e} at {c}/{k} should become 0, got {b:e}"
+                        );
                     }
                 }
             }
@@ -222,7 +297,14 @@ fn non_finite_and_subnormal_input_becomes_zero() {
     // And the plugin still works afterwards.
     let (hits, onsets) = hits_track(44_100.0);
     let run = plugin.run(44_100.0, &to_stereo(&hits), &[512], &[]);
-    assert_hit_notes(&run, &onsets, 44_100.0, DEFAULT_HIT_NOTE, 0, "hits after bad input");
+    assert_hit_notes(
+        &run,
+        &onsets,
+        44_100.0,
+        DEFAULT_HIT_NOTE,
+        0,
+        "hits after bad input",
+    );
 }
 
 #[test]
@@ -233,10 +315,22 @@ fn one_note_per_hit_at_onset_plus_window() {
         let (hits, onsets) = hits_track(sample_rate);
         let input = to_stereo(&hits);
         let run = plugin.run(sample_rate, &input, &[512], &[]);
-        eprintln!("{sample_rate} Hz: onsets {onsets:?}, window {}, notes {:?}",
+        eprintln!(
+            "{sample_rate} Hz: onsets {onsets:?}, window {}, notes {:?}",
             window_samples(sample_rate),
-            run.notes.iter().map(|n| (n.sample, n.on, n.key, (n.velocity * 127.0).round())).collect::<Vec<_>>());
-        assert_hit_notes(&run, &onsets, sample_rate, DEFAULT_HIT_NOTE, 0, &format!("{sample_rate} Hz"));
+            run.notes
+                .iter()
+                .map(|n| (n.sample, n.on, n.key, (n.velocity * 127.0).round()))
+                .collect::<Vec<_>>()
+        );
+        assert_hit_notes(
+            &run,
+            &onsets,
+            sample_rate,
+            DEFAULT_HIT_NOTE,
+            0,
+            &format!("{sample_rate} Hz"),
+        );
     }
 }
 
@@ -248,13 +342,27 @@ fn note_positions_do_not_depend_on_block_size() {
         let (hits, onsets) = hits_track(sample_rate);
         let input = to_stereo(&hits);
         let reference = plugin.run(sample_rate, &input, &[1024], &[]);
-        assert_hit_notes(&reference, &onsets, sample_rate, DEFAULT_HIT_NOTE, 0, "reference run");
+        assert_hit_notes(
+            &reference,
+            &onsets,
+            sample_rate,
+            DEFAULT_HIT_NOTE,
+            0,
+            "reference run",
+        );
         let key = |n: &Note| (n.sample, n.on, n.channel, n.key, n.velocity.to_bits());
         let expected: Vec<_> = reference.notes.iter().map(key).collect();
-        for blocks in BLOCK_SIZES.iter().map(std::slice::from_ref).chain([&MIXED_BLOCKS[..]]) {
+        for blocks in BLOCK_SIZES
+            .iter()
+            .map(std::slice::from_ref)
+            .chain([&MIXED_BLOCKS[..]])
+        {
             let run = plugin.run(sample_rate, &input, blocks, &[]);
             let got: Vec<_> = run.notes.iter().map(key).collect();
-            assert_eq!(got, expected, "{sample_rate} Hz: notes in blocks of {blocks:?} differ from blocks of 1024");
+            assert_eq!(
+                got, expected,
+                "{sample_rate} Hz: notes in blocks of {blocks:?} differ from blocks of 1024"
+            );
             assert_eq!(run.events_out_of_block, 0);
             assert_eq!(run.other_events, 0, "only note events expected");
         }
@@ -269,7 +377,12 @@ fn parameters_set_in_process_change_the_notes() {
     let input = to_stereo(&hits);
     // CLAP values of stepped parameters count steps from the minimum: channel 10 is step 9.
     let channel = plugin.param("midich");
-    let run = plugin.run(44_100.0, &input, &MIXED_BLOCKS, &[("hitnote", 42.0), ("midich", channel.min + 9.0)]);
+    let run = plugin.run(
+        44_100.0,
+        &input,
+        &MIXED_BLOCKS,
+        &[("hitnote", 42.0), ("midich", channel.min + 9.0)],
+    );
     assert_eq!(plugin.param_steps("hitnote"), 42);
     assert_eq!(plugin.param_steps("midich"), 9);
     assert_hit_notes(&run, &onsets, 44_100.0, 42, 9, "hitnote 42 on channel 10");
@@ -282,39 +395,77 @@ fn state_round_trip_keeps_the_hit_note() {
     let mut first = bundle.instantiate(PLUGIN_ID);
     let note_len_80 = first.param_value_from_text("notelen", "80");
     first.set_params_by_flush(&[("hitnote", 40.0), ("notelen", note_len_80)]);
-    assert_eq!(first.param_steps("hitnote"), 40, "params.flush did not set hitnote");
+    assert_eq!(
+        first.param_steps("hitnote"),
+        40,
+        "params.flush did not set hitnote"
+    );
     let shown = first.param_value("notelen");
-    assert_eq!(first.param_text("notelen", shown), "80 ms", "params.flush did not set notelen");
+    assert_eq!(
+        first.param_text("notelen", shown),
+        "80 ms",
+        "params.flush did not set notelen"
+    );
     let state = first.save_state();
     assert!(!state.is_empty());
     eprintln!("state: {} bytes", state.len());
 
     let mut second = bundle.instantiate(PLUGIN_ID);
-    assert_eq!(second.param_steps("hitnote"), 38, "a fresh instance starts at the default");
+    assert_eq!(
+        second.param_steps("hitnote"),
+        38,
+        "a fresh instance starts at the default"
+    );
     second.load_state(&state).expect("state.load failed");
-    assert_eq!(second.param_steps("hitnote"), 40, "hitnote did not survive save/load");
+    assert_eq!(
+        second.param_steps("hitnote"),
+        40,
+        "hitnote did not survive save/load"
+    );
     let restored = second.param_value("notelen");
-    assert_eq!(second.param_text("notelen", restored), "80 ms", "notelen did not survive save/load");
+    assert_eq!(
+        second.param_text("notelen", restored),
+        "80 ms",
+        "notelen did not survive save/load"
+    );
     // The restored state saves to the same parameter values again.
     let mut third = bundle.instantiate(PLUGIN_ID);
-    third.load_state(&second.save_state()).expect("state.load of a re-saved state failed");
+    third
+        .load_state(&second.save_state())
+        .expect("state.load of a re-saved state failed");
     assert_eq!(third.param_steps("hitnote"), 40);
 
     let (hits, onsets) = hits_track(44_100.0);
     let run = second.run(44_100.0, &to_stereo(&hits), &[256], &[]);
     let ons = run.note_ons();
-    assert!(ons.iter().all(|n| n.key == 40), "restored instance sent keys {:?}", ons.iter().map(|n| n.key).collect::<Vec<_>>());
-    assert_eq!(ons.len(), onsets.len(), "restored instance: one note per hit expected, got {ons:?}");
+    assert!(
+        ons.iter().all(|n| n.key == 40),
+        "restored instance sent keys {:?}",
+        ons.iter().map(|n| n.key).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        ons.len(),
+        onsets.len(),
+        "restored instance: one note per hit expected, got {ons:?}"
+    );
     let note_len = (80.0 * 0.001 * 44_100.0) as u64;
     for on in &ons {
-        assert!(run.note_offs().iter().any(|off| off.sample == on.sample + note_len),
-            "restored instance: note length 80 ms not applied to the note at {}", on.sample);
+        assert!(
+            run.note_offs()
+                .iter()
+                .any(|off| off.sample == on.sample + note_len),
+            "restored instance: note length 80 ms not applied to the note at {}",
+            on.sample
+        );
     }
 
     // Garbage must be refused without crashing, and leave the parameters alone.
     eprintln!("(loading a garbage state next: the plugin is expected to log an error)");
     let mut fourth = bundle.instantiate(PLUGIN_ID);
-    assert!(fourth.load_state(b"not a state").is_err(), "a garbage state was accepted");
+    assert!(
+        fourth.load_state(b"not a state").is_err(),
+        "a garbage state was accepted"
+    );
     assert_eq!(fourth.param_steps("hitnote"), 38);
 }
 
@@ -326,9 +477,20 @@ fn reactivation_at_a_new_sample_rate_scales_the_window() {
     for sample_rate in [96_000.0, 44_100.0, 96_000.0] {
         let (hits, onsets) = hits_track(sample_rate);
         let run = plugin.run(sample_rate, &to_stereo(&hits), &MIXED_BLOCKS, &[]);
-        assert_hit_notes(&run, &onsets, sample_rate, DEFAULT_HIT_NOTE, 0, &format!("re-activated at {sample_rate} Hz"));
+        assert_hit_notes(
+            &run,
+            &onsets,
+            sample_rate,
+            DEFAULT_HIT_NOTE,
+            0,
+            &format!("re-activated at {sample_rate} Hz"),
+        );
     }
-    let errors: Vec<_> = plugin.log().into_iter().filter(|(s, _)| s.contains("Error") || s.contains("Fatal")).collect();
+    let errors: Vec<_> = plugin
+        .log()
+        .into_iter()
+        .filter(|(s, _)| s.contains("Error") || s.contains("Fatal"))
+        .collect();
     assert!(errors.is_empty(), "the plugin logged errors: {errors:?}");
 }
 
@@ -350,5 +512,12 @@ fn note_on_due_at_a_block_start_is_sent_in_that_block() {
          block of {})",
         first.sample, first.time_in_block, first.block_len
     );
-    assert_hit_notes(&run, &onsets, 44_100.0, DEFAULT_HIT_NOTE, 0, "block boundary at the ready sample");
+    assert_hit_notes(
+        &run,
+        &onsets,
+        44_100.0,
+        DEFAULT_HIT_NOTE,
+        0,
+        "block boundary at the ready sample",
+    );
 }

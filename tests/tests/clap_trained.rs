@@ -79,13 +79,21 @@ fn train(session: &mut Session, seed: u64) -> Training {
 /// dB from the velocity floor to 0 dBFS, at least 1/127.
 fn expected_velocity(peak: f32) -> f64 {
     let db = 20.0 * (peak as f64).log10();
-    ((db - VELOCITY_FLOOR_DBFS) / -VELOCITY_FLOOR_DBFS).clamp(0.0, 1.0).max(1.0 / 127.0)
+    ((db - VELOCITY_FLOOR_DBFS) / -VELOCITY_FLOOR_DBFS)
+        .clamp(0.0, 1.0)
+        .max(1.0 / 127.0)
 }
 
 /// Checks the stream-level sanity every run must have.
 fn assert_clean_stream(run: &Run, what: &str) {
-    assert_eq!(run.events_out_of_block, 0, "{what}: events outside their block");
-    assert_eq!(run.events_out_of_order, 0, "{what}: events out of time order");
+    assert_eq!(
+        run.events_out_of_block, 0,
+        "{what}: events outside their block"
+    );
+    assert_eq!(
+        run.events_out_of_order, 0,
+        "{what}: events out of time order"
+    );
     assert_eq!(run.other_events, 0, "{what}: only notes and CCs expected");
 }
 
@@ -93,8 +101,15 @@ fn assert_clean_stream(run: &Run, what: &str) {
 /// unknown (and the unknown note is off); nothing at all means no hit was detected there.
 fn describe_missed(run: &Run, hit: &Hit, window: u64) -> String {
     let at = hit.onset + window;
-    match run.ccs.iter().find(|c| c.controller == POSITION_CC && c.sample.abs_diff(at) <= window / 2) {
-        Some(cc) => format!("{hit:?}: CC{POSITION_CC} = {} at {} but no note (classified unknown)", cc.value, cc.sample),
+    match run
+        .ccs
+        .iter()
+        .find(|c| c.controller == POSITION_CC && c.sample.abs_diff(at) <= window / 2)
+    {
+        Some(cc) => format!(
+            "{hit:?}: CC{POSITION_CC} = {} at {} but no note (classified unknown)",
+            cc.value, cc.sample
+        ),
         None => format!("{hit:?}: nothing near {at} (not detected)"),
     }
 }
@@ -121,10 +136,22 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
     // The sequence: centre and edge hits at varied velocities, and in-between radii 0.2..0.75 in
     // steps of 0.05 (every other one at velocities 0.35, 0.65 and 0.95, the rest at 0.65), in a
     // seeded shuffled order, 0.5 s apart (no overlap), at onsets anywhere in the host's blocks.
-    let mut specs: Vec<(f32, f32)> = [(0.0, 0.9), (0.05, 0.25), (0.1, 0.6), (0.14, 1.0), (0.08, 0.4)]
-        .into_iter()
-        .chain([(0.8, 0.3), (0.85, 0.9), (0.9, 0.6), (0.95, 1.0), (0.88, 0.45)])
-        .collect();
+    let mut specs: Vec<(f32, f32)> = [
+        (0.0, 0.9),
+        (0.05, 0.25),
+        (0.1, 0.6),
+        (0.14, 1.0),
+        (0.08, 0.4),
+    ]
+    .into_iter()
+    .chain([
+        (0.8, 0.3),
+        (0.85, 0.9),
+        (0.9, 0.6),
+        (0.95, 1.0),
+        (0.88, 0.45),
+    ])
+    .collect();
     for (i, r) in (4..=15).map(|k| k as f32 * 0.05).enumerate() {
         for (j, v) in [0.35, 0.65, 0.95].into_iter().enumerate() {
             if (i + j) % 2 == 0 || v == 0.65 {
@@ -155,7 +182,11 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
     assert_clean_stream(&run, "after training");
 
     let matching = Matching::new(&run, &hits, window, ONSET_TOLERANCE, start);
-    assert!(matching.stray.is_empty(), "note-ons that belong to no hit: {:?}", matching.stray);
+    assert!(
+        matching.stray.is_empty(),
+        "note-ons that belong to no hit: {:?}",
+        matching.stray
+    );
     let mut classified = Vec::new();
     let mut velocity_errors = Vec::new();
     for (hit, result) in hits.iter().zip(&matching.hits) {
@@ -168,20 +199,43 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
             run.note_ons().iter().filter(|n| n.sample.abs_diff(hit.onset + window) < 5000).collect::<Vec<_>>()
         );
         let note = result.note_ons[0];
-        let cc = cc_just_before(&run, &note, POSITION_CC)
-            .unwrap_or_else(|| panic!("hit {hit:?}: no CC{POSITION_CC} at {} just before its note-on", note.sample));
+        let cc = cc_just_before(&run, &note, POSITION_CC).unwrap_or_else(|| {
+            panic!(
+                "hit {hit:?}: no CC{POSITION_CC} at {} just before its note-on",
+                note.sample
+            )
+        });
         // The velocity follows the peak of the analysed window (the mono mix of two identical
         // channels is the track itself).
         let from = (hit.onset - start) as usize;
-        let peak = track[from..from + window as usize].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let peak = track[from..from + window as usize]
+            .iter()
+            .fold(0.0f32, |m, x| m.max(x.abs()));
         velocity_errors.push((note.velocity - expected_velocity(peak)).abs());
-        classified.push(Classified { hit: *hit, note, cc: cc.value, peak: peak as f64 });
+        classified.push(Classified {
+            hit: *hit,
+            note,
+            cc: cc.value,
+            peak: peak as f64,
+        });
     }
-    classified.sort_by(|a, b| a.hit.radius.total_cmp(&b.hit.radius).then(a.hit.velocity.total_cmp(&b.hit.velocity)));
+    classified.sort_by(|a, b| {
+        a.hit
+            .radius
+            .total_cmp(&b.hit.radius)
+            .then(a.hit.velocity.total_cmp(&b.hit.velocity))
+    });
     eprintln!("radius velocity  note  CC16  peak dBFS  MIDI velocity");
     for c in &classified {
-        eprintln!("{:6.2} {:8.2}  {:4}  {:4}  {:9.1}  {:5.1}",
-            c.hit.radius, c.hit.velocity, c.note.key, c.cc, 20.0 * c.peak.log10(), c.note.velocity * 127.0);
+        eprintln!(
+            "{:6.2} {:8.2}  {:4}  {:4}  {:9.1}  {:5.1}",
+            c.hit.radius,
+            c.hit.velocity,
+            c.note.key,
+            c.cc,
+            20.0 * c.peak.log10(),
+            c.note.velocity * 127.0
+        );
     }
 
     for c in &classified {
@@ -194,7 +248,12 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
                 assert_eq!(c.note.key, EDGE_NOTE, "edge hit {:?}", c.hit);
                 assert!(c.cc > 96, "edge hit {:?}: CC16 = {}", c.hit, c.cc);
             }
-            Zone::Between => assert!([CENTER_NOTE, EDGE_NOTE].contains(&c.note.key), "in-between hit {:?}: note {}", c.hit, c.note.key),
+            Zone::Between => assert!(
+                [CENTER_NOTE, EDGE_NOTE].contains(&c.note.key),
+                "in-between hit {:?}: note {}",
+                c.hit,
+                c.note.key
+            ),
         }
     }
     // The position rises with the radius: over all hits, and monotonically (up to a tolerance)
@@ -202,15 +261,26 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
     let radii: Vec<f64> = classified.iter().map(|c| c.hit.radius as f64).collect();
     let ccs: Vec<f64> = classified.iter().map(|c| c.cc as f64).collect();
     let rho = spearman(&radii, &ccs);
-    let between: Vec<&Classified> = classified.iter().filter(|c| c.hit.zone() == Zone::Between).collect();
+    let between: Vec<&Classified> = classified
+        .iter()
+        .filter(|c| c.hit.zone() == Zone::Between)
+        .collect();
     let rho_between = spearman(
-        &between.iter().map(|c| c.hit.radius as f64).collect::<Vec<_>>(),
+        &between
+            .iter()
+            .map(|c| c.hit.radius as f64)
+            .collect::<Vec<_>>(),
         &between.iter().map(|c| c.cc as f64).collect::<Vec<_>>(),
     );
     // Largest drop of CC16 from a hit to any hit struck at least 0.1 further out.
     let worst_drop = between
         .iter()
-        .flat_map(|a| between.iter().filter(move |b| b.hit.radius >= a.hit.radius + 0.1 - 1e-6).map(move |b| a.cc as i32 - b.cc as i32))
+        .flat_map(|a| {
+            between
+                .iter()
+                .filter(move |b| b.hit.radius >= a.hit.radius + 0.1 - 1e-6)
+                .map(move |b| a.cc as i32 - b.cc as i32)
+        })
         .max()
         .unwrap_or(0);
     let velocities: Vec<f64> = classified.iter().map(|c| c.note.velocity).collect();
@@ -220,17 +290,32 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
         "Spearman rho(radius, CC16): all hits {rho:.3}, in-between hits {rho_between:.3}; largest CC16 drop \
          over +0.1 radius {worst_drop}; largest velocity error {max_velocity_error:.2e}"
     );
-    assert!(rho > 0.95, "CC16 does not follow the radius: Spearman rho {rho:.3}");
-    assert!(rho_between > 0.9, "CC16 of in-between hits does not follow the radius: rho {rho_between:.3}");
-    assert!(worst_drop <= 16, "CC16 drops by {worst_drop} from one in-between hit to one struck 0.1 further out");
+    assert!(
+        rho > 0.95,
+        "CC16 does not follow the radius: Spearman rho {rho:.3}"
+    );
+    assert!(
+        rho_between > 0.9,
+        "CC16 of in-between hits does not follow the radius: rho {rho_between:.3}"
+    );
+    assert!(
+        worst_drop <= 16,
+        "CC16 drops by {worst_drop} from one in-between hit to one struck 0.1 further out"
+    );
 
     // Velocity: exactly the level mapping (so it rises with the hit's peak level), and for hits
     // struck at the same place, it rises with the stick velocity.
-    assert!(max_velocity_error < 1e-5, "velocity differs from the peak-level mapping by up to {max_velocity_error}");
+    assert!(
+        max_velocity_error < 1e-5,
+        "velocity differs from the peak-level mapping by up to {max_velocity_error}"
+    );
     assert!(velocities.iter().all(|&v| v > 0.0 && v <= 1.0));
     let rho_level = spearman(&peaks, &velocities);
     eprintln!("Spearman rho(window peak level, MIDI velocity) {rho_level:.4}");
-    assert!(rho_level > 0.999, "MIDI velocity does not rise with the peak level: rho {rho_level}");
+    assert!(
+        rho_level > 0.999,
+        "MIDI velocity does not rise with the peak level: rho {rho_level}"
+    );
     let mut groups: Vec<Vec<&Classified>> = Vec::new();
     for c in &classified {
         let same_place = |g: &Vec<&Classified>| match (g[0].hit.zone(), c.hit.zone()) {
@@ -248,23 +333,43 @@ fn trained_through_its_parameter_it_sends_class_notes_position_and_velocity() {
             assert!(
                 w[1].note.velocity > w[0].note.velocity,
                 "a harder hit got a lower velocity: {:?} -> {:.1}, {:?} -> {:.1}",
-                w[0].hit, w[0].note.velocity * 127.0, w[1].hit, w[1].note.velocity * 127.0
+                w[0].hit,
+                w[0].note.velocity * 127.0,
+                w[1].hit,
+                w[1].note.velocity * 127.0
             );
         }
     }
 
     // Note-offs: each note ends exactly 50 ms after it started, nothing is left sounding.
-    let notes: Vec<Note> = run.notes.iter().copied().filter(|n| n.sample >= start).collect();
+    let notes: Vec<Note> = run
+        .notes
+        .iter()
+        .copied()
+        .filter(|n| n.sample >= start)
+        .collect();
     let pairs = pair_notes(&notes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pairs.len(), hits.len());
     for (on, off) in pairs {
-        assert_eq!(off.sample - on.sample, note_len_samples(sample_rate), "note {on:?} ended at {off:?}");
+        assert_eq!(
+            off.sample - on.sample,
+            note_len_samples(sample_rate),
+            "note {on:?} ended at {off:?}"
+        );
     }
 }
 
 /// Block-size sequences of the latency test: fixed sizes, and an irregular host.
-const LATENCY_BLOCKS: [&[usize]; 8] =
-    [&[1], &[16], &[64], &[256], &[512], &[1024], &[4096], &[333, 1, 512, 7, 4096, 64, 100, 2048, 5, 1024, 17]];
+const LATENCY_BLOCKS: [&[usize]; 8] = [
+    &[1],
+    &[16],
+    &[64],
+    &[256],
+    &[512],
+    &[1024],
+    &[4096],
+    &[333, 1, 512, 7, 4096, 64, 100, 2048, 5, 1024, 17],
+];
 
 #[test]
 fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
@@ -279,19 +384,29 @@ fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
     // every hit's latency is measured. (Only in-between hits are expected to be unknown.)
     let unknown = plugin.param_value_from_text("unknote", &UNKNOWN_NOTE.to_string());
     plugin.set_params_by_flush(&[("unknote", unknown)]);
-    assert_eq!(plugin.param_steps("unknote") - 1, UNKNOWN_NOTE as i64, "unknote is -1..=127: CLAP value = note + 1");
+    assert_eq!(
+        plugin.param_steps("unknote") - 1,
+        UNKNOWN_NOTE as i64,
+        "unknote is -1..=127: CLAP value = note + 1"
+    );
     // The same performance at every rate: 12 hits 0.5 s apart, centre, edge and in between,
     // velocities 0.2..1, onsets off any block grid.
     let mut rng = Rng::new(3);
     let score: Vec<(f64, f32, f32)> = (0..12)
         .map(|i| {
-            let radius = [0.05, 0.9, 0.5, 0.1, 0.85, 0.3, 0.0, 0.95, 0.65, 0.12, 0.82, 0.4][i];
+            let radius = [
+                0.05, 0.9, 0.5, 0.1, 0.85, 0.3, 0.0, 0.95, 0.65, 0.12, 0.82, 0.4,
+            ][i];
             let velocity = match i {
                 0 => 0.2,
                 1 => 1.0,
                 _ => rng.range(0.2, 1.0),
             };
-            (0.3 + 0.5 * i as f64 + 0.01 * rng.unit() as f64, radius, velocity)
+            (
+                0.3 + 0.5 * i as f64 + 0.01 * rng.unit() as f64,
+                radius,
+                velocity,
+            )
         })
         .collect();
     eprintln!("rate Hz | host blocks     | window | latency  | hits | notes | CC16 before | note-on - (onset + window) | unknown | wrong class | wall s");
@@ -301,7 +416,12 @@ fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
         let hits: Vec<Hit> = score
             .iter()
             .enumerate()
-            .map(|(i, &(t, radius, velocity))| Hit { onset: (t * sample_rate).round() as u64, radius, velocity, seed: 900 + i as u64 })
+            .map(|(i, &(t, radius, velocity))| Hit {
+                onset: (t * sample_rate).round() as u64,
+                radius,
+                velocity,
+                seed: 900 + i as u64,
+            })
             .collect();
         let len = ((0.3 + 0.5 * score.len() as f64 + 0.3) * sample_rate) as usize;
         let track = track_at(0, &hits, len, sample_rate);
@@ -325,7 +445,10 @@ fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
             for (hit, result) in hits.iter().zip(&matching.hits) {
                 for note in &result.note_ons {
                     errors.push(note.sample as i64 - (hit.onset + window) as i64);
-                    with_cc += cc_just_before(&run, note, POSITION_CC).is_some() as usize;
+                    // Known hits carry the position just before the note; unknown hits have no
+                    // place between the pair's classes and send their note alone.
+                    let has_cc = cc_just_before(&run, note, POSITION_CC).is_some();
+                    with_cc += (has_cc == (note.key != UNKNOWN_NOTE)) as usize;
                     unknown += (note.key == UNKNOWN_NOTE) as usize;
                     wrong_class += match hit.zone() {
                         Zone::Center => note.key != CENTER_NOTE,
@@ -334,8 +457,15 @@ fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
                     } as usize;
                 }
             }
-            let (min, max) = (errors.iter().min().copied().unwrap_or(0), errors.iter().max().copied().unwrap_or(0));
-            let shown = if blocks.len() == 1 { format!("{}", blocks[0]) } else { "varying 1..4096".to_owned() };
+            let (min, max) = (
+                errors.iter().min().copied().unwrap_or(0),
+                errors.iter().max().copied().unwrap_or(0),
+            );
+            let shown = if blocks.len() == 1 {
+                format!("{}", blocks[0])
+            } else {
+                "varying 1..4096".to_owned()
+            };
             eprintln!(
                 "{sample_rate:7.0} | {shown:<15} | {window:6} | {:5.2} ms | {:4} | {:5} | {with_cc:11} | {:>+12} .. {:<+11} | {unknown:7} | {wrong_class:11} | {:.2}",
                 window as f64 * 1000.0 / sample_rate,
@@ -344,22 +474,44 @@ fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
                 min, max,
                 run_started.elapsed().as_secs_f64()
             );
-            if !matching.missed().is_empty() || !matching.duplicated().is_empty() || !matching.stray.is_empty() {
-                let missed: Vec<String> = matching.missed().iter().map(|&i| describe_missed(&run, &hits[i], window)).collect();
-                failures.push(format!("{what}: missed hits {missed:?}, duplicated {:?}, stray note-ons {:?}", matching.duplicated(), matching.stray));
+            if !matching.missed().is_empty()
+                || !matching.duplicated().is_empty()
+                || !matching.stray.is_empty()
+            {
+                let missed: Vec<String> = matching
+                    .missed()
+                    .iter()
+                    .map(|&i| describe_missed(&run, &hits[i], window))
+                    .collect();
+                failures.push(format!(
+                    "{what}: missed hits {missed:?}, duplicated {:?}, stray note-ons {:?}",
+                    matching.duplicated(),
+                    matching.stray
+                ));
             }
             if errors.iter().any(|e| e.unsigned_abs() > ONSET_TOLERANCE) {
-                failures.push(format!("{what}: note-on - (onset + window) ranges over {min}..{max} samples"));
+                failures.push(format!(
+                    "{what}: note-on - (onset + window) ranges over {min}..{max} samples"
+                ));
             }
             if with_cc != errors.len() {
-                failures.push(format!("{what}: {} of {} note-ons without CC{POSITION_CC} just before", errors.len() - with_cc, errors.len()));
+                failures.push(format!(
+                    "{what}: {} of {} note-ons break the rule: CC{POSITION_CC} just before known notes, none before unknown ones",
+                    errors.len() - with_cc,
+                    errors.len()
+                ));
             }
             if wrong_class > 0 {
-                failures.push(format!("{what}: {wrong_class} centre or edge hits got the other class's note"));
+                failures.push(format!(
+                    "{what}: {wrong_class} centre or edge hits got the other class's note"
+                ));
             }
         }
     }
-    eprintln!("latency test: {:.1} s wall", started.elapsed().as_secs_f64());
+    eprintln!(
+        "latency test: {:.1} s wall",
+        started.elapsed().as_secs_f64()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -427,7 +579,10 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     plugin.set_params_by_flush(&[("unknote", unknown)]);
 
     let spec = PerformanceSpec::default();
-    let seed = std::env::var("TIMBREL_PERFORMANCE_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(PERFORMANCE_SEED);
+    let seed = std::env::var("TIMBREL_PERFORMANCE_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PERFORMANCE_SEED);
     let hits = random_performance(&spec, sample_rate, seed);
     let len = (spec.duration_s * sample_rate) as usize;
     let render_started = Instant::now();
@@ -463,11 +618,28 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
             sent.len(), expected.len()
         );
     }
-    let velocity_error = ons.iter().zip(&reference).map(|(n, r)| (n.velocity - expected_velocity(10f32.powf(r.1 / 20.0))).abs()).fold(0.0, f64::max);
-    let without_cc = ons.iter().filter(|n| cc_just_before(&run, n, POSITION_CC).is_none()).count();
-    let pairs = pair_notes(&run.notes).unwrap_or_else(|e| panic!("notes do not pair up (stuck or orphan notes): {e}"));
+    let velocity_error = ons
+        .iter()
+        .zip(&reference)
+        .map(|(n, r)| (n.velocity - expected_velocity(10f32.powf(r.1 / 20.0))).abs())
+        .fold(0.0, f64::max);
+    // Known hits: CC16 just before the note. Unknown hits: the note alone (no position).
+    let without_cc = ons
+        .iter()
+        .filter(|n| n.key != UNKNOWN_NOTE && cc_just_before(&run, n, POSITION_CC).is_none())
+        .count();
+    let unknown_with_cc = ons
+        .iter()
+        .filter(|n| n.key == UNKNOWN_NOTE && cc_just_before(&run, n, POSITION_CC).is_some())
+        .count();
+    assert_eq!(unknown_with_cc, 0, "unknown hits send no position CC");
+    let pairs = pair_notes(&run.notes)
+        .unwrap_or_else(|e| panic!("notes do not pair up (stuck or orphan notes): {e}"));
     let note_len = note_len_samples(sample_rate);
-    let wrong_length: Vec<_> = pairs.iter().filter(|(on, off)| off.sample - on.sample != note_len).collect();
+    let wrong_length: Vec<_> = pairs
+        .iter()
+        .filter(|(on, off)| off.sample - on.sample != note_len)
+        .collect();
 
     // 2. Against the ground truth. Every note-on is attributed to the hit whose onset + window is
     //    nearest, within 10 ms (the core's onset-matching tolerance). No hit may get two notes and
@@ -490,7 +662,8 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     for (i, (hit, result)) in hits.iter().zip(&matching.hits).enumerate() {
         let zone = zones.entry(hit.zone()).or_default();
         zone[0] += 1;
-        let is_isolated = i == 0 || (hit.onset - hits[i - 1].onset) as f64 >= ISOLATED_S * sample_rate;
+        let is_isolated =
+            i == 0 || (hit.onset - hits[i - 1].onset) as f64 >= ISOLATED_S * sample_rate;
         isolated += is_isolated as usize;
         let Some(note) = result.note_ons.first() else {
             if !is_masked(i) {
@@ -520,7 +693,10 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     let missed = matching.missed();
     let masked = (0..hits.len()).filter(|&i| is_masked(i)).count();
     let loud = hits.iter().filter(|h| h.velocity == 1.0).count();
-    let quiet = hits.iter().filter(|h| h.velocity == spec.velocity.0).count();
+    let quiet = hits
+        .iter()
+        .filter(|h| h.velocity == spec.velocity.0)
+        .count();
     let ms = |samples: i64| samples as f64 * 1000.0 / sample_rate;
     eprintln!(
         "performance (seed {seed}): {:.0} s at {sample_rate} Hz, {} hits ({loud} at full velocity, {quiet} at {}; {masked} masked: \
@@ -560,20 +736,46 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
         started.elapsed().as_secs_f64()
     );
 
-    assert!(velocity_error < 1e-5, "velocities differ from the peak-level mapping by up to {velocity_error}");
-    assert_eq!(without_cc, 0, "note-ons without CC{POSITION_CC} just before");
-    assert!(wrong_length.is_empty(), "notes not {note_len} samples long: {wrong_length:?}");
-    assert!(matching.duplicated().is_empty(), "hits with several note-ons: {:?}",
-        matching.duplicated().iter().map(|&i| (hits[i], &matching.hits[i].note_ons)).collect::<Vec<_>>());
-    assert!(matching.stray.is_empty(), "note-ons more than 10 ms from any hit's onset + window: {:?}", matching.stray);
+    assert!(
+        velocity_error < 1e-5,
+        "velocities differ from the peak-level mapping by up to {velocity_error}"
+    );
+    assert_eq!(
+        without_cc, 0,
+        "note-ons without CC{POSITION_CC} just before"
+    );
+    assert!(
+        wrong_length.is_empty(),
+        "notes not {note_len} samples long: {wrong_length:?}"
+    );
+    assert!(
+        matching.duplicated().is_empty(),
+        "hits with several note-ons: {:?}",
+        matching
+            .duplicated()
+            .iter()
+            .map(|&i| (hits[i], &matching.hits[i].note_ons))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        matching.stray.is_empty(),
+        "note-ons more than 10 ms from any hit's onset + window: {:?}",
+        matching.stray
+    );
     assert!(
         failed_unmasked.is_empty(),
         "unmasked hits missed (None) or more than {TAIL_ONSET_TOLERANCE_MS} ms off onset + window (samples): {:?}",
         failed_unmasked.iter().map(|&(i, e)| (describe(i), e)).collect::<Vec<_>>()
     );
-    assert_eq!(isolated_exact, isolated, "isolated hits off onset + window: {errors:?}");
+    assert_eq!(
+        isolated_exact, isolated,
+        "isolated hits off onset + window: {errors:?}"
+    );
     assert!(
         (missed.len() + late.len()) as f64 <= MAX_MISSED_SHARE * hits.len() as f64,
-        "{} of {} hits missed and {} late", missed.len(), hits.len(), late.len()
+        "{} of {} hits missed and {} late",
+        missed.len(),
+        hits.len(),
+        late.len()
     );
 }

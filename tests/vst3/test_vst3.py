@@ -187,6 +187,23 @@ def test_raw_state_round_trip_into_a_second_instance():
 
 
 
+def test_output_parameters_are_present_at_rest():
+    """The Outputs group: position, confidence, hit level, class and >= 8 probability slots.
+
+    They move only once the editor has been opened (see the README); here they show their
+    resting values, and setting them by hand does not break processing.
+    """
+    plugin = load()
+    names = set(plugin.parameters)
+    expected = {"out_position", "out_confidence", "out_hit_level_dbfs", "out_class"}
+    assert expected <= names, f"missing {sorted(expected - names)}; pedalboard shows {sorted(names)}"
+    slots = [n for n in names if n.startswith("out_p_class_")]
+    assert len(slots) >= 8, f"probability slots: {sorted(slots)}"
+    assert plugin.parameters["out_class"].string_value.strip() == "Unknown"
+    audio = np.stack([drum_track(48000)] * 2)
+    assert_bit_exact(audio, plugin.process(audio, 48000), "with output parameters")
+
+
 def test_factory_class_id_and_category():
     """Reads the VST3 factory directly (ctypes, as every VST3 host does first): the audio module
     class must have the stable class id ``TimbrelDrumHits1`` so that projects find the plugin."""

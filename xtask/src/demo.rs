@@ -36,16 +36,29 @@ fn plan() -> Vec<DemoHit> {
     let mut hits = Vec::new();
     let mut t = 0.25;
     let add = |hits: &mut Vec<DemoHit>, t: &mut f64, radius: f32, velocity: f32, part, gap: f64| {
-        hits.push(DemoHit { time_s: *t, radius, velocity, part });
+        hits.push(DemoHit {
+            time_s: *t,
+            radius,
+            velocity,
+            part,
+        });
         *t += gap;
     };
     for _ in 0..16 {
-        let (r, v, gap) = (rng.f32() * 0.12, 0.35 + 0.6 * rng.f32(), 0.22 + 0.08 * rng.f64());
+        let (r, v, gap) = (
+            rng.f32() * 0.12,
+            0.35 + 0.6 * rng.f32(),
+            0.22 + 0.08 * rng.f64(),
+        );
         add(&mut hits, &mut t, r, v, "center", gap);
     }
     t += 0.5;
     for _ in 0..16 {
-        let (r, v, gap) = (0.82 + rng.f32() * 0.12, 0.35 + 0.6 * rng.f32(), 0.22 + 0.08 * rng.f64());
+        let (r, v, gap) = (
+            0.82 + rng.f32() * 0.12,
+            0.35 + 0.6 * rng.f32(),
+            0.22 + 0.08 * rng.f64(),
+        );
         add(&mut hits, &mut t, r, v, "edge", gap);
     }
     t += 0.5;
@@ -82,7 +95,12 @@ pub fn write_assets() -> anyhow::Result<()> {
             "noise" => sources::noise_burst(0.05, 0.3, sr, seed),
             _ => snare.hit(hit.radius, hit.velocity, sr, seed),
         };
-        sources::mix_into(&mut audio, &sound, (hit.time_s * sr as f64).round() as usize, 1.0);
+        sources::mix_into(
+            &mut audio,
+            &sound,
+            (hit.time_s * sr as f64).round() as usize,
+            1.0,
+        );
     }
     let peak = audio.iter().fold(0.0f32, |m, x| m.max(x.abs()));
     anyhow::ensure!(peak < 1.0, "demo clips (peak {peak})");
@@ -102,7 +120,11 @@ pub fn write_assets() -> anyhow::Result<()> {
     let mut csv = std::fs::File::create("assets/demo-performance.csv")?;
     writeln!(csv, "onset_s,radius,velocity,part")?;
     for hit in &hits {
-        writeln!(csv, "{:.6},{:.4},{:.4},{}", hit.time_s, hit.radius, hit.velocity, hit.part)?;
+        writeln!(
+            csv,
+            "{:.6},{:.4},{:.4},{}",
+            hit.time_s, hit.radius, hit.velocity, hit.part
+        )?;
     }
     println!(
         "Wrote assets/demo-performance.wav ({:.1} s, {} hits, peak {:.1} dBFS) and its ground truth CSV",
@@ -132,10 +154,13 @@ pub fn run_main_job() -> anyhow::Result<()> {
     std::fs::create_dir_all(JOB_DIR)?;
     for part in ["center", "edge", "free"] {
         let times: Vec<f64> = truth.iter().filter(|t| t.3 == part).map(|t| t.0).collect();
-        let (Some(first), Some(last)) = (times.first(), times.last()) else { anyhow::bail!("no {part} hits in the demo") };
+        let (Some(first), Some(last)) = (times.first(), times.last()) else {
+            anyhow::bail!("no {part} hits in the demo")
+        };
         let from = ((first - 0.05) * spec.sample_rate as f64) as usize;
         let to = (((last + 0.25) * spec.sample_rate as f64) as usize).min(audio.len());
-        let mut wav = hound::WavWriter::create(Path::new(JOB_DIR).join(format!("{part}.wav")), spec)?;
+        let mut wav =
+            hound::WavWriter::create(Path::new(JOB_DIR).join(format!("{part}.wav")), spec)?;
         for &x in &audio[from..to] {
             wav.write_sample(x)?;
         }
@@ -143,21 +168,47 @@ pub fn run_main_job() -> anyhow::Result<()> {
     }
     println!("\n1. Training Timbrel on the demo's centre and edge hits:");
     let model = format!("{JOB_DIR}/demo.timbrel");
-    timbrel(&["train", "-c", &format!("center={JOB_DIR}/center.wav"), "-c", &format!("edge={JOB_DIR}/edge.wav"), "-o", &model])?;
+    timbrel(&[
+        "train",
+        "-c",
+        &format!("center={JOB_DIR}/center.wav"),
+        "-c",
+        &format!("edge={JOB_DIR}/edge.wav"),
+        "-o",
+        &model,
+    ])?;
     println!("\n2. Classifying the free passage (hits anywhere between centre and edge):");
     let csv = timbrel(&["classify", "-m", &model, &format!("{JOB_DIR}/free.wav")])?;
-    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
     let free: Vec<&(f64, f32, f32, String)> = truth.iter().filter(|t| t.3 == "free").collect();
-    println!("{:>8}  {:>8}  {:>10}  {:>13}  {:>11}", "onset s", "class", "confidence", "interpolation", "true radius");
+    println!(
+        "{:>8}  {:>8}  {:>10}  {:>13}  {:>11}",
+        "onset s", "class", "confidence", "interpolation", "true radius"
+    );
     let mut pairs = Vec::new();
     for (row, hit) in rows.iter().zip(&free) {
         let interpolation: f64 = row.get(4).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
-        println!("{:>8}  {:>8}  {:>10}  {:>13.2}  {:>11.2}", row[1], row[2], row[3], interpolation, hit.1);
+        println!(
+            "{:>8}  {:>8}  {:>10}  {:>13.2}  {:>11.2}",
+            row[1], row[2], row[3], interpolation, hit.1
+        );
         pairs.push((interpolation, hit.1 as f64));
     }
-    anyhow::ensure!(rows.len() == free.len(), "found {} hits in the free passage, expected {}", rows.len(), free.len());
+    anyhow::ensure!(
+        rows.len() == free.len(),
+        "found {} hits in the free passage, expected {}",
+        rows.len(),
+        free.len()
+    );
     let rho = spearman(&pairs);
-    println!("\nInterpolation against the true strike radius: Spearman rho = {rho:.2} over {} hits.", pairs.len());
+    println!(
+        "\nInterpolation against the true strike radius: Spearman rho = {rho:.2} over {} hits.",
+        pairs.len()
+    );
     println!("The model is in {model}; use it with `timbrel classify -m {model} FILE.wav`.");
     Ok(())
 }
@@ -169,7 +220,12 @@ fn timbrel(args: &[&str]) -> anyhow::Result<String> {
         .args(args)
         .stderr(std::process::Stdio::inherit())
         .output()?;
-    anyhow::ensure!(output.status.success(), "timbrel {} failed ({})", args[0], output.status);
+    anyhow::ensure!(
+        output.status.success(),
+        "timbrel {} failed ({})",
+        args[0],
+        output.status
+    );
     Ok(String::from_utf8(output.stdout)?)
 }
 

@@ -44,7 +44,10 @@ fn install(args: Vec<String>) -> anyhow::Result<()> {
     // main_with_args changed into the workspace root.
     let bundled = PathBuf::from("target/bundled");
     let (clap_dir, vst3_dir) = plugin_folders()?;
-    for (name, dir) in [(format!("{BUNDLE_NAME}.clap"), clap_dir), (format!("{BUNDLE_NAME}.vst3"), vst3_dir)] {
+    for (name, dir) in [
+        (format!("{BUNDLE_NAME}.clap"), clap_dir),
+        (format!("{BUNDLE_NAME}.vst3"), vst3_dir),
+    ] {
         let from = bundled.join(&name);
         let to = dir.join(&name);
         std::fs::create_dir_all(&dir)?;
@@ -62,9 +65,13 @@ fn plugin_folders() -> anyhow::Result<(PathBuf, PathBuf)> {
     if cfg!(target_os = "windows") {
         let common = std::env::var("COMMONPROGRAMFILES")
             .map_err(|_| anyhow::anyhow!("COMMONPROGRAMFILES is not set"))?;
-        let local = std::env::var("LOCALAPPDATA").map_err(|_| anyhow::anyhow!("LOCALAPPDATA is not set"))?;
+        let local = std::env::var("LOCALAPPDATA")
+            .map_err(|_| anyhow::anyhow!("LOCALAPPDATA is not set"))?;
         // NOTE: CLAP has a per-user folder on Windows; VST3's is system-wide.
-        Ok((PathBuf::from(local).join("Programs/Common/CLAP"), PathBuf::from(common).join("VST3")))
+        Ok((
+            PathBuf::from(local).join("Programs/Common/CLAP"),
+            PathBuf::from(common).join("VST3"),
+        ))
     } else {
         let home = std::env::var("HOME").map_err(|_| anyhow::anyhow!("HOME is not set"))?;
         let home = PathBuf::from(home);
@@ -79,7 +86,11 @@ fn plugin_folders() -> anyhow::Result<(PathBuf, PathBuf)> {
 
 /// Copies a file or a bundle directory to `to`, replacing what was there.
 fn copy_replacing(from: &Path, to: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(from.exists(), "{} does not exist; did bundling fail?", from.display());
+    anyhow::ensure!(
+        from.exists(),
+        "{} does not exist; did bundling fail?",
+        from.display()
+    );
     if to.is_dir() {
         std::fs::remove_dir_all(to)?;
     } else if to.exists() {

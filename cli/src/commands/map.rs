@@ -10,7 +10,10 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use timbrel_map::describe::DescribeSettings;
-use timbrel_map::{evaluate_features, ClusterCount, ClusterSpace, Collection, FeatureSet, MapOptions, Method, SampleMap};
+use timbrel_map::{
+    evaluate_features, ClusterCount, ClusterSpace, Collection, FeatureSet, MapOptions, Method,
+    SampleMap,
+};
 
 /// Arguments of `timbrel map`.
 #[derive(Debug, Args)]
@@ -103,7 +106,9 @@ fn parse_clusters(text: &str) -> Result<ClusterCount, String> {
     }
     match text.parse::<usize>() {
         Ok(k) if k >= 1 => Ok(ClusterCount::Fixed(k)),
-        _ => Err(format!("expected `auto` or a number of clusters >= 1, got `{text}`")),
+        _ => Err(format!(
+            "expected `auto` or a number of clusters >= 1, got `{text}`"
+        )),
     }
 }
 
@@ -121,9 +126,11 @@ fn load(dir: &Path, settings: &DescribeSettings) -> anyhow::Result<Collection> {
         bar.set_draw_target(ProgressDrawTarget::stderr());
     }
     bar.set_style(
-        ProgressStyle::with_template("{spinner} describing {pos}/{len} files [{bar:40}] {eta} left")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} describing {pos}/{len} files [{bar:40}] {eta} left",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     let collection = Collection::load(dir, settings, |n| bar.set_length(n as u64), &|| bar.inc(1))?;
     bar.finish_and_clear();
@@ -164,7 +171,12 @@ pub fn run(args: &MapArgs, out: &mut impl Write) -> anyhow::Result<()> {
     }
     map.timings.write = t.elapsed();
     write!(out, "{}", map.report(&collection))?;
-    writeln!(out, "wrote {}{}", html.display(), png.map_or(String::new(), |p| format!(" and {}", p.display())))?;
+    writeln!(
+        out,
+        "wrote {}{}",
+        html.display(),
+        png.map_or(String::new(), |p| format!(" and {}", p.display()))
+    )?;
     Ok(())
 }
 
@@ -181,10 +193,19 @@ pub fn run_eval(args: &EvalFeaturesArgs, out: &mut impl Write) -> anyhow::Result
         collection.timings.describe.as_secs_f64(),
         t.elapsed().as_secs_f64()
     )?;
-    writeln!(out, "features,dims,silhouette,knn5_loo_accuracy,kmeans_purity")?;
+    writeln!(
+        out,
+        "features,dims,silhouette,knn5_loo_accuracy,kmeans_purity"
+    )?;
     for s in scores {
-        let sil = s.silhouette.map_or("n/a".to_string(), |v| format!("{v:.3}"));
-        writeln!(out, "{},{},{},{:.3},{:.3}", s.features, s.dims, sil, s.knn_accuracy, s.purity)?;
+        let sil = s
+            .silhouette
+            .map_or("n/a".to_string(), |v| format!("{v:.3}"));
+        writeln!(
+            out,
+            "{},{},{},{:.3},{:.3}",
+            s.features, s.dims, sil, s.knn_accuracy, s.purity
+        )?;
     }
     Ok(())
 }

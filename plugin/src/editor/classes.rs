@@ -22,84 +22,162 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         let data = params.dataset.lock();
         (data.classes.clone(), data.counts(), data.pair)
     };
-    let armed_hits = ed.shared.meters.armed_hits.load(std::sync::atomic::Ordering::Relaxed);
+    let armed_hits = ed
+        .shared
+        .meters
+        .armed_hits
+        .load(std::sync::atomic::Ordering::Relaxed);
     let mut edit: Option<DatasetEdit> = None;
 
-    egui::Grid::new("classes").num_columns(4).spacing([6.0, 4.0]).show(ui, |ui| {
-        for (i, class) in classes.iter().enumerate() {
-            // Colour (click to change) with the class's map marker.
-            let mut rgb = class.color;
-            ui.horizontal(|ui| {
-                let (rect, _) = ui.allocate_exact_size(Vec2::splat(14.0), Sense::hover());
-                ui.painter().add(marker(i, rect.center(), 5.0, class_color(rgb), Stroke::NONE));
-                if ui.color_edit_button_srgb(&mut rgb).on_hover_text("Change the colour").changed() {
-                    edit = Some(Box::new(move |d| d.recolour_class(i, rgb).map(|_| String::new()).map_err(|e| e.to_string())));
-                }
-            });
-            // Name: double-click to rename.
-            match &mut ed.renaming {
-                Some((which, text)) if *which == i => {
-                    let response = ui.add(egui::TextEdit::singleline(text).desired_width(90.0));
-                    response.request_focus();
-                    if response.lost_focus() {
-                        let name = text.clone();
-                        ed.renaming = None;
-                        if ui.input(|inp| inp.key_pressed(egui::Key::Enter)) {
-                            edit = Some(Box::new(move |d| {
-                                d.rename_class(i, &name).map(|_| format!("Renamed to {name}.")).map_err(|e| e.to_string())
-                            }));
+    egui::Grid::new("classes")
+        .num_columns(4)
+        .spacing([6.0, 4.0])
+        .show(ui, |ui| {
+            for (i, class) in classes.iter().enumerate() {
+                // Colour (click to change) with the class's map marker.
+                let mut rgb = class.color;
+                ui.horizontal(|ui| {
+                    let (rect, _) = ui.allocate_exact_size(Vec2::splat(14.0), Sense::hover());
+                    ui.painter().add(marker(
+                        i,
+                        rect.center(),
+                        5.0,
+                        class_color(rgb),
+                        Stroke::NONE,
+                    ));
+                    if ui
+                        .color_edit_button_srgb(&mut rgb)
+                        .on_hover_text("Change the colour")
+                        .changed()
+                    {
+                        edit = Some(Box::new(move |d| {
+                            d.recolour_class(i, rgb)
+                                .map(|_| String::new())
+                                .map_err(|e| e.to_string())
+                        }));
+                    }
+                });
+                // Name: double-click to rename.
+                match &mut ed.renaming {
+                    Some((which, text)) if *which == i => {
+                        let response = ui.add(egui::TextEdit::singleline(text).desired_width(90.0));
+                        response.request_focus();
+                        if response.lost_focus() {
+                            let name = text.clone();
+                            ed.renaming = None;
+                            if ui.input(|inp| inp.key_pressed(egui::Key::Enter)) {
+                                edit = Some(Box::new(move |d| {
+                                    d.rename_class(i, &name)
+                                        .map(|_| format!("Renamed to {name}."))
+                                        .map_err(|e| e.to_string())
+                                }));
+                            }
+                        }
+                    }
+                    _ => {
+                        let pair_mark = if pair.0 == i {
+                            " (A)"
+                        } else if pair.1 == i {
+                            " (B)"
+                        } else {
+                            ""
+                        };
+                        let label = ui
+                            .add(
+                                egui::Label::new(format!("{}{pair_mark}", class.name))
+                                    .sense(Sense::click()),
+                            )
+                            .on_hover_text(format!(
+                                "Double-click to rename. Map marker: {}",
+                                marker_name(i)
+                            ));
+                        if label.double_clicked() {
+                            ed.renaming = Some((i, class.name.clone()));
                         }
                     }
                 }
-                _ => {
-                    let pair_mark = if pair.0 == i { " (A)" } else if pair.1 == i { " (B)" } else { "" };
-                    let label = ui
-                        .add(egui::Label::new(format!("{}{pair_mark}", class.name)).sense(Sense::click()))
-                        .on_hover_text(format!("Double-click to rename. Map marker: {}", marker_name(i)));
-                    if label.double_clicked() {
-                        ed.renaming = Some((i, class.name.clone()));
+                ui.label(format!("{} hits", counts.get(i).copied().unwrap_or(0)));
+                ui.horizontal(|ui| {
+                    let is_armed = armed == i as i32 + 1;
+                    let label = if is_armed {
+                        format!("Stop ({armed_hits})")
+                    } else {
+                        "Train".to_owned()
+                    };
+                    let button = egui::Button::new(RichText::new(label).color(if is_armed {
+                        egui::Color32::BLACK
+                    } else {
+                        ui.visuals().text_color()
+                    }))
+                    .fill(if is_armed {
+                        ACCENT
+                    } else {
+                        ui.visuals().widgets.inactive.bg_fill
+                    });
+                    if ui
+                        .add(button)
+                        .on_hover_text("Arm: every hit joins this class until you click again")
+                        .clicked()
+                    {
+                        ed.set_int(&params.train, if is_armed { 0 } else { i as i32 + 1 });
                     }
-                }
+                    let removable = classes.len() > 2 && pair.0 != i && pair.1 != i;
+                    let remove = ui
+                        .add_enabled(removable, egui::Button::new("x").small())
+                        .on_hover_text("Remove this class and its hits")
+                        .on_disabled_hover_text(
+                            "The pair classes and the last two classes cannot be removed",
+                        );
+                    if remove.clicked() {
+                        let name = class.name.clone();
+                        edit = Some(Box::new(move |d| {
+                            d.remove_class(i)
+                                .map(|gone| format!("Removed {name} and its {} hits.", gone.len()))
+                                .map_err(|e| e.to_string())
+                        }));
+                    }
+                });
+                ui.end_row();
             }
-            ui.label(format!("{} hits", counts.get(i).copied().unwrap_or(0)));
-            ui.horizontal(|ui| {
-                let is_armed = armed == i as i32 + 1;
-                let label = if is_armed { format!("Stop ({armed_hits})") } else { "Train".to_owned() };
-                let button = egui::Button::new(RichText::new(label).color(if is_armed { egui::Color32::BLACK } else { ui.visuals().text_color() }))
-                    .fill(if is_armed { ACCENT } else { ui.visuals().widgets.inactive.bg_fill });
-                if ui.add(button).on_hover_text("Arm: every hit joins this class until you click again").clicked() {
-                    ed.set_int(&params.train, if is_armed { 0 } else { i as i32 + 1 });
-                }
-                let removable = classes.len() > 2 && pair.0 != i && pair.1 != i;
-                let remove = ui
-                    .add_enabled(removable, egui::Button::new("x").small())
-                    .on_hover_text("Remove this class and its hits")
-                    .on_disabled_hover_text("The pair classes and the last two classes cannot be removed");
-                if remove.clicked() {
-                    let name = class.name.clone();
-                    edit = Some(Box::new(move |d| {
-                        d.remove_class(i).map(|gone| format!("Removed {name} and its {} hits.", gone.len())).map_err(|e| e.to_string())
-                    }));
-                }
-            });
-            ui.end_row();
-        }
-    });
+        });
 
     ui.horizontal(|ui| {
-        if ui.add_enabled(classes.len() < MAX_CLASSES, egui::Button::new("+ Add class")).clicked() {
+        if ui
+            .add_enabled(
+                classes.len() < MAX_CLASSES,
+                egui::Button::new("+ Add class"),
+            )
+            .clicked()
+        {
             let n = classes.len();
             edit = Some(Box::new(move |d| {
-                let name = (n + 1..).map(|k| format!("class {k}")).find(|name| d.class_index(name).is_none()).unwrap_or_default();
-                d.add_class(&name, PALETTE[n % PALETTE.len()]).map(|_| format!("Added {name}: double-click to rename.")).map_err(|e| e.to_string())
+                let name = (n + 1..)
+                    .map(|k| format!("class {k}"))
+                    .find(|name| d.class_index(name).is_none())
+                    .unwrap_or_default();
+                d.add_class(&name, PALETTE[n % PALETTE.len()])
+                    .map(|_| format!("Added {name}: double-click to rename."))
+                    .map_err(|e| e.to_string())
             }));
         }
         let has_examples = counts.iter().any(|&c| c > 0);
-        if ui.add_enabled(has_examples, egui::Button::new("Undo last hit")).on_hover_text("Remove the most recently recorded hit").clicked() {
+        if ui
+            .add_enabled(has_examples, egui::Button::new("Undo last hit"))
+            .on_hover_text("Remove the most recently recorded hit")
+            .clicked()
+        {
             edit = Some(Box::new(|d| {
-                let last = d.examples.iter().enumerate().max_by(|a, b| a.1.time_s.total_cmp(&b.1.time_s)).map(|(i, _)| i);
+                let last = d
+                    .examples
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.time_s.total_cmp(&b.1.time_s))
+                    .map(|(i, _)| i);
                 match last {
-                    Some(i) => d.remove_example(i).map(|e| format!("Removed the last hit ({:.2} s).", e.time_s)).map_err(|e| e.to_string()),
+                    Some(i) => d
+                        .remove_example(i)
+                        .map(|e| format!("Removed the last hit ({:.2} s).", e.time_s))
+                        .map_err(|e| e.to_string()),
                     None => Err("no hits to undo".to_owned()),
                 }
             }));
@@ -117,27 +195,50 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         let mut a = pair.0;
         let mut b = pair.1;
         let name = |i: usize| classes.get(i).map_or("?".to_owned(), |c| c.name.clone());
-        egui::ComboBox::from_id_salt("pair-a").width(70.0).selected_text(name(a)).show_ui(ui, |ui| {
-            for i in 0..classes.len() {
-                ui.selectable_value(&mut a, i, name(i));
-            }
-        });
+        egui::ComboBox::from_id_salt("pair-a")
+            .width(70.0)
+            .selected_text(name(a))
+            .show_ui(ui, |ui| {
+                for i in 0..classes.len() {
+                    ui.selectable_value(&mut a, i, name(i));
+                }
+            });
         ui.label("B");
-        egui::ComboBox::from_id_salt("pair-b").width(70.0).selected_text(name(b)).show_ui(ui, |ui| {
-            for i in 0..classes.len() {
-                ui.selectable_value(&mut b, i, name(i));
-            }
-        });
+        egui::ComboBox::from_id_salt("pair-b")
+            .width(70.0)
+            .selected_text(name(b))
+            .show_ui(ui, |ui| {
+                for i in 0..classes.len() {
+                    ui.selectable_value(&mut b, i, name(i));
+                }
+            });
         if (a, b) != pair {
-            edit = Some(Box::new(move |d| d.set_pair(a, b).map(|_| String::new()).map_err(|e| e.to_string())));
+            edit = Some(Box::new(move |d| {
+                d.set_pair(a, b)
+                    .map(|_| String::new())
+                    .map_err(|e| e.to_string())
+            }));
         }
     });
 
-    let status = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner()).status.clone();
+    let status = ed
+        .shared
+        .worker
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .status
+        .clone();
     let text = match status {
-        TrainStatus::Untrained => "Not trained yet: click Train on a class and play about 20 hits.".to_owned(),
+        TrainStatus::Untrained => {
+            "Not trained yet: click Train on a class and play about 20 hits.".to_owned()
+        }
         TrainStatus::Training => "Training...".to_owned(),
-        TrainStatus::Trained { kind, examples, millis, .. } => format!("Model: {kind} on {examples} hits ({millis:.0} ms)"),
+        TrainStatus::Trained {
+            kind,
+            examples,
+            millis,
+            ..
+        } => format!("Model: {kind} on {examples} hits ({millis:.0} ms)"),
         TrainStatus::Failed(message) => format!("Not trained: {message}"),
     };
     ui.label(text);

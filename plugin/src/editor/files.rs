@@ -11,8 +11,13 @@ use timbrel_learn::{file, Dataset, ModelFile};
 
 /// The default model file: `timbrel-model.timbrel` in the home folder.
 pub(super) fn default_path() -> String {
-    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).unwrap_or_default();
-    std::path::Path::new(&home).join("timbrel-model.timbrel").display().to_string()
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .unwrap_or_default();
+    std::path::Path::new(&home)
+        .join("timbrel-model.timbrel")
+        .display()
+        .to_string()
 }
 
 /// The model-file row: path, Export and Import.
@@ -21,11 +26,19 @@ pub(super) fn files_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     ui.add(egui::TextEdit::singleline(&mut ed.model_path).desired_width(f32::INFINITY))
         .on_hover_text("A .timbrel file: the model with its classes, hits and detector settings");
     ui.horizontal(|ui| {
-        if ui.button("Export").on_hover_text("Write the model in use and its hits to this file").clicked() {
+        if ui
+            .button("Export")
+            .on_hover_text("Write the model in use and its hits to this file")
+            .clicked()
+        {
             let message = export(ed);
             ed.say_result(message);
         }
-        if ui.button("Import").on_hover_text("Replace classes, hits and model by this file's (checked first)").clicked() {
+        if ui
+            .button("Import")
+            .on_hover_text("Replace classes, hits and model by this file's (checked first)")
+            .clicked()
+        {
             let message = import(ed);
             ed.say_result(message);
         }
@@ -38,7 +51,11 @@ fn export(ed: &TimbrelEditor) -> Result<String, String> {
     let Some(model) = state.model else {
         return Err("there is no trained model to export yet".to_owned());
     };
-    let mut model_file = ModelFile::new(format!("timbrel {}", env!("CARGO_PKG_VERSION")), params.analysis_settings(), model);
+    let mut model_file = ModelFile::new(
+        format!("timbrel {}", env!("CARGO_PKG_VERSION")),
+        params.analysis_settings(),
+        model,
+    );
     model_file.dataset = Some(state.dataset);
     let path = std::path::Path::new(&ed.model_path);
     file::save(path, &model_file).map_err(|e| e.to_string())?;
@@ -51,7 +68,9 @@ fn import(ed: &TimbrelEditor) -> Result<String, String> {
     let params = &ed.shared.params;
     // The descriptors must be computed as the model's were: take over its analysis settings.
     let a = model_file.analysis;
-    let Some(gui) = &ed.gui else { return Err("the editor is not connected to the host".to_owned()) };
+    let Some(gui) = &ed.gui else {
+        return Err("the editor is not connected to the host".to_owned());
+    };
     let setter = gui.param_setter();
     let detector = match a.detector.kind {
         DetectorKind::Envelope => DetectorChoice::Envelope,
@@ -79,7 +98,14 @@ fn import(ed: &TimbrelEditor) -> Result<String, String> {
     });
     let hits = dataset.examples.len();
     let classes = dataset.classes.len();
-    *params.dataset.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    *params
+        .dataset
+        .problem
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = None;
     params.dataset.replace(dataset, Some(model));
-    Ok(format!("Imported {}: {classes} classes, {hits} hits", path.display()))
+    Ok(format!(
+        "Imported {}: {classes} classes, {hits} hits",
+        path.display()
+    ))
 }

@@ -11,7 +11,11 @@ use nice_plug_egui::widgets::ParamSlider;
 pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let (latest, classes, pair) = {
         let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
-        (state.log.back().copied(), state.model_classes.clone(), state.model_pair)
+        (
+            state.log.back().copied(),
+            state.model_classes.clone(),
+            state.model_pair,
+        )
     };
     ui.label(RichText::new("Latest hit").strong());
     let Some(hit) = latest else {
@@ -19,18 +23,42 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         return;
     };
     let Some(p) = hit.prediction else {
-        let names = ed.shared.params.class_names.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let names = ed
+            .shared
+            .params
+            .class_names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let armed = hit.trained_as.map_or(String::new(), |c| {
-            format!(", recorded into {}", names.get(c as usize).cloned().unwrap_or_else(|| format!("class {}", c + 1)))
+            format!(
+                ", recorded into {}",
+                names
+                    .get(c as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("class {}", c + 1))
+            )
         });
-        ui.label(format!("{:.1} dBFS at {:.2} s: no model yet{armed}", hit.peak_dbfs, hit.onset_s));
+        ui.label(format!(
+            "{:.1} dBFS at {:.2} s: no model yet{armed}",
+            hit.peak_dbfs, hit.onset_s
+        ));
         return;
     };
-    let name = |i: usize| classes.get(i).map_or_else(|| format!("class {}", i + 1), |c| c.name.clone());
+    let name = |i: usize| {
+        classes
+            .get(i)
+            .map_or_else(|| format!("class {}", i + 1), |c| c.name.clone())
+    };
     ui.horizontal_wrapped(|ui| {
         match p.best {
             Some(c) => {
-                ui.label(RichText::new(name(c as usize)).size(22.0).strong().color(class_color(classes[c as usize].color)));
+                ui.label(
+                    RichText::new(name(c as usize))
+                        .size(22.0)
+                        .strong()
+                        .color(class_color(classes[c as usize].color)),
+                );
             }
             None => {
                 ui.label(RichText::new("UNKNOWN").size(22.0).strong().color(WARN));
@@ -39,7 +67,9 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         }
         ui.label(format!("confidence {:.0} %", p.confidence * 100.0));
         ui.label(format!("position {:.2}", p.interpolation));
-        ui.label(format!("novelty {:.2}", p.novelty)).on_hover_text("Distance from the trained classes; above the threshold a hit is unknown");
+        ui.label(format!("novelty {:.2}", p.novelty)).on_hover_text(
+            "Distance from the trained classes; above the threshold a hit is unknown",
+        );
     });
     ui.horizontal_wrapped(|ui| {
         for (i, class) in classes.iter().enumerate().take(p.class_count as usize) {
@@ -49,7 +79,11 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             let mut bar = rect;
             bar.set_width(rect.width() * p.probabilities[i].clamp(0.0, 1.0));
             painter.rect_filled(bar, 2.0, class_color(class.color));
-            ui.label(format!("{} {:.0} %", class.name, p.probabilities[i] * 100.0));
+            ui.label(format!(
+                "{} {:.0} %",
+                class.name,
+                p.probabilities[i] * 100.0
+            ));
             ui.add_space(6.0);
         }
     });
@@ -59,9 +93,17 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         let (rect, _) = ui.allocate_exact_size(Vec2::new(width, 16.0), Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 2.0, Color32::from_gray(35));
-        painter.rect_stroke(rect, 2.0, Stroke::new(1.0, Color32::GRAY), StrokeKind::Inside);
+        painter.rect_stroke(
+            rect,
+            2.0,
+            Stroke::new(1.0, Color32::GRAY),
+            StrokeKind::Inside,
+        );
         let x = rect.left() + rect.width() * p.interpolation.clamp(0.0, 1.0);
-        painter.line_segment([pos2(x, rect.top()), pos2(x, rect.bottom())], Stroke::new(4.0, ACCENT));
+        painter.line_segment(
+            [pos2(x, rect.top()), pos2(x, rect.bottom())],
+            Stroke::new(4.0, ACCENT),
+        );
         ui.label(name(pair.1));
     });
 }
@@ -70,44 +112,87 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
 pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let (log, classes) = {
         let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
-        (state.log.iter().rev().take(24).copied().collect::<Vec<_>>(), state.model_classes.clone())
+        (
+            state.log.iter().rev().take(24).copied().collect::<Vec<_>>(),
+            state.model_classes.clone(),
+        )
     };
-    let names = ed.shared.params.class_names.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let names = ed
+        .shared
+        .params
+        .class_names
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Recent hits").strong());
-        ui.label(format!("({} detected)", ed.shared.meters.hits.load(std::sync::atomic::Ordering::Relaxed)));
+        ui.label(format!(
+            "({} detected)",
+            ed.shared
+                .meters
+                .hits
+                .load(std::sync::atomic::Ordering::Relaxed)
+        ));
     });
-    egui::ScrollArea::horizontal().id_salt("hits").show(ui, |ui| {
-        ui.horizontal(|ui| {
-            for hit in log {
-                let (label, color, class) = match hit.prediction {
-                    Some(p) => match p.best {
-                        Some(c) => classes
-                            .get(c as usize)
-                            .map_or(("?".to_owned(), Color32::GRAY, None), |k| (k.name.clone(), class_color(k.color), Some(c as usize))),
-                        None => ("unknown".to_owned(), WARN, None),
-                    },
-                    None => match hit.trained_as {
-                        Some(c) => (format!("+{}", names.get(c as usize).cloned().unwrap_or_else(|| format!("class {}", c + 1))), ACCENT, None),
-                        None => ("hit".to_owned(), Color32::GRAY, None),
-                    },
-                };
-                egui::Frame::new().stroke(Stroke::new(1.0, color)).inner_margin(3.0).show(ui, |ui| {
-                    ui.vertical(|ui| {
-                        ui.horizontal(|ui| {
-                            if let Some(c) = class {
-                                let (rect, _) = ui.allocate_exact_size(Vec2::splat(10.0), Sense::hover());
-                                ui.painter().add(marker(c, rect.center(), 4.0, color, Stroke::NONE));
-                            }
-                            ui.label(RichText::new(label).color(color).small());
+    egui::ScrollArea::horizontal()
+        .id_salt("hits")
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for hit in log {
+                    let (label, color, class) = match hit.prediction {
+                        Some(p) => match p.best {
+                            Some(c) => classes
+                                .get(c as usize)
+                                .map_or(("?".to_owned(), Color32::GRAY, None), |k| {
+                                    (k.name.clone(), class_color(k.color), Some(c as usize))
+                                }),
+                            None => ("unknown".to_owned(), WARN, None),
+                        },
+                        None => match hit.trained_as {
+                            Some(c) => (
+                                format!(
+                                    "+{}",
+                                    names
+                                        .get(c as usize)
+                                        .cloned()
+                                        .unwrap_or_else(|| format!("class {}", c + 1))
+                                ),
+                                ACCENT,
+                                None,
+                            ),
+                            None => ("hit".to_owned(), Color32::GRAY, None),
+                        },
+                    };
+                    egui::Frame::new()
+                        .stroke(Stroke::new(1.0, color))
+                        .inner_margin(3.0)
+                        .show(ui, |ui| {
+                            ui.vertical(|ui| {
+                                ui.horizontal(|ui| {
+                                    if let Some(c) = class {
+                                        let (rect, _) = ui
+                                            .allocate_exact_size(Vec2::splat(10.0), Sense::hover());
+                                        ui.painter().add(marker(
+                                            c,
+                                            rect.center(),
+                                            4.0,
+                                            color,
+                                            Stroke::NONE,
+                                        ));
+                                    }
+                                    ui.label(RichText::new(label).color(color).small());
+                                });
+                                let pos = hit.prediction.map_or(String::new(), |p| {
+                                    format!(" pos {:.2}", p.interpolation)
+                                });
+                                ui.label(
+                                    RichText::new(format!("{:.2} s{pos}", hit.onset_s)).small(),
+                                );
+                            });
                         });
-                        let pos = hit.prediction.map_or(String::new(), |p| format!(" pos {:.2}", p.interpolation));
-                        ui.label(RichText::new(format!("{:.2} s{pos}", hit.onset_s)).small());
-                    });
-                });
-            }
+                }
+            });
         });
-    });
 }
 
 /// Detector settings and the detection function (largest value per frame) against its
@@ -117,24 +202,30 @@ pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let Some(gui) = &ed.gui else { return };
     let setter = gui.param_setter();
     let p = &ed.shared.params;
-    egui::Grid::new("detector").num_columns(2).spacing([6.0, 3.0]).show(ui, |ui| {
-        macro_rules! row {
-            ($label:expr, $param:expr) => {
-                ui.label($label);
-                ui.add(ParamSlider::for_param($param, &setter).with_width(150.0));
-                ui.end_row();
-            };
-        }
-        row!("Detector", &p.detector);
-        row!("Threshold", &p.threshold_db);
-        row!("Gate", &p.floor_dbfs);
-        row!("High-pass", &p.highpass_hz);
-        row!("Lockout", &p.min_interval_ms);
-        row!("Window", &p.window);
-        row!("Unknown", &p.unknown_scale);
-    });
+    egui::Grid::new("detector")
+        .num_columns(2)
+        .spacing([6.0, 3.0])
+        .show(ui, |ui| {
+            macro_rules! row {
+                ($label:expr, $param:expr) => {
+                    ui.label($label);
+                    ui.add(ParamSlider::for_param($param, &setter).with_width(150.0));
+                    ui.end_row();
+                };
+            }
+            row!("Detector", &p.detector);
+            row!("Threshold", &p.threshold_db);
+            row!("Gate", &p.floor_dbfs);
+            row!("High-pass", &p.highpass_hz);
+            row!("Lockout", &p.min_interval_ms);
+            row!("Window", &p.window);
+            row!("Unknown", &p.unknown_scale);
+        });
     // The detection function over the last few seconds, newest on the right.
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(ui.available_width().min(270.0), 56.0), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(
+        Vec2::new(ui.available_width().min(270.0), 56.0),
+        Sense::hover(),
+    );
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, Color32::from_gray(22));
     let threshold = ed.detection.back().map_or(0.0, |d| d.1);
@@ -145,10 +236,33 @@ pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         .detection
         .iter()
         .enumerate()
-        .map(|(i, &(v, _))| pos2(rect.left() + rect.width() * i as f32 / (n - 1) as f32, y(if v.is_finite() { v } else { 0.0 })))
+        .map(|(i, &(v, _))| {
+            pos2(
+                rect.left() + rect.width() * i as f32 / (n - 1) as f32,
+                y(if v.is_finite() { v } else { 0.0 }),
+            )
+        })
         .collect();
-    painter.add(egui::Shape::line(points, Stroke::new(1.5, Color32::LIGHT_BLUE)));
-    painter.line_segment([pos2(rect.left(), y(threshold)), pos2(rect.right(), y(threshold))], Stroke::new(1.0, WARN));
-    painter.text(pos2(rect.left() + 3.0, y(threshold) - 2.0), egui::Align2::LEFT_BOTTOM, format!("threshold {threshold:.1}"), egui::FontId::proportional(10.0), WARN);
-    ui.label(RichText::new("Detection function (blue) and threshold (red line): hits cross the line.").small());
+    painter.add(egui::Shape::line(
+        points,
+        Stroke::new(1.5, Color32::LIGHT_BLUE),
+    ));
+    painter.line_segment(
+        [
+            pos2(rect.left(), y(threshold)),
+            pos2(rect.right(), y(threshold)),
+        ],
+        Stroke::new(1.0, WARN),
+    );
+    painter.text(
+        pos2(rect.left() + 3.0, y(threshold) - 2.0),
+        egui::Align2::LEFT_BOTTOM,
+        format!("threshold {threshold:.1}"),
+        egui::FontId::proportional(10.0),
+        WARN,
+    );
+    ui.label(
+        RichText::new("Detection function (blue) and threshold (red line): hits cross the line.")
+            .small(),
+    );
 }

@@ -26,16 +26,25 @@ pub(super) struct LatestHit {
 
 impl Default for LatestHit {
     fn default() -> Self {
-        Self { from: [0.0; 2], to: [0.0; 2], since: Instant::now() - ANIMATION, ready_sample: u64::MAX }
+        Self {
+            from: [0.0; 2],
+            to: [0.0; 2],
+            since: Instant::now() - ANIMATION,
+            ready_sample: u64::MAX,
+        }
     }
 }
 
 impl LatestHit {
     /// Where the marker is now, in map units.
     fn position(&self, now: Instant) -> [f32; 2] {
-        let t = (now.duration_since(self.since).as_secs_f32() / ANIMATION.as_secs_f32()).clamp(0.0, 1.0);
+        let t = (now.duration_since(self.since).as_secs_f32() / ANIMATION.as_secs_f32())
+            .clamp(0.0, 1.0);
         let ease = 1.0 - (1.0 - t).powi(3);
-        [self.from[0] + (self.to[0] - self.from[0]) * ease, self.from[1] + (self.to[1] - self.from[1]) * ease]
+        [
+            self.from[0] + (self.to[0] - self.from[0]) * ease,
+            self.from[1] + (self.to[1] - self.from[1]) * ease,
+        ]
     }
 }
 
@@ -43,25 +52,48 @@ impl LatestHit {
 pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, width: f32) {
     let (map, classes, latest) = {
         let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
-        let latest = state.log.back().and_then(|h| h.map_xy.map(|xy| (xy, h.ready_sample, h.prediction)));
-        (state.map.clone(), ed.shared.params.dataset.lock().classes.clone(), latest)
+        let latest = state
+            .log
+            .back()
+            .and_then(|h| h.map_xy.map(|xy| (xy, h.ready_sample, h.prediction)));
+        (
+            state.map.clone(),
+            ed.shared.params.dataset.lock().classes.clone(),
+            latest,
+        )
     };
     ui.label(RichText::new("Map of the training hits").strong())
-        .on_hover_text("Similar sounds lie close together. Hover a hit for its details, click to select it.");
+        .on_hover_text(
+            "Similar sounds lie close together. Hover a hit for its details, click to select it.",
+        );
     let side = width.min(ui.available_height() - 4.0).max(120.0);
     let (rect, response) = ui.allocate_exact_size(Vec2::new(width, side), Sense::click());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, Color32::from_gray(18));
-    painter.rect_stroke(rect, 4.0, Stroke::new(1.0, Color32::from_gray(60)), StrokeKind::Inside);
+    painter.rect_stroke(
+        rect,
+        4.0,
+        Stroke::new(1.0, Color32::from_gray(60)),
+        StrokeKind::Inside,
+    );
     let Some(map) = map else {
-        painter.text(rect.center(), egui::Align2::CENTER_CENTER, "Train a few hits to see the map", egui::FontId::proportional(14.0), Color32::GRAY);
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Train a few hits to see the map",
+            egui::FontId::proportional(14.0),
+            Color32::GRAY,
+        );
         return;
     };
     let square = Rect::from_center_size(rect.center(), Vec2::splat(rect.height() - 8.0));
     let to_screen = |xy: [f32; 2]| -> Pos2 {
         let x = (xy[0] / EXTENT).clamp(-1.0, 1.0);
         let y = (xy[1] / EXTENT).clamp(-1.0, 1.0);
-        pos2(square.center().x + x * square.width() * 0.5, square.center().y - y * square.height() * 0.5)
+        pos2(
+            square.center().x + x * square.width() * 0.5,
+            square.center().y - y * square.height() * 0.5,
+        )
     };
     let outliers: Vec<ExampleKey> = ed
         .shared
@@ -78,7 +110,9 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
     let mut nearest: Option<(f32, usize)> = None;
     for (i, p) in map.points.iter().enumerate() {
         let at = to_screen(p.xy);
-        let color = classes.get(p.class).map_or(Color32::GRAY, |c| class_color(c.color));
+        let color = classes
+            .get(p.class)
+            .map_or(Color32::GRAY, |c| class_color(c.color));
         painter.add(marker(p.class, at, 3.5, color, Stroke::NONE));
         if outliers.contains(&p.key) {
             painter.circle_stroke(at, 6.5, Stroke::new(1.5, WARN));
@@ -96,25 +130,53 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
     // Class centres, named, so the map does not rely on colour.
     for &(class, xy) in &map.centres {
         let at = to_screen(xy);
-        let color = classes.get(class).map_or(Color32::GRAY, |c| class_color(c.color));
-        painter.line_segment([at - Vec2::new(7.0, 0.0), at + Vec2::new(7.0, 0.0)], Stroke::new(2.0, Color32::WHITE));
-        painter.line_segment([at - Vec2::new(0.0, 7.0), at + Vec2::new(0.0, 7.0)], Stroke::new(2.0, Color32::WHITE));
+        let color = classes
+            .get(class)
+            .map_or(Color32::GRAY, |c| class_color(c.color));
+        painter.line_segment(
+            [at - Vec2::new(7.0, 0.0), at + Vec2::new(7.0, 0.0)],
+            Stroke::new(2.0, Color32::WHITE),
+        );
+        painter.line_segment(
+            [at - Vec2::new(0.0, 7.0), at + Vec2::new(0.0, 7.0)],
+            Stroke::new(2.0, Color32::WHITE),
+        );
         let name = classes.get(class).map_or("?", |c| c.name.as_str());
-        painter.text(at + Vec2::new(9.0, -9.0), egui::Align2::LEFT_BOTTOM, name, egui::FontId::proportional(13.0), color);
+        painter.text(
+            at + Vec2::new(9.0, -9.0),
+            egui::Align2::LEFT_BOTTOM,
+            name,
+            egui::FontId::proportional(13.0),
+            color,
+        );
     }
     // The latest hit glides to its place.
     if let Some((xy, ready, prediction)) = latest {
         if ready != ed.latest_anim.ready_sample {
-            ed.latest_anim = LatestHit { from: ed.latest_anim.position(now), to: xy, since: now, ready_sample: ready };
+            ed.latest_anim = LatestHit {
+                from: ed.latest_anim.position(now),
+                to: xy,
+                since: now,
+                ready_sample: ready,
+            };
         }
         let at = to_screen(ed.latest_anim.position(now));
         painter.circle_stroke(at, 9.0, Stroke::new(2.5, ACCENT));
         let label = match prediction.and_then(|p| p.best) {
-            Some(c) => format!("latest: {}", classes.get(c as usize).map_or("?", |k| k.name.as_str())),
+            Some(c) => format!(
+                "latest: {}",
+                classes.get(c as usize).map_or("?", |k| k.name.as_str())
+            ),
             None if prediction.is_some() => "latest: unknown".to_owned(),
             None => "latest".to_owned(),
         };
-        painter.text(at + Vec2::new(11.0, 4.0), egui::Align2::LEFT_TOP, label, egui::FontId::proportional(12.0), ACCENT);
+        painter.text(
+            at + Vec2::new(11.0, 4.0),
+            egui::Align2::LEFT_TOP,
+            label,
+            egui::FontId::proportional(12.0),
+            ACCENT,
+        );
     }
     // Legend.
     let mut y = rect.top() + 6.0;
@@ -125,19 +187,35 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         }
         let at = pos2(rect.left() + 10.0, y + 6.0);
         painter.add(marker(i, at, 4.0, class_color(class.color), Stroke::NONE));
-        painter.text(at + Vec2::new(8.0, 0.0), egui::Align2::LEFT_CENTER, format!("{} ({count})", class.name), egui::FontId::proportional(11.0), Color32::LIGHT_GRAY);
+        painter.text(
+            at + Vec2::new(8.0, 0.0),
+            egui::Align2::LEFT_CENTER,
+            format!("{} ({count})", class.name),
+            egui::FontId::proportional(11.0),
+            Color32::LIGHT_GRAY,
+        );
         y += 14.0;
     }
     if !outliers.is_empty() {
         let at = pos2(rect.left() + 10.0, y + 6.0);
         painter.circle_stroke(at, 5.0, Stroke::new(1.5, WARN));
-        painter.text(at + Vec2::new(8.0, 0.0), egui::Align2::LEFT_CENTER, "doubtful hit", egui::FontId::proportional(11.0), Color32::LIGHT_GRAY);
+        painter.text(
+            at + Vec2::new(8.0, 0.0),
+            egui::Align2::LEFT_CENTER,
+            "doubtful hit",
+            egui::FontId::proportional(11.0),
+            Color32::LIGHT_GRAY,
+        );
     }
 
     if let Some((_, i)) = nearest {
         let p = map.points[i];
         let name = classes.get(p.class).map_or("?", |c| c.name.as_str());
-        let doubtful = if outliers.contains(&p.key) { "\ndoubtful: misclassified or unknown when held out" } else { "" };
+        let doubtful = if outliers.contains(&p.key) {
+            "\ndoubtful: misclassified or unknown when held out"
+        } else {
+            ""
+        };
         let text = format!(
             "{name} hit recorded at {:.2} s\nlevel {:.1} dBFS, {:.0} ms of audio{doubtful}\nclick to select",
             p.key.time_s,

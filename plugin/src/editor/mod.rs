@@ -24,7 +24,9 @@ use crate::publish::OutputBus;
 use egui::{Color32, RichText};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
-use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
+use nice_plug_egui::{
+    create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -64,12 +66,14 @@ pub struct Shared {
 /// Creates the editor, or `None` if the host cannot show one.
 pub fn create(shared: Shared) -> Option<EguiEditor<TimbrelEditor>> {
     let state = shared.params.editor_state.clone();
-    let settings = EguiNiceSettings::new().with_tile("Timbrel").with_resize_hint(
-        ResizeHint::RESIZABLE.with_min_logical_size(nice_plug::editor::dpi::LogicalSize::new(
-            EDITOR_SIZE.0 as f32 * 0.8,
-            EDITOR_SIZE.1 as f32 * 0.8,
-        )),
-    );
+    let settings = EguiNiceSettings::new()
+        .with_tile("Timbrel")
+        .with_resize_hint(ResizeHint::RESIZABLE.with_min_logical_size(
+            nice_plug::editor::dpi::LogicalSize::new(
+                EDITOR_SIZE.0 as f32 * 0.8,
+                EDITOR_SIZE.1 as f32 * 0.8,
+            ),
+        ));
     let app = TimbrelEditor {
         shared,
         gui: None,
@@ -126,7 +130,9 @@ impl NiceEguiApp for TimbrelEditor {
         let now = Instant::now();
         self.update_meters(now);
         self.auto_disarm();
-        egui::Frame::new().inner_margin(8.0).show(ui, |ui| self.panel(ui, now));
+        egui::Frame::new()
+            .inner_margin(8.0)
+            .show(ui, |ui| self.panel(ui, now));
         ui.ctx().request_repaint_after(Duration::from_millis(16));
     }
 
@@ -141,14 +147,19 @@ impl TimbrelEditor {
         let meters = &self.shared.meters;
         let dt = now.duration_since(self.last_frame).as_secs_f32();
         self.last_frame = now;
-        let level = meters.input_peak_dbfs.load(Ordering::Relaxed).max(METER_FLOOR_DBFS);
+        let level = meters
+            .input_peak_dbfs
+            .load(Ordering::Relaxed)
+            .max(METER_FLOOR_DBFS);
         self.meter_dbfs = level.max(self.meter_dbfs - METER_FALL_DB_PER_S * dt);
         let onsets = meters.onsets.load(Ordering::Relaxed);
         if onsets != self.seen_onsets {
             self.seen_onsets = onsets;
             self.flash_until = Some(now + FLASH);
         }
-        let peak = meters.detection_value.swap(f32::NEG_INFINITY, Ordering::Relaxed);
+        let peak = meters
+            .detection_value
+            .swap(f32::NEG_INFINITY, Ordering::Relaxed);
         let threshold = meters.detection_threshold.load(Ordering::Relaxed);
         if self.detection.len() == DETECTION_HISTORY {
             self.detection.pop_front();
@@ -171,7 +182,10 @@ impl TimbrelEditor {
                 setter.set_parameter(&params.train, 0);
                 setter.end_set_parameter(&params.train);
             }
-            self.say(format!("Recorded {limit} hits: training stopped by itself."), false);
+            self.say(
+                format!("Recorded {limit} hits: training stopped by itself."),
+                false,
+            );
         }
     }
 
@@ -190,31 +204,50 @@ impl TimbrelEditor {
 
     /// Draws the whole panel.
     fn panel(&mut self, ui: &mut egui::Ui, now: Instant) {
-        egui::Panel::top("top").resizable(false).show(ui, |ui| self.top_bar(ui, now));
-        egui::Panel::bottom("recent").resizable(false).show(ui, |ui| live::recent_hits(ui, self));
-        egui::Panel::left("left").default_size(285.0).min_size(240.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("left-scroll").show(ui, |ui| {
-                classes::classes_panel(ui, self);
-                ui.separator();
-                live::detector_panel(ui, self);
-                ui.separator();
-                files::files_panel(ui, self);
+        egui::Panel::top("top")
+            .resizable(false)
+            .show(ui, |ui| self.top_bar(ui, now));
+        egui::Panel::bottom("recent")
+            .resizable(false)
+            .show(ui, |ui| live::recent_hits(ui, self));
+        egui::Panel::left("left")
+            .default_size(285.0)
+            .min_size(240.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("left-scroll")
+                    .show(ui, |ui| {
+                        classes::classes_panel(ui, self);
+                        ui.separator();
+                        live::detector_panel(ui, self);
+                        ui.separator();
+                        files::files_panel(ui, self);
+                    });
             });
-        });
         // The middle and the right column share what is left; egui's right panel does not
         // shrink the space left for content inside a Ui, so the split is done here.
         let rest = ui.available_rect_before_wrap();
         let right_width = RIGHT_COLUMN.min(rest.width() * 0.45);
-        let middle = egui::Rect::from_min_max(rest.min, egui::pos2(rest.max.x - right_width - 6.0, rest.max.y));
-        let right = egui::Rect::from_min_max(egui::pos2(rest.max.x - right_width, rest.min.y), rest.max);
-        ui.painter().vline(right.left() - 3.0, right.y_range(), ui.visuals().widgets.noninteractive.bg_stroke);
+        let middle = egui::Rect::from_min_max(
+            rest.min,
+            egui::pos2(rest.max.x - right_width - 6.0, rest.max.y),
+        );
+        let right =
+            egui::Rect::from_min_max(egui::pos2(rest.max.x - right_width, rest.min.y), rest.max);
+        ui.painter().vline(
+            right.left() - 3.0,
+            right.y_range(),
+            ui.visuals().widgets.noninteractive.bg_stroke,
+        );
         ui.scope_builder(egui::UiBuilder::new().max_rect(right), |ui| {
             ui.shrink_clip_rect(right);
-            egui::ScrollArea::vertical().id_salt("right-scroll").show(ui, |ui| {
-                quality::quality_panel(ui, self);
-                ui.separator();
-                quality::selected_panel(ui, self);
-            });
+            egui::ScrollArea::vertical()
+                .id_salt("right-scroll")
+                .show(ui, |ui| {
+                    quality::quality_panel(ui, self);
+                    ui.separator();
+                    quality::selected_panel(ui, self);
+                });
         });
         ui.scope_builder(egui::UiBuilder::new().max_rect(middle), |ui| {
             ui.shrink_clip_rect(middle);
@@ -256,13 +289,24 @@ impl TimbrelEditor {
                 }
             });
         });
-        let problem = self.shared.params.dataset.problem.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let problem = self
+            .shared
+            .params
+            .dataset
+            .problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(problem) = problem {
             ui.colored_label(WARN, format!("Warning: {problem}"));
         }
         if let Some((text, error, since)) = &self.message {
             if since.elapsed() < MESSAGE_TIME {
-                let text = if *error { format!("Error: {text}") } else { text.clone() };
+                let text = if *error {
+                    format!("Error: {text}")
+                } else {
+                    text.clone()
+                };
                 ui.colored_label(if *error { WARN } else { Color32::LIGHT_GREEN }, text);
             } else {
                 self.message = None;

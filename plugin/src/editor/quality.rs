@@ -22,52 +22,102 @@ pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         return;
     };
     let e = &q.evaluation;
-    let method = if e.folds == e.examples.len() { "leave-one-out".to_owned() } else { format!("{}-fold", e.folds) };
+    let method = if e.folds == e.examples.len() {
+        "leave-one-out".to_owned()
+    } else {
+        format!("{}-fold", e.folds)
+    };
     let accuracy = e.accuracy * 100.0;
-    let verdict = if accuracy >= 95.0 { "good" } else if accuracy >= 85.0 { "fair" } else { "poor" };
-    ui.label(RichText::new(format!("Accuracy {accuracy:.0} % ({verdict})")).size(16.0).strong());
-    ui.label(RichText::new(format!("{method} on {} hits, {:?}, calibration error {:.1} %", e.examples.len(), e.kind, e.ece * 100.0)).small());
+    let verdict = if accuracy >= 95.0 {
+        "good"
+    } else if accuracy >= 85.0 {
+        "fair"
+    } else {
+        "poor"
+    };
+    ui.label(
+        RichText::new(format!("Accuracy {accuracy:.0} % ({verdict})"))
+            .size(16.0)
+            .strong(),
+    );
+    ui.label(
+        RichText::new(format!(
+            "{method} on {} hits, {:?}, calibration error {:.1} %",
+            e.examples.len(),
+            e.kind,
+            e.ece * 100.0
+        ))
+        .small(),
+    );
 
     // Confusion matrix: rows are the true classes, columns what they were taken for.
-    let trained: Vec<usize> = (0..e.confusion.len()).filter(|&c| e.confusion[c].iter().sum::<u32>() > 0).collect();
+    let trained: Vec<usize> = (0..e.confusion.len())
+        .filter(|&c| e.confusion[c].iter().sum::<u32>() > 0)
+        .collect();
     if trained.len() >= 2 {
         ui.label(RichText::new("Confusion (rows: played, columns: heard as)").small());
-        egui::Grid::new("confusion").spacing([4.0, 2.0]).show(ui, |ui| {
-            ui.label("");
-            for &c in &trained {
-                ui.label(RichText::new(short(&q.class_names[c])).small());
-            }
-            ui.end_row();
-            for &r in &trained {
-                ui.label(RichText::new(short(&q.class_names[r])).small());
-                let total = e.confusion[r].iter().sum::<u32>().max(1) as f32;
+        egui::Grid::new("confusion")
+            .spacing([4.0, 2.0])
+            .show(ui, |ui| {
+                ui.label("");
                 for &c in &trained {
-                    let n = e.confusion[r][c];
-                    let share = n as f32 / total;
-                    let color = if r == c { Color32::from_rgb(40, (60.0 + 140.0 * share) as u8, 60) } else if n > 0 { Color32::from_rgb((80.0 + 170.0 * share) as u8, 40, 40) } else { Color32::from_gray(30) };
-                    egui::Frame::new().fill(color).inner_margin(egui::Margin::symmetric(4, 1)).show(ui, |ui| {
-                        ui.label(RichText::new(n.to_string()).color(Color32::WHITE));
-                    });
+                    ui.label(RichText::new(short(&q.class_names[c])).small());
                 }
                 ui.end_row();
-            }
-        });
+                for &r in &trained {
+                    ui.label(RichText::new(short(&q.class_names[r])).small());
+                    let total = e.confusion[r].iter().sum::<u32>().max(1) as f32;
+                    for &c in &trained {
+                        let n = e.confusion[r][c];
+                        let share = n as f32 / total;
+                        let color = if r == c {
+                            Color32::from_rgb(40, (60.0 + 140.0 * share) as u8, 60)
+                        } else if n > 0 {
+                            Color32::from_rgb((80.0 + 170.0 * share) as u8, 40, 40)
+                        } else {
+                            Color32::from_gray(30)
+                        };
+                        egui::Frame::new()
+                            .fill(color)
+                            .inner_margin(egui::Margin::symmetric(4, 1))
+                            .show(ui, |ui| {
+                                ui.label(RichText::new(n.to_string()).color(Color32::WHITE));
+                            });
+                    }
+                    ui.end_row();
+                }
+            });
     }
 
     if !q.outliers.is_empty() {
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             ui.label(RichText::new(format!("{} doubtful hits", q.outliers.len())).color(WARN));
-            if ui.button("Remove all").on_hover_text("Delete every doubtful hit and retrain").clicked() {
+            if ui
+                .button("Remove all")
+                .on_hover_text("Delete every doubtful hit and retrain")
+                .clicked()
+            {
                 let keys: Vec<ExampleKey> = q.outliers.iter().map(|o| o.0).collect();
                 let removed = remove_examples(ed, &keys);
-                ed.say(format!("Removed {removed} doubtful hits; retraining."), false);
+                ed.say(
+                    format!("Removed {removed} doubtful hits; retraining."),
+                    false,
+                );
             }
         });
         for (k, (key, predicted)) in q.outliers.iter().enumerate().take(8) {
             ui.horizontal(|ui| {
                 let name = |c: usize| q.class_names.get(c).cloned().unwrap_or_default();
-                ui.label(RichText::new(format!("{:.1} s {} heard as {}", key.time_s, name(key.class), name(*predicted))).small());
+                ui.label(
+                    RichText::new(format!(
+                        "{:.1} s {} heard as {}",
+                        key.time_s,
+                        name(key.class),
+                        name(*predicted)
+                    ))
+                    .small(),
+                );
                 if ui.small_button("Play").clicked() {
                     ed.audition(*key);
                 }
@@ -112,7 +162,11 @@ fn remove_examples(ed: &mut TimbrelEditor, keys: &[ExampleKey]) -> usize {
     if removed > 0 {
         ed.shared.params.dataset.touch();
     }
-    if keys.contains(&ed.selected.unwrap_or(ExampleKey { time_s: f64::NAN, class: 0, first_value: 0.0 })) {
+    if keys.contains(&ed.selected.unwrap_or(ExampleKey {
+        time_s: f64::NAN,
+        class: 0,
+        first_value: 0.0,
+    })) {
         ed.selected = None;
     }
     removed
@@ -127,19 +181,32 @@ pub(super) fn selected_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     };
     let (example, classes) = {
         let data = ed.shared.params.dataset.lock();
-        let example = key.find(&data).map(|i| (i, data.examples[i].class, data.examples[i].level_dbfs));
+        let example = key
+            .find(&data)
+            .map(|i| (i, data.examples[i].class, data.examples[i].level_dbfs));
         (example, data.classes.clone())
     };
     let Some((index, class, level)) = example else {
         ed.selected = None;
         return;
     };
-    ui.label(format!("{} hit at {:.2} s, {level:.1} dBFS", classes[class].name, key.time_s));
+    ui.label(format!(
+        "{} hit at {:.2} s, {level:.1} dBFS",
+        classes[class].name, key.time_s
+    ));
     ui.horizontal(|ui| {
-        if ui.button("Play").on_hover_text("Hear it through the plugin's output").clicked() {
+        if ui
+            .button("Play")
+            .on_hover_text("Hear it through the plugin's output")
+            .clicked()
+        {
             ed.audition(key);
         }
-        if ui.button("Delete").on_hover_text("Remove it from the training set and retrain").clicked() {
+        if ui
+            .button("Delete")
+            .on_hover_text("Remove it from the training set and retrain")
+            .clicked()
+        {
             remove_examples(ed, &[key]);
             ed.say("Deleted the selected hit; retraining.", false);
         }
@@ -147,19 +214,27 @@ pub(super) fn selected_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     ui.horizontal(|ui| {
         ui.label("Relabel as");
         let mut new_class = class;
-        egui::ComboBox::from_id_salt("relabel").selected_text(classes[class].name.clone()).show_ui(ui, |ui| {
-            for (i, c) in classes.iter().enumerate() {
-                ui.selectable_value(&mut new_class, i, c.name.clone());
-            }
-        });
+        egui::ComboBox::from_id_salt("relabel")
+            .selected_text(classes[class].name.clone())
+            .show_ui(ui, |ui| {
+                for (i, c) in classes.iter().enumerate() {
+                    ui.selectable_value(&mut new_class, i, c.name.clone());
+                }
+            });
         if new_class != class {
             let mut data = ed.shared.params.dataset.lock();
             let ok = data.relabel_example(index, new_class).is_ok();
             drop(data);
             if ok {
                 ed.shared.params.dataset.touch();
-                ed.selected = Some(ExampleKey { class: new_class, ..key });
-                ed.say(format!("Relabelled as {}; retraining.", classes[new_class].name), false);
+                ed.selected = Some(ExampleKey {
+                    class: new_class,
+                    ..key
+                });
+                ed.say(
+                    format!("Relabelled as {}; retraining.", classes[new_class].name),
+                    false,
+                );
             }
         }
     });

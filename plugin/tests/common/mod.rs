@@ -131,7 +131,10 @@ impl ProcessContext<Timbrel> for MockProcess<'_> {
         &mut self,
         event: NoteEvent<()>,
     ) -> Result<(), (NoteEvent<()>, nice_plug::context::process::SendEventError)> {
-        assert!(self.events.len() < self.events.capacity(), "test event buffer full");
+        assert!(
+            self.events.len() < self.events.capacity(),
+            "test event buffer full"
+        );
         self.events.push((event.timing(), event));
         Ok(())
     }
@@ -199,7 +202,12 @@ impl TestHost {
     }
 
     /// Activates an existing plugin instance.
-    pub fn with_plugin(plugin: Timbrel, sample_rate: f32, channels: usize, max_block: usize) -> Self {
+    pub fn with_plugin(
+        plugin: Timbrel,
+        sample_rate: f32,
+        channels: usize,
+        max_block: usize,
+    ) -> Self {
         Self::with_layout(plugin, sample_rate, channels, max_block, false)
     }
 
@@ -209,7 +217,13 @@ impl TestHost {
         Self::with_layout(Timbrel::default(), sample_rate, channels, max_block, true)
     }
 
-    fn with_layout(mut plugin: Timbrel, sample_rate: f32, channels: usize, max_block: usize, with_control: bool) -> Self {
+    fn with_layout(
+        mut plugin: Timbrel,
+        sample_rate: f32,
+        channels: usize,
+        max_block: usize,
+        with_control: bool,
+    ) -> Self {
         let layout = Timbrel::AUDIO_IO_LAYOUTS
             .iter()
             .find(|l| {
@@ -217,7 +231,10 @@ impl TestHost {
                     && l.aux_output_ports.is_empty() != with_control
             })
             .expect("layout for channel count");
-        let control_channels = layout.aux_output_ports.first().map_or(0, |c| c.get() as usize);
+        let control_channels = layout
+            .aux_output_ports
+            .first()
+            .map_or(0, |c| c.get() as usize);
         let executor = plugin.task_executor();
         let config = BufferConfig {
             sample_rate,
@@ -244,14 +261,20 @@ impl TestHost {
     /// Gives the plugin a recording `GuiContext`, as opening the editor does.
     pub fn attach_gui(&mut self) -> Arc<RecordingGui> {
         let gui = Arc::new(RecordingGui::default());
-        self.plugin.output_bus().attach(GuiContext::new(gui.clone()));
+        self.plugin
+            .output_bus()
+            .attach(GuiContext::new(gui.clone()));
         gui
     }
 
     /// The plain value of parameter `id` as text, as a host would display it.
     pub fn param_text(&self, id: &str) -> String {
         let params = self.plugin.params();
-        let (_, ptr, _) = params.param_map().into_iter().find(|(pid, _, _)| pid == id).expect("parameter");
+        let (_, ptr, _) = params
+            .param_map()
+            .into_iter()
+            .find(|(pid, _, _)| pid == id)
+            .expect("parameter");
         // SAFETY: the pointer comes from the live plugin's own parameter map.
         unsafe { ptr.normalized_value_to_string(ptr.modulated_normalized_value(), true) }
     }
@@ -264,7 +287,11 @@ impl TestHost {
     /// The normalized value of parameter `id`.
     pub fn param_normalized(&self, id: &str) -> f32 {
         let params = self.plugin.params();
-        let (_, ptr, _) = params.param_map().into_iter().find(|(pid, _, _)| pid == id).expect("parameter");
+        let (_, ptr, _) = params
+            .param_map()
+            .into_iter()
+            .find(|(pid, _, _)| pid == id)
+            .expect("parameter");
         // SAFETY: as above.
         unsafe { ptr.modulated_normalized_value() }
     }
@@ -292,39 +319,56 @@ impl TestHost {
         let mut which = 0;
         let mut buffer = Buffer::default();
         while start < total {
-            let len = blocks[which % blocks.len()].min(total - start).min(self.max_block);
+            let len = blocks[which % blocks.len()]
+                .min(total - start)
+                .min(self.max_block);
             which += 1;
-            let mut slices: Vec<&mut [f32]> =
-                audio.iter_mut().map(|c| &mut c[start..start + len]).collect();
+            let mut slices: Vec<&mut [f32]> = audio
+                .iter_mut()
+                .map(|c| &mut c[start..start + len])
+                .collect();
             // SAFETY: the slices outlive the process call below and all have length `len`.
             unsafe {
                 buffer.set_slices(len, |out| {
                     out.clear();
-                    out.extend(slices.drain(..).map(|s| {
-                        std::mem::transmute::<&mut [f32], &'static mut [f32]>(s)
-                    }));
+                    out.extend(
+                        slices
+                            .drain(..)
+                            .map(|s| std::mem::transmute::<&mut [f32], &'static mut [f32]>(s)),
+                    );
                 });
             }
             self.raw_events.clear();
             // The control output starts each block as garbage, as a host's buffers may.
-            let mut control: Vec<Vec<f32>> = self.control.iter().map(|_| vec![f32::NAN; len]).collect();
+            let mut control: Vec<Vec<f32>> =
+                self.control.iter().map(|_| vec![f32::NAN; len]).collect();
             let mut control_buffer = Buffer::default();
-            let mut control_slices: Vec<&mut [f32]> = control.iter_mut().map(|c| c.as_mut_slice()).collect();
+            let mut control_slices: Vec<&mut [f32]> =
+                control.iter_mut().map(|c| c.as_mut_slice()).collect();
             // SAFETY: `control` outlives the process call and every slice has length `len`.
             unsafe {
                 control_buffer.set_slices(len, |out| {
                     out.clear();
-                    out.extend(control_slices.drain(..).map(|s| {
-                        std::mem::transmute::<&mut [f32], &'static mut [f32]>(s)
-                    }));
+                    out.extend(
+                        control_slices
+                            .drain(..)
+                            .map(|s| std::mem::transmute::<&mut [f32], &'static mut [f32]>(s)),
+                    );
                 });
             }
             let gui_tasks = Cell::new(0);
             let status = {
                 // The ports (and the slices they borrow from `control`) end with this scope.
                 let mut control_ports = [control_buffer];
-                let outputs: &mut [Buffer] = if self.with_control { &mut control_ports } else { &mut [] };
-                let mut aux = AuxiliaryBuffers { inputs: &mut [], outputs };
+                let outputs: &mut [Buffer] = if self.with_control {
+                    &mut control_ports
+                } else {
+                    &mut []
+                };
+                let mut aux = AuxiliaryBuffers {
+                    inputs: &mut [],
+                    outputs,
+                };
                 let mut context = MockProcess {
                     transport: Transport::new(self.sample_rate),
                     events: &mut self.raw_events,
@@ -343,18 +387,43 @@ impl TestHost {
             }
             self.gui_tasks += gui_tasks.get();
             for (timing, event) in self.raw_events.iter() {
-                assert!((*timing as usize) < len, "event timing {timing} outside block of {len}");
+                assert!(
+                    (*timing as usize) < len,
+                    "event timing {timing} outside block of {len}"
+                );
                 let (on, cc, key, channel, velocity) = match *event {
-                    NoteEvent::NoteOn { key, channel, velocity, .. } => {
-                        (true, false, key.number().expect("concrete key"), channel.number().expect("channel"), velocity)
-                    }
-                    NoteEvent::NoteOff { key, channel, .. } => {
-                        (false, false, key.number().expect("concrete key"), channel.number().expect("channel"), 0.0)
-                    }
-                    NoteEvent::MidiCC { channel, cc, value, .. } => (false, true, cc, channel, value),
+                    NoteEvent::NoteOn {
+                        key,
+                        channel,
+                        velocity,
+                        ..
+                    } => (
+                        true,
+                        false,
+                        key.number().expect("concrete key"),
+                        channel.number().expect("channel"),
+                        velocity,
+                    ),
+                    NoteEvent::NoteOff { key, channel, .. } => (
+                        false,
+                        false,
+                        key.number().expect("concrete key"),
+                        channel.number().expect("channel"),
+                        0.0,
+                    ),
+                    NoteEvent::MidiCC {
+                        channel, cc, value, ..
+                    } => (false, true, cc, channel, value),
                     ref other => panic!("unexpected event {other:?}"),
                 };
-                out.push(SentEvent { sample: self.position + *timing as u64, on, cc, key, channel, velocity });
+                out.push(SentEvent {
+                    sample: self.position + *timing as u64,
+                    on,
+                    cc,
+                    key,
+                    channel,
+                    velocity,
+                });
             }
             // SAFETY: drop the borrowed slices before the next iteration re-borrows `audio`.
             unsafe { buffer.set_slices(0, |out| out.clear()) };

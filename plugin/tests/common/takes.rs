@@ -12,7 +12,11 @@ pub const SR: f32 = 48_000.0;
 pub fn take(sounds: &[Sound], seed: u64) -> Vec<f32> {
     // NOTE: no bleed here, so that hits can be counted one to one; the learning crate's own
     // tests cover bleed.
-    let spec = SynthSpec { sample_rate: SR, bleed_probability: 0.0, ..SynthSpec::default() };
+    let spec = SynthSpec {
+        sample_rate: SR,
+        bleed_probability: 0.0,
+        ..SynthSpec::default()
+    };
     let mut out = Vec::new();
     for (i, sound) in sounds.iter().enumerate() {
         let (audio, _, _) = render(*sound, &spec, seed + i as u64);
@@ -39,14 +43,27 @@ pub fn snares(count: usize, radius: (f32, f32), seed: u64) -> Vec<Sound> {
 pub fn wait_for_model(host: &mut TestHost, models_before: u64, limit: Duration) -> TrainStatus {
     let started = Instant::now();
     loop {
-        let trained = host.plugin.meters().models_trained.load(std::sync::atomic::Ordering::Relaxed);
+        let trained = host
+            .plugin
+            .meters()
+            .models_trained
+            .load(std::sync::atomic::Ordering::Relaxed);
         let status = host.plugin.worker_state().lock().unwrap().status.clone();
-        if trained > models_before && host.plugin.meters().model_loaded.load(std::sync::atomic::Ordering::Relaxed) {
+        if trained > models_before
+            && host
+                .plugin
+                .meters()
+                .model_loaded
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
             return status;
         }
         // NOTE: a failure can be stale (disarming the first class alone cannot train); the
         // timeout below reports the last status.
-        assert!(started.elapsed() < limit, "no model after {limit:?}: {status:?}");
+        assert!(
+            started.elapsed() < limit,
+            "no model after {limit:?}: {status:?}"
+        );
         host.run(&mut [vec![0.0; 512]], &[512]);
         std::thread::sleep(Duration::from_millis(10));
     }
