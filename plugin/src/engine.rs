@@ -471,31 +471,17 @@ impl WorkerLoop {
     fn install(&mut self, model: Model) {
         self.retrain_requested = false;
         self.training = None;
-        let classes = model.classes().to_vec();
-        let pair = model.pair();
-        let chosen = *model.report().chosen();
-        let examples = model.report().examples;
-        if self.parts.models.send(Box::new(model)).is_err() {
-            self.state().status =
-                TrainStatus::Failed("the audio thread is not taking models".to_owned());
-            return;
-        }
-        self.parts
-            .meters
-            .models_trained
-            .fetch_add(1, Ordering::Relaxed);
+        let status = self.hand_over(model, " (restored)", 0.0);
+        let handed_over = matches!(status, TrainStatus::Trained { .. });
         {
             let mut state = self.state();
-            state.model_classes = classes;
-            state.model_pair = pair;
-            state.status = TrainStatus::Trained {
-                kind: format!("{:?} (restored)", chosen.kind),
-                cv_accuracy: chosen.accuracy,
-                examples,
-                millis: 0.0,
-            };
-            state.quality = None;
-            state.evaluating = true;
+            state.status = status;
+            if handed_over {
+                state.quality = None;
+            }
+        }
+        if !handed_over {
+            return;
         }
         let data: Dataset = self.parts.dataset.lock().clone();
         let config = self.parts.config;
@@ -508,6 +494,32 @@ impl WorkerLoop {
         match spawned {
             Ok(_) => self.training = Some(rx),
             Err(_) => self.state().evaluating = false,
+        }
+    }
+
+    /// Sends `model` to the audio thread and shows it in the editor's state (an evaluation
+    /// follows); returns the status to show (`kind_suffix` after the classifier's name).
+    fn hand_over(&mut self, model: Model, kind_suffix: &str, millis: f64) -> TrainStatus {
+        let classes = model.classes().to_vec();
+        let pair = model.pair();
+        let chosen = *model.report().chosen();
+        let examples = model.report().examples;
+        if self.parts.models.send(Box::new(model)).is_err() {
+            return TrainStatus::Failed("the audio thread is not taking models".to_owned());
+        }
+        self.parts
+            .meters
+            .models_trained
+            .fetch_add(1, Ordering::Relaxed);
+        let mut state = self.state();
+        state.model_classes = classes;
+        state.model_pair = pair;
+        state.evaluating = true;
+        TrainStatus::Trained {
+            kind: format!("{:?}{kind_suffix}", chosen.kind),
+            cv_accuracy: chosen.accuracy,
+            examples,
+            millis,
         }
     }
 
@@ -562,7 +574,7 @@ impl WorkerLoop {
                     key: ExampleKey::of(e),
                     class: e.class,
                     level_dbfs: e.level_dbfs,
-                    snippet_s: snippet_seconds(e),
+                    snippet_s: e.snippet.duration_s(),
                 })
                 .collect();
             let centres = (0..data.classes.len())
@@ -667,48 +679,18 @@ impl WorkerLoop {
         }
         let status = match result {
             Ok(model) => {
-                let chosen = *model.report().chosen();
-                let classes = model.classes().to_vec();
-                let pair = model.pair();
-                let examples = model.report().examples;
                 *self
                     .parts
                     .dataset
                     .model
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(model.clone());
-                match self.parts.models.send(Box::new(model)) {
-                    Ok(()) => {
-                        self.parts
-                            .meters
-                            .models_trained
-                            .fetch_add(1, Ordering::Relaxed);
-                        let mut state = self.state();
-                        state.model_classes = classes;
-                        state.model_pair = pair;
-                        state.evaluating = true;
-                        drop(state);
-                        TrainStatus::Trained {
-                            kind: format!("{:?}", chosen.kind),
-                            cv_accuracy: chosen.accuracy,
-                            examples,
-                            millis,
-                        }
-                    }
-                    Err(_) => {
-                        TrainStatus::Failed("the audio thread is not taking models".to_owned())
-                    }
-                }
+                self.hand_over(model, "", millis)
             }
             Err(message) => TrainStatus::Failed(message),
         };
         self.state().status = status;
     }
-}
-
-/// Length of an example's snippet, in seconds.
-fn snippet_seconds(e: &Example) -> f32 {
-    e.snippet.duration_s()
 }
 
 /// Evaluates `data` held out, with the outliers as example keys.

@@ -22,15 +22,7 @@ fn play(host: &mut TestHost, blocks: &[usize], seed: u64) -> Vec<HitSummary> {
     std::thread::sleep(Duration::from_millis(300));
     host.run(&mut [vec![0.0; 512]], &[512]);
     std::thread::sleep(Duration::from_millis(100));
-    let log: Vec<_> = host
-        .plugin
-        .worker_state()
-        .lock()
-        .unwrap()
-        .log
-        .iter()
-        .copied()
-        .collect();
+    let log = host.hit_log();
     assert_eq!(log.len(), sounds.len());
     log
 }
@@ -94,20 +86,10 @@ fn glide_and_range_shape_the_continuous_outputs_and_the_position_cc() {
     let mut host = TestHost::with_control_output(SR, 1, 512);
     train_center_and_edge(&mut host);
     // Glide 10 ms; position range 0.2..0.6 with a square curve.
-    let set = |host: &mut TestHost, id: &str, plain: f32| {
-        let params = host.plugin.timbrel_params().clone();
-        let (_, ptr, _) = nice_plug::prelude::Params::param_map(&*params)
-            .into_iter()
-            .find(|(i, _, _)| i == id)
-            .unwrap();
-        // SAFETY: the pointer comes from the live plugin's parameter map.
-        let normalized = unsafe { ptr.preview_normalized(plain) };
-        host.set_param_normalized(id, normalized);
-    };
-    set(&mut host, "glide", 10.0);
-    set(&mut host, "pmin", 0.2);
-    set(&mut host, "pmax", 0.6);
-    set(&mut host, "pcurve", 2.0);
+    host.set_param_plain("glide", 10.0);
+    host.set_param_plain("pmin", 0.2);
+    host.set_param_plain("pmax", 0.6);
+    host.set_param_plain("pcurve", 2.0);
     host.control.iter_mut().for_each(Vec::clear);
     let start = host.control_position();
     host.plugin.worker_state().lock().unwrap().log.clear();
@@ -117,15 +99,7 @@ fn glide_and_range_shape_the_continuous_outputs_and_the_position_cc() {
     );
     let events = host.run(&mut [audio], &[512]);
     std::thread::sleep(Duration::from_millis(300));
-    let log: Vec<_> = host
-        .plugin
-        .worker_state()
-        .lock()
-        .unwrap()
-        .log
-        .iter()
-        .copied()
-        .collect();
+    let log = host.hit_log();
     assert_eq!(log.len(), 2);
     let glide = (0.010 * SR) as usize;
     for hit in &log {

@@ -48,15 +48,7 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
     std::thread::sleep(Duration::from_millis(200));
     host.run(&mut [vec![0.0; 4800]], &[512]);
     std::thread::sleep(Duration::from_millis(200));
-    let log: Vec<_> = host
-        .plugin
-        .worker_state()
-        .lock()
-        .unwrap()
-        .log
-        .iter()
-        .copied()
-        .collect();
+    let log = host.hit_log();
     assert_eq!(log.len(), sounds.len(), "one result per sound");
     let mut correct = 0;
     let mut rejected_others = 0;

@@ -119,7 +119,7 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                         .on_hover_text("Arm: every hit joins this class until you click again")
                         .clicked()
                     {
-                        ed.set_int(&params.train, if is_armed { 0 } else { i as i32 + 1 });
+                        ed.set(&params.train, if is_armed { 0 } else { i as i32 + 1 });
                     }
                     let removable = classes.len() > 2 && pair.0 != i && pair.1 != i;
                     let remove = ui

@@ -68,28 +68,23 @@ fn import(ed: &TimbrelEditor) -> Result<String, String> {
     let params = &ed.shared.params;
     // The descriptors must be computed as the model's were: take over its analysis settings.
     let a = model_file.analysis;
-    let Some(gui) = &ed.gui else {
+    if ed.gui.is_none() {
         return Err("the editor is not connected to the host".to_owned());
-    };
-    let setter = gui.param_setter();
+    }
     let detector = match a.detector.kind {
         DetectorKind::Envelope => DetectorChoice::Envelope,
         DetectorKind::Flux => DetectorChoice::Flux,
     };
-    setter.begin_set_parameter(&params.detector);
-    setter.set_parameter(&params.detector, detector);
-    setter.end_set_parameter(&params.detector);
+    ed.set(&params.detector, detector);
     for (param, value) in [
         (&params.threshold_db, a.detector.threshold_db),
         (&params.floor_dbfs, a.detector.floor_dbfs),
         (&params.highpass_hz, a.detector.highpass_hz),
         (&params.min_interval_ms, a.detector.min_interval_ms),
     ] {
-        setter.begin_set_parameter(param);
-        setter.set_parameter(param, value);
-        setter.end_set_parameter(param);
+        ed.set(param, value);
     }
-    ed.set_int(&params.window, a.window_ref_samples as i32);
+    ed.set(&params.window, a.window_ref_samples as i32);
     let model = model_file.model;
     let dataset = model_file.dataset.unwrap_or_else(|| Dataset {
         classes: model.classes().to_vec(),

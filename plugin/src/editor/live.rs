@@ -23,21 +23,8 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         return;
     };
     let Some(p) = hit.prediction else {
-        let names = ed
-            .shared
-            .params
-            .class_names
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
         let armed = hit.trained_as.map_or(String::new(), |c| {
-            format!(
-                ", recorded into {}",
-                names
-                    .get(c as usize)
-                    .cloned()
-                    .unwrap_or_else(|| format!("class {}", c + 1))
-            )
+            format!(", recorded into {}", ed.class_name(c))
         });
         ui.label(format!(
             "{:.1} dBFS at {:.2} s: no model yet{armed}",
@@ -117,13 +104,6 @@ pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             state.model_classes.clone(),
         )
     };
-    let names = ed
-        .shared
-        .params
-        .class_names
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Recent hits").strong());
         ui.label(format!(
@@ -149,17 +129,7 @@ pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                             None => ("unknown".to_owned(), WARN, None),
                         },
                         None => match hit.trained_as {
-                            Some(c) => (
-                                format!(
-                                    "+{}",
-                                    names
-                                        .get(c as usize)
-                                        .cloned()
-                                        .unwrap_or_else(|| format!("class {}", c + 1))
-                                ),
-                                ACCENT,
-                                None,
-                            ),
+                            Some(c) => (format!("+{}", ed.class_name(c)), ACCENT, None),
                             None => ("hit".to_owned(), Color32::GRAY, None),
                         },
                     };

@@ -176,12 +176,7 @@ impl TimbrelEditor {
             return;
         }
         if self.shared.meters.armed_hits.load(Ordering::Relaxed) >= limit as u64 {
-            if let Some(gui) = &self.gui {
-                let setter = gui.param_setter();
-                setter.begin_set_parameter(&params.train);
-                setter.set_parameter(&params.train, 0);
-                setter.end_set_parameter(&params.train);
-            }
+            self.set(&params.train, 0);
             self.say(
                 format!("Recorded {limit} hits: training stopped by itself."),
                 false,
@@ -273,8 +268,9 @@ impl TimbrelEditor {
                 ui.colored_label(WARN, format!("{lost} hits lost (queue full)"));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let Some(gui) = &self.gui else { return };
-                let setter = gui.param_setter();
+                if self.gui.is_none() {
+                    return;
+                }
                 let demo = &self.shared.params.demo_input;
                 let on = demo.value();
                 let label = if on { "Demo input: on" } else { "Demo input: off" };
@@ -283,9 +279,7 @@ impl TimbrelEditor {
                     .on_hover_text("Replace the input with a built-in drum performance: centre, edge and in-between hits")
                     .clicked()
                 {
-                    setter.begin_set_parameter(demo);
-                    setter.set_parameter(demo, !on);
-                    setter.end_set_parameter(demo);
+                    self.set(demo, !on);
                 }
             });
         });
@@ -314,14 +308,28 @@ impl TimbrelEditor {
         }
     }
 
-    /// Sets an integer parameter through the host, as one gesture.
-    pub(crate) fn set_int(&self, param: &IntParam, value: i32) {
+    /// Sets a parameter through the host, as one gesture (nothing without a host context).
+    pub(crate) fn set<P: Param>(&self, param: &P, value: P::Plain) {
         if let Some(gui) = &self.gui {
             let setter = gui.param_setter();
             setter.begin_set_parameter(param);
             setter.set_parameter(param, value);
             setter.end_set_parameter(param);
         }
+    }
+
+    /// The name of the dataset's class `index` (0-based), or "class N" if it is gone.
+    pub(crate) fn class_name(&self, index: u8) -> String {
+        let names = self
+            .shared
+            .params
+            .class_names
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        names
+            .get(index as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("class {}", index + 1))
     }
 
     /// Plays the snippet of the example `key` names through the plugin's output.

@@ -162,11 +162,7 @@ fn remove_examples(ed: &mut TimbrelEditor, keys: &[ExampleKey]) -> usize {
     if removed > 0 {
         ed.shared.params.dataset.touch();
     }
-    if keys.contains(&ed.selected.unwrap_or(ExampleKey {
-        time_s: f64::NAN,
-        class: 0,
-        first_value: 0.0,
-    })) {
+    if ed.selected.is_some_and(|selected| keys.contains(&selected)) {
         ed.selected = None;
     }
     removed

@@ -267,16 +267,34 @@ impl TestHost {
         gui
     }
 
-    /// The plain value of parameter `id` as text, as a host would display it.
-    pub fn param_text(&self, id: &str) -> String {
+    /// Parameter `id`'s pointer, from the live plugin's own parameter map.
+    fn param_ptr(&self, id: &str) -> ParamPtr {
         let params = self.plugin.params();
         let (_, ptr, _) = params
             .param_map()
             .into_iter()
             .find(|(pid, _, _)| pid == id)
-            .expect("parameter");
+            .unwrap_or_else(|| panic!("no parameter with id {id}"));
+        ptr
+    }
+
+    /// The plain value of parameter `id` as text, as a host would display it.
+    pub fn param_text(&self, id: &str) -> String {
+        let ptr = self.param_ptr(id);
         // SAFETY: the pointer comes from the live plugin's own parameter map.
         unsafe { ptr.normalized_value_to_string(ptr.modulated_normalized_value(), true) }
+    }
+
+    /// The worker's log of recent hits, oldest first.
+    pub fn hit_log(&self) -> Vec<timbrel::engine::HitSummary> {
+        self.plugin
+            .worker_state()
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .copied()
+            .collect()
     }
 
     /// Samples processed since activation: where the next block's control output starts.
@@ -286,27 +304,25 @@ impl TestHost {
 
     /// The normalized value of parameter `id`.
     pub fn param_normalized(&self, id: &str) -> f32 {
-        let params = self.plugin.params();
-        let (_, ptr, _) = params
-            .param_map()
-            .into_iter()
-            .find(|(pid, _, _)| pid == id)
-            .expect("parameter");
-        // SAFETY: as above.
-        unsafe { ptr.modulated_normalized_value() }
+        // SAFETY: the pointer comes from the live plugin's own parameter map.
+        unsafe { self.param_ptr(id).modulated_normalized_value() }
     }
 
     /// Sets parameter `id` to a normalised value (0..=1), as a host's automation would between
     /// blocks.
     pub fn set_param_normalized(&mut self, id: &str, normalized: f32) {
-        let params = self.plugin.params();
-        let (_, ptr, _) = params
-            .param_map()
-            .into_iter()
-            .find(|(pid, _, _)| pid == id)
-            .unwrap_or_else(|| panic!("no parameter with id {id}"));
         // SAFETY: the pointer comes from the live plugin's own parameter map.
-        unsafe { ptr._internal_set_normalized_value(normalized) };
+        unsafe {
+            self.param_ptr(id)
+                ._internal_set_normalized_value(normalized)
+        };
+    }
+
+    /// Sets parameter `id` to a plain value (in its own unit), as a host's automation would.
+    pub fn set_param_plain(&mut self, id: &str, plain: f32) {
+        // SAFETY: the pointer comes from the live plugin's own parameter map.
+        let normalized = unsafe { self.param_ptr(id).preview_normalized(plain) };
+        self.set_param_normalized(id, normalized);
     }
 
     /// Processes `audio` (one Vec per channel, edited in place) in blocks whose sizes cycle
