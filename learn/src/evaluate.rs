@@ -216,12 +216,12 @@ pub fn evaluate(data: &Dataset, cfg: &TrainConfig) -> Result<Evaluation, LearnEr
             }
         }
     }
-    for c in 0..k {
-        if counts[c] < RECOMMENDED_EXAMPLES {
-            let more = (RECOMMENDED_EXAMPLES - counts[c]).div_ceil(5) * 5;
+    for (c, &have) in counts.iter().enumerate().take(k) {
+        if have < RECOMMENDED_EXAMPLES {
+            let more = (RECOMMENDED_EXAMPLES - have).div_ceil(5) * 5;
             advice.push(Advice::MoreHits {
                 name: data.classes[c].name.clone(),
-                have: counts[c],
+                have,
                 more,
             });
         }

@@ -44,7 +44,7 @@ pub fn isotonic(y: &[f64], w: &[f64]) -> Vec<f64> {
     }
     blocks
         .iter()
-        .flat_map(|&(m, _, c)| std::iter::repeat(m).take(c))
+        .flat_map(|&(m, _, c)| std::iter::repeat_n(m, c))
         .collect()
 }
 
@@ -260,8 +260,8 @@ mod tests {
         x[ENERGY_INDEX] = -40.0 + 30.0 * loud;
         x[t] = pos * 3.0 + 2.0 * loud + 0.3 * (rng.f32() - 0.5);
         x[t + 1] = 5.0 * loud + 0.1 * rng.f32();
-        for j in t + 2..t + 10 {
-            x[j] = rng.f32();
+        for v in &mut x[t + 2..t + 10] {
+            *v = rng.f32();
         }
         x
     }

@@ -125,6 +125,8 @@ impl Knn {
 
     /// The `k` nearest points to `y` as (squared distance, index), nearest first, ties broken by
     /// index; returns how many were found (< k only with fewer points). Never allocates.
+    // NOTE: `!(d < worst)` on purpose: a NaN distance is never inserted.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn neighbours(&self, y: &[f32], best: &mut [(f32, u32); MAX_K]) -> usize {
         let k = self.k.min(self.len());
         let mut found = 0;

@@ -128,15 +128,15 @@ impl Params {
 
 /// Forward pass in f64; fills `h` (hidden activations) and returns softmax probabilities in `p`.
 fn forward(pr: &Params, x: &[f64], ni: usize, nh: usize, nc: usize, h: &mut [f64], p: &mut [f64]) {
-    for j in 0..nh {
+    for (j, hj) in h.iter_mut().enumerate().take(nh) {
         let w = &pr.w1[j * ni..(j + 1) * ni];
-        h[j] = (pr.b1[j] + w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>()).tanh();
+        *hj = (pr.b1[j] + w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>()).tanh();
     }
     let mut mx = f64::NEG_INFINITY;
-    for c in 0..nc {
+    for (c, pc) in p.iter_mut().enumerate().take(nc) {
         let w = &pr.w2[c * nh..(c + 1) * nh];
-        p[c] = pr.b2[c] + w.iter().zip(h.iter()).map(|(a, b)| a * b).sum::<f64>();
-        mx = mx.max(p[c]);
+        *pc = pr.b2[c] + w.iter().zip(h.iter()).map(|(a, b)| a * b).sum::<f64>();
+        mx = mx.max(*pc);
     }
     let mut s = 0.0;
     for v in p.iter_mut() {
@@ -251,11 +251,11 @@ impl Mlp {
                     forward(&pr, &x[i], ni, nh, nc, &mut h, &mut p);
                     p[labels[i]] -= 1.0;
                     dh.fill(0.0);
-                    for c in 0..nc {
-                        grad.b2[c] += p[c];
+                    for (c, &pc) in p.iter().enumerate().take(nc) {
+                        grad.b2[c] += pc;
                         for j in 0..nh {
-                            grad.w2[c * nh + j] += p[c] * h[j];
-                            dh[j] += p[c] * pr.w2[c * nh + j];
+                            grad.w2[c * nh + j] += pc * h[j];
+                            dh[j] += pc * pr.w2[c * nh + j];
                         }
                     }
                     for j in 0..nh {

@@ -208,9 +208,9 @@ impl Novelty {
         for ((r, y), &l) in rows.iter().zip(ys).zip(labels) {
             let s = &mut st[l];
             s.n += 1.0;
-            for j in 0..d {
-                s.sum[j] += r[j];
-                s.sum2[j] += r[j] * r[j];
+            for ((sum, sum2), &v) in s.sum.iter_mut().zip(s.sum2.iter_mut()).zip(r).take(d) {
+                *sum += v;
+                *sum2 += v * v;
             }
             let yv = nalgebra::DVector::from_column_slice(y);
             s.outer_y += &yv * yv.transpose();
@@ -221,8 +221,8 @@ impl Novelty {
         let mut pooled_y = DMatrix::<f64>::zeros(m, m);
         let mut dof = 0.0;
         for s in &st {
-            for j in 0..d {
-                pooled[j] += s.sum2[j] - s.sum[j] * s.sum[j] / s.n;
+            for (j, p) in pooled.iter_mut().enumerate().take(d) {
+                *p += s.sum2[j] - s.sum[j] * s.sum[j] / s.n;
             }
             let mu = nalgebra::DVector::from_column_slice(&s.sum_y);
             pooled_y += &s.outer_y - &mu * mu.transpose() / s.n;

@@ -23,6 +23,8 @@ impl Pca {
     /// below 1e-9 of the largest are dropped; each axis' sign is fixed so its largest-magnitude
     /// entry is positive (determinism). Uses the n × n Gram matrix when there are fewer rows
     /// than dimensions.
+    // NOTE: the negated comparisons on purpose: NaN eigenvalues and norms end or skip an axis.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn fit(rows: &[Vec<f64>], max_components: usize) -> Self {
         let n = rows.len();
         let d = rows.first().map_or(0, |r| r.len());
@@ -73,11 +75,7 @@ impl Pca {
 
     /// Number of components.
     pub fn components(&self) -> usize {
-        if self.dims == 0 {
-            0
-        } else {
-            self.axes.len() / self.dims
-        }
+        self.axes.len().checked_div(self.dims).unwrap_or(0)
     }
 
     /// Projects `z` (length [`Self::dims`]) onto the axes into `out` (length

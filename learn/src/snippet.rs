@@ -430,7 +430,7 @@ mod tests {
             assert!(Snippet::encode(&[0.5; 100], rate).is_empty(), "{rate}");
         }
         let e = Snippet::default();
-        assert!(e.is_empty() && e.len() == 0 && e.duration_s() == 0.0 && e.rate_hz() == 0.0);
+        assert!(e.is_empty() && e.duration_s() == 0.0 && e.rate_hz() == 0.0);
         assert!(e.decode().is_empty());
         e.validate().unwrap();
         // Non-finite samples become silence; nothing else is disturbed.

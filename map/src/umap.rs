@@ -138,7 +138,7 @@ fn fuzzy_graph(neighbors: &[Vec<(u32, f32)>], k: usize) -> Vec<Edge> {
         .iter()
         .map(|&(i, j, w)| if i < j { (i, j, w) } else { (j, i, w) })
         .collect();
-    pairs.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    pairs.sort_by_key(|&(i, j, _)| (i, j));
     let mut edges = Vec::with_capacity(pairs.len() * 2);
     let mut idx = 0;
     while idx < pairs.len() {
