@@ -52,7 +52,7 @@ pub enum LearnError {
     /// A non-finite number where a finite one is required.
     #[error("non-finite value {value} in {what}")]
     NonFinite {
-        /// Where it was found, e.g. "example 3 descriptor[17]".
+        /// Where it was found, e.g. `"example 3 descriptor[17]"`.
         what: String,
         /// The value.
         value: f64,

@@ -9,7 +9,7 @@
 //!
 //! Format 2 (written) stores the dataset's audio snippets as [`crate::snippet::Snippet`]s:
 //! `{ "rate_hz", "peak", "data" }` with the 8-bit μ-law bytes as base64. Format 1 (read, and
-//! migrated by [`crate::migrate`]) stored them as float arrays with `snippet_rate`; its
+//! migrated on reading) stored them as float arrays with `snippet_rate`; its
 //! fixtures are in `learn/tests/fixtures/`.
 //!
 //! [`load`] and [`from_bytes`] check everything before returning anything: the size (before

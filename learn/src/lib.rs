@@ -5,12 +5,12 @@
 //!   interpolation pair (A, B).
 //! - [`train`]: fits a [`Model`] (kNN, MLP or shrinkage LDA, calibrated; novelty; interpolation)
 //!   on a background thread; [`Model::classify`] then scores one hit without allocating.
-//! - [`evaluate`]: cross-validated accuracy, confusion matrix, calibration, outliers and advice.
+//! - [`evaluate()`]: cross-validated accuracy, confusion matrix, calibration, outliers and advice.
 //! - [`synthetic`]: seeded hits from the core's membrane synthesizer, for tests and benchmarks.
-//! - [`file`]: the versioned, fully validated `.timbrel` model file.
+//! - [`file`](mod@file): the versioned, fully validated `.timbrel` model file.
 //! - [`state`]: the project state (dataset and model) the plugin keeps in the host's project.
 //! - [`snippet`]: compact audio snippets of the examples (8-bit μ-law at ≤ 16 kHz).
-//! - [`bench`]: training and classification timings for the CLI.
+//! - [`bench`](mod@bench): training, classification and project-state timings for the CLI.
 
 pub mod bench;
 pub mod calibration;

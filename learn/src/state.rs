@@ -11,7 +11,7 @@
 //! descriptor layout [`LAYOUT_VERSION`] and the model format [`MODEL_FORMAT_VERSION`], as
 //! decimal numbers, each followed by `:` — then base64 (standard alphabet, padded) of one zstd
 //! frame that records its content size, holding the postcard encoding of the payload
-//! `(dataset, model: Option<bytes>)`. The dataset is packed column-wise ([`crate::pack`]:
+//! `(dataset, model: Option<bytes>)`. The dataset is packed column-wise (module `pack`:
 //! descriptor byte planes, snippet μ-law codes as first differences) so that zstd compresses it
 //! better. The model is postcard-encoded into its own bytes, so that a later build can tell the
 //! dataset from a model it no longer reads. Floats are raw IEEE-754 bits: the restored model
@@ -24,7 +24,7 @@
 //!
 //! Before format 2 the plugin persisted the plain `serde_json` of its dataset: a JSON object with
 //! `classes`, `examples` (snippets as float arrays with `snippet_rate`) and `pair`. It is
-//! migrated on reading ([`crate::migrate`]): snippets are encoded, and there is no model, so the
+//! migrated on reading (module `migrate`): snippets are encoded, and there is no model, so the
 //! plugin retrains.
 //!
 //! # Checks
@@ -60,10 +60,10 @@ pub const OLDEST_STATE_FORMAT_VERSION: u32 = 1;
 /// Descriptor layout of format-1 states (they did not record it).
 const LEGACY_LAYOUT_VERSION: u32 = 1;
 /// Largest decompressed payload, in bytes. 16 classes × 100 hits with 100 ms snippets and a
-/// trained model take about 4.5 MB; this leaves room for more than 20 000 such hits.
+/// kNN model take 4.8 MB (about 3 kB a hit); this leaves room for more than 20 000 hits.
 pub const MAX_PAYLOAD_BYTES: usize = 64 << 20;
 /// Longest encoded state accepted, in bytes: the prefix and the base64 of an incompressible
-/// payload of [`MAX_PAYLOAD_BYTES`] (zstd adds at most 1/128 to stored blocks).
+/// payload of [`MAX_PAYLOAD_BYTES`] (with more room than zstd's worst-case expansion).
 pub const MAX_ENCODED_BYTES: usize =
     64 + (MAX_PAYLOAD_BYTES + MAX_PAYLOAD_BYTES / 128 + 1024).div_ceil(3) * 4;
 /// Longest JSON text accepted by [`decode_str`]. Format 1 stored snippets as float text, about
