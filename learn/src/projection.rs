@@ -23,13 +23,24 @@ impl Projection {
     /// Fits on every example of `data`; `None` with fewer than [`MIN_MAP_EXAMPLES`] examples
     /// or descriptors of the wrong length.
     pub fn fit(data: &Dataset) -> Option<Self> {
-        let timbre = timbre_indices();
         let rows: Vec<&[f32]> = data
             .examples
             .iter()
-            .filter_map(|e| e.descriptor.get(timbre.clone()))
+            .map(|e| e.descriptor.as_slice())
             .collect();
-        if rows.len() < MIN_MAP_EXAMPLES || rows.len() != data.examples.len() {
+        Self::fit_descriptors(&rows)
+    }
+
+    /// Fits on full hit descriptors (for hits that are not examples, such as the unlabelled
+    /// hits of a free-play take); `None` with fewer than [`MIN_MAP_EXAMPLES`] descriptors or
+    /// any of the wrong length.
+    pub fn fit_descriptors(descriptors: &[&[f32]]) -> Option<Self> {
+        let timbre = timbre_indices();
+        let rows: Vec<&[f32]> = descriptors
+            .iter()
+            .filter_map(|d| d.get(timbre.clone()))
+            .collect();
+        if rows.len() < MIN_MAP_EXAMPLES || rows.len() != descriptors.len() {
             return None;
         }
         let scaler = Scaler::fit(&rows);
@@ -40,11 +51,10 @@ impl Projection {
             pca,
             scale: 1.0,
         };
-        let mut radii: Vec<f32> = data
-            .examples
+        let mut radii: Vec<f32> = descriptors
             .iter()
-            .map(|e| {
-                let [x, y] = projection.project(&e.descriptor);
+            .map(|d| {
+                let [x, y] = projection.project(d);
                 (x * x + y * y).sqrt()
             })
             .collect();

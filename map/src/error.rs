@@ -15,6 +15,7 @@ pub enum MapError {
         source: io::Error,
     },
     /// A WAV file that the decoder rejects.
+    #[cfg(feature = "collection")]
     #[error("{}: not a readable WAV file: {source}", path.display())]
     Wav {
         /// The file.

@@ -13,23 +13,33 @@
 //! (standardise, PCA, k-means with a fixed or silhouette-chosen k).
 
 pub mod cluster;
+#[cfg(feature = "collection")]
 pub mod decode;
+#[cfg(feature = "collection")]
 pub mod describe;
 mod error;
+#[cfg(feature = "collection")]
 pub mod html;
 pub mod knn;
+#[cfg(feature = "collection")]
 pub mod learned;
 pub mod linalg;
+#[cfg(feature = "collection")]
 pub mod pipeline;
+#[cfg(feature = "collection")]
 pub mod png;
 pub mod quality;
+#[cfg(feature = "collection")]
 pub mod synthetic;
+#[cfg(feature = "collection")]
 pub mod tsne;
 pub mod umap;
+#[cfg(feature = "collection")]
 pub mod walk;
 
 pub use cluster::{cluster_descriptors, ClusterCount, Clustering};
 pub use error::MapError;
+#[cfg(feature = "collection")]
 pub use pipeline::{
     evaluate_features, ClusterSpace, Collection, FeatureSet, MapOptions, Method, SampleMap, Timings,
 };

@@ -1,4 +1,5 @@
 //! End-to-end tests of the map on a seeded synthetic collection written to a temp dir.
+#![cfg(feature = "collection")]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -11,6 +11,7 @@
 use crate::params::{ClassNames, PersistedDataset};
 use crate::snippets::{AudioChunk, SnippetRecorder, SNIPPET_S};
 use crate::swap::ModelSender;
+use crate::zones::{self, Take, TakeHit, TakeSummary, ZoneChoice, ZoneProposal};
 use atomic_float::AtomicF32;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use timbrel_core::analysis::HitRecord;
 use timbrel_learn::projection::Projection;
 use timbrel_learn::{Dataset, Evaluation, Example, Model, Prediction, TrainConfig};
+use timbrel_map::ClusterCount;
 
 /// Capacity of the audio-to-worker hit ring, in messages. At one hit per 20 ms the worker could
 /// stall for five seconds before a hit is lost.
@@ -227,6 +229,32 @@ pub struct WorkerState {
     pub quality: Option<Quality>,
     /// Whether an evaluation is running.
     pub evaluating: bool,
+    /// The free-play take (unlabelled hits) auto-zones work on.
+    pub take: TakeSummary,
+    /// The latest auto-zones proposal, until it is kept or dismissed.
+    pub zones: Option<ZoneProposal>,
+    /// What the editor asks of auto-zones; the worker takes it.
+    pub zone_request: Option<ZoneRequest>,
+    /// The outcome of the last auto-zones request: `Ok(what happened)` or `Err(why not)`.
+    pub zone_status: Option<Result<String, String>>,
+}
+
+/// What the editor asks the worker to do with the free-play take.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ZoneRequest {
+    /// Split the take into zones.
+    Propose(ClusterCount),
+    /// Keep the zones of proposal `id` as the choices say (one per zone).
+    Keep {
+        /// The proposal the choices were made for.
+        id: u64,
+        /// One choice per zone.
+        choices: Vec<ZoneChoice>,
+    },
+    /// Drop the proposal.
+    Dismiss,
+    /// Forget the take's hits (and the proposal).
+    ClearTake,
 }
 
 /// The worker's shared state, locked only by the worker and the editor.
@@ -282,10 +310,13 @@ impl Drop for Worker {
     }
 }
 
-/// A training hit waiting for the end of its snippet.
+/// A hit waiting for the end of its snippet: a training hit (with its class) or a free-play hit
+/// for the take.
 struct PendingExample {
     hit: HitRecord,
-    class: u8,
+    class: Option<u8>,
+    /// The class the model gave it (free-play hits).
+    predicted: Option<usize>,
     since: Instant,
 }
 
@@ -302,6 +333,14 @@ struct WorkerLoop {
     last_map: Instant,
     /// Print every hit's result to stderr (`TIMBREL_LOG_HITS=1`; for tests of the standalone).
     log_hits: bool,
+    /// The unlabelled hits of free play.
+    take: Take,
+    /// The take's hits as they were when the shown proposal was made.
+    proposal_hits: Vec<TakeHit>,
+    /// Number of proposals made.
+    proposals: u64,
+    /// The projection the shown proposal was placed with when the dataset had no map.
+    take_projection: Option<Projection>,
 }
 
 /// What the training thread reports, in order.
@@ -329,6 +368,10 @@ impl WorkerLoop {
             map_dirty: true,
             last_map: Instant::now() - MAP_REFRESH,
             log_hits: std::env::var_os("TIMBREL_LOG_HITS").is_some_and(|v| v == "1"),
+            take: Take::default(),
+            proposal_hits: Vec::new(),
+            proposals: 0,
+            take_projection: None,
         }
     }
 
@@ -361,18 +404,21 @@ impl WorkerLoop {
                     prediction,
                 } => {
                     self.log_hit(&hit, train, prediction);
-                    if let Some(class) = train {
-                        self.pending.push(PendingExample {
-                            hit,
-                            class,
-                            since: Instant::now(),
-                        });
-                    }
+                    self.pending.push(PendingExample {
+                        hit,
+                        class: train,
+                        predicted: prediction.and_then(|p| p.best).map(usize::from),
+                        since: Instant::now(),
+                    });
                 }
                 ToWorker::TrainingStopped => self.retrain_requested = true,
             }
         }
         self.file_pending_examples();
+        let request = self.state().zone_request.take();
+        if let Some(request) = request {
+            self.zone_request(request);
+        }
 
         let generation = self.parts.dataset.generation.load(Ordering::Acquire);
         if generation != self.seen_generation {
@@ -400,7 +446,8 @@ impl WorkerLoop {
             self.training = None;
             self.state().evaluating = false;
         }
-        if self.retrain_requested && self.pending.is_empty() && self.training.is_none() {
+        let training_hits_pending = self.pending.iter().any(|p| p.class.is_some());
+        if self.retrain_requested && !training_hits_pending && self.training.is_none() {
             self.retrain_requested = false;
             self.start_training();
         }
@@ -435,7 +482,7 @@ impl WorkerLoop {
         }
         let sample_rate = self.sample_rate();
         let snippet_len = (SNIPPET_S as f64 * sample_rate) as usize;
-        let mut added = false;
+        let (mut added, mut took) = (false, false);
         let mut i = 0;
         while i < self.pending.len() {
             let p = &self.pending[i];
@@ -445,25 +492,119 @@ impl WorkerLoop {
                 continue;
             }
             let p = self.pending.remove(i);
-            let mut example = Example::new(
-                &p.hit.descriptor,
-                p.class as usize,
-                p.hit.rms_dbfs,
-                p.hit.onset_sample as f64 / sample_rate,
-            );
-            if let Some(snippet) = snippet {
-                example.snippet = timbrel_learn::Snippet::encode(&snippet, sample_rate as f32);
-            }
+            let snippet = snippet.map_or_else(timbrel_learn::Snippet::default, |s| {
+                timbrel_learn::Snippet::encode(&s, sample_rate as f32)
+            });
+            let time_s = p.hit.onset_sample as f64 / sample_rate;
+            let Some(class) = p.class else {
+                self.take.push(TakeHit {
+                    descriptor: p.hit.descriptor.to_vec(),
+                    level_dbfs: p.hit.rms_dbfs,
+                    time_s,
+                    snippet,
+                    predicted: p.predicted,
+                });
+                took = true;
+                continue;
+            };
+            let mut example =
+                Example::new(&p.hit.descriptor, class as usize, p.hit.rms_dbfs, time_s);
+            example.snippet = snippet;
             let mut data = self.parts.dataset.lock();
-            if (p.class as usize) < data.classes.len() && data.add_example(example).is_ok() {
+            if (class as usize) < data.classes.len() && data.add_example(example).is_ok() {
                 added = true;
             }
+        }
+        if took {
+            let summary = self.take.summary();
+            self.state().take = summary;
         }
         if added {
             // The dataset changed, but only a disarm retrains: don't count this as an edit.
             self.seen_generation = self.parts.dataset.generation.fetch_add(1, Ordering::AcqRel) + 1;
             self.map_dirty = true;
         }
+    }
+
+    /// Carries out what the editor asked of auto-zones, and reports the outcome.
+    fn zone_request(&mut self, request: ZoneRequest) {
+        let outcome = match request {
+            ZoneRequest::Propose(count) => self.propose_zones(count),
+            ZoneRequest::Keep { id, choices } => self.keep_zones(id, &choices),
+            ZoneRequest::Dismiss => {
+                self.drop_proposal();
+                Ok("Proposal dismissed.".to_owned())
+            }
+            ZoneRequest::ClearTake => {
+                self.take.clear();
+                self.drop_proposal();
+                self.state().take = self.take.summary();
+                Ok("Free-play take cleared.".to_owned())
+            }
+        };
+        self.state().zone_status = Some(outcome);
+    }
+
+    fn drop_proposal(&mut self) {
+        self.proposal_hits.clear();
+        self.take_projection = None;
+        self.state().zones = None;
+    }
+
+    /// Splits the take into zones, placed on the dataset's map (or, without one, on a map of
+    /// the take itself).
+    fn propose_zones(&mut self, count: ClusterCount) -> Result<String, String> {
+        let hits: Vec<TakeHit> = self.take.hits().cloned().collect();
+        self.take_projection = None;
+        if self.projection.is_none() {
+            let rows: Vec<&[f32]> = hits.iter().map(|h| h.descriptor.as_slice()).collect();
+            self.take_projection = Projection::fit_descriptors(&rows);
+        }
+        let projection = self.projection.as_ref().or(self.take_projection.as_ref());
+        self.proposals += 1;
+        let proposal = zones::propose(&hits, count, self.proposals, |d| {
+            projection.map_or([0.0; 2], |p| p.project(d))
+        })
+        .map_err(|e| e.to_string())?;
+        let message = format!(
+            "{} hits in {} zones{}{}.",
+            hits.len(),
+            proposal.zones.len(),
+            if proposal.auto { " (best split)" } else { "" },
+            proposal
+                .silhouette
+                .map_or(String::new(), |s| format!(", silhouette {s:.2}")),
+        );
+        self.proposal_hits = hits;
+        self.state().zones = Some(proposal);
+        Ok(message)
+    }
+
+    /// Adds the kept zones to the dataset (which retrains), and takes their hits out of the take.
+    fn keep_zones(&mut self, id: u64, choices: &[ZoneChoice]) -> Result<String, String> {
+        let proposal = self
+            .state()
+            .zones
+            .clone()
+            .filter(|p| p.id == id)
+            .ok_or("the proposal changed; look again and keep")?;
+        let report = {
+            let mut data = self.parts.dataset.lock();
+            zones::keep(&mut data, &self.proposal_hits, &proposal, choices)
+                .map_err(|e| e.to_string())?
+        };
+        self.parts.dataset.touch();
+        self.take.remove_times(&report.times);
+        self.drop_proposal();
+        self.state().take = self.take.summary();
+        let mut message = format!("Kept {} hits", report.examples);
+        if !report.new_classes.is_empty() {
+            message += &format!("; new classes: {}", report.new_classes.join(", "));
+        }
+        if let Some((a, b)) = report.pair {
+            message += &format!("; interpolation now {a} to {b}");
+        }
+        Ok(message + ". Training…")
     }
 
     /// Uses a restored or imported model as it is (no retraining, so the outputs are the saved
@@ -595,7 +736,11 @@ impl WorkerLoop {
             MapView { points, centres }
         });
         drop(data);
-        self.state().map = map;
+        let mut state = self.state();
+        state.map = map;
+        if let (Some(projection), Some(zones)) = (&self.projection, state.zones.as_mut()) {
+            zones.reproject(&self.proposal_hits, |d| projection.project(d));
+        }
     }
 
     fn sync_class_names(&self) {

@@ -21,6 +21,7 @@ pub mod publish;
 pub mod signals;
 pub mod snippets;
 pub mod swap;
+pub mod zones;
 
 use demo::DemoPlayer;
 use engine::{

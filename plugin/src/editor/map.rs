@@ -50,7 +50,7 @@ impl LatestHit {
 
 /// Draws the map, `width` points wide, in the remaining height.
 pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, width: f32) {
-    let (map, classes, latest) = {
+    let (map, zones, classes, latest) = {
         let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
         let latest = state
             .log
@@ -58,14 +58,19 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
             .and_then(|h| h.map_xy.map(|xy| (xy, h.ready_sample, h.prediction)));
         (
             state.map.clone(),
+            state.zones.clone(),
             ed.shared.params.dataset.lock().classes.clone(),
             latest,
         )
     };
-    ui.label(RichText::new("Map of the training hits").strong())
-        .on_hover_text(
-            "Similar sounds lie close together. Hover a hit for its details, click to select it.",
-        );
+    let title = if zones.is_some() {
+        "Map: proposed zones (rings) and training hits"
+    } else {
+        "Map of the training hits"
+    };
+    ui.label(RichText::new(title).strong()).on_hover_text(
+        "Similar sounds lie close together. Hover a hit for its details, click to select it.",
+    );
     let side = width.min(ui.available_height() - 4.0).max(120.0);
     let (rect, response) = ui.allocate_exact_size(Vec2::new(width, side), Sense::click());
     let painter = ui.painter_at(rect);
@@ -76,7 +81,7 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         Stroke::new(1.0, Color32::from_gray(60)),
         StrokeKind::Inside,
     );
-    let Some(map) = map else {
+    if map.is_none() && zones.is_none() {
         painter.text(
             rect.center(),
             egui::Align2::CENTER_CENTER,
@@ -85,7 +90,8 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
             Color32::GRAY,
         );
         return;
-    };
+    }
+    let map = map.unwrap_or_default();
     let square = Rect::from_center_size(rect.center(), Vec2::splat(rect.height() - 8.0));
     let to_screen = |xy: [f32; 2]| -> Pos2 {
         let x = (xy[0] / EXTENT).clamp(-1.0, 1.0);
@@ -150,6 +156,45 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
             color,
         );
     }
+    // The proposed zones: free-play hits as rings in the colour each zone will get, and each
+    // zone's centre with the name it will be kept under.
+    let zone_colors = zones.as_ref().map_or_else(Vec::new, |z| {
+        super::zones::zone_colors(ed, &classes, z.zones.len())
+    });
+    let mut nearest_take: Option<(f32, usize)> = None;
+    if let Some(z) = &zones {
+        for (i, (&xy, &zone)) in z.xy.iter().zip(&z.labels).enumerate() {
+            let at = to_screen(xy);
+            painter.circle_stroke(at, 4.0, Stroke::new(1.5, zone_colors[zone]));
+            if let Some(ptr) = pointer {
+                let d = at.distance(ptr);
+                if d < PICK_RADIUS && nearest_take.is_none_or(|(best, _)| d < best) {
+                    nearest_take = Some((d, i));
+                }
+            }
+        }
+        for (i, zone) in z.zones.iter().enumerate() {
+            let at = to_screen(zone.centre);
+            let diamond = vec![
+                at + Vec2::new(0.0, -7.0),
+                at + Vec2::new(7.0, 0.0),
+                at + Vec2::new(0.0, 7.0),
+                at + Vec2::new(-7.0, 0.0),
+            ];
+            painter.add(egui::Shape::convex_polygon(
+                diamond,
+                Color32::from_gray(18),
+                Stroke::new(2.0, zone_colors[i]),
+            ));
+            painter.text(
+                at + Vec2::new(9.0, 9.0),
+                egui::Align2::LEFT_TOP,
+                format!("{} ({})", super::zones::zone_label(ed, i), zone.hits),
+                egui::FontId::proportional(13.0),
+                zone_colors[i],
+            );
+        }
+    }
     // The latest hit glides to its place.
     if let Some((xy, ready, prediction)) = latest {
         if ready != ed.latest_anim.ready_sample {
@@ -196,6 +241,24 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         );
         y += 14.0;
     }
+    if let Some(z) = &zones {
+        for (i, zone) in z.zones.iter().enumerate() {
+            let at = pos2(rect.left() + 10.0, y + 6.0);
+            painter.circle_stroke(at, 4.0, Stroke::new(1.5, zone_colors[i]));
+            painter.text(
+                at + Vec2::new(8.0, 0.0),
+                egui::Align2::LEFT_CENTER,
+                format!(
+                    "{} ({}, proposed)",
+                    super::zones::zone_label(ed, i),
+                    zone.hits
+                ),
+                egui::FontId::proportional(11.0),
+                Color32::LIGHT_GRAY,
+            );
+            y += 14.0;
+        }
+    }
     if !outliers.is_empty() {
         let at = pos2(rect.left() + 10.0, y + 6.0);
         painter.circle_stroke(at, 5.0, Stroke::new(1.5, WARN));
@@ -208,7 +271,21 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         );
     }
 
-    if let Some((_, i)) = nearest {
+    let take_is_nearer = match (nearest, nearest_take) {
+        (Some((a, _)), Some((b, _))) => b < a,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    if let (true, Some((_, i)), Some(z)) = (take_is_nearer, nearest_take, &zones) {
+        let zone = z.labels[i];
+        response.clone().on_hover_text_at_pointer(format!(
+            "free-play hit at {:.2} s, level {:.1} dBFS\nproposed zone {}: {}",
+            z.times[i],
+            z.levels[i],
+            zone + 1,
+            super::zones::zone_label(ed, zone)
+        ));
+    } else if let Some((_, i)) = nearest {
         let p = map.points[i];
         let name = classes.get(p.class).map_or("?", |c| c.name.as_str());
         let doubtful = if outliers.contains(&p.key) {

@@ -16,6 +16,7 @@ mod live;
 mod map;
 mod quality;
 mod widgets;
+mod zones;
 
 use crate::audition::AuditionSender;
 use crate::engine::{ExampleKey, Meters, SharedWorkerState};
@@ -87,6 +88,8 @@ pub fn create(shared: Shared) -> Option<EguiEditor<TimbrelEditor>> {
         message: None,
         latest_anim: map::LatestHit::default(),
         model_path: files::default_path(),
+        zone_count: 0,
+        zone_edits: zones::ZoneEdits::default(),
     };
     create_egui_editor(state, RepaintNotifier::new(), settings, app)
 }
@@ -112,6 +115,10 @@ pub struct TimbrelEditor {
     latest_anim: map::LatestHit,
     /// The model file to export to or import from.
     model_path: String,
+    /// Zones to propose (0: the best split).
+    zone_count: usize,
+    /// Names and keep ticks for the shown auto-zones proposal.
+    zone_edits: zones::ZoneEdits,
 }
 
 impl NiceEguiApp for TimbrelEditor {
@@ -213,6 +220,8 @@ impl TimbrelEditor {
                     .id_salt("left-scroll")
                     .show(ui, |ui| {
                         classes::classes_panel(ui, self);
+                        ui.separator();
+                        zones::zones_panel(ui, self);
                         ui.separator();
                         live::detector_panel(ui, self);
                         ui.separator();
