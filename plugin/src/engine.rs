@@ -575,6 +575,16 @@ impl WorkerLoop {
                 .silhouette
                 .map_or(String::new(), |s| format!(", silhouette {s:.2}")),
         );
+        if self.log_hits {
+            let sizes: Vec<String> = proposal.zones.iter().map(|z| z.hits.to_string()).collect();
+            eprintln!(
+                "timbrel-zones hits={} zones={} sizes={} silhouette={:.3}",
+                hits.len(),
+                proposal.zones.len(),
+                sizes.join(","),
+                proposal.silhouette.unwrap_or(f32::NAN)
+            );
+        }
         self.proposal_hits = hits;
         self.state().zones = Some(proposal);
         Ok(message)

@@ -186,15 +186,19 @@ pub(super) fn zones_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                         ui.checkbox(&mut ed.zone_edits.keep[z], "")
                             .on_hover_text("Keep this zone");
                     });
-                    ui.add_enabled(
-                        ed.zone_edits.keep[z],
-                        egui::TextEdit::singleline(&mut ed.zone_edits.names[z]).desired_width(90.0),
-                    )
+                    let keep = ed.zone_edits.keep[z];
+                    ui.add_enabled_ui(keep, |ui| {
+                        ui.add_sized(
+                            [100.0, 20.0],
+                            egui::TextEdit::singleline(&mut ed.zone_edits.names[z]),
+                        )
+                    })
+                    .inner
                     .on_hover_text(
                         "Class to keep it as: the name of an existing class adds to it, \
                          a new name makes a class",
                     );
-                    ui.menu_button("▾", |ui| {
+                    ui.menu_button("…", |ui| {
                         for class in &classes {
                             if ui.button(&class.name).clicked() {
                                 ed.zone_edits.names[z] = class.name.clone();
@@ -205,7 +209,8 @@ pub(super) fn zones_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                     })
                     .response
                     .on_hover_text("Add it to an existing class");
-                    ui.label(format!("{} hits, {:.0} dBFS", zone.hits, zone.level_dbfs));
+                    ui.label(format!("{} hits", zone.hits))
+                        .on_hover_text(format!("mean level {:.1} dBFS", zone.level_dbfs));
                     ui.end_row();
                 }
             });
