@@ -7,8 +7,8 @@
 #    (tests/.venv: pytest, pedalboard, numpy, Pillow);
 # 2. builds the plugin bundles once (`cargo xtask bundle timbrel --release`) and the standalone;
 # 3. runs every crate's tests (`cargo test --workspace`), then the bundles in real hosts: the CLAP
-#    host (clack-host, tests/tests/clap_host.rs and clap_trained.rs), the VST3 in pedalboard
-#    (tests/vst3), and the editor on a virtual screen (tests/editor/screenshot.sh).
+#    host (clack-host, tests/tests/clap_host.rs, clap_trained.rs and clap_state.rs), the VST3 in
+#    pedalboard (tests/vst3), and the editor on a virtual screen (tests/editor/screenshot.sh).
 #
 # Needs a Rust toolchain (rustup, Rust >= 1.88) and network access to apt, PyPI and crates.io.
 # Ends with a line `N passed, N failed` (one count per suite) and exits non-zero on any failure.

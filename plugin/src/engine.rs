@@ -288,12 +288,19 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker thread.
+    ///
+    /// A dataset restored before the start (a project's state, loaded before the first
+    /// activation) is taken over here, on the calling thread: a model saved with it is handed to
+    /// the audio thread before this returns, so that the very first block already uses it, even
+    /// in a host that renders faster than real time right after loading.
     pub fn spawn(parts: WorkerParts) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = stop.clone();
+        let mut worker = WorkerLoop::new(parts);
+        worker.adopt_dataset_changes();
         let handle = std::thread::Builder::new()
             .name("timbrel-worker".into())
-            .spawn(move || WorkerLoop::new(parts).run(&thread_stop))?;
+            .spawn(move || worker.run(&thread_stop))?;
         Ok(Self {
             stop,
             handle: Some(handle),
@@ -420,23 +427,7 @@ impl WorkerLoop {
             self.zone_request(request);
         }
 
-        let generation = self.parts.dataset.generation.load(Ordering::Acquire);
-        if generation != self.seen_generation {
-            self.seen_generation = generation;
-            self.sync_class_names();
-            self.map_dirty = true;
-            let incoming = self
-                .parts
-                .dataset
-                .incoming_model
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            match incoming {
-                Some(model) => self.install(model),
-                None => self.retrain_requested = true,
-            }
-        }
+        self.adopt_dataset_changes();
         if self.map_dirty && self.last_map.elapsed() >= MAP_REFRESH {
             self.refresh_map();
         }
@@ -450,6 +441,29 @@ impl WorkerLoop {
         if self.retrain_requested && !training_hits_pending && self.training.is_none() {
             self.retrain_requested = false;
             self.start_training();
+        }
+    }
+
+    /// Reacts to a changed dataset (a restore, an import, an edit): updates the class names,
+    /// then installs the model that came with it, or asks for a retraining.
+    fn adopt_dataset_changes(&mut self) {
+        let generation = self.parts.dataset.generation.load(Ordering::Acquire);
+        if generation == self.seen_generation {
+            return;
+        }
+        self.seen_generation = generation;
+        self.sync_class_names();
+        self.map_dirty = true;
+        let incoming = self
+            .parts
+            .dataset
+            .incoming_model
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match incoming {
+            Some(model) => self.install(model),
+            None => self.retrain_requested = true,
         }
     }
 

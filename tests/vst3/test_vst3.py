@@ -1,18 +1,25 @@
 """Timbrel's VST3 in a real, JUCE-based host: Spotify's `pedalboard`.
 
 Loads the built ``target/bundled/Timbrel.vst3`` (or ``$TIMBREL_BUNDLE_DIR/Timbrel.vst3``) and checks
-pass-through in stereo and mono, the parameters as a VST3 host shows them, and that the raw
-state carries a changed parameter into a second instance.
+pass-through in stereo and mono, the parameters as a VST3 host shows them, that the raw
+state carries a changed parameter into a second instance, and that it carries a model trained
+in pedalboard (through the ``train`` parameter, on the demo performance) into a second instance
+that then classifies every hit as the first one did.
 
 Not checked here: MIDI output. ``pedalboard`` returns only audio from ``process()`` (its MIDI
 support is MIDI *input* for instruments), so an effect's note output is invisible to it; the
-CLAP host test (tests/tests/clap_host.rs) checks the notes.
+CLAP host tests (tests/tests/clap_*.rs) check the notes. What the model made of each hit is read
+instead from the plugin's hit log (``TIMBREL_LOG_HITS=1``: its worker prints one line per hit to
+stderr, with class, probability, position and level).
 
 Run by ``tests/run.sh``; by hand: ``tests/.venv/bin/pytest tests/vst3``.
 """
 
+import csv
 import os
 import pathlib
+import re
+import time
 
 import numpy as np
 import pytest
@@ -242,3 +249,159 @@ def test_factory_class_id_and_category():
         assert audio[0][2] == "Timbrel"
     finally:
         lib.ModuleExit()
+
+
+# --- a trained state through raw_state ---------------------------------------------------------
+
+DEMO_WAV = REPO / "assets" / "demo-performance.wav"
+DEMO_CSV = REPO / "assets" / "demo-performance.csv"
+# Hit log lines of the plugin's worker (see engine.rs, `print_hit`).
+HIT_LINE = re.compile(r"^timbrel-hit t=\S+ (?P<rest>.*)$")
+# Audio per process() call while training, and the pause after each call: about 37 times real
+# time, a pace the plugin's worker follows (it drains its rings every 5 ms).
+FEED_CHUNK = 8192
+FEED_PAUSE_S = 0.005
+# Longest wait for the model after the last class is disarmed.
+MODEL_TIMEOUT_S = 60.0
+# Longest wait for the worker to print a processed hit.
+LOG_TIMEOUT_S = 10.0
+
+
+def demo():
+    """The demo performance (mono, 44.1 kHz) and its ground truth: (onset_s, radius, part)."""
+    from pedalboard.io import AudioFile
+
+    with AudioFile(str(DEMO_WAV)) as f:
+        assert f.samplerate == 44100 and f.num_channels == 1
+        audio = f.read(f.frames)[0].astype(np.float32)
+    with open(DEMO_CSV, newline="") as f:
+        truth = [(float(r["onset_s"]), float(r["radius"]), r["part"]) for r in csv.DictReader(f)]
+    return audio, truth
+
+
+def feed(plugin, mono, sample_rate=44100):
+    """Plays a mono signal on both channels, in chunks at a pace the plugin's worker follows,
+    keeping the plugin's state between calls, and checks that it passes through unchanged."""
+    stereo = np.stack([mono, mono])
+    for i in range(0, stereo.shape[1], FEED_CHUNK):
+        chunk = stereo[:, i:i + FEED_CHUNK]
+        assert_bit_exact(chunk, plugin.process(chunk, sample_rate, buffer_size=512, reset=False),
+                         "while feeding hits")
+        time.sleep(FEED_PAUSE_S)
+
+
+def hit_lines(capfd):
+    """The hit log lines printed since the last call, without the time (which counts from each
+    instance's activation) and the map position (refitted in the background)."""
+    lines = []
+    for line in capfd.readouterr().err.splitlines():
+        m = HIT_LINE.match(line.strip())
+        if m:
+            lines.append(re.sub(r" map=\S+", "", m["rest"]))
+    return lines
+
+
+def wait_for_hits(capfd, count):
+    """Collects hit log lines until there are `count` of them (the worker prints a few ms after
+    the audio thread), then a little longer to catch any extra line."""
+    lines = []
+    deadline = time.monotonic() + LOG_TIMEOUT_S
+    while len(lines) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+        lines += hit_lines(capfd)
+    time.sleep(0.1)
+    return lines + hit_lines(capfd)
+
+
+def train_on_demo(plugin, audio, truth, capfd, sample_rate=44100):
+    """Trains `plugin` as a user would in a host: arms class 1 ("center") through the ``train``
+    parameter for the demo's centre hits, disarms, arms class 2 ("edge") for its edge hits,
+    disarms; then plays the first centre hit until the model classifies it."""
+    first = {}
+    for onset, _, part in truth:
+        first.setdefault(part, onset)
+    cut = lambda t: int(round(t * sample_rate))
+    silence = np.zeros(2048, dtype=np.float32)
+    hit_lines(capfd)  # forget what came before (pedalboard runs a block when it loads a plugin)
+    for name, part, start, end in [("center", "center", 0.0, first["edge"] - 0.2),
+                                   ("edge", "edge", first["edge"] - 0.2, first["free"] - 0.2)]:
+        plugin.train = name
+        assert plugin.parameters["train"].string_value == name
+        feed(plugin, audio[cut(start):cut(end)])
+        plugin.train = "Off"
+        feed(plugin, silence)  # delivers the change: the plugin retrains on disarming
+        recorded = wait_for_hits(capfd, sum(p == part for _, _, p in truth))
+        armed = "armed=%d" % (1 if name == "center" else 2)
+        assert recorded and all(line.startswith(armed) for line in recorded), recorded
+        assert len(recorded) == sum(p == part for _, _, p in truth), (
+            f"{name}: {len(recorded)} hits recorded: {recorded}")
+        time.sleep(0.2)  # as a user between two takes
+    probe = audio[cut(first["center"] - 0.1):cut(first["center"] + 0.2)]  # one hit
+    started = time.monotonic()
+    while True:
+        feed(plugin, probe)
+        lines = wait_for_hits(capfd, 1)
+        assert len(lines) == 1, lines
+        if "class=none" not in lines[0]:
+            assert lines[0].startswith("armed=- class=center "), lines[0]
+            return time.monotonic() - started
+        assert time.monotonic() - started < MODEL_TIMEOUT_S, "no model after training"
+        time.sleep(0.05)
+
+
+def test_trained_raw_state_round_trips_into_a_fresh_instance(capfd, monkeypatch):
+    """A model trained in pedalboard travels with ``raw_state``: a fresh instance that loads it
+    classifies the rest of the demo (28 hits between centre and edge, a cymbal, a noise burst and
+    another cymbal) exactly as the trained instance does (same class or unknown, probability,
+    position and level, as logged) without being trained itself, and saves the same raw state
+    again. A raw state cut in half leaves a fresh instance untrained and working."""
+    monkeypatch.setenv("TIMBREL_LOG_HITS", "1")  # read by each instance's worker when it starts
+    audio, truth = demo()
+    trained = load()
+    model_wait = train_on_demo(trained, audio, truth, capfd)
+    free_start = next(onset for onset, _, part in truth if part == "free") - 0.2
+    performance = audio[int(round(free_start * 44100)):]
+    expected = [(radius, part) for onset, radius, part in truth if onset >= free_start]
+
+    feed(trained, performance)
+    lines_a = wait_for_hits(capfd, len(expected))
+    assert len(lines_a) == len(expected), f"{len(lines_a)} hits logged for {len(expected)} played"
+    for line, (radius, part) in zip(lines_a, expected):
+        if part != "free":
+            assert " class=unknown " in line, f"{part}: {line}"
+        elif radius <= 0.15:
+            assert " class=center " in line, f"radius {radius}: {line}"
+        elif radius >= 0.8:
+            assert " class=edge " in line, f"radius {radius}: {line}"
+        else:
+            assert " class=none " not in line, line
+
+    state = trained.raw_state
+    restored = load()
+    hit_lines(capfd)
+    restored.raw_state = state
+    assert restored.parameters["train"].string_value == "Off"
+    # pedalboard activated the instance when loading it, so its worker is already running and
+    # hands the restored model to the audio thread asynchronously (within its 5 ms poll): pause
+    # as a host would between loading a project and playing it.
+    time.sleep(0.2)
+    feed(restored, performance)
+    lines_b = wait_for_hits(capfd, len(expected))
+    assert lines_b == lines_a, "the restored instance classifies differently:\n" + "\n".join(
+        f"{a!r:70} {b!r}" for a, b in zip(lines_a, lines_b))
+    assert restored.raw_state == state, "the restored instance saves another raw state"
+    classes = {c: sum(f" class={c} " in line for line in lines_a) for c in ("center", "edge", "unknown")}
+    with capfd.disabled():
+        print(f"\ntrained in pedalboard, model in use {model_wait:.2f} s after disarming; "
+              f"{len(lines_a)} hits classified {classes}; raw_state {len(state)} bytes; "
+              "a fresh instance loading it logs the same lines and saves the same bytes")
+
+    # A damaged raw state (cut in half) is ignored by the host (JUCE cannot read it): the fresh
+    # instance stays untrained, and keeps working.
+    broken = load()
+    broken.raw_state = state[:len(state) // 2]
+    time.sleep(0.2)
+    hit_lines(capfd)
+    feed(broken, performance)
+    lines_c = wait_for_hits(capfd, len(expected))
+    assert len(lines_c) == len(expected) and all(" class=none " in line for line in lines_c), lines_c
