@@ -243,9 +243,17 @@ pub fn encode(state: &ProjectState) -> Result<String, StateError> {
             max: MAX_PAYLOAD_BYTES as u64,
         });
     }
-    let packed = zstd::bulk::compress(&payload, ZSTD_LEVEL).map_err(|e| StateError::Encode {
+    // The frame carries a checksum of the payload (zstd's XXH64 check), so that damage to the
+    // stored text that still decodes is caught instead of restoring altered hits or a different
+    // model. States saved without it (before 0.1.0 was released) still load.
+    let encode_error_zstd = |e: std::io::Error| StateError::Encode {
         message: e.to_string(),
-    })?;
+    };
+    let mut compressor = zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(encode_error_zstd)?;
+    compressor
+        .set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))
+        .map_err(encode_error_zstd)?;
+    let packed = compressor.compress(&payload).map_err(encode_error_zstd)?;
     let mut out = String::with_capacity(32 + packed.len().div_ceil(3) * 4);
     // NOTE: writing into a String cannot fail.
     let _ = write!(
@@ -547,6 +555,32 @@ mod tests {
         assert_eq!(decode_str(&encode(&bare).unwrap()).unwrap(), bare);
         let empty = ProjectState::default();
         assert_eq!(decode_str(&encode(&empty).unwrap()).unwrap(), empty);
+    }
+
+    #[test]
+    fn any_changed_character_of_the_body_is_refused() {
+        let text = encode(&state()).unwrap();
+        let body = text.rfind(':').unwrap() + 1;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut accepted = Vec::new();
+        let positions = (body..text.len()).step_by(7).chain([body, text.len() - 1]);
+        for (n, i) in positions.enumerate() {
+            let mut bytes = text.clone().into_bytes();
+            let old = bytes[i];
+            let Some(k) = alphabet.iter().position(|&c| c == old) else {
+                continue; // padding
+            };
+            bytes[i] = alphabet[(k + 1 + n % 63) % 64];
+            let changed = String::from_utf8(bytes).unwrap();
+            if decode_str(&changed).is_ok() {
+                accepted.push(i - body);
+            }
+        }
+        // The zstd checksum catches what still decompresses.
+        assert!(
+            accepted.is_empty(),
+            "changes accepted at body offsets {accepted:?}"
+        );
     }
 
     #[test]

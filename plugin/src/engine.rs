@@ -296,11 +296,13 @@ impl Worker {
     pub fn spawn(parts: WorkerParts) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = stop.clone();
+        let dataset = parts.dataset.clone();
         let mut worker = WorkerLoop::new(parts);
         worker.adopt_dataset_changes();
         let handle = std::thread::Builder::new()
             .name("timbrel-worker".into())
             .spawn(move || worker.run(&thread_stop))?;
+        *dataset.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle.thread().clone());
         Ok(Self {
             stop,
             handle: Some(handle),
@@ -312,6 +314,7 @@ impl Drop for Worker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(handle) = self.handle.take() {
+            handle.thread().unpark();
             let _ = handle.join();
         }
     }
@@ -385,7 +388,8 @@ impl WorkerLoop {
     fn run(mut self, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             self.step();
-            std::thread::sleep(WORKER_POLL);
+            // A dataset change (a restored state, an edit) unparks the thread at once.
+            std::thread::park_timeout(WORKER_POLL);
         }
     }
 

@@ -59,6 +59,9 @@ pub struct DatasetCell {
     /// Why the last restore or import failed, for the editor; the plugin then works with
     /// defaults (restore) or keeps its model (import).
     pub problem: Mutex<Option<String>>,
+    /// The worker thread, woken by every change so that a restored model is handed to the
+    /// audio thread at once rather than at the worker's next poll.
+    pub worker: Mutex<Option<std::thread::Thread>>,
 }
 
 impl std::ops::Deref for PersistedDataset {
@@ -74,9 +77,18 @@ impl DatasetCell {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Marks the dataset as changed, so the worker retrains.
+    /// Marks the dataset as changed, so the worker retrains (or installs an incoming model),
+    /// and wakes the worker.
     pub fn touch(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(worker) = self
+            .worker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            worker.unpark();
+        }
     }
 }
 
