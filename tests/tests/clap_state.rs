@@ -504,8 +504,9 @@ fn a_trained_state_restores_identical_outputs_from_the_first_hit() {
         hits.len()
     );
 
-    // D: an instance that has run before (its worker is running) loads the state; the worker
-    // hands the model over within its poll interval, so the host paces its blocks. From the
+    // D: an instance that has run before (its worker is running) loads the state; the load
+    // wakes the worker, which hands the model over at once (measured: no hit untrained); the
+    // host paces its blocks so that a slow thread wake-up on a loaded machine does not fail it. From the
     // first classified hit on, D sends A's notes and CCs.
     let mut d = bundle.instantiate(PLUGIN_ID);
     play_now(&mut d, &track[..MAX_BLOCK]);
