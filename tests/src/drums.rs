@@ -161,6 +161,76 @@ pub fn random_performance(spec: &PerformanceSpec, sample_rate: f64, seed: u64) -
     hits
 }
 
+/// Cutoff of the band in which [`click_contrast_db`] measures a hit, in Hz: where the plugin's
+/// default onset detector looks (its high-pass), above the drum's low modes.
+pub const CONTRAST_HIGHPASS_HZ: f64 = 1000.0;
+/// Length over which [`click_contrast_db`] measures a hit, in seconds: its stick click.
+pub const CONTRAST_WINDOW_S: f64 = 0.001;
+
+/// How much `hit` raises the power of `track` (the mix of all hits, `hit` included, starting at
+/// sample 0) above what the other hits sound there, in dB: the track's and the other hits' power
+/// in the first [`CONTRAST_WINDOW_S`] of the hit, both high-passed at [`CONTRAST_HIGHPASS_HZ`]
+/// (second-order Butterworth). A physical measure of whether the hit's click stands out of a
+/// louder hit's ringing, independent of any detector: a hit alone in silence gives +inf, a soft
+/// hit whose click is buried in the ringing a few dB or less (its click can also partly cancel
+/// the ringing, so this is lower than the hit's own power over the ringing).
+pub fn click_contrast_db(track: &[f32], hit: &Hit, sample_rate: f64) -> f64 {
+    // The filters settle within a few milliseconds; start them 20 ms early.
+    let onset = hit.onset as usize;
+    let from = onset.saturating_sub((0.02 * sample_rate) as usize);
+    let to = (onset + (CONTRAST_WINDOW_S * sample_rate).round().max(1.0) as usize).min(track.len());
+    let alone = hit.render(sample_rate as f32);
+    let mut mix_hp = Highpass::new(CONTRAST_HIGHPASS_HZ, sample_rate);
+    let mut rest_hp = Highpass::new(CONTRAST_HIGHPASS_HZ, sample_rate);
+    let (mut mix_power, mut rest_power) = (0.0, 0.0);
+    for (i, &x) in track.iter().enumerate().take(to).skip(from) {
+        let own = if i >= onset {
+            alone.get(i - onset).copied().unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        let mix = mix_hp.process(x as f64);
+        let rest = rest_hp.process((x - own) as f64);
+        if i >= onset {
+            mix_power += mix * mix;
+            rest_power += rest * rest;
+        }
+    }
+    10.0 * (mix_power / rest_power).log10()
+}
+
+/// A second-order Butterworth high-pass (RBJ cookbook, direct form I), in f64.
+struct Highpass {
+    b: [f64; 3],
+    a: [f64; 2],
+    x: [f64; 2],
+    y: [f64; 2],
+}
+
+impl Highpass {
+    fn new(cutoff_hz: f64, sample_rate: f64) -> Self {
+        let w = std::f64::consts::TAU * cutoff_hz / sample_rate;
+        let alpha = w.sin() / (2.0 * std::f64::consts::FRAC_1_SQRT_2);
+        let a0 = 1.0 + alpha;
+        let c = w.cos();
+        Self {
+            b: [(1.0 + c) / 2.0 / a0, -(1.0 + c) / a0, (1.0 + c) / 2.0 / a0],
+            a: [-2.0 * c / a0, (1.0 - alpha) / a0],
+            x: [0.0; 2],
+            y: [0.0; 2],
+        }
+    }
+
+    fn process(&mut self, x: f64) -> f64 {
+        let y = self.b[0] * x + self.b[1] * self.x[0] + self.b[2] * self.x[1]
+            - self.a[0] * self.y[0]
+            - self.a[1] * self.y[1];
+        self.x = [x, self.x[0]];
+        self.y = [y, self.y[0]];
+        y
+    }
+}
+
 /// What a hit produced.
 #[derive(Debug, Clone, Default)]
 pub struct HitResult {
@@ -329,6 +399,35 @@ mod tests {
             .windows(2)
             .all(|w| w[1].onset - w[0].onset >= (0.08 * 48_000.0) as u64 - 1));
         assert!(a.iter().all(|h| (0.2..=1.0).contains(&h.velocity)));
+    }
+
+    #[test]
+    fn click_contrast_is_infinite_in_silence_and_low_for_a_soft_hit_in_ringing() {
+        let sr = 48_000.0;
+        let loud = Hit {
+            onset: 1000,
+            radius: 0.1,
+            velocity: 1.0,
+            seed: 1,
+        };
+        let soft = Hit {
+            onset: 1000 + (0.1 * sr) as u64,
+            radius: 0.5,
+            velocity: 0.2,
+            seed: 2,
+        };
+        let alone = render(&[loud], 20_000, sr as f32);
+        assert_eq!(click_contrast_db(&alone, &loud, sr), f64::INFINITY);
+        let both = render(&[loud, soft], 20_000, sr as f32);
+        let c = click_contrast_db(&both, &soft, sr);
+        assert!(c.is_finite() && c < 12.0, "{c}");
+        // The same soft hit 0.4 s after the loud one stands out far more.
+        let later = Hit {
+            onset: 1000 + (0.4 * sr) as u64,
+            ..soft
+        };
+        let both = render(&[loud, later], 40_000, sr as f32);
+        assert!(click_contrast_db(&both, &later, sr) > c + 10.0);
     }
 
     #[test]

@@ -7,15 +7,18 @@
 //! `win` parameter, 256 samples at 44.1 kHz scaled to the rate and rounded), the position CC16 and
 //! immediately after it one note-on (38 centre, 40 edge); the note-off follows 50 ms later.
 //!
-//! The 10-minute performance separates what the host path must get exactly right (one note per
-//! hit the plugin's detector finds, compared with the same detector run offline) from what the
-//! detector achieves against the ground truth (isolated hits exact; a quiet hit just after a
-//! harder one is sometimes missed or found late, a bounded share; see its constants).
+//! The 10-minute performances (six seeds) separate what the host path must get exactly right
+//! (one note per hit the plugin's detector finds, compared with the same detector run offline)
+//! from what the detector achieves against the ground truth: isolated hits exact, no duplicate
+//! or stray notes, a miss only of a soft hit whose click is buried in a harder hit's ringing
+//! (measured from the ground truth, see `BURIED_DB`), and a bounded share of such soft hits
+//! found late (`MAX_LATE_SHARE`).
 
 use std::time::Instant;
 use timbrel_host_tests::clap::{Bundle, Instance, Note, Run, Session, PLUGIN_ID};
 use timbrel_host_tests::drums::{
-    cc_just_before, pair_notes, random_performance, spearman, Hit, Matching, PerformanceSpec, Zone,
+    cc_just_before, click_contrast_db, pair_notes, random_performance, spearman, Hit, Matching,
+    PerformanceSpec, Zone,
 };
 use timbrel_host_tests::signal::Rng;
 use timbrel_host_tests::train::{
@@ -517,8 +520,8 @@ fn hit_to_midi_latency_is_the_window_at_any_block_size_and_rate() {
 
 /// Largest host block of the performance test, in samples.
 const PERFORMANCE_MAX_BLOCK: usize = 4096;
-/// Seed of the performance (override with `TIMBREL_PERFORMANCE_SEED` to explore others).
-const PERFORMANCE_SEED: u64 = 2024;
+/// Seeds of the performances played (override with `TIMBREL_PERFORMANCE_SEED=<seed>` to play one).
+const PERFORMANCE_SEEDS: [u64; 6] = [2024, 1, 2, 3, 4, 5];
 /// A hit is "isolated" when the hit before it started at least this long ago (the synthetic
 /// snare rings for 0.5 s): its onset must be exact.
 const ISOLATED_S: f64 = 0.5;
@@ -526,13 +529,20 @@ const ISOLATED_S: f64 = 0.5;
 /// milliseconds (the core's detector goal; measured up to 0.52 ms over six seeds).
 const TAIL_ONSET_TOLERANCE_MS: f64 = 1.0;
 /// A hit is "masked" when it follows a harder hit (stick velocity at least this many times its
-/// own) by less than this many seconds: only such hits may be missed.
+/// own) by less than this many seconds: only such hits may be placed late.
 const MASKING_VELOCITY_RATIO: f32 = 1.3;
 const MASKING_INTERVAL_S: f64 = 0.25;
-/// Largest share of the performance's hits that may be missed or placed more than
-/// [`TAIL_ONSET_TOLERANCE_MS`] late (the core's detector goal is F >= 0.99 at ±10 ms); measured
-/// 0.26 % to 0.8 % over six seeds, every one of them masked.
-const MAX_MISSED_SHARE: f64 = 0.01;
+/// A hit may be missed only if its click is buried in the ringing of the hits before it: it
+/// raises the 1 kHz+ power of its first millisecond above that ringing by less than this, in dB
+/// (`drums::click_contrast_db`). The detector's own view of such a tail (its fast/slow power
+/// ratio once the ringing has settled) swings by up to 3.4 dB. Measured over twelve seeds, the
+/// hits missed have contrasts of +0.7 to +4.7 dB (seven of 9136 hits).
+const BURIED_DB: f64 = 5.0;
+/// Largest share of the performance's hits that may get their note more than
+/// [`TAIL_ONSET_TOLERANCE_MS`] late, all of them masked: a soft hit whose click the ringing
+/// masks is found on its later rise (its own wires and ringing, 1.5 to 9 ms in). Measured up
+/// to 0.39 % over twelve seeds, 0.13 % over the six played here.
+const MAX_LATE_SHARE: f64 = 0.005;
 
 /// A host block size: mostly ordinary sizes, sometimes tiny ones, any value in 1..=4096.
 fn random_block(rng: &mut Rng) -> usize {
@@ -568,7 +578,6 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     gate!("ten_minute_random_performance_sends_one_note_per_detected_hit");
     let started = Instant::now();
     let sample_rate = 48_000.0;
-    let window = window_samples(sample_rate);
     let mut plugin = instance();
     {
         let mut session = plugin.start(sample_rate, 2, 512);
@@ -578,11 +587,32 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     let unknown = plugin.param_value_from_text("unknote", &UNKNOWN_NOTE.to_string());
     plugin.set_params_by_flush(&[("unknote", unknown)]);
 
-    let spec = PerformanceSpec::default();
-    let seed = std::env::var("TIMBREL_PERFORMANCE_SEED")
+    let seeds: Vec<u64> = match std::env::var("TIMBREL_PERFORMANCE_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(PERFORMANCE_SEED);
+    {
+        Some(seed) => vec![seed],
+        None => PERFORMANCE_SEEDS.to_vec(),
+    };
+    let mut failures = Vec::new();
+    for &seed in &seeds {
+        failures.extend(perform(&mut plugin, sample_rate, seed));
+    }
+    eprintln!(
+        "{} performances, whole test (with training) {:.1} s wall",
+        seeds.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Plays the 10-minute performance of `seed` through the trained `plugin` in random host blocks
+/// and checks its notes against the plugin's detector run offline and against the ground truth.
+/// Returns what failed.
+fn perform(plugin: &mut Instance, sample_rate: f64, seed: u64) -> Vec<String> {
+    let started = Instant::now();
+    let window = window_samples(sample_rate);
+    let spec = PerformanceSpec::default();
     let hits = random_performance(&spec, sample_rate, seed);
     let len = (spec.duration_s * sample_rate) as usize;
     let render_started = Instant::now();
@@ -592,7 +622,7 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     let process_started = Instant::now();
     let mut session = plugin.start(sample_rate, 2, PERFORMANCE_MAX_BLOCK);
     session.keep_output(false);
-    let mut rng = Rng::new(99);
+    let mut rng = Rng::new(99 ^ seed);
     session.play(&track, || random_block(&mut rng), &[]);
     // Silence after the end: every note-off is due by then.
     session.silence(sample_rate as usize / 2, 512);
@@ -612,11 +642,11 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     if sent != expected {
         let only_sent: Vec<_> = sent.iter().filter(|s| !expected.contains(s)).collect();
         let only_expected: Vec<_> = expected.iter().filter(|e| !sent.contains(e)).collect();
-        panic!(
-            "the plugin's note-ons differ from its detector's hits run offline: {} sent, {} detected; \
+        return vec![format!(
+            "seed {seed}: the plugin's note-ons differ from its detector's hits run offline: {} sent, {} detected; \
              sent only {only_sent:?}; detected only {only_expected:?}",
             sent.len(), expected.len()
-        );
+        )];
     }
     let velocity_error = ons
         .iter()
@@ -632,9 +662,9 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
         .iter()
         .filter(|n| n.key == UNKNOWN_NOTE && cc_just_before(&run, n, POSITION_CC).is_some())
         .count();
-    assert_eq!(unknown_with_cc, 0, "unknown hits send no position CC");
-    let pairs = pair_notes(&run.notes)
-        .unwrap_or_else(|e| panic!("notes do not pair up (stuck or orphan notes): {e}"));
+    let pairs = pair_notes(&run.notes).unwrap_or_else(|e| {
+        panic!("seed {seed}: notes do not pair up (stuck or orphan notes): {e}")
+    });
     let note_len = note_len_samples(sample_rate);
     let wrong_length: Vec<_> = pairs
         .iter()
@@ -643,9 +673,10 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
 
     // 2. Against the ground truth. Every note-on is attributed to the hit whose onset + window is
     //    nearest, within 10 ms (the core's onset-matching tolerance). No hit may get two notes and
-    //    no note may lack a hit. An unmasked hit must give its note within 1 ms of onset + window,
-    //    exactly when isolated. Masked hits (quieter, just after a harder one) may be missed or
-    //    placed later, up to MAX_MISSED_SHARE of all hits.
+    //    no note may lack a hit. A hit may be missed only if its click is buried in the ringing
+    //    before it (BURIED_DB). An unmasked hit must give its note within 1 ms of onset + window,
+    //    exactly when isolated; masked hits (quieter, just after a harder one) may be placed
+    //    later, up to MAX_LATE_SHARE of all hits.
     let matching = Matching::new(&run, &hits, window, (0.010 * sample_rate) as u64, 0);
     let tail_tolerance = (TAIL_ONSET_TOLERANCE_MS * 0.001 * sample_rate) as i64;
     let is_masked = |i: usize| {
@@ -691,6 +722,12 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
         }
     }
     let missed = matching.missed();
+    let contrast = |i: usize| click_contrast_db(&track, &hits[i], sample_rate);
+    let audible_missed: Vec<usize> = missed
+        .iter()
+        .copied()
+        .filter(|&i| contrast(i) >= BURIED_DB)
+        .collect();
     let masked = (0..hits.len()).filter(|&i| is_masked(i)).count();
     let loud = hits.iter().filter(|h| h.velocity == 1.0).count();
     let quiet = hits
@@ -720,8 +757,8 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     let describe = |i: usize| {
         let before = &hits[i.saturating_sub(1)];
         format!(
-            "hit {i} (radius {:.2}, velocity {:.2}), {:.0} ms after a hit of velocity {:.2} (radius {:.2})",
-            hits[i].radius, hits[i].velocity, ms((hits[i].onset - before.onset) as i64), before.velocity, before.radius
+            "hit {i} (radius {:.2}, velocity {:.2}, click {:+.1} dB over the ringing), {:.0} ms after a hit of velocity {:.2} (radius {:.2})",
+            hits[i].radius, hits[i].velocity, contrast(i), ms((hits[i].onset - before.onset) as i64), before.velocity, before.radius
         )
     };
     for &i in &missed {
@@ -732,50 +769,71 @@ fn ten_minute_random_performance_sends_one_note_per_detected_hit() {
     }
     eprintln!(
         "  wall: render {render_s:.1} s, performance through the plugin {process_s:.1} s, offline reference {reference_s:.1} s, \
-         whole test (with training) {:.1} s",
+         seed {seed} in all {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
-    assert!(
+    let mut failures = Vec::new();
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            failures.push(format!("seed {seed}: {what}"));
+        }
+    };
+    check(
         velocity_error < 1e-5,
-        "velocities differ from the peak-level mapping by up to {velocity_error}"
+        format!("velocities differ from the peak-level mapping by up to {velocity_error}"),
     );
-    assert_eq!(
-        without_cc, 0,
-        "note-ons without CC{POSITION_CC} just before"
+    check(
+        without_cc == 0,
+        format!("{without_cc} note-ons without CC{POSITION_CC} just before"),
     );
-    assert!(
+    check(
+        unknown_with_cc == 0,
+        format!("{unknown_with_cc} unknown hits sent a position CC"),
+    );
+    check(
         wrong_length.is_empty(),
-        "notes not {note_len} samples long: {wrong_length:?}"
+        format!("notes not {note_len} samples long: {wrong_length:?}"),
     );
-    assert!(
+    check(
         matching.duplicated().is_empty(),
-        "hits with several note-ons: {:?}",
-        matching
-            .duplicated()
-            .iter()
-            .map(|&i| (hits[i], &matching.hits[i].note_ons))
-            .collect::<Vec<_>>()
+        format!(
+            "hits with several note-ons: {:?}",
+            matching
+                .duplicated()
+                .iter()
+                .map(|&i| (hits[i], &matching.hits[i].note_ons))
+                .collect::<Vec<_>>()
+        ),
     );
-    assert!(
+    check(
         matching.stray.is_empty(),
-        "note-ons more than 10 ms from any hit's onset + window: {:?}",
-        matching.stray
+        format!(
+            "note-ons more than 10 ms from any hit's onset + window: {:?}",
+            matching.stray
+        ),
     );
-    assert!(
+    check(
+        audible_missed.is_empty(),
+        format!(
+            "hits missed although their click stands {BURIED_DB} dB or more out of the ringing: {:?}",
+            audible_missed.iter().map(|&i| describe(i)).collect::<Vec<_>>()
+        ),
+    );
+    check(
         failed_unmasked.is_empty(),
-        "unmasked hits missed (None) or more than {TAIL_ONSET_TOLERANCE_MS} ms off onset + window (samples): {:?}",
-        failed_unmasked.iter().map(|&(i, e)| (describe(i), e)).collect::<Vec<_>>()
+        format!(
+            "unmasked hits missed (None) or more than {TAIL_ONSET_TOLERANCE_MS} ms off onset + window (samples): {:?}",
+            failed_unmasked.iter().map(|&(i, e)| (describe(i), e)).collect::<Vec<_>>()
+        ),
     );
-    assert_eq!(
-        isolated_exact, isolated,
-        "isolated hits off onset + window: {errors:?}"
+    check(
+        isolated_exact == isolated,
+        format!("isolated hits off onset + window: {errors:?}"),
     );
-    assert!(
-        (missed.len() + late.len()) as f64 <= MAX_MISSED_SHARE * hits.len() as f64,
-        "{} of {} hits missed and {} late",
-        missed.len(),
-        hits.len(),
-        late.len()
+    check(
+        late.len() as f64 <= MAX_LATE_SHARE * hits.len() as f64,
+        format!("{} of {} hits late", late.len(), hits.len()),
     );
+    failures
 }

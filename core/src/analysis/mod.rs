@@ -87,8 +87,9 @@ pub struct DetectorSettings {
     /// read the high-passed signal, the flux detector also ignores bins below it). Default 1 kHz.
     pub highpass_hz: f32,
     /// Relative threshold: envelope detector fires when fast minus slow (power) envelope exceeds
-    /// this, in dB; the flux detector multiplies its recent mean flux by `10^(threshold_db / 20)`.
-    /// Default 7 dB.
+    /// this, in dB (once the previous hit's ringing has settled, [`envelope::SETTLED_FRACTION`]
+    /// of it for a rise above the floor); the flux detector multiplies its recent mean flux by
+    /// `10^(threshold_db / 20)`. Default 7 dB.
     pub threshold_db: f32,
     /// Absolute floor (gate): no onset while the (high-passed) signal is below this, in dBFS
     /// (envelope: 2 ms peak follower; flux: frame RMS). Default -40 dBFS.
