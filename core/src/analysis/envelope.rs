@@ -98,8 +98,6 @@ pub(crate) struct EnvelopeDetector {
     min_interval: u64,
     /// From this absolute position on, the settled threshold applies.
     settled_from: u64,
-    /// The position of the latest sample fed, for the meter.
-    last_pos: u64,
     /// [`SETTLE_S`] in samples.
     settle: u64,
     /// Largest fast/slow power ratio seen at the flush points since the meter was last read.
@@ -125,7 +123,6 @@ impl EnvelopeDetector {
             holdoff_until: 0,
             min_interval: 1,
             settled_from: 0,
-            last_pos: 0,
             settle: 1,
             peak_ratio: 0.0,
         };
@@ -180,7 +177,6 @@ impl EnvelopeDetector {
     /// Feeds the high-passed sample at absolute position `pos`; true when an onset fires there.
     #[inline(always)]
     pub(crate) fn process(&mut self, y: f32, pos: u64) -> bool {
-        self.last_pos = pos;
         let f = self.fast + (y * y - self.fast) * self.fast_coef;
         let above = f > self.threshold(pos >= self.settled_from);
         if f <= self.slow {
@@ -227,10 +223,10 @@ impl EnvelopeDetector {
         peak
     }
 
-    /// (fast minus slow in dB, the threshold in force at the last sample in dB: the configured
-    /// one while a hit rings, the settled one after).
-    pub(crate) fn meter(&self) -> (f32, f32) {
-        let threshold = self.threshold(self.last_pos >= self.settled_from);
+    /// (fast minus slow in dB, the threshold in force at absolute position `pos` in dB: the
+    /// configured one while a hit rings, the settled one after).
+    pub(crate) fn meter(&self, pos: u64) -> (f32, f32) {
+        let threshold = self.threshold(pos >= self.settled_from);
         (
             10.0 * (self.fast.max(1e-18) / self.slow).log10(),
             10.0 * (threshold / self.slow).log10(),

@@ -464,12 +464,20 @@ impl Analyzer {
         self.dropped
     }
 
+    /// Absolute position of the latest sample processed (0 before any).
+    fn last_sample(&self) -> u64 {
+        self.pos.saturating_sub(1)
+    }
+
     /// The largest value of the detection function since the last call and the current threshold,
     /// for a display that must not miss short peaks between blocks (units as
     /// [`Analyzer::detection_meter`]).
     pub fn take_detection_peak(&mut self) -> (f32, f32) {
         match self.settings.detector.kind {
-            DetectorKind::Envelope => (self.envelope.take_peak(), self.envelope.meter().1),
+            DetectorKind::Envelope => (
+                self.envelope.take_peak(),
+                self.envelope.meter(self.last_sample()).1,
+            ),
             DetectorKind::Flux => (self.flux.take_peak(), self.flux.meter().1),
         }
     }
@@ -478,7 +486,7 @@ impl Analyzer {
     /// (envelope: fast-minus-slow in dB; flux: the flux value and its adaptive threshold).
     pub fn detection_meter(&self) -> (f32, f32) {
         match self.settings.detector.kind {
-            DetectorKind::Envelope => self.envelope.meter(),
+            DetectorKind::Envelope => self.envelope.meter(self.last_sample()),
             DetectorKind::Flux => self.flux.meter(),
         }
     }
