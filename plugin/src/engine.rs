@@ -746,20 +746,10 @@ impl WorkerLoop {
                     snippet_s: e.snippet.duration_s(),
                 })
                 .collect();
+            let xy: Vec<[f32; 2]> = points.iter().map(|p| p.xy).collect();
+            let classes: Vec<usize> = points.iter().map(|p| p.class).collect();
             let centres = (0..data.classes.len())
-                .filter_map(|c| {
-                    let mine: Vec<_> = points.iter().filter(|p| p.class == c).collect();
-                    let n = mine.len() as f32;
-                    (n > 0.0).then(|| {
-                        (
-                            c,
-                            [
-                                mine.iter().map(|p| p.xy[0]).sum::<f32>() / n,
-                                mine.iter().map(|p| p.xy[1]).sum::<f32>() / n,
-                            ],
-                        )
-                    })
-                })
+                .filter_map(|c| zones::mean_xy(&xy, &classes, c).map(|centre| (c, centre)))
                 .collect();
             MapView { points, centres }
         });

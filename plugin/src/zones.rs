@@ -192,7 +192,7 @@ impl ZoneProposal {
     pub fn reproject(&mut self, hits: &[TakeHit], project: impl Fn(&[f32]) -> [f32; 2]) {
         self.xy = hits.iter().map(|h| project(&h.descriptor)).collect();
         for (z, zone) in self.zones.iter_mut().enumerate() {
-            zone.centre = mean_xy(&self.xy, &self.labels, z);
+            zone.centre = mean_xy(&self.xy, &self.labels, z).unwrap_or_default();
         }
     }
 }
@@ -292,7 +292,7 @@ pub fn propose(
             let level_dbfs = members.iter().map(|h| h.level_dbfs).sum::<f32>() / size as f32;
             Zone {
                 hits: size,
-                centre: mean_xy(&xy, &labels, z),
+                centre: mean_xy(&xy, &labels, z).unwrap_or_default(),
                 level_dbfs,
                 suggested: majority(members.iter().map(|h| h.predicted), size),
             }
@@ -384,19 +384,16 @@ pub fn keep(
     Ok(report)
 }
 
-/// Mean position of the points labelled `zone`.
-fn mean_xy(xy: &[[f32; 2]], labels: &[usize], zone: usize) -> [f32; 2] {
+/// Mean position of the points labelled `label` (`None` when there are none). The map's class
+/// centres use it too.
+pub(crate) fn mean_xy(xy: &[[f32; 2]], labels: &[usize], label: usize) -> Option<[f32; 2]> {
     let (mut sum, mut n) = ([0.0f32; 2], 0.0f32);
-    for (p, _) in xy.iter().zip(labels).filter(|(_, &l)| l == zone) {
+    for (p, _) in xy.iter().zip(labels).filter(|(_, &l)| l == label) {
         sum[0] += p[0];
         sum[1] += p[1];
         n += 1.0;
     }
-    if n > 0.0 {
-        [sum[0] / n, sum[1] / n]
-    } else {
-        [0.0; 2]
-    }
+    (n > 0.0).then(|| [sum[0] / n, sum[1] / n])
 }
 
 /// The class at least [`SUGGEST_SHARE`] of `predicted` agree on.

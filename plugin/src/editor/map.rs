@@ -48,6 +48,17 @@ impl LatestHit {
     }
 }
 
+/// Keeps point `i` (drawn at `at`) in `nearest` as (distance, index) when it is within
+/// [`PICK_RADIUS`] of the pointer and nearer than the one kept so far.
+fn pick(pointer: Option<Pos2>, at: Pos2, i: usize, nearest: &mut Option<(f32, usize)>) {
+    if let Some(ptr) = pointer {
+        let d = at.distance(ptr);
+        if d < PICK_RADIUS && nearest.is_none_or(|(best, _)| d < best) {
+            *nearest = Some((d, i));
+        }
+    }
+}
+
 /// Draws the map, `width` points wide, in the remaining height.
 pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, width: f32) {
     let (map, zones, classes, latest) = {
@@ -126,12 +137,7 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         if ed.selected == Some(p.key) {
             painter.circle_stroke(at, 8.0, Stroke::new(2.0, Color32::WHITE));
         }
-        if let Some(ptr) = pointer {
-            let d = at.distance(ptr);
-            if d < PICK_RADIUS && nearest.is_none_or(|(best, _)| d < best) {
-                nearest = Some((d, i));
-            }
-        }
+        pick(pointer, at, i, &mut nearest);
     }
     // Class centres, named, so the map does not rely on colour.
     for &(class, xy) in &map.centres {
@@ -166,12 +172,7 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         for (i, (&xy, &zone)) in z.xy.iter().zip(&z.labels).enumerate() {
             let at = to_screen(xy);
             painter.circle_stroke(at, 4.0, Stroke::new(1.5, zone_colors[zone]));
-            if let Some(ptr) = pointer {
-                let d = at.distance(ptr);
-                if d < PICK_RADIUS && nearest_take.is_none_or(|(best, _)| d < best) {
-                    nearest_take = Some((d, i));
-                }
-            }
+            pick(pointer, at, i, &mut nearest_take);
         }
         for (i, zone) in z.zones.iter().enumerate() {
             let at = to_screen(zone.centre);
