@@ -21,6 +21,21 @@ type Formatter = std::sync::Arc<dyn Fn(i32) -> String + Send + Sync>;
 type Parser = std::sync::Arc<dyn Fn(&str) -> Option<i32> + Send + Sync>;
 
 /// Shows −1 as "Off" and other values as numbers.
+/// An exponent curve, 0.25 to 4 (1 = straight), skewed so 1 sits mid-way: the shape of the
+/// velocity and of the position output.
+pub(crate) fn curve_param(name: &'static str) -> FloatParam {
+    FloatParam::new(
+        name,
+        1.0,
+        FloatRange::Skewed {
+            min: 0.25,
+            max: 4.0,
+            factor: FloatRange::skew_factor(-1.0),
+        },
+    )
+    .with_step_size(0.01)
+}
+
 fn off_or_number() -> Formatter {
     std::sync::Arc::new(|v| {
         if v < 0 {
@@ -97,16 +112,7 @@ impl Default for MidiParams {
             )
             .with_unit(" dBFS")
             .with_step_size(0.5),
-            velocity_curve: FloatParam::new(
-                "Velocity curve",
-                1.0,
-                FloatRange::Skewed {
-                    min: 0.25,
-                    max: 4.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(0.01),
+            velocity_curve: curve_param("Velocity curve"),
             unknown_note: IntParam::new("Unknown note", -1, IntRange::Linear { min: -1, max: 127 })
                 .with_value_to_string(off_or_number())
                 .with_string_to_value(parse_off_or_number()),

@@ -117,16 +117,7 @@ impl SignalParams {
                 FloatRange::Linear { min: 0.0, max: 1.0 },
             )
             .with_step_size(0.001),
-            position_curve: FloatParam::new(
-                "Position curve",
-                1.0,
-                FloatRange::Skewed {
-                    min: 0.25,
-                    max: 4.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(0.01),
+            position_curve: crate::outputs::curve_param("Position curve"),
             aux_class_a: class("Aux class A", 1),
             aux_class_b: class("Aux class B", 2),
         }
