@@ -79,23 +79,7 @@ fn main() {
                 for (d, &o) in det.iter().enumerate() {
                     if !matched.contains(&d) {
                         let t = o as f64 / sr as f64;
-                        let near: Vec<String> = perf
-                            .events
-                            .iter()
-                            .filter(|e| (e.time_s - t).abs() < 0.3)
-                            .map(|e| {
-                                format!(
-                                    "{}@{:+.1}ms v{:.2}",
-                                    match e.source {
-                                        Source::Main => "S",
-                                        Source::BleedKick => "K",
-                                        Source::BleedTom => "T",
-                                    },
-                                    (e.time_s - t) * 1000.0,
-                                    e.velocity
-                                )
-                            })
-                            .collect();
+                        let near = events_near(&perf, t, None);
                         println!(
                             "  seed {} @{sr}: false at {t:.4} s near {near:?}",
                             1000 + seed
@@ -106,23 +90,7 @@ fn main() {
                 for (i, m) in s.matches.iter().enumerate() {
                     if m.is_none() {
                         let h = main[i];
-                        let near: Vec<String> = perf
-                            .events
-                            .iter()
-                            .filter(|e| (e.time_s - h.time_s).abs() < 0.3 && e.time_s != h.time_s)
-                            .map(|e| {
-                                format!(
-                                    "{}@{:+.1}ms v{:.2}",
-                                    match e.source {
-                                        Source::Main => "S",
-                                        Source::BleedKick => "K",
-                                        Source::BleedTom => "T",
-                                    },
-                                    (e.time_s - h.time_s) * 1000.0,
-                                    e.velocity
-                                )
-                            })
-                            .collect();
+                        let near = events_near(&perf, h.time_s, Some(h.time_s));
                         println!(
                             "  seed {} @{sr}: missed {:.4} s v {:.2} near {near:?}",
                             1000 + seed,
@@ -141,4 +109,25 @@ fn main() {
         tp + fneg,
         2.0 * p * r / (p + r)
     );
+}
+
+/// The performance's events within 0.3 s of `t` (except one at `skip`), as
+/// "source@offset velocity" (S snare, K kick bleed, T tom bleed).
+fn events_near(perf: &Performance, t: f64, skip: Option<f64>) -> Vec<String> {
+    perf.events
+        .iter()
+        .filter(|e| (e.time_s - t).abs() < 0.3 && Some(e.time_s) != skip)
+        .map(|e| {
+            let source = match e.source {
+                Source::Main => "S",
+                Source::BleedKick => "K",
+                Source::BleedTom => "T",
+            };
+            format!(
+                "{source}@{:+.1}ms v{:.2}",
+                (e.time_s - t) * 1000.0,
+                e.velocity
+            )
+        })
+        .collect()
 }
