@@ -17,6 +17,17 @@ fn restored(fields: &BTreeMap<String, String>) -> TestHost {
     TestHost::with_plugin(plugin, SR, 1, 512)
 }
 
+/// The problem the restored state reported, if any.
+fn problem(host: &TestHost) -> Option<String> {
+    host.plugin
+        .timbrel_params()
+        .dataset
+        .problem
+        .lock()
+        .unwrap()
+        .clone()
+}
+
 #[test]
 fn a_restored_project_gives_identical_outputs_at_once() {
     let mut host = TestHost::new(SR, 1, 512);
@@ -75,14 +86,7 @@ fn a_project_saved_by_the_first_release_still_loads() {
     // The first release stored the dataset as a JSON object in the field.
     let fields = BTreeMap::from([("dataset".to_owned(), legacy)]);
     let mut host = restored(&fields);
-    assert!(host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .problem
-        .lock()
-        .unwrap()
-        .is_none());
+    assert_eq!(problem(&host), None);
     let counts = host.plugin.timbrel_params().dataset.lock().counts();
     assert!(
         counts.iter().sum::<usize>() > 0,
@@ -103,14 +107,7 @@ fn a_corrupt_state_leaves_a_working_empty_plugin_that_says_so() {
     ] {
         let fields = BTreeMap::from([("dataset".to_owned(), bad.to_owned())]);
         let mut host = restored(&fields);
-        let problem = host
-            .plugin
-            .timbrel_params()
-            .dataset
-            .problem
-            .lock()
-            .unwrap()
-            .clone();
+        let problem = problem(&host);
         let problem = problem.unwrap_or_else(|| panic!("{bad}: no message"));
         assert!(problem.contains("could not be read"), "{bad}: {problem}");
         assert_eq!(
