@@ -127,6 +127,11 @@ struct AnalysisArgs {
     #[arg(long, value_name = "HZ", default_value_t = AnalysisSettings::default().detector.highpass_hz,
           help_heading = "Detector tuning")]
     highpass: f32,
+    /// Envelope detector: time the retrigger mask takes to fall 20 dB after a hit, in
+    /// milliseconds (5..=2000). Longer rejects more ringing and cymbal wash.
+    #[arg(long, value_name = "MS", default_value_t = AnalysisSettings::default().detector.retrigger_decay_ms,
+          help_heading = "Detector tuning")]
+    retrigger_decay: f32,
 }
 
 /// The onset detectors, as named on the command line.
@@ -151,6 +156,7 @@ impl AnalysisArgs {
                 threshold_db: self.threshold,
                 floor_dbfs: self.floor,
                 min_interval_ms: self.min_interval,
+                retrigger_decay_ms: self.retrigger_decay,
             },
             window_ref_samples: self.window,
         };

@@ -79,6 +79,9 @@ pub struct Meters {
     pub detection_value: AtomicF32,
     /// Current detection threshold, in the same units as `detection_value`.
     pub detection_threshold: AtomicF32,
+    /// Largest retrigger mask since the editor last took it, in the same units as
+    /// `detection_value` (negative infinity for a detector without a mask).
+    pub detection_mask: AtomicF32,
     /// Models trained since the plugin was created.
     pub models_trained: AtomicU64,
     /// Whether the audio thread currently holds a model.
@@ -98,6 +101,7 @@ impl Default for Meters {
             sample_rate: AtomicF32::new(44_100.0),
             detection_value: AtomicF32::new(0.0),
             detection_threshold: AtomicF32::new(0.0),
+            detection_mask: AtomicF32::new(f32::NEG_INFINITY),
             models_trained: AtomicU64::new(0),
             model_loaded: AtomicBool::new(false),
             armed_hits: AtomicU64::new(0),

@@ -488,14 +488,17 @@ impl Plugin for Timbrel {
             let _ = context.try_send_event(event);
         });
 
-        let (value, threshold) = analyzer.take_detection_peak();
+        let meter = analyzer.take_detection_peak();
         // The editor takes the largest value since its last frame (and resets it).
         self.meters
             .detection_value
-            .fetch_max(value, Ordering::Relaxed);
+            .fetch_max(meter.value, Ordering::Relaxed);
+        self.meters
+            .detection_mask
+            .fetch_max(meter.mask.unwrap_or(f32::NEG_INFINITY), Ordering::Relaxed);
         self.meters
             .detection_threshold
-            .store(threshold, Ordering::Relaxed);
+            .store(meter.threshold, Ordering::Relaxed);
         self.meters.latency_ms.store(
             analyzer.latency_samples() as f32 * 1000.0 / self.sample_rate,
             Ordering::Relaxed,

@@ -5,6 +5,7 @@ use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use timbrel_core::analysis::settings::RETRIGGER_DECAY_RANGE_MS;
 use timbrel_core::analysis::{AnalysisSettings, DetectorKind, DetectorSettings};
 
 /// Default editor size, in logical pixels.
@@ -207,6 +208,10 @@ pub struct TimbrelParams {
     /// Minimum time between two hits (lockout), in milliseconds.
     #[id = "lock"]
     pub min_interval_ms: FloatParam,
+    /// Retrigger decay: the time the retrigger mask (which a new hit must rise above) takes to
+    /// fall by 20 dB after a hit, in milliseconds.
+    #[id = "retrig"]
+    pub retrigger_decay_ms: FloatParam,
     /// Descriptor analysis window, in samples at 44.1 kHz (scaled with the sample rate). This is
     /// the hit-to-result latency.
     #[id = "win"]
@@ -333,6 +338,17 @@ impl Default for TimbrelParams {
             )
             .with_unit(" ms")
             .with_step_size(0.5),
+            retrigger_decay_ms: FloatParam::new(
+                "Retrigger decay",
+                det.retrigger_decay_ms,
+                FloatRange::Skewed {
+                    min: *RETRIGGER_DECAY_RANGE_MS.start(),
+                    max: *RETRIGGER_DECAY_RANGE_MS.end(),
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(1.0),
             window: IntParam::new(
                 "Window",
                 d.window_ref_samples as i32,
@@ -359,6 +375,7 @@ impl TimbrelParams {
                 threshold_db: self.threshold_db.value(),
                 floor_dbfs: self.floor_dbfs.value(),
                 min_interval_ms: self.min_interval_ms.value(),
+                retrigger_decay_ms: self.retrigger_decay_ms.value(),
             },
             window_ref_samples: self.window.value() as u32,
         }

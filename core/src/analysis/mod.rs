@@ -87,15 +87,20 @@ pub struct DetectorSettings {
     /// read the high-passed signal, the flux detector also ignores bins below it). Default 1 kHz.
     pub highpass_hz: f32,
     /// Relative threshold: envelope detector fires when fast minus slow (power) envelope exceeds
-    /// this, in dB (once the previous hit's ringing has settled, [`envelope::SETTLED_FRACTION`]
-    /// of it for a rise above the floor); the flux detector multiplies its recent mean flux by
-    /// `10^(threshold_db / 20)`. Default 7 dB.
+    /// this, in dB (and the fast envelope rises above the retrigger mask); the flux detector
+    /// multiplies its recent mean flux by `10^(threshold_db / 20)`. Default 7 dB.
     pub threshold_db: f32,
     /// Absolute floor (gate): no onset while the (high-passed) signal is below this, in dBFS
     /// (envelope: 2 ms peak follower; flux: frame RMS). Default -40 dBFS.
     pub floor_dbfs: f32,
     /// Minimum time between two onsets, in milliseconds. Default 12 ms (flams are 20–30 ms).
     pub min_interval_ms: f32,
+    /// Retrigger decay (envelope detector): the time the retrigger mask, a peak follower of the
+    /// detection envelope, takes to fall by 20 dB, in milliseconds. A new onset must rise above
+    /// the mask, so a longer decay rejects more ringing and wash but also softer hits soon after
+    /// a loud one. Default [`settings::DEFAULT_RETRIGGER_DECAY_MS`].
+    #[serde(default = "settings::default_retrigger_decay_ms")]
+    pub retrigger_decay_ms: f32,
 }
 
 /// All analysis settings.
@@ -133,6 +138,20 @@ pub enum AnalyzerEvent<'a> {
     },
     /// A hit's descriptor is complete.
     Hit(&'a HitRecord),
+}
+
+/// What the onset detector sees, for a meter. Envelope detector: the fast envelope over the slow
+/// one, the threshold over the slow one and the retrigger mask over the slow one, all in dB (an
+/// onset needs the value above both the threshold and the mask). Flux detector: the flux and its
+/// adaptive threshold, in the flux's own units, and no mask.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectionMeter {
+    /// The detection function.
+    pub value: f32,
+    /// The threshold the value must exceed.
+    pub threshold: f32,
+    /// The retrigger mask the value must also exceed (envelope detector only).
+    pub mask: Option<f32>,
 }
 
 /// One hit window in flight.
@@ -331,7 +350,7 @@ impl Analyzer {
             }
             if self.pos.is_multiple_of(FLUSH_PERIOD) {
                 self.highpass.flush();
-                self.envelope.flush();
+                self.envelope.flush(self.pos);
             }
             if self.pos >= self.next_due {
                 self.service(&mut on_event);
@@ -469,25 +488,47 @@ impl Analyzer {
         self.pos.saturating_sub(1)
     }
 
-    /// The largest value of the detection function since the last call and the current threshold,
-    /// for a display that must not miss short peaks between blocks (units as
-    /// [`Analyzer::detection_meter`]).
-    pub fn take_detection_peak(&mut self) -> (f32, f32) {
+    /// The largest value of the detection function since the last call, with the current
+    /// threshold and the largest retrigger mask in the same span, for a display that must not
+    /// miss short peaks between blocks (units as [`Analyzer::detection_meter`]).
+    pub fn take_detection_peak(&mut self) -> DetectionMeter {
         match self.settings.detector.kind {
-            DetectorKind::Envelope => (
-                self.envelope.take_peak(),
-                self.envelope.meter(self.last_sample()).1,
-            ),
-            DetectorKind::Flux => (self.flux.take_peak(), self.flux.meter().1),
+            DetectorKind::Envelope => {
+                let (value, mask) = self.envelope.take_peak();
+                DetectionMeter {
+                    value,
+                    threshold: self.envelope.meter(self.last_sample()).1,
+                    mask: Some(mask),
+                }
+            }
+            DetectorKind::Flux => DetectionMeter {
+                value: self.flux.take_peak(),
+                threshold: self.flux.meter().1,
+                mask: None,
+            },
         }
     }
 
-    /// The most recent value of the detection function and the current threshold, for a meter
-    /// (envelope: fast-minus-slow in dB; flux: the flux value and its adaptive threshold).
-    pub fn detection_meter(&self) -> (f32, f32) {
+    /// The most recent value of the detection function, its threshold and (envelope detector)
+    /// the retrigger mask, for a meter.
+    pub fn detection_meter(&self) -> DetectionMeter {
         match self.settings.detector.kind {
-            DetectorKind::Envelope => self.envelope.meter(self.last_sample()),
-            DetectorKind::Flux => self.flux.meter(),
+            DetectorKind::Envelope => {
+                let (value, threshold, mask) = self.envelope.meter(self.last_sample());
+                DetectionMeter {
+                    value,
+                    threshold,
+                    mask: Some(mask),
+                }
+            }
+            DetectorKind::Flux => {
+                let (value, threshold) = self.flux.meter();
+                DetectionMeter {
+                    value,
+                    threshold,
+                    mask: None,
+                }
+            }
         }
     }
 }

@@ -12,6 +12,16 @@ pub const THRESHOLD_RANGE_DB: std::ops::RangeInclusive<f32> = 1.0..=40.0;
 pub const FLOOR_RANGE_DBFS: std::ops::RangeInclusive<f32> = -120.0..=0.0;
 /// Accepted minimum inter-onset intervals, in milliseconds.
 pub const MIN_INTERVAL_RANGE_MS: std::ops::RangeInclusive<f32> = 2.0..=1000.0;
+/// Accepted retrigger decays (time for the mask to fall 20 dB), in milliseconds.
+pub const RETRIGGER_DECAY_RANGE_MS: std::ops::RangeInclusive<f32> = 5.0..=2000.0;
+/// Default retrigger decay, in milliseconds: about the decay of a snare's energy above 1 kHz in a
+/// room (20 dB in 100 to 150 ms on the Hydrogen kits' snares).
+pub const DEFAULT_RETRIGGER_DECAY_MS: f32 = 150.0;
+
+/// [`DEFAULT_RETRIGGER_DECAY_MS`], for serde (settings saved before the field existed).
+pub fn default_retrigger_decay_ms() -> f32 {
+    DEFAULT_RETRIGGER_DECAY_MS
+}
 
 /// A setting outside its accepted range; each variant carries the offending value.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
@@ -31,6 +41,9 @@ pub enum SettingsError {
     /// Minimum interval outside [`MIN_INTERVAL_RANGE_MS`] or not finite.
     #[error("minimum interval {0} ms is outside 2..=1000 ms")]
     MinInterval(f32),
+    /// Retrigger decay outside [`RETRIGGER_DECAY_RANGE_MS`] or not finite.
+    #[error("retrigger decay {0} ms is outside 5..=2000 ms")]
+    RetriggerDecay(f32),
 }
 
 impl Default for DetectorSettings {
@@ -50,6 +63,7 @@ impl Default for DetectorSettings {
             threshold_db: 7.0,
             floor_dbfs: -40.0,
             min_interval_ms: 12.0,
+            retrigger_decay_ms: DEFAULT_RETRIGGER_DECAY_MS,
         }
     }
 }
@@ -91,6 +105,9 @@ impl DetectorSettings {
         if !check(self.min_interval_ms, &MIN_INTERVAL_RANGE_MS) {
             return Err(SettingsError::MinInterval(self.min_interval_ms));
         }
+        if !check(self.retrigger_decay_ms, &RETRIGGER_DECAY_RANGE_MS) {
+            return Err(SettingsError::RetriggerDecay(self.retrigger_decay_ms));
+        }
         Ok(())
     }
 
@@ -107,6 +124,11 @@ impl DetectorSettings {
                 self.min_interval_ms,
                 &MIN_INTERVAL_RANGE_MS,
                 d.min_interval_ms,
+            ),
+            retrigger_decay_ms: clamp(
+                self.retrigger_decay_ms,
+                &RETRIGGER_DECAY_RANGE_MS,
+                d.retrigger_decay_ms,
             ),
         }
     }
@@ -175,6 +197,9 @@ mod tests {
         s.detector.min_interval_ms = 0.0;
         assert_eq!(s.validate(), Err(SettingsError::MinInterval(0.0)));
         s = AnalysisSettings::default();
+        s.detector.retrigger_decay_ms = 3.0;
+        assert_eq!(s.validate(), Err(SettingsError::RetriggerDecay(3.0)));
+        s = AnalysisSettings::default();
         s.detector.threshold_db = -1.0;
         assert_eq!(s.validate(), Err(SettingsError::Threshold(-1.0)));
         assert!(s.validate().unwrap_err().to_string().contains("-1"));
@@ -189,6 +214,7 @@ mod tests {
                 threshold_db: 100.0,
                 floor_dbfs: -300.0,
                 min_interval_ms: 0.0,
+                retrigger_decay_ms: f32::NAN,
             },
             window_ref_samples: 1,
         };

@@ -81,6 +81,7 @@ fn import(ed: &TimbrelEditor) -> Result<String, String> {
         (&params.floor_dbfs, a.detector.floor_dbfs),
         (&params.highpass_hz, a.detector.highpass_hz),
         (&params.min_interval_ms, a.detector.min_interval_ms),
+        (&params.retrigger_decay_ms, a.detector.retrigger_decay_ms),
     ] {
         ed.set(param, value);
     }

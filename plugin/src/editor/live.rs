@@ -6,6 +6,9 @@ use super::{TimbrelEditor, ACCENT, WARN};
 use egui::{pos2, Color32, RichText, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug_egui::widgets::ParamSlider;
 
+/// Colour of the retrigger mask in the detection display.
+const MASK_COLOUR: Color32 = Color32::from_rgb(230, 170, 60);
+
 /// The latest hit: its class in large type, the probability bars, the interpolation meter with
 /// the pair's names at its ends, confidence and novelty.
 pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
@@ -188,33 +191,43 @@ pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             row!("Gate", &p.floor_dbfs);
             row!("High-pass", &p.highpass_hz);
             row!("Lockout", &p.min_interval_ms);
+            row!("Retrigger decay", &p.retrigger_decay_ms);
             row!("Window", &p.window);
             row!("Unknown", &p.unknown_scale);
         });
-    // The detection function over the last few seconds, newest on the right.
+    // The detection function over the last few seconds, newest on the right, with the
+    // threshold and the retrigger mask: a hit fires where the blue line rises above both.
     let (rect, _) = ui.allocate_exact_size(
         Vec2::new(ui.available_width().min(270.0), 56.0),
         Sense::hover(),
     );
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, Color32::from_gray(22));
-    let threshold = ed.detection.back().map_or(0.0, |d| d.1);
+    let threshold = ed.detection.back().map_or(0.0, |d| d.threshold);
     let top = (threshold * 2.0).max(threshold + 6.0).max(1.0);
     let y = |v: f32| rect.bottom() - rect.height() * (v / top).clamp(0.0, 1.0);
     let n = ed.detection.len().max(2);
-    let points: Vec<_> = ed
-        .detection
-        .iter()
-        .enumerate()
-        .map(|(i, &(v, _))| {
-            pos2(
-                rect.left() + rect.width() * i as f32 / (n - 1) as f32,
-                y(if v.is_finite() { v } else { 0.0 }),
-            )
-        })
-        .collect();
+    let line = |value: &dyn Fn(&super::DetectionFrame) -> f32| -> Vec<egui::Pos2> {
+        ed.detection
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let v = value(d);
+                pos2(
+                    rect.left() + rect.width() * i as f32 / (n - 1) as f32,
+                    y(if v.is_finite() { v } else { 0.0 }),
+                )
+            })
+            .collect()
+    };
+    if ed.detection.iter().any(|d| d.mask.is_finite()) {
+        painter.add(egui::Shape::line(
+            line(&|d| d.mask),
+            Stroke::new(1.0, MASK_COLOUR),
+        ));
+    }
     painter.add(egui::Shape::line(
-        points,
+        line(&|d| d.value),
         Stroke::new(1.5, Color32::LIGHT_BLUE),
     ));
     painter.line_segment(
@@ -232,7 +245,10 @@ pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         WARN,
     );
     ui.label(
-        RichText::new("Detection function (blue) and threshold (red line): hits cross the line.")
-            .small(),
+        RichText::new(
+            "Detection function (blue), threshold (red) and retrigger mask (amber): a hit fires \
+             where blue rises above both.",
+        )
+        .small(),
     );
 }

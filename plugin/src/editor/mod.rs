@@ -43,6 +43,16 @@ const FLASH: Duration = Duration::from_millis(120);
 pub(crate) const ACCENT: Color32 = Color32::from_rgb(255, 170, 40);
 /// Colour of warnings (always with text).
 pub(crate) const WARN: Color32 = Color32::from_rgb(255, 110, 100);
+/// One editor frame of the detection display: the largest detection-function value, the
+/// threshold and the largest retrigger mask since the previous frame (units as
+/// [`timbrel_core::analysis::DetectionMeter`]; the mask is negative infinity without one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DetectionFrame {
+    value: f32,
+    threshold: f32,
+    mask: f32,
+}
+
 /// Frames of detection-function history shown (about 4 s at 60 frames per second).
 const DETECTION_HISTORY: usize = 240;
 /// Width of the right column (quality, selected hit), in points.
@@ -104,7 +114,7 @@ pub struct TimbrelEditor {
     seen_onsets: u64,
     flash_until: Option<Instant>,
     /// Detection-function peaks per frame, with the threshold at the time.
-    detection: VecDeque<(f32, f32)>,
+    detection: VecDeque<DetectionFrame>,
     /// The example selected on the map or in the outlier list.
     selected: Option<ExampleKey>,
     /// A class being renamed, with the text typed so far.
@@ -167,11 +177,18 @@ impl TimbrelEditor {
         let peak = meters
             .detection_value
             .swap(f32::NEG_INFINITY, Ordering::Relaxed);
+        let mask = meters
+            .detection_mask
+            .swap(f32::NEG_INFINITY, Ordering::Relaxed);
         let threshold = meters.detection_threshold.load(Ordering::Relaxed);
         if self.detection.len() == DETECTION_HISTORY {
             self.detection.pop_front();
         }
-        self.detection.push_back((peak, threshold));
+        self.detection.push_back(DetectionFrame {
+            value: peak,
+            threshold,
+            mask,
+        });
     }
 
     /// Returns the `Train` parameter to off once the armed class has its count of hits (the
