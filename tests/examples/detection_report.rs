@@ -75,17 +75,38 @@ fn main() {
         ONESHOT_KITS.len(),
         t.elapsed().as_secs_f64()
     );
-    println!("  hit found                 {:7.2} %  ({} of {})", b.found_percent(), b.found, b.files);
+    println!(
+        "  hit found                 {:7.2} %  ({} of {})",
+        b.found_percent(),
+        b.found,
+        b.files
+    );
     println!("  extra detections / 100    {:7.2}    ({} extra; {} of them at the second drum, in {} files with one)",
         b.extra_per_100(), b.extra, b.extra_at_second, b.with_second);
-    println!("  median |timing error|     {:7.3} ms", median(&b.errors_ms));
+    println!(
+        "  median |timing error|     {:7.3} ms",
+        median(&b.errors_ms)
+    );
+    let by_piece: Vec<String> = b
+        .by_piece
+        .iter()
+        .map(|(c, r)| format!("{} {}/{}", c.name(), r.found, r.strokes))
+        .collect();
+    println!("  found by piece            {}", by_piece.join(", "));
     for m in b.missed.iter().take(8) {
         println!("    missed: {m}");
     }
 
     let t = Instant::now();
-    let c = evaluate_grooves(&GROOVE_KITS, Target::Kit, 1..1 + seeds, &RATES, &spec, settings)
-        .expect("kits load");
+    let c = evaluate_grooves(
+        &GROOVE_KITS,
+        Target::Kit,
+        1..1 + seeds,
+        &RATES,
+        &spec,
+        settings,
+    )
+    .expect("kits load");
     println!(
         "\n(c) real-kit grooves: {} ({} takes of {} s, {:.1} s)",
         GROOVE_KITS.join(", "),
@@ -120,7 +141,11 @@ fn print_take_score(s: &TakeScore) {
     let r = |x: &timbrel_host_tests::kit::score::Recall| {
         format!("{:.4} ({} of {})", x.rate(), x.found, x.strokes)
     };
-    println!("  F-measure (±10 ms)        {:.4}   precision {:.4}", s.f_measure(), s.precision());
+    println!(
+        "  F-measure (±10 ms)        {:.4}   precision {:.4}",
+        s.f_measure(),
+        s.precision()
+    );
     println!("  snare recall, all         {}", r(&s.target));
     println!("    backbeats and flam mains {}", r(&s.main));
     println!("    ghost notes             {}", r(&s.ghost));
@@ -244,7 +269,8 @@ fn realism() {
             level(&ghost, true) - bb_hp
         );
         for g in [Group::Hat, Group::Cymbal, Group::Tom, Group::Kick] {
-            let pred = |e: &timbrel_host_tests::kit::truth::Event| !e.target && e.piece.group() == g;
+            let pred =
+                |e: &timbrel_host_tests::kit::truth::Event| !e.target && e.piece.group() == g;
             if !take.events.iter().any(pred) {
                 continue;
             }

@@ -457,7 +457,10 @@ pub fn plan(kit: &Kit, target: Target, spec: &GrooveSpec, seed: u64) -> (Mix, Ve
     };
     (
         Mix {
-            name: format!("groove {} ({target_name}) seed {given_seed} @ {sr} Hz", kit.name),
+            name: format!(
+                "groove {} ({target_name}) seed {given_seed} @ {sr} Hz",
+                kit.name
+            ),
             len,
             sample_rate: sr,
             room,

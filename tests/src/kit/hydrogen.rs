@@ -282,7 +282,10 @@ pub fn drumkits_dir() -> Option<PathBuf> {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => PathBuf::from(SYSTEM_DRUMKITS),
     };
-    dir.join("GMRockKit").join("drumkit.xml").exists().then_some(dir)
+    dir.join("GMRockKit")
+        .join("drumkit.xml")
+        .exists()
+        .then_some(dir)
 }
 
 impl Kit {
@@ -304,8 +307,7 @@ impl Kit {
                 .and_then(|c| c.text())
                 .map(|t| t.trim().to_string())
         };
-        let mut decoded: HashMap<PathBuf, Option<(Arc<[f32]>, usize, f32, u32, f32)>> =
-            HashMap::new();
+        let mut decoded: HashMap<PathBuf, Option<Decoded>> = HashMap::new();
         let mut instruments = Vec::new();
         for node in doc
             .descendants()
@@ -338,16 +340,16 @@ impl Kit {
                         e
                     }
                 };
-                if let Some((audio, attack, peak, source_rate, lead_in_s)) = entry {
+                if let Some(d) = entry {
                     layers.push(Layer {
                         file: path,
                         velocity: (number("min", 0.0), number("max", 1.0)),
                         gain: number("gain", 1.0),
-                        source_rate,
-                        audio,
-                        attack,
-                        lead_in_s,
-                        peak,
+                        source_rate: d.source_rate,
+                        audio: d.audio,
+                        attack: d.attack,
+                        lead_in_s: d.lead_in_s,
+                        peak: d.peak,
                     });
                 }
             }
@@ -407,13 +409,18 @@ pub fn shared_kit(name: &str, sample_rate: f32) -> Result<Arc<Kit>, KitError> {
     Ok(cell.get_or_init(|| kit).clone())
 }
 
-/// Decodes one layer file at `sample_rate`: `None` if it is silent, else (audio from [`LEAD_S`]
-/// before the attack, attack index in it, peak, the file's rate, the file's lead-in in seconds).
-#[allow(clippy::type_complexity)]
-fn decode_layer(
-    path: &Path,
-    sample_rate: f32,
-) -> Result<Option<(Arc<[f32]>, usize, f32, u32, f32)>, KitError> {
+/// A decoded layer file (see [`Layer`] for the fields).
+#[derive(Clone)]
+struct Decoded {
+    audio: Arc<[f32]>,
+    attack: usize,
+    peak: f32,
+    source_rate: u32,
+    lead_in_s: f32,
+}
+
+/// Decodes one layer file at `sample_rate`: `None` if it is silent.
+fn decode_layer(path: &Path, sample_rate: f32) -> Result<Option<Decoded>, KitError> {
     let mono = timbrel_map::decode::read_mono(path).map_err(|e| KitError::Decode {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -422,8 +429,7 @@ fn decode_layer(
     let source_attack = attack_start(&mono.samples, source_rate as f32);
     let lead_in_s = source_attack.unwrap_or(0) as f32 / source_rate as f32;
     // Cut well after the attack before resampling (cymbals last up to 12 s).
-    let keep = source_attack.unwrap_or(0)
-        + ((MAX_LENGTH_S + 0.1) * source_rate as f32) as usize;
+    let keep = source_attack.unwrap_or(0) + ((MAX_LENGTH_S + 0.1) * source_rate as f32) as usize;
     let mut samples = mono.samples;
     samples.truncate(keep);
     let samples = if source_rate as f32 == sample_rate {
@@ -454,7 +460,13 @@ fn decode_layer(
         *v *= 1.0 - (k + 1) as f32 / fade as f32;
     }
     let p = peak(&audio);
-    Ok(Some((audio.into(), lead, p, source_rate, lead_in_s)))
+    Ok(Some(Decoded {
+        audio: audio.into(),
+        attack: lead,
+        peak: p,
+        source_rate,
+        lead_in_s,
+    }))
 }
 
 /// `x` at `from` Hz resampled to `to` Hz (rubato's FFT resampler), with the resampler's delay
@@ -501,7 +513,10 @@ mod tests {
             ("Snare", Category::Snare),
             ("Snare Jazz", Category::Snare),
             ("Pearl Snare Rimshot", Category::SnareRimshot),
-            ("Snare 2 Rimshot (Pearl Free Floating Maple 14x3.5)", Category::SnareRimshot),
+            (
+                "Snare 2 Rimshot (Pearl Free Floating Maple 14x3.5)",
+                Category::SnareRimshot,
+            ),
             ("Stick", Category::SideStick),
             ("Pearl Side Stick", Category::SideStick),
             ("Rim Click (Pearl)", Category::SideStick),

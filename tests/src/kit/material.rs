@@ -134,7 +134,13 @@ pub fn evaluate_dry_strokes(
     rates: &[f32],
     settings: AnalysisSettings,
 ) -> Result<StrokeScore, KitError> {
-    let groups = [Group::Snare, Group::Tom, Group::Hat, Group::Cymbal, Group::Kick];
+    let groups = [
+        Group::Snare,
+        Group::Tom,
+        Group::Hat,
+        Group::Cymbal,
+        Group::Kick,
+    ];
     let mut strokes = Vec::new();
     for &rate in rates {
         for kit in kits(kit_names, rate)? {

@@ -110,7 +110,10 @@ pub fn single_hit_file(kits: &[Arc<Kit>], seed: u64) -> Take {
     let noise_dbfs = rng.range(-72.0, -60.0);
     render(
         Mix {
-            name: format!("single hit {} {} seed {seed} @ {sr} Hz", kit.name, main.name),
+            name: format!(
+                "single hit {} {} seed {seed} @ {sr} Hz",
+                kit.name, main.name
+            ),
             len: (FILE_S * sr) as usize,
             sample_rate: sr,
             room: Room::random(PATHS, sr, seed),

@@ -61,8 +61,7 @@ impl Room {
                 let n = 3 + (rng.next_u64() % 4) as usize;
                 let mut r: Vec<Reflection> = (0..n)
                     .map(|_| Reflection {
-                        delay: (rng.range(REFLECTION_DELAY_S.0, REFLECTION_DELAY_S.1)
-                            * sample_rate)
+                        delay: (rng.range(REFLECTION_DELAY_S.0, REFLECTION_DELAY_S.1) * sample_rate)
                             .round() as usize,
                         level_db: rng.range(REFLECTION_DB.0, REFLECTION_DB.1),
                         sign: if rng.unit() < 0.8 { 1.0 } else { -1.0 },
@@ -256,7 +255,10 @@ mod tests {
         assert!((y[100] - 1.0).abs() < 1e-3);
         for r in &room.paths[0] {
             // A one-pole low-passed impulse peaks at its first sample.
-            assert!(y[100 + r.delay].abs() > 0.2 * db_to_gain(r.level_db), "{r:?}");
+            assert!(
+                y[100 + r.delay].abs() > 0.2 * db_to_gain(r.level_db),
+                "{r:?}"
+            );
         }
     }
 }

@@ -161,7 +161,8 @@ impl TakeScore {
             }
             self.target.count(found);
             if let Some(err) = m.error[i] {
-                self.errors_ms.push(err.unsigned_abs() as f64 * 1000.0 / sr as f64);
+                self.errors_ms
+                    .push(err.unsigned_abs() as f64 * 1000.0 / sr as f64);
             }
             let t = e.tags;
             if t.has(Tag::Ghost) {
@@ -182,8 +183,7 @@ impl TakeScore {
                     .iter()
                     .rposition(|g| g.target && g.tags.has(Tag::FlamGrace));
                 if let Some(g) = grace {
-                    self.flams
-                        .count(found && m.event_detection[g].is_some());
+                    self.flams.count(found && m.event_detection[g].is_some());
                 }
             }
         }
@@ -267,6 +267,8 @@ pub struct OneShotScore {
     pub extra: usize,
     /// Extra detections matched to the second drum.
     pub extra_at_second: usize,
+    /// Main hits per piece, and those found.
+    pub by_piece: BTreeMap<Category, Recall>,
     /// Main hits missed, as take names (for reports).
     pub missed: Vec<String>,
     /// |detection - onset| of found main hits, in milliseconds.
@@ -283,8 +285,15 @@ impl OneShotScore {
         self.files += 1;
         let main = take.events.iter().position(|e| e.target);
         let main_found = main.is_some_and(|i| m.event_detection[i].is_some());
+        if let Some(i) = main {
+            self.by_piece
+                .entry(take.events[i].piece)
+                .or_default()
+                .count(main_found);
+        }
         if let Some(err) = main.and_then(|i| m.error[i]) {
-            self.errors_ms.push(err.unsigned_abs() as f64 * 1000.0 / sr as f64);
+            self.errors_ms
+                .push(err.unsigned_abs() as f64 * 1000.0 / sr as f64);
         }
         for (i, e) in take.events.iter().enumerate() {
             if e.tags.has(Tag::Second) {
@@ -307,6 +316,9 @@ impl OneShotScore {
         self.with_second += o.with_second;
         self.extra += o.extra;
         self.extra_at_second += o.extra_at_second;
+        for (c, r) in &o.by_piece {
+            self.by_piece.entry(*c).or_default().add(r);
+        }
         self.missed.extend(o.missed.iter().cloned());
         self.errors_ms.extend_from_slice(&o.errors_ms);
     }
@@ -449,10 +461,34 @@ mod tests {
         };
         let mut s = TakeScore::default();
         s.add_take(&take, &[101, 126, 805, 900]);
-        assert_eq!(s.target, Recall { strokes: 3, found: 2 });
-        assert_eq!(s.ghost, Recall { strokes: 1, found: 0 });
-        assert_eq!(s.flams, Recall { strokes: 1, found: 1 });
-        assert_eq!(s.bleed[&Category::Crash], Recall { strokes: 1, found: 1 });
+        assert_eq!(
+            s.target,
+            Recall {
+                strokes: 3,
+                found: 2
+            }
+        );
+        assert_eq!(
+            s.ghost,
+            Recall {
+                strokes: 1,
+                found: 0
+            }
+        );
+        assert_eq!(
+            s.flams,
+            Recall {
+                strokes: 1,
+                found: 1
+            }
+        );
+        assert_eq!(
+            s.bleed[&Category::Crash],
+            Recall {
+                strokes: 1,
+                found: 1
+            }
+        );
         assert_eq!(s.retriggers, 1);
         assert_eq!(s.median_error_ms(), 1.0);
         assert!((s.precision() - 0.5).abs() < 1e-12);
