@@ -7,7 +7,9 @@
 #    (tests/.venv: pytest, pedalboard, numpy, Pillow);
 # 2. builds the plugin bundles once (`cargo xtask bundle timbrel --release`) and the standalone;
 # 3. runs every crate's tests (`cargo test --workspace`), then the bundles in real hosts: the CLAP
-#    host (clack-host, tests/tests/clap_host.rs, clap_trained.rs and clap_state.rs), the VST3 in
+#    host (clack-host, tests/tests/clap_host.rs, clap_trained.rs and clap_state.rs) and the
+#    detector on real drum kits (tests/tests/real_kit_detection.rs, Debian's hydrogen-data and
+#    hydrogen-drumkits, installed in step 1), the VST3 in
 #    pedalboard (tests/vst3), and the editor on a virtual screen (tests/editor/screenshot.sh).
 #
 # Needs a Rust toolchain (rustup, Rust >= 1.88) and network access to apt, PyPI and crates.io.
@@ -28,7 +30,8 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 APT_PACKAGES=(build-essential pkg-config libasound2-dev libjack-jackd2-dev xvfb xauth imagemagick
   xdotool libgl1-mesa-dri libegl-mesa0 libx11-6 libx11-xcb1 libxcb1 libxkbcommon0
-  libxkbcommon-x11-0 libegl1 libglvnd0 libasound2 libgl1 python3-venv)
+  libxkbcommon-x11-0 libegl1 libglvnd0 libasound2 libgl1 python3-venv
+  hydrogen-data hydrogen-drumkits)
 PY_PACKAGES=(pytest pedalboard numpy Pillow)
 
 RUN_START=$SECONDS

@@ -1,4 +1,4 @@
-//! Audio decoding to mono: WAV through `hound`, FLAC, MP3 and Ogg Vorbis through `symphonia`
+//! Audio decoding to mono: WAV through `hound`, FLAC, AIFF, MP3 and Ogg Vorbis through `symphonia`
 //! (each behind its cargo feature).
 
 use std::path::Path;
@@ -12,6 +12,10 @@ pub fn supported_extensions() -> &'static [&'static str] {
         "wave",
         #[cfg(feature = "flac")]
         "flac",
+        #[cfg(feature = "aiff")]
+        "aiff",
+        #[cfg(feature = "aiff")]
+        "aif",
         #[cfg(feature = "mp3")]
         "mp3",
         #[cfg(feature = "ogg")]
@@ -23,7 +27,7 @@ pub fn supported_extensions() -> &'static [&'static str] {
 
 /// Extensions that are audio but may lack a decoder in this build (they are listed so that a
 /// missing feature gives a warning rather than silence).
-const AUDIO_EXTENSIONS: [&str; 6] = ["wav", "wave", "flac", "mp3", "ogg", "oga"];
+const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "wave", "flac", "aiff", "aif", "mp3", "ogg", "oga"];
 
 /// The lower-case extension of `path` if it names an audio file we know about.
 pub fn audio_extension(path: &Path) -> Option<String> {
@@ -121,7 +125,7 @@ fn read_wav(path: &Path) -> Result<MonoAudio, MapError> {
     check(path, mono, channels, spec.sample_rate)
 }
 
-#[cfg(any(feature = "flac", feature = "mp3", feature = "ogg"))]
+#[cfg(any(feature = "flac", feature = "aiff", feature = "mp3", feature = "ogg"))]
 fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
     use symphonia::core::audio::SampleBuffer;
     use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
@@ -194,7 +198,7 @@ fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
     check(path, mono, channels, sample_rate)
 }
 
-#[cfg(not(any(feature = "flac", feature = "mp3", feature = "ogg")))]
+#[cfg(not(any(feature = "flac", feature = "aiff", feature = "mp3", feature = "ogg")))]
 fn read_symphonia(path: &Path, ext: &str) -> Result<MonoAudio, MapError> {
     Err(MapError::UnsupportedFormat {
         path: path.to_path_buf(),

@@ -1,6 +1,7 @@
 //! Support code for the real-host tests: where the built bundles are, a small CLAP host built on
 //! `clack-host`, deterministic test signals, snare hits with a known strike position, and training
-//! the plugin through its `Train` parameter.
+//! the plugin through its `Train` parameter; and realistic material from real drum kits in rooms
+//! (`kit`), scored against its ground truth.
 //!
 //! The tests in `tests/tests/` load the *built* plugin (`target/bundled/Timbrel.clap`), exactly as
 //! a DAW would: nothing here links against the plugin crate.
@@ -13,6 +14,7 @@
 
 pub mod clap;
 pub mod drums;
+pub mod kit;
 pub mod signal;
 pub mod train;
 

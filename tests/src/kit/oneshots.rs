@@ -1,0 +1,179 @@
+//! Single-hit files, as a drummer records them to train on: one hit of a drum in a room over a
+//! noise floor, and in a quarter of them a second drum 12–26 dB down somewhere in the file;
+//! and dry single strokes (every layer of every piece alone, no room).
+
+use std::sync::Arc;
+
+use super::hydrogen::{Category, Group, Kit};
+use super::render::{path_of, render, Mix, Sound, Stroke, Take, PATHS};
+use super::room::Room;
+use super::truth::{Event, Tag, Tags};
+use crate::signal::Rng;
+
+/// Length of a single-hit file, in seconds.
+pub const FILE_S: f32 = 1.2;
+/// Where the main hit starts in a file, in seconds.
+pub const HIT_AT_S: (f32, f32) = (0.1, 0.4);
+/// Probability that a file also holds a second drum.
+pub const SECOND_PROBABILITY: f32 = 0.25;
+/// How far the second drum is below the main hit, in dB.
+pub const SECOND_DB: (f32, f32) = (12.0, 26.0);
+/// The second drum starts at least this far from the main hit, in seconds (so that it is a
+/// stroke of its own, not part of the hit).
+pub const SECOND_MIN_GAP_S: f32 = 0.025;
+
+/// Categories a single-hit file's main hit is drawn from (drums, not cymbals).
+pub const MAIN_CATEGORIES: [Category; 5] = [
+    Category::Snare,
+    Category::SnareRimshot,
+    Category::SideStick,
+    Category::Tom,
+    Category::Kick,
+];
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A seeded single-hit file from one of `kits` (all at the same rate): a drum hit of one of
+/// [`MAIN_CATEGORIES`] at a random velocity (layer and level: a stroke at Hydrogen velocity v is
+/// `20 log10(v)` dB, at least -30 dB, relative to a full stroke peaking at -8..-3 dBFS), at
+/// [`HIT_AT_S`], in a random room over a noise floor of -72..-60 dBFS; in
+/// [`SECOND_PROBABILITY`] of files a second piece (any other category but [`Category::Other`])
+/// [`SECOND_DB`] below it, at least [`SECOND_MIN_GAP_S`] before or after it.
+pub fn single_hit_file(kits: &[Arc<Kit>], seed: u64) -> Take {
+    let mut rng = Rng::new(seed ^ 0x0001_5407);
+    let kit = &kits[(rng.next_u64() % kits.len() as u64) as usize];
+    let sr = kit.sample_rate;
+    let mains: Vec<(usize, &super::hydrogen::Instrument)> = kit
+        .instruments
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| MAIN_CATEGORIES.contains(&i.category))
+        .collect();
+    let (main_index, main) = mains[(rng.next_u64() % mains.len() as u64) as usize];
+    let velocity = rng.range(0.05, 1.0);
+    let level_db = (20.0 * velocity.log10()).max(-30.0);
+    let at = rng.range(HIT_AT_S.0, HIT_AT_S.1);
+    let onset = (at * sr).round() as u64;
+    let layer = main.layer_for(velocity);
+    let mut strokes = vec![Stroke {
+        event: Event {
+            onset,
+            piece: main.category,
+            instrument: main.name.clone(),
+            layer: file_name(&layer.file),
+            target: true,
+            level_db,
+            velocity,
+            tags: Tags::NONE,
+            radius: None,
+        },
+        sound: Sound::layer(layer),
+        path: 0,
+    }];
+    if rng.unit() < SECOND_PROBABILITY {
+        let others: Vec<(usize, &super::hydrogen::Instrument)> = kit
+            .instruments
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != main_index)
+            .collect();
+        let (k, other) = others[(rng.next_u64() % others.len() as u64) as usize];
+        let v = rng.range(0.3, 1.0);
+        let l = other.layer_for(v);
+        // Anywhere from 0.3 s before the hit to 0.6 s after it, not within the minimum gap.
+        let mut dt = rng.range(-0.3, 0.6 - 2.0 * SECOND_MIN_GAP_S);
+        if dt > -SECOND_MIN_GAP_S {
+            dt += 2.0 * SECOND_MIN_GAP_S;
+        }
+        let t = (at + dt).max(0.01);
+        strokes.push(Stroke {
+            event: Event {
+                onset: (t * sr).round() as u64,
+                piece: other.category,
+                instrument: other.name.clone(),
+                layer: file_name(&l.file),
+                target: false,
+                level_db: level_db - rng.range(SECOND_DB.0, SECOND_DB.1),
+                velocity: v,
+                tags: Tags::NONE.with(Tag::Second),
+                radius: None,
+            },
+            sound: Sound::layer(l),
+            path: path_of(other.category, false, k).max(1),
+        });
+    }
+    let reference_dbfs = rng.range(-8.0, -3.0);
+    let noise_dbfs = rng.range(-72.0, -60.0);
+    render(
+        Mix {
+            name: format!(
+                "single hit {} {} seed {seed} @ {sr} Hz",
+                kit.name, main.name
+            ),
+            len: (FILE_S * sr) as usize,
+            sample_rate: sr,
+            room: Room::random(PATHS, sr, seed),
+            reference_dbfs,
+            noise_dbfs,
+            seed,
+        },
+        &strokes,
+    )
+}
+
+/// One dry stroke: a layer alone at its recorded level, after 0.1 s of silence.
+#[derive(Debug, Clone)]
+pub struct DryStroke {
+    /// The piece's group.
+    pub group: Group,
+    /// The take (one event, no room, no added noise).
+    pub take: Take,
+}
+
+/// Every layer of every instrument of `kit` in `groups`, dry: the file's own audio (from its
+/// lead before the attack to its cut) after 0.1 s of digital silence, with 0.2 s after it.
+pub fn dry_strokes(kit: &Kit, groups: &[Group]) -> Vec<DryStroke> {
+    let sr = kit.sample_rate;
+    let mut out = Vec::new();
+    for inst in kit
+        .instruments
+        .iter()
+        .filter(|i| groups.contains(&i.category.group()))
+    {
+        for layer in &inst.layers {
+            let onset = (0.1 * sr) as u64;
+            let len = onset as usize + layer.audio.len() - layer.attack + (0.2 * sr) as usize;
+            let mut audio = vec![0.0f32; len];
+            let start = onset as usize - layer.attack;
+            audio[start..start + layer.audio.len()].copy_from_slice(&layer.audio);
+            let level_db = 20.0 * layer.peak.log10();
+            out.push(DryStroke {
+                group: inst.category.group(),
+                take: Take {
+                    name: format!("dry {} {} {}", kit.name, inst.name, file_name(&layer.file)),
+                    sample_rate: sr,
+                    audio,
+                    events: vec![Event {
+                        onset,
+                        piece: inst.category,
+                        instrument: inst.name.clone(),
+                        layer: file_name(&layer.file),
+                        target: true,
+                        level_db,
+                        velocity: 0.5 * (layer.velocity.0 + layer.velocity.1),
+                        tags: Tags::NONE,
+                        radius: None,
+                    }],
+                    room: Room::dry(sr),
+                    reference_dbfs: 0.0,
+                    noise_dbfs: f32::NEG_INFINITY,
+                },
+            });
+        }
+    }
+    out
+}
