@@ -40,9 +40,9 @@ pub const GATE_RELEASE_S: f32 = 0.002;
 pub const SLOW_TIME_S: f32 = 0.010;
 /// How long after a detection the retrigger mask stands [`MASK_HOLD_DB`] higher, in seconds
 /// (the hit's energy is still building up and beating).
-pub const MASK_HOLD_S: f32 = 0.040;
+pub const MASK_HOLD_S: f32 = 0.018;
 /// How much higher the retrigger mask stands for [`MASK_HOLD_S`] after a detection, in dB.
-pub const MASK_HOLD_DB: f32 = 4.5;
+pub const MASK_HOLD_DB: f32 = 2.5;
 
 /// The larger of two finite values (a single `maxss`; `f32::max` also handles NaN).
 #[inline(always)]
@@ -74,6 +74,7 @@ pub(crate) struct EnvelopeDetector {
     hold_until: u64,
     /// [`MASK_HOLD_S`] in samples.
     hold: u64,
+
     /// Gate: peak follower of |y| (full scale = 1).
     gate: f32,
     gate_decay: f32,
@@ -168,6 +169,8 @@ impl EnvelopeDetector {
         }
         self.slow += (f - self.slow) * self.slow_coef;
         self.fast = f;
+        // The mask follows the envelope from the previous sample on: `above` compared this
+        // sample with the mask before it.
         self.mask = max(self.mask * self.mask_release, f);
         let g = max(self.gate * self.gate_decay, y.abs());
         self.gate = g;
