@@ -3,7 +3,7 @@
 //!
 //! ```json
 //! { "format": "timbrel-model", "format_version": 2, "layout_version": 1,
-//!   "model_format_version": 1, "created_by": "timbrel 0.1.0",
+//!   "model_format_version": 2, "created_by": "timbrel 0.1.0",
 //!   "analysis": { ... }, "model": { ... }, "dataset": { ... } }
 //! ```
 //!
@@ -30,9 +30,10 @@ use timbrel_core::analysis::{AnalysisSettings, SettingsError};
 use crate::dataset::Dataset;
 use crate::error::LearnError;
 use crate::migrate::DatasetV1;
+use crate::model::ModelV1;
 use crate::model::{Mismatch, Model};
 use crate::snippet::Snippet;
-use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION};
+use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 
 /// The `format` field of every model file.
 pub const MAGIC: &str = "timbrel-model";
@@ -268,10 +269,10 @@ struct Header {
 /// The envelope as read (the versions were checked with [`Header`]); `D` is the dataset of the
 /// file's format version.
 #[derive(Deserialize)]
-struct EnvelopeIn<D> {
+struct EnvelopeIn<D, M = Model> {
     created_by: String,
     analysis: AnalysisSettings,
-    model: Model,
+    model: M,
     #[serde(default = "none")]
     dataset: Option<D>,
 }
@@ -421,7 +422,8 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     let model_version = header
         .model_format_version
         .ok_or_else(|| missing("model_format_version"))?;
-    if model_version != MODEL_FORMAT_VERSION as u64 {
+    if !(OLDEST_MODEL_FORMAT_VERSION as u64..=MODEL_FORMAT_VERSION as u64).contains(&model_version)
+    {
         return Err(FileError::ModelVersion {
             path: path_buf(),
             found: model_version,
@@ -438,24 +440,40 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
             expected: LAYOUT_VERSION,
         });
     }
-    let envelope: EnvelopeIn<Dataset> = if version == 1 {
-        let v1: EnvelopeIn<DatasetV1> = serde_json::from_slice(bytes).map_err(json_error)?;
-        EnvelopeIn {
+    // The model's own format version, as stored (a format-1 model is migrated after decoding).
+    let (envelope, stored_model_version): (EnvelopeIn<Dataset>, u32) = if version == 1 {
+        let v1: EnvelopeIn<DatasetV1, ModelV1> =
+            serde_json::from_slice(bytes).map_err(json_error)?;
+        let stored = v1.model.format_version();
+        let envelope = EnvelopeIn {
             created_by: v1.created_by,
             analysis: v1.analysis,
-            model: v1.model,
+            model: v1.model.migrate(),
             dataset: v1.dataset.map(DatasetV1::migrate),
-        }
+        };
+        (envelope, stored)
+    } else if model_version == 1 {
+        let e: EnvelopeIn<Dataset, ModelV1> = serde_json::from_slice(bytes).map_err(json_error)?;
+        let stored = e.model.format_version();
+        let envelope = EnvelopeIn {
+            created_by: e.created_by,
+            analysis: e.analysis,
+            model: e.model.migrate(),
+            dataset: e.dataset,
+        };
+        (envelope, stored)
     } else {
-        serde_json::from_slice(bytes).map_err(json_error)?
+        let e: EnvelopeIn<Dataset> = serde_json::from_slice(bytes).map_err(json_error)?;
+        let stored = e.model.format_version();
+        (e, stored)
     };
     let invalid = |problem| FileError::Invalid {
         path: path_buf(),
         problem,
     };
     // The model carries its own versions too; both must agree with the envelope.
-    if envelope.model.format_version() as u64 != model_version {
-        let model = envelope.model.format_version();
+    if stored_model_version as u64 != model_version {
+        let model = stored_model_version;
         return Err(invalid(Invalid::Envelope {
             what: "model_format_version",
             envelope: model_version,
@@ -636,13 +654,13 @@ mod tests {
         // A format-2 dataset under a format-1 envelope (or the reverse) is a content error.
         let e = err(&edited(&f, |v| v["format_version"] = 1.into()));
         assert!(matches!(e, FileError::Content { .. }), "{e}");
-        let e = err(&edited(&f, |v| v["model_format_version"] = 2.into()));
+        let e = err(&edited(&f, |v| v["model_format_version"] = 3.into()));
         assert!(
             matches!(
                 e,
                 FileError::ModelVersion {
-                    found: 2,
-                    supported: 1,
+                    found: 3,
+                    supported: 2,
                     ..
                 }
             ),

@@ -5,6 +5,8 @@
 //!   interpolation pair (A, B).
 //! - [`train`]: fits a [`Model`] (kNN, MLP or shrinkage LDA, calibrated; novelty; interpolation)
 //!   on a background thread; [`Model::classify`] then scores one hit without allocating.
+//! - [`doubt`]: training examples that are retriggers, grace notes or unlike their class,
+//!   flagged with a reason and left out of training.
 //! - [`evaluate()`]: cross-validated accuracy, confusion matrix, calibration, outliers and advice.
 //! - [`synthetic`]: seeded hits from the core's membrane synthesizer, for tests and benchmarks.
 //! - [`file`](mod@file): the versioned, fully validated `.timbrel` model file.
@@ -15,6 +17,7 @@
 pub mod bench;
 pub mod calibration;
 pub mod dataset;
+pub mod doubt;
 pub mod error;
 pub mod evaluate;
 pub mod file;
@@ -47,4 +50,9 @@ pub const MAX_CLASSES: usize = 16;
 /// Fewest examples for a class to be trained (classes with fewer get probability 0).
 pub const MIN_EXAMPLES: usize = 2;
 /// Version of the serialised [`Model`]; bump whenever its fields change meaning or shape.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+///
+/// Format 2 (novelty against the region the classes span) replaced format 1's novelty scorer;
+/// format-1 models are read through [`model::ModelV1`] and keep scoring as they did.
+pub const MODEL_FORMAT_VERSION: u32 = 2;
+/// Oldest model format this build reads.
+pub const OLDEST_MODEL_FORMAT_VERSION: u32 = 1;

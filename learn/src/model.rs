@@ -9,12 +9,14 @@
 
 use crate::calibration::{self, softmax, softmax_f64};
 use crate::dataset::{ClassInfo, Dataset};
+use crate::doubt::{self, Doubt, Reason};
 use crate::error::LearnError;
 use crate::interpolation::Interpolator;
 use crate::knn::{Knn, MAX_K};
 use crate::lda::Lda;
 use crate::mlp::{Mlp, MlpConfig};
-use crate::novelty::{Novelty, NoveltyMetric};
+use crate::novelty::v1::NoveltyV1;
+use crate::novelty::Novelty;
 use crate::pca::{Pca, MAX_COMPONENTS};
 use crate::scaler::Scaler;
 use crate::{DESCRIPTOR_LEN, LAYOUT_VERSION, MAX_CLASSES, MIN_EXAMPLES, MODEL_FORMAT_VERSION};
@@ -58,10 +60,6 @@ pub struct TrainConfig {
     pub cv_folds: usize,
     /// Quantile (0.5..1) of a class's leave-one-out distances that scales its novelty.
     pub novelty_quantile: f64,
-    /// Whether hits between the pair's classes count as known (see [`crate::novelty`]).
-    pub novelty_along_pair: bool,
-    /// Distance used for novelty.
-    pub novelty_metric: NoveltyMetric,
     /// Novelty above which a hit is unknown (> 0); `None` picks it from the training data.
     pub unknown_threshold: Option<f32>,
     /// Interpolation LDA shrinkage (0..=1), `None` for Ledoit–Wolf.
@@ -82,8 +80,6 @@ impl Default for TrainConfig {
             mlp: MlpConfig::default(),
             cv_folds: 5,
             novelty_quantile: 0.9,
-            novelty_along_pair: true,
-            novelty_metric: NoveltyMetric::Diagonal,
             unknown_threshold: None,
             interpolation_shrinkage: None,
             regress_energy: true,
@@ -292,10 +288,71 @@ pub struct Model {
     pca: Pca,
     classifier: Classifier,
     temperature: f32,
-    novelty: Novelty,
+    novelty: NoveltyScorer,
     unknown_threshold: f32,
     interpolation: Interpolator,
     report: TrainReport,
+    /// Doubtful training examples (indices into the dataset trained on), see [`crate::doubt`].
+    doubtful: Vec<Doubt>,
+}
+
+/// The novelty scorer of a model: the current one, or format 1's for models saved before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum NoveltyScorer {
+    /// Format 1 (per-class distances over the whole descriptor).
+    V1(NoveltyV1),
+    /// Distance to the region the classes span, level-free and robust ([`Novelty`]).
+    Region(Novelty),
+}
+
+/// A model of format 1, as serialised (the same fields, format 1's novelty scorer).
+#[derive(Debug, Deserialize)]
+pub struct ModelV1 {
+    format_version: u32,
+    layout_version: u32,
+    classes: Vec<ClassInfo>,
+    pair: (usize, usize),
+    trained: Vec<u8>,
+    scaler: Scaler,
+    pca: Pca,
+    classifier: Classifier,
+    temperature: f32,
+    novelty: NoveltyV1,
+    unknown_threshold: f32,
+    interpolation: Interpolator,
+    report: TrainReport,
+}
+
+impl ModelV1 {
+    /// The format version it was stored with.
+    pub fn format_version(&self) -> u32 {
+        self.format_version
+    }
+
+    /// The current model, scoring novelty as format 1 did (validate it before use). A version
+    /// other than 1 is kept, so that [`Model::validate`] names it.
+    pub fn migrate(self) -> Model {
+        Model {
+            format_version: if self.format_version == 1 {
+                MODEL_FORMAT_VERSION
+            } else {
+                self.format_version
+            },
+            layout_version: self.layout_version,
+            classes: self.classes,
+            pair: self.pair,
+            trained: self.trained,
+            scaler: self.scaler,
+            pca: self.pca,
+            classifier: self.classifier,
+            temperature: self.temperature,
+            novelty: NoveltyScorer::V1(self.novelty),
+            unknown_threshold: self.unknown_threshold,
+            interpolation: self.interpolation,
+            report: self.report,
+            doubtful: Vec::new(),
+        }
+    }
 }
 
 /// Seeded stratified fold assignment: `fold[i]` in `0..folds`.
@@ -399,6 +456,99 @@ pub(crate) fn prepare(data: &Dataset) -> Result<Prepared, LearnError> {
 /// classes, including both pair classes, must have enough.
 pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     cfg.validate()?;
+    let doubts = find_doubts(data, cfg)?;
+    if doubts.iter().all(|d| !d.left_out) {
+        let mut model = fit(data, cfg)?;
+        model.doubtful = doubts;
+        return Ok(model);
+    }
+    let mut clean = data.clone();
+    let mut k = 0;
+    clean.examples.retain(|_| {
+        k += 1;
+        !doubts.iter().any(|d| d.left_out && d.index == k - 1)
+    });
+    let mut model = fit(&clean, cfg)?;
+    model.doubtful = doubts;
+    Ok(model)
+}
+
+/// Flags doubtful examples ([`crate::doubt`]): timing from `time_s` and `level_dbfs`, sound
+/// from a first novelty fit on every example; marks which are left out of training (the most
+/// doubtful first, at most [`doubt::MAX_LEFT_OUT`] of a class and never below
+/// [`MIN_EXAMPLES`]).
+pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, LearnError> {
+    let prep = prepare(data)?;
+    let times: Vec<f64> = prep.rows.iter().map(|&i| data.examples[i].time_s).collect();
+    let levels: Vec<f32> = prep
+        .rows
+        .iter()
+        .map(|&i| data.examples[i].level_dbfs)
+        .collect();
+    // (row, reason, severity): timing doubts rank above sound doubts.
+    let mut found: Vec<(usize, Reason, f32)> = doubt::timing(&times, &levels)
+        .into_iter()
+        .map(|(r, reason)| (r, reason, f32::INFINITY))
+        .collect();
+    let descs: Vec<&[f32]> = prep
+        .rows
+        .iter()
+        .map(|&i| data.examples[i].descriptor.as_slice())
+        .collect();
+    let scaler = Scaler::fit(&descs);
+    let z: Vec<Vec<f64>> = descs.iter().map(|x| scaler.transform_f64(x)).collect();
+    let classes = prep.trained.len();
+    let novelty = Novelty::fit(&z, &prep.labels, classes, cfg.novelty_quantile);
+    let limit = doubt::UNLIKE_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE).max(1.0);
+    for (r, zr) in z.iter().enumerate() {
+        if found.iter().any(|f| f.0 == r) {
+            continue;
+        }
+        let zf: Vec<f32> = zr.iter().map(|&v| v as f32).collect();
+        let own = prep.labels[r];
+        let own_d = novelty.class_distance(&zf, own);
+        let other = (0..classes)
+            .filter(|&c| c != own)
+            .map(|c| (c, novelty.class_distance(&zf, c)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        match other {
+            Some((c, d)) if d < own_d => found.push((
+                r,
+                Reason::LikeOther {
+                    class: prep.trained[c] as usize,
+                },
+                own_d,
+            )),
+            _ if own_d > limit => found.push((r, Reason::Unlike { novelty: own_d }, own_d)),
+            _ => {}
+        }
+    }
+    found.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut left = vec![0usize; classes];
+    let counts: Vec<usize> = (0..classes)
+        .map(|c| prep.labels.iter().filter(|&&l| l == c).count())
+        .collect();
+    let mut doubts: Vec<Doubt> = found
+        .into_iter()
+        .map(|(r, reason, _)| {
+            let c = prep.labels[r];
+            let room = ((counts[c] as f64 * doubt::MAX_LEFT_OUT).floor() as usize)
+                .min(counts[c].saturating_sub(MIN_EXAMPLES.max(3)));
+            let left_out = left[c] < room;
+            left[c] += left_out as usize;
+            Doubt {
+                index: prep.rows[r],
+                reason,
+                left_out,
+            }
+        })
+        .collect();
+    doubts.sort_by_key(|d| d.index);
+    Ok(doubts)
+}
+
+/// Fits every part of a model on all of `data`'s examples of trained classes.
+fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     let prep = prepare(data)?;
     let classes = prep.trained.len();
     let descs: Vec<&[f32]> = prep
@@ -470,20 +620,7 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     let classifier = Classifier::fit(best.kind, &y, labels, classes, cfg, derive(cfg.seed, 2));
 
     // Novelty.
-    let compact_of = |c: usize| prep.trained.iter().position(|&t| t as usize == c);
-    let pair_compact = match (compact_of(data.pair.0), compact_of(data.pair.1)) {
-        (Some(a), Some(b)) if cfg.novelty_along_pair => Some((a, b)),
-        _ => None,
-    };
-    let novelty = Novelty::fit(
-        &z,
-        &y,
-        labels,
-        classes,
-        cfg.novelty_quantile,
-        pair_compact,
-        cfg.novelty_metric,
-    );
+    let novelty = Novelty::fit(&z, labels, classes, cfg.novelty_quantile);
     let unknown_threshold = cfg.unknown_threshold.unwrap_or_else(|| {
         (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE))
             .max(MIN_AUTO_THRESHOLD)
@@ -538,10 +675,11 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         pca,
         classifier,
         temperature: best.temperature as f32,
-        novelty,
+        novelty: NoveltyScorer::Region(novelty),
         unknown_threshold,
         interpolation,
         report,
+        doubtful: Vec::new(),
     };
     model.validate()?;
     Ok(model)
@@ -624,7 +762,10 @@ impl Model {
         }
         out.best_class = self.trained[best];
         out.confidence = p[best];
-        out.novelty = self.novelty.score(&z, &y[..m]);
+        out.novelty = match &self.novelty {
+            NoveltyScorer::V1(n) => n.score(&z, &y[..m]),
+            NoveltyScorer::Region(n) => n.score(&z),
+        };
         out.best = (out.novelty <= self.unknown_threshold).then_some(out.best_class);
         out.interpolation = self.interpolation.value(descriptor);
     }
@@ -670,6 +811,16 @@ impl Model {
     /// What training found.
     pub fn report(&self) -> &TrainReport {
         &self.report
+    }
+
+    /// Doubtful training examples, by dataset index, and whether training left them out.
+    pub fn doubtful(&self) -> &[Doubt] {
+        &self.doubtful
+    }
+
+    /// The novelty scorer.
+    pub fn novelty(&self) -> &NoveltyScorer {
+        &self.novelty
     }
 
     /// The interpolation map.
@@ -734,7 +885,10 @@ impl Model {
                 self.temperature
             )));
         }
-        self.novelty.validate(DESCRIPTOR_LEN, m, k)?;
+        match &self.novelty {
+            NoveltyScorer::V1(n) => n.validate(DESCRIPTOR_LEN, m, k)?,
+            NoveltyScorer::Region(n) => n.validate(DESCRIPTOR_LEN, k)?,
+        }
         if !(self.unknown_threshold > 0.0 && self.unknown_threshold.is_finite()) {
             return Err(LearnError::Corrupt(format!(
                 "unknown threshold {}",

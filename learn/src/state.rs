@@ -47,9 +47,10 @@ use thiserror::Error;
 use crate::dataset::Dataset;
 use crate::error::LearnError;
 use crate::migrate::DatasetV1;
+use crate::model::ModelV1;
 use crate::model::{Mismatch, Model};
 use crate::pack::{self, PackedIn, PackedOut};
-use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION};
+use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 
 /// First field of every encoded state.
 pub const MAGIC: &str = "timbrel-state";
@@ -401,7 +402,7 @@ fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
             expected: LAYOUT_VERSION,
         });
     }
-    if model_format != MODEL_FORMAT_VERSION as u64 {
+    if !(OLDEST_MODEL_FORMAT_VERSION as u64..=MODEL_FORMAT_VERSION as u64).contains(&model_format) {
         return Err(StateError::ModelVersion {
             found: model_format,
             supported: MODEL_FORMAT_VERSION,
@@ -440,8 +441,12 @@ fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
     let model = match p.model {
         None => None,
         Some(bytes) => {
-            let (model, rest): (Model, _) =
-                postcard::take_from_bytes(bytes).map_err(|e| corrupt("model", e.to_string()))?;
+            let (model, rest): (Model, _) = if model_format == 1 {
+                postcard::take_from_bytes::<ModelV1>(bytes).map(|(m, r)| (m.migrate(), r))
+            } else {
+                postcard::take_from_bytes(bytes)
+            }
+            .map_err(|e| corrupt("model", e.to_string()))?;
             if !rest.is_empty() {
                 return Err(corrupt(
                     "model",
@@ -507,7 +512,7 @@ mod tests {
         payload.extend_from_slice(trailing);
         let packed = zstd::bulk::compress(&payload, 1).unwrap();
         format!(
-            "timbrel-state:2:1:1:{}",
+            "timbrel-state:2:1:2:{}",
             base64::engine::general_purpose::STANDARD.encode(packed)
         )
     }
@@ -532,7 +537,7 @@ mod tests {
     fn round_trip_gives_bit_identical_outputs() {
         let s = state();
         let text = encode(&s).unwrap();
-        assert!(text.starts_with("timbrel-state:2:1:1:"), "{}", &text[..30]);
+        assert!(text.starts_with("timbrel-state:2:1:2:"), "{}", &text[..30]);
         let back = decode_str(&text).unwrap();
         assert_eq!(back, s);
         assert_eq!(
@@ -655,7 +660,7 @@ mod tests {
             e,
             StateError::ModelVersion {
                 found: 7,
-                supported: 1
+                supported: 2
             }
         );
         assert!(e.to_string().contains("newer timbrel"), "{e}");

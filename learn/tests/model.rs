@@ -118,10 +118,10 @@ fn corrupt_models_are_rejected() {
         m.validate(),
         Err(LearnError::FormatVersion {
             found: 99,
-            expected: 1
+            expected: timbrel_learn::MODEL_FORMAT_VERSION
         })
     );
-    v["format_version"] = 1.into();
+    v["format_version"] = timbrel_learn::MODEL_FORMAT_VERSION.into();
     v["layout_version"] = 0.into();
     let m: Model = serde_json::from_value(v.clone()).unwrap();
     assert!(matches!(

@@ -191,6 +191,9 @@ pub struct Quality {
     pub outliers: Vec<(ExampleKey, usize)>,
     /// Class names at evaluation time, indexed like the confusion matrix.
     pub class_names: Vec<String>,
+    /// Examples training finds doubtful (retrigger, grace note, unlike or like another class),
+    /// with the reason as a sentence and whether training leaves them out.
+    pub doubts: Vec<(ExampleKey, String, bool)>,
 }
 
 /// The state of training, for the editor.
@@ -873,10 +876,27 @@ fn quality_of(data: &Dataset, config: &TrainConfig) -> Result<Quality, String> {
                 .map(|e| (ExampleKey::of(e), r.predicted))
         })
         .collect();
-    let class_names = data.classes.iter().map(|c| c.name.clone()).collect();
+    let class_names: Vec<String> = data.classes.iter().map(|c| c.name.clone()).collect();
+    let model = timbrel_learn::train(data, config).map_err(|e| e.to_string())?;
+    let doubts = model
+        .doubtful()
+        .iter()
+        .filter_map(|d| {
+            let e = data.examples.get(d.index)?;
+            let why = match &d.reason {
+                timbrel_learn::doubt::Reason::LikeOther { class } => format!(
+                    "sounds like {}: wrong label?",
+                    class_names.get(*class).map_or("?", |n| n.as_str())
+                ),
+                r => r.to_string(),
+            };
+            Some((ExampleKey::of(e), why, d.left_out))
+        })
+        .collect();
     Ok(Quality {
         evaluation,
         outliers,
         class_names,
+        doubts,
     })
 }

@@ -75,7 +75,8 @@ pub fn kind_name(kind: ModelKind) -> &'static str {
 pub struct ClassArgs {
     /// A class and its hits. PATH is a WAV file, a folder (searched recursively for .wav files,
     /// symlinks followed) or a glob pattern (quote it: 'hits/center-*.wav'). Every hit found in
-    /// a file is an example, so a one-shot gives one. Repeat -c for more classes, or with the
+    /// a file longer than 3 s (a take) is an example; a shorter file is a one-shot and gives one
+    /// example, its strongest hit (see --every-hit). Repeat -c for more classes, or with the
     /// same NAME to add more files to a class. Classes keep the order they first appear in.
     #[arg(short = 'c', long = "class", value_name = "NAME=PATH", required = true,
           value_parser = parse_class_spec)]
@@ -87,6 +88,10 @@ pub struct ClassArgs {
     /// Classifier.
     #[arg(long = "model", value_enum, value_name = "KIND", default_value_t = ModelArg::Auto)]
     pub kind: ModelArg,
+    /// Take every hit of every file as an example, also of one-shots (files up to 3 s), whose
+    /// strongest hit alone is taken otherwise.
+    #[arg(long)]
+    pub every_hit: bool,
     /// Seed of every random choice (cross-validation folds, MLP initialisation); the same
     /// audio, options and seed give the same model.
     #[arg(long, value_name = "N", default_value_t = TrainConfig::default().seed)]
@@ -115,6 +120,12 @@ pub struct Source {
     pub onset_s: f64,
 }
 
+/// Files up to this long (seconds) are one-shots: their strongest hit is their one example.
+pub const ONE_SHOT_MAX_S: f64 = 3.0;
+/// Each file's hits get `time_s` = file number × this + onset (seconds), so that hits of
+/// different files are never taken for retriggers of each other.
+pub const FILE_TIME_SPACING_S: f64 = 1000.0;
+
 /// The analysed classes.
 #[derive(Debug)]
 pub struct Collected {
@@ -124,6 +135,9 @@ pub struct Collected {
     pub sources: Vec<Source>,
     /// Files read per class, indexed like the classes.
     pub files: Vec<usize>,
+    /// One-shot files that held more than one hit: the file, the hits not taken (onsets in
+    /// seconds) and the onset of the one taken.
+    pub extra_hits: Vec<(PathBuf, Vec<f64>, f64)>,
     /// Wall time spent finding and analysing the files.
     pub elapsed: Duration,
 }
@@ -163,13 +177,14 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
     // arguments differently gives the same dataset and the same model.
     files.sort_by_key(|(class, _)| *class);
 
-    type Hits = Vec<(f64, f32, Vec<f32>)>;
+    type Hits = (f64, Vec<(f64, f32, Vec<f32>)>);
     let analysed: Vec<Result<Hits, wav::WavError>> = files
         .par_iter()
         .map_init(
             || Runner::new(options),
             |runner, (_, path)| {
                 let (samples, rate) = wav::read_mono(path)?;
+                let seconds = samples.len() as f64 / rate as f64;
                 let mut hits = Vec::new();
                 runner.run(&samples, rate, |hit| {
                     hits.push((
@@ -178,7 +193,7 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
                         hit.descriptor.to_vec(),
                     ));
                 });
-                Ok(hits)
+                Ok((seconds, hits))
             },
         )
         .collect();
@@ -187,12 +202,24 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
 
     let mut per_class = vec![0; count];
     let mut sources = Vec::new();
-    for ((class, path), hits) in files.iter().zip(hits) {
+    let mut extra_hits = Vec::new();
+    for (k, ((class, path), (seconds, mut hits))) in files.iter().zip(hits).enumerate() {
         per_class[*class] += 1;
+        if !args.every_hit && seconds <= ONE_SHOT_MAX_S && hits.len() > 1 {
+            let strongest = (0..hits.len())
+                .max_by(|&a, &b| hits[a].1.total_cmp(&hits[b].1))
+                .unwrap_or(0);
+            let kept = hits.swap_remove(strongest);
+            let mut others: Vec<f64> = hits.iter().map(|h| h.0).collect();
+            others.sort_by(f64::total_cmp);
+            extra_hits.push((path.clone(), others, kept.0));
+            hits = vec![kept];
+        }
         for (onset_s, level, descriptor) in hits {
             let level = if level.is_finite() { level } else { -200.0 };
+            let time_s = k as f64 * FILE_TIME_SPACING_S + onset_s;
             dataset
-                .add_example(Example::new(&descriptor, *class, level, onset_s))
+                .add_example(Example::new(&descriptor, *class, level, time_s))
                 .map_err(|e| anyhow!("{}: hit at {onset_s:.6} s: {e}", path.display()))?;
             sources.push(Source {
                 file: path.clone(),
@@ -220,8 +247,65 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
         dataset,
         sources,
         files: per_class,
+        extra_hits,
         elapsed: start.elapsed(),
     })
+}
+
+/// Writes the one-shot files whose extra hits were not taken.
+pub fn write_extra_hits(c: &Collected, log: &mut impl std::io::Write) -> std::io::Result<()> {
+    for (file, others, kept) in &c.extra_hits {
+        let at: Vec<String> = others.iter().map(|s| format!("{s:.3}")).collect();
+        writeln!(
+            log,
+            "{}: one-shot with {} hits: took the strongest at {kept:.3} s, not the ones at {} s (--every-hit takes all)",
+            file.display(),
+            others.len() + 1,
+            at.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the training examples the model finds doubtful, with the reason, and whether
+/// training left them out.
+pub fn write_doubts(
+    c: &Collected,
+    model: &timbrel_learn::Model,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let doubts = model.doubtful();
+    writeln!(
+        out,
+        "doubtful training hits ({}): file, onset_s, class, left out of training, why",
+        doubts.len()
+    )?;
+    for d in doubts {
+        let (Some(source), Some(example)) =
+            (c.sources.get(d.index), c.dataset.examples.get(d.index))
+        else {
+            continue;
+        };
+        let why = match &d.reason {
+            timbrel_learn::doubt::Reason::LikeOther { class } => format!(
+                "sounds like {}: wrong label?",
+                c.dataset
+                    .classes
+                    .get(*class)
+                    .map_or("?", |c| c.name.as_str())
+            ),
+            r => r.to_string(),
+        };
+        writeln!(
+            out,
+            "  {}, {:.6}, {}, {}, {why}",
+            source.file.display(),
+            source.onset_s,
+            c.dataset.classes[example.class].name,
+            if d.left_out { "yes" } else { "no" }
+        )?;
+    }
+    Ok(())
 }
 
 /// The pair named by `--pair A,B`, or the first two classes.

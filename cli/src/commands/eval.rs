@@ -36,6 +36,7 @@ pub fn run(args: &EvalArgs, out: &mut impl Write, log: &mut impl Write) -> anyho
         summary.join(", ")
     )?;
 
+    classes::write_extra_hits(&collected, log)?;
     let start = Instant::now();
     let e = evaluate(data, &args.classes.config())?;
     let how = if e.folds == e.examples.len() {
@@ -115,6 +116,11 @@ pub fn run(args: &EvalArgs, out: &mut impl Write, log: &mut impl Write) -> anyho
             names[r.class]
         )?;
     }
+
+    // What training on all hits flags (and leaves out) when the model is trained.
+    let model = timbrel_learn::train(data, &args.classes.config())?;
+    writeln!(out)?;
+    classes::write_doubts(&collected, &model, out)?;
 
     writeln!(out, "\nadvice:")?;
     if e.advice.is_empty() {

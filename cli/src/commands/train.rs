@@ -42,6 +42,7 @@ pub fn run(args: &TrainArgs, log: &mut impl Write) -> anyhow::Result<()> {
             info.name, counts[c], collected.files[c]
         )?;
     }
+    classes::write_extra_hits(&collected, log)?;
     let cfg = args.classes.config();
     let start = Instant::now();
     // NOTE: main prints only the outermost message, so the cause goes into it.
@@ -84,6 +85,9 @@ pub fn run(args: &TrainArgs, log: &mut impl Write) -> anyhow::Result<()> {
         model.unknown_threshold(),
         100.0 * report.loo_rejection
     )?;
+    if !model.doubtful().is_empty() {
+        classes::write_doubts(&collected, model, log)?;
+    }
     let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
     writeln!(
         log,

@@ -133,6 +133,46 @@ pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             }
         }
     }
+    if !q.doubts.is_empty() {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            let left = q.doubts.iter().filter(|d| d.2).count();
+            ui.label(
+                RichText::new(format!(
+                    "{} hits doubtful when recorded ({left} left out of training)",
+                    q.doubts.len()
+                ))
+                .color(WARN),
+            );
+            if ui
+                .button("Remove these")
+                .on_hover_text("Delete every hit doubtful when recorded and retrain")
+                .clicked()
+            {
+                let keys: Vec<ExampleKey> = q.doubts.iter().map(|d| d.0).collect();
+                let removed = remove_examples(ed, &keys);
+                ed.say(
+                    format!("Removed {removed} doubtful hits; retraining."),
+                    false,
+                );
+            }
+        });
+        for (key, why, _) in q.doubts.iter().take(8) {
+            ui.horizontal(|ui| {
+                let name = q.class_names.get(key.class).cloned().unwrap_or_default();
+                ui.label(RichText::new(format!("{:.1} s {name}: {why}", key.time_s)).small());
+                if ui.small_button("Play").clicked() {
+                    ed.audition(*key);
+                }
+                if ui.small_button("Remove").clicked() {
+                    remove_examples(ed, &[*key]);
+                }
+            });
+        }
+        if q.doubts.len() > 8 {
+            ui.label(format!("and {} more", q.doubts.len() - 8));
+        }
+    }
     if e.advice.is_empty() {
         ui.label("No advice: the classes are well separated.");
     } else {

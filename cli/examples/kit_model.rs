@@ -1,0 +1,382 @@
+//! What a model trained on one real snare does with the rest of real kits: rejection of other
+//! instruments, snare hits between the trained classes, snare hits with hi-hat bleed, and
+//! accuracy across velocity layers. Uses the Hydrogen kits Debian installs
+//! (`hydrogen-data`, `hydrogen-drumkits`), each one-shot played into a seeded room.
+//!
+//! `cargo run --release -p timbrel-cli --example kit_model [-- --window 128]`
+//!
+//! Protocol (per training kit with a snare, a rimshot and a side stick): train two classes from
+//! the snare's velocity layers, each layer in 3 rooms (about 15 hits per class); test
+//! - every hi-hat, cymbal, kick and tom layer of the *other* kits, in a room: share unknown;
+//! - blends of the kit's snare and second class (30–70 %), in a room: share unknown;
+//! - the kit's snare with a simultaneous hi-hat stroke from another kit 10–20 dB down: share
+//!   called snare (and not unknown);
+//! - velocity split: trained on layers 1, 3, 5, tested on 2 and 4 (other rooms): accuracy.
+
+#[path = "../tests/common/kit.rs"]
+mod kit;
+
+use kit::{Instrument, Kind};
+use rayon::prelude::*;
+use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
+use timbrel_learn::{train, Dataset, Example, Prediction, TrainConfig};
+
+/// The strongest hit's descriptor in `samples`.
+fn describe(samples: &[f32], rate: u32, settings: AnalysisSettings) -> Option<Vec<f32>> {
+    let mut a = Analyzer::new(rate as f32, settings);
+    let mut best: Option<(f32, Vec<f32>)> = None;
+    let mut on = |e: AnalyzerEvent<'_>| {
+        if let AnalyzerEvent::Hit(h) = e {
+            if best.as_ref().is_none_or(|(l, _)| h.rms_dbfs > *l) {
+                best = Some((h.rms_dbfs, h.descriptor.to_vec()));
+            }
+        }
+    };
+    for b in samples.chunks(512) {
+        a.process(b, &mut on);
+    }
+    let zeros = vec![0.0; rate as usize / 5];
+    a.process(&zeros, &mut on);
+    best.map(|(_, d)| d)
+}
+
+/// One rendered hit to describe: a closure-free recipe so rendering runs in parallel.
+#[derive(Clone)]
+enum Recipe {
+    Layer {
+        file: std::path::PathBuf,
+        room: u64,
+    },
+    Blend {
+        a: std::path::PathBuf,
+        b: std::path::PathBuf,
+        alpha: f32,
+        room: u64,
+    },
+    Bleed {
+        drum: std::path::PathBuf,
+        bleed: std::path::PathBuf,
+        db: f32,
+        room: u64,
+    },
+}
+
+fn render(r: &Recipe) -> (Vec<f32>, u32) {
+    let load = |p: &std::path::Path| {
+        let (s, rate) = kit::read_mono(p);
+        (kit::clip(&s, rate, 0.5), rate)
+    };
+    match r {
+        Recipe::Layer { file, room } => {
+            let (s, rate) = load(file);
+            (kit::in_room(&s, rate, *room), rate)
+        }
+        Recipe::Blend { a, b, alpha, room } => {
+            let (x, rate) = load(a);
+            let (y, _) = load(b);
+            let m = kit::mix(&kit::gain_db(&x, 0.0), &y, 1.0, 0);
+            let m: Vec<f32> = m
+                .iter()
+                .enumerate()
+                .map(|(i, _)| {
+                    alpha * x.get(i).copied().unwrap_or(0.0)
+                        + (1.0 - alpha) * y.get(i).copied().unwrap_or(0.0)
+                })
+                .collect();
+            (kit::in_room(&m, rate, *room), rate)
+        }
+        Recipe::Bleed {
+            drum,
+            bleed,
+            db,
+            room,
+        } => {
+            let (x, rate) = load(drum);
+            let (y, _) = load(bleed);
+            let m = kit::mix(&x, &y, 10f32.powf(-db / 20.0), 0);
+            (kit::in_room(&m, rate, *room), rate)
+        }
+    }
+}
+
+fn describe_all(recipes: &[Recipe], settings: AnalysisSettings) -> Vec<Option<Vec<f32>>> {
+    recipes
+        .par_iter()
+        .map(|r| {
+            let (s, rate) = render(r);
+            describe(&s, rate, settings)
+        })
+        .collect()
+}
+
+struct Counter {
+    hits: usize,
+    unknown: usize,
+    correct: usize,
+}
+
+impl Counter {
+    fn new() -> Self {
+        Self {
+            hits: 0,
+            unknown: 0,
+            correct: 0,
+        }
+    }
+    fn pct(v: usize, n: usize) -> f64 {
+        if n == 0 {
+            f64::NAN
+        } else {
+            100.0 * v as f64 / n as f64
+        }
+    }
+}
+
+fn main() {
+    if !kit::available("kit_model") {
+        return;
+    }
+    let mut window = 256u32;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--window") {
+        window = args[i + 1].parse().expect("--window N");
+    }
+    let settings = AnalysisSettings {
+        window_ref_samples: window,
+        detector: timbrel_core::analysis::DetectorSettings {
+            floor_dbfs: -70.0,
+            ..Default::default()
+        },
+    };
+    let cfg = TrainConfig::default();
+    let all: Vec<Instrument> = kit::ACOUSTIC_KITS
+        .iter()
+        .flat_map(|k| kit::instruments(k))
+        .collect();
+    let first = |k: &str, kind: Kind| {
+        all.iter()
+            .find(|i| i.kit == k && i.kind == kind && i.layers.len() >= 3)
+    };
+    let train_kits: Vec<&str> = kit::ACOUSTIC_KITS
+        .iter()
+        .copied()
+        .filter(|k| {
+            first(k, Kind::Snare).is_some()
+                && (first(k, Kind::Rimshot).is_some() || first(k, Kind::SideStick).is_some())
+        })
+        .collect();
+    println!("window {window}; training kits: {train_kits:?}");
+    let mut totals: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut seen = Vec::new();
+    for &tk in &train_kits {
+        if seen.contains(&kit::family(tk)) && kit::family(tk) != tk {
+            continue;
+        }
+        seen.push(kit::family(tk));
+        let snare = first(tk, Kind::Snare).unwrap();
+        for second in [Kind::Rimshot, Kind::SideStick] {
+            let Some(other) = first(tk, second) else {
+                continue;
+            };
+            let name = format!("{tk}: snare/{second:?}");
+            // Training: layers in 3 rooms each.
+            let layers_of =
+                |i: &Instrument, which: &[usize], rooms: std::ops::Range<u64>| -> Vec<Recipe> {
+                    which
+                        .iter()
+                        .filter_map(|&l| i.layers.get(l))
+                        .flat_map(|f| {
+                            rooms.clone().map(move |room| Recipe::Layer {
+                                file: f.clone(),
+                                room,
+                            })
+                        })
+                        .collect()
+                };
+            let all_layers: Vec<usize> = (0..snare.layers.len().min(other.layers.len())).collect();
+            let build = |which: &[usize]| -> Dataset {
+                let mut d = Dataset::default();
+                for (class, inst) in [(0usize, snare), (1, other)] {
+                    for desc in describe_all(
+                        &layers_of(inst, which, 0..(15 / which.len().max(1)).max(2) as u64),
+                        settings,
+                    )
+                    .into_iter()
+                    .flatten()
+                    {
+                        d.add_example(Example::new(&desc, class, -20.0, 0.0))
+                            .unwrap();
+                    }
+                }
+                d
+            };
+            let data = build(&all_layers);
+            let model = match train(&data, &cfg) {
+                Ok(m) => m,
+                Err(e) => {
+                    println!("{name}: training failed: {e}");
+                    continue;
+                }
+            };
+            if std::env::var("KIT_DEBUG").is_ok() {
+                if let timbrel_learn::model::NoveltyScorer::Region(n) = model.novelty() {
+                    for (k, c) in n.classes.iter().enumerate() {
+                        let mut sp = c.spread.clone();
+                        sp.sort_by(f32::total_cmp);
+                        eprintln!(
+                            "  class {k}: scale {:.2}, spread median {:.2} max {:.2}",
+                            c.scale,
+                            sp[sp.len() / 2],
+                            sp[sp.len() - 1]
+                        );
+                    }
+                }
+            }
+            let mut p = Prediction::default();
+            let mut line = format!(
+                "{name} ({} hits, threshold {:.2}):",
+                data.examples.len(),
+                model.unknown_threshold()
+            );
+            // Other instruments of other kits.
+            for kind in [Kind::HiHat, Kind::Cymbal, Kind::Kick, Kind::Tom] {
+                let recipes: Vec<Recipe> = all
+                    .iter()
+                    .filter(|i| kit::family(&i.kit) != kit::family(tk) && i.kind == kind)
+                    .flat_map(|i| {
+                        i.layers.iter().enumerate().map(|(l, f)| Recipe::Layer {
+                            file: f.clone(),
+                            room: 100 + l as u64,
+                        })
+                    })
+                    .collect();
+                let mut c = Counter::new();
+                let mut nov = Vec::new();
+                for d in describe_all(&recipes, settings).into_iter().flatten() {
+                    model.classify(&d, &mut p);
+                    c.hits += 1;
+                    c.unknown += p.is_unknown() as usize;
+                    nov.push(p.novelty);
+                }
+                if std::env::var("KIT_DEBUG").is_ok() {
+                    nov.sort_by(f32::total_cmp);
+                    let q = |f: f32| {
+                        nov.get(((nov.len() as f32 - 1.0) * f) as usize)
+                            .copied()
+                            .unwrap_or(f32::NAN)
+                    };
+                    eprintln!(
+                        "  {kind:?} novelty q10 {:.2} q50 {:.2} q90 {:.2}",
+                        q(0.1),
+                        q(0.5),
+                        q(0.9)
+                    );
+                }
+                line += &format!(
+                    " {kind:?} {:.0}%/{}",
+                    Counter::pct(c.unknown, c.hits),
+                    c.hits
+                );
+                let t = totals.entry(format!("reject {kind:?}")).or_default();
+                t.0 += c.unknown;
+                t.1 += c.hits;
+            }
+            // Blends between the classes.
+            let blends: Vec<Recipe> = all_layers
+                .iter()
+                .flat_map(|&l| [0.3f32, 0.5, 0.7].into_iter().map(move |alpha| (l, alpha)))
+                .map(|(l, alpha)| Recipe::Blend {
+                    a: snare.layers[l].clone(),
+                    b: other.layers[l].clone(),
+                    alpha,
+                    room: 200 + l as u64,
+                })
+                .collect();
+            let mut c = Counter::new();
+            for d in describe_all(&blends, settings).into_iter().flatten() {
+                model.classify(&d, &mut p);
+                c.hits += 1;
+                c.unknown += p.is_unknown() as usize;
+            }
+            line += &format!(
+                " | between unknown {:.0}%/{}",
+                Counter::pct(c.unknown, c.hits),
+                c.hits
+            );
+            let t = totals.entry("between unknown".into()).or_default();
+            t.0 += c.unknown;
+            t.1 += c.hits;
+            // Snare with hat bleed.
+            let hats: Vec<&Instrument> = all
+                .iter()
+                .filter(|i| kit::family(&i.kit) != kit::family(tk) && i.kind == Kind::HiHat)
+                .collect();
+            let bleed: Vec<Recipe> = all_layers
+                .iter()
+                .enumerate()
+                .flat_map(|(k, &l)| {
+                    let hats = &hats;
+                    (0..3).map(move |j| {
+                        let h = hats[(k * 3 + j) % hats.len()];
+                        Recipe::Bleed {
+                            drum: snare.layers[l].clone(),
+                            bleed: h.layers[(k + j) % h.layers.len()].clone(),
+                            db: 10.0 + 5.0 * j as f32,
+                            room: 300 + (k * 3 + j) as u64,
+                        }
+                    })
+                })
+                .collect();
+            let mut c = Counter::new();
+            for d in describe_all(&bleed, settings).into_iter().flatten() {
+                model.classify(&d, &mut p);
+                c.hits += 1;
+                c.unknown += p.is_unknown() as usize;
+                c.correct += (p.best == Some(0)) as usize;
+            }
+            line += &format!(
+                " | snare+hat: snare {:.0}% unknown {:.0}%/{}",
+                Counter::pct(c.correct, c.hits),
+                Counter::pct(c.unknown, c.hits),
+                c.hits
+            );
+            let t = totals.entry("snare+hat called snare".into()).or_default();
+            t.0 += c.correct;
+            t.1 += c.hits;
+            // Velocity split.
+            let train_l: Vec<usize> = all_layers.iter().copied().filter(|l| l % 2 == 0).collect();
+            let test_l: Vec<usize> = all_layers.iter().copied().filter(|l| l % 2 == 1).collect();
+            let split = build(&train_l);
+            if let Ok(m) = train(&split, &cfg) {
+                let mut c = Counter::new();
+                for (class, inst) in [(0u8, snare), (1, other)] {
+                    for d in describe_all(&layers_of(inst, &test_l, 400..406), settings)
+                        .into_iter()
+                        .flatten()
+                    {
+                        m.classify(&d, &mut p);
+                        c.hits += 1;
+                        c.correct += (p.best_class == class) as usize;
+                        c.unknown += p.is_unknown() as usize;
+                    }
+                }
+                line += &format!(
+                    " | velocity split acc {:.0}% unknown {:.0}%/{}",
+                    Counter::pct(c.correct, c.hits),
+                    Counter::pct(c.unknown, c.hits),
+                    c.hits
+                );
+                let t = totals
+                    .entry(format!("velocity split acc {second:?}"))
+                    .or_default();
+                t.0 += c.correct;
+                t.1 += c.hits;
+            }
+            println!("{line}");
+        }
+    }
+    println!("\ntotals:");
+    for (k, (v, n)) in totals {
+        println!("  {k}: {:.1} % of {n}", Counter::pct(v, n));
+    }
+}

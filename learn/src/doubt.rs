@@ -1,0 +1,150 @@
+//! Training examples that are probably not clean hits of their class: retriggers (a ringing or
+//! a reflection detected as a second hit), flam grace notes, and hits unlike their own class
+//! (bleed, a wrong label). [`find`] flags them with a reason; [`crate::train`] leaves them out
+//! of every fit, so a handful of them moves neither a class, its novelty nor the interpolation
+//! axis, and reports them so the user can listen and remove them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A later hit this close after a louder one, in seconds, is a retrigger candidate.
+pub const RETRIGGER_WINDOW_S: f64 = 0.25;
+/// An earlier hit this close before a louder one, in seconds, is a flam's grace note.
+pub const GRACE_WINDOW_S: f64 = 0.05;
+/// How much louder (dB) the neighbouring hit must be.
+pub const LOUDER_DB: f32 = 6.0;
+/// A hit whose distance to its own class exceeds this many times the class's scale (see
+/// [`crate::novelty`]) is unlike its class.
+pub const UNLIKE_FACTOR: f32 = 1.5;
+/// At most this fraction of a class's examples is left out of training (the most doubtful
+/// first); the rest stay in even when flagged.
+pub const MAX_LEFT_OUT: f64 = 0.25;
+
+/// Why an example is doubtful.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reason {
+    /// It came shortly after a louder hit: probably the same hit detected twice.
+    Retrigger {
+        /// Seconds after the louder hit.
+        after_s: f32,
+        /// How much softer, dB.
+        softer_db: f32,
+    },
+    /// It came just before a louder hit: the grace note of a flam.
+    GraceNote {
+        /// Seconds before the louder hit.
+        before_s: f32,
+        /// How much softer, dB.
+        softer_db: f32,
+    },
+    /// It sounds unlike the rest of its class (bleed, another instrument, a mistake).
+    Unlike {
+        /// Distance to its class relative to the class's spread (≈ 1 for a typical hit).
+        novelty: f32,
+    },
+    /// It sounds more like another class than its own (a wrong label?).
+    LikeOther {
+        /// Dataset index of the class it resembles.
+        class: usize,
+    },
+}
+
+/// One doubtful example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doubt {
+    /// Index in [`crate::Dataset::examples`].
+    pub index: usize,
+    /// Why.
+    pub reason: Reason,
+    /// Whether training left it out (see [`MAX_LEFT_OUT`]).
+    pub left_out: bool,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Retrigger { after_s, softer_db } => write!(
+                f,
+                "retrigger? {:.0} ms after a hit {softer_db:.0} dB louder",
+                1000.0 * after_s
+            ),
+            Reason::GraceNote {
+                before_s,
+                softer_db,
+            } => write!(
+                f,
+                "flam grace note? {:.0} ms before a hit {softer_db:.0} dB louder",
+                1000.0 * before_s
+            ),
+            Reason::Unlike { novelty } => write!(
+                f,
+                "unlike its class (novelty {novelty:.2}): bleed or another sound?"
+            ),
+            Reason::LikeOther { class } => write!(f, "sounds like class {class}: wrong label?"),
+        }
+    }
+}
+
+/// Timing doubts: `times` (seconds) and `levels` (dBFS) of the examples, in any order. An
+/// example within [`RETRIGGER_WINDOW_S`] after, or [`GRACE_WINDOW_S`] before, a hit at least
+/// [`LOUDER_DB`] louder is doubtful.
+pub fn timing(times: &[f64], levels: &[f32]) -> Vec<(usize, Reason)> {
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
+    let mut out = Vec::new();
+    for (k, &i) in order.iter().enumerate() {
+        let louder = |j: usize| levels[j] - levels[i] >= LOUDER_DB;
+        // Nearest louder hit before (retrigger) or just after (grace note).
+        let before = order[..k]
+            .iter()
+            .rev()
+            .take_while(|&&j| times[i] - times[j] <= RETRIGGER_WINDOW_S)
+            .find(|&&j| louder(j));
+        if let Some(&j) = before {
+            out.push((
+                i,
+                Reason::Retrigger {
+                    after_s: (times[i] - times[j]) as f32,
+                    softer_db: levels[j] - levels[i],
+                },
+            ));
+            continue;
+        }
+        let after = order[k + 1..]
+            .iter()
+            .take_while(|&&j| times[j] - times[i] <= GRACE_WINDOW_S)
+            .find(|&&j| louder(j));
+        if let Some(&j) = after {
+            out.push((
+                i,
+                Reason::GraceNote {
+                    before_s: (times[j] - times[i]) as f32,
+                    softer_db: levels[j] - levels[i],
+                },
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retriggers_and_grace_notes_are_found_and_far_hits_are_not() {
+        // A hit at 1 s (−10 dBFS), its ringing retriggered 60 ms later (−24), a grace note 30 ms
+        // before a hit at 2 s, and two hits of equal level 100 ms apart (a fast roll: fine).
+        let times = [1.0, 1.06, 1.97, 2.0, 3.0, 3.1];
+        let levels = [-10.0, -24.0, -28.0, -12.0, -15.0, -15.0];
+        let found = timing(&times, &levels);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            matches!(found[0], (1, Reason::Retrigger { softer_db, .. }) if (softer_db - 14.0).abs() < 1e-3)
+        );
+        assert!(
+            matches!(found[1], (2, Reason::GraceNote { before_s, .. }) if (before_s - 0.03).abs() < 1e-3)
+        );
+        assert!(found[0].1.to_string().starts_with("retrigger? 60 ms after"));
+    }
+}
