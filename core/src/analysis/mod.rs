@@ -19,6 +19,7 @@
 pub mod descriptor;
 pub mod envelope;
 pub mod fastmath;
+pub mod levels;
 pub mod flux;
 pub mod frame;
 mod lanes;

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use timbrel_core::analysis::AnalysisSettings;
 
+use timbrel_core::analysis::levels::LevelLearner;
+use super::render::Take;
 use super::groove::{groove, GrooveSpec, Target};
 use super::hydrogen::{drumkits_dir, shared_kit, Group, Kit, KitError};
 use super::oneshots::{dry_strokes, single_hit_file};
@@ -75,6 +77,19 @@ pub fn evaluate_grooves(
     spec: &GrooveSpec,
     settings: AnalysisSettings,
 ) -> Result<TakeScore, KitError> {
+    evaluate_grooves_with(kit_names, target, seeds, rates, spec, |_| settings)
+}
+
+/// As [`evaluate_grooves`], but `prepare` may change each take (its level, say) and chooses the
+/// settings it is analysed with (learned from the take, say).
+pub fn evaluate_grooves_with(
+    kit_names: &[&str],
+    target: Target,
+    seeds: Range<u64>,
+    rates: &[f32],
+    spec: &GrooveSpec,
+    prepare: impl Fn(&mut Take) -> AnalysisSettings + Sync,
+) -> Result<TakeScore, KitError> {
     let mut jobs = Vec::new();
     for &rate in rates {
         for kit in kits(kit_names, rate)? {
@@ -86,7 +101,8 @@ pub fn evaluate_grooves(
     Ok(jobs
         .par_iter()
         .map(|(kit, seed)| {
-            let take = groove(kit, target, spec, *seed);
+            let mut take = groove(kit, target, spec, *seed);
+            let settings = prepare(&mut take);
             let det = detect(&take.audio, take.sample_rate, settings, *seed);
             let mut s = TakeScore::default();
             s.add_take(&take, &det);
@@ -96,6 +112,21 @@ pub fn evaluate_grooves(
             a.merge(&b);
             a
         }))
+}
+
+/// `settings` with the levels a [`LevelLearner`] learns from the first `seconds` of `take` (the
+/// settings themselves when it learns nothing).
+pub fn learned_settings(take: &Take, settings: AnalysisSettings, seconds: f32) -> AnalysisSettings {
+    let mut learner = LevelLearner::new(take.sample_rate, &settings.detector);
+    let n = ((seconds * take.sample_rate) as usize).min(take.audio.len());
+    learner.process(&take.audio[..n]);
+    match learner.result() {
+        Ok(levels) => AnalysisSettings {
+            detector: levels.apply(settings.detector),
+            ..settings
+        },
+        Err(_) => settings,
+    }
 }
 
 /// `files` single-hit files (seeds `first_seed..`), spread over `rates` in turn, each from one of
