@@ -27,6 +27,16 @@
 //! migrated on reading (module `migrate`): snippets are encoded, and there is no model, so the
 //! plugin retrains.
 //!
+//! # What this build cannot read
+//!
+//! [`restore_str`] (the plugin's restore) reads a state whose model format is not
+//! [`MODEL_FORMAT_VERSION`] without its model: the dataset is decoded and checked as usual, and
+//! [`Restored::model_left_out`] says why the model is missing, so the plugin retrains. A newer
+//! state format or descriptor layout is refused ([`StateError::written_by_newer`] tells it from
+//! damage); the plugin then keeps the text and saves it back unchanged. Encoded formats from 2
+//! up to [`STATE_FORMAT_VERSION`] are read, so a later bump keeps reading format 2 (see the
+//! `a_future_bump_keeps_reading_todays_states` test and `learn/tests/fixtures.rs`).
+//!
 //! # Checks
 //!
 //! [`decode_str`] and [`decode_value`] check everything before returning anything: the encoded
