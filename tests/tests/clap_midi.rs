@@ -31,6 +31,8 @@ const CLASSES: usize = 16;
 const FIRST_PROBABILITY_CC: u8 = 20;
 /// The note for hits the model calls unknown.
 const UNKNOWN_NOTE: u8 = 37;
+/// The position controller (its fine half is 32 above).
+const POSITION_CC: u8 = 16;
 /// Default length of the roll, in seconds.
 const DEFAULT_ROLL_S: f64 = 60.0;
 /// Seeds of the roll and of the block sizes.
@@ -63,6 +65,8 @@ fn loud_instance(bundle: &Bundle) -> Instance {
         ("thr", plugin.param_value_from_text("thr", "3")),
         ("floor", plugin.param_value_from_text("floor", "-70")),
         ("notelen", plugin.param_value_from_text("notelen", "300")),
+        // The widest unknown threshold: most hits are classified, and send the position too.
+        ("unk", plugin.param_value_from_text("unk", "4")),
     ];
     let ids: Vec<String> = (1..=CLASSES).map(|k| format!("pcc_{k}")).collect();
     for (k, id) in ids.iter().enumerate() {
@@ -70,15 +74,55 @@ fn loud_instance(bundle: &Bundle) -> Instance {
         values.push((id.as_str(), plugin.param_value_from_text(id, &cc.to_string())));
     }
     plugin.set_params_by_flush(&values);
-    let state = timbrel_learn::bench::state_of_size(CLASSES, 6, 16_000.0, 5);
-    let text = timbrel_learn::state::encode(&state).expect("encodes");
+    let text = timbrel_learn::state::encode(&sixteen_class_state()).expect("encodes");
     let mut json = open_container(&plugin.save_state());
     json["fields"]["dataset"] = serde_json::Value::String(text).to_string().into();
     plugin
         .load_state(&seal_container(&json))
         .expect("the 16-class state was refused");
-    assert_eq!(plugin.param_text("lock", plugin.param_value("lock")), "2 ms");
+    let lock = plugin.param_value("lock");
+    assert_eq!(plugin.param_text("lock", lock), "2.0 ms");
     plugin
+}
+
+/// A project state with 16 classes of the test drum's hits, one per band of strike radius
+/// (0..0.95), six hits each, analysed as the plugin analyses them (default settings), with a
+/// trained model: a roll of such hits is classified, so every hit sends every CC.
+fn sixteen_class_state() -> timbrel_learn::state::ProjectState {
+    use timbrel_learn::{ClassInfo, Dataset, Example};
+    let mut rng = Rng::new(99);
+    let mut dataset = Dataset {
+        classes: (0..CLASSES)
+            .map(|c| ClassInfo::new(format!("zone {}", c + 1), [(c * 15) as u8, 90, 200]))
+            .collect(),
+        examples: Vec::new(),
+        pair: (0, CLASSES - 1),
+    };
+    for class in 0..CLASSES {
+        let mut added = 0;
+        while added < 6 {
+            let band = 0.95 / CLASSES as f32;
+            let hit = timbrel_host_tests::drums::Hit {
+                onset: 2048,
+                radius: band * (class as f32 + rng.unit()),
+                velocity: rng.range(0.3, 1.0),
+                seed: rng.next_u64(),
+            };
+            let audio = timbrel_host_tests::drums::render(&[hit], 2048 + 8192, SAMPLE_RATE as f32);
+            if let Some((descriptor, level)) =
+                timbrel_learn::synthetic::analyze(&audio, SAMPLE_RATE as f32, 2048, &[256]).remove(0)
+            {
+                let e = Example::new(&descriptor, class, level, dataset.examples.len() as f64);
+                dataset.add_example(e).unwrap();
+                added += 1;
+            }
+        }
+    }
+    let model = timbrel_learn::train(&dataset, &timbrel_learn::TrainConfig::default()).unwrap();
+    timbrel_learn::state::ProjectState {
+        dataset,
+        model: Some(model),
+    }
 }
 
 /// Log-uniform block sizes of 1..=[`MAX_BLOCK`], seeded.
@@ -188,7 +232,10 @@ fn dense_rolls_with_every_cc_leave_no_note_hanging() {
     );
     assert_eq!(missing, 0, "note-ons without all their probability CCs");
     let keys: std::collections::BTreeSet<i16> = run.note_ons().iter().map(|n| n.key).collect();
+    let positions = run.ccs.iter().filter(|c| c.controller == POSITION_CC).count();
+    eprintln!("notes {keys:?}; {positions} hits classified with a position (CC16 and CC48)");
     assert!(keys.len() > 2, "the 16-class model sends several notes: {keys:?}");
+    assert!(positions > ons / 4, "{positions} position CCs for {ons} note-ons");
 
     // Blocks larger than announced: every sample is analysed, the same events come out.
     let mut plugin = loud_instance(&bundle);
