@@ -118,7 +118,7 @@ impl NoteScheduler {
         self.block.len() + self.sounding.len() + extra <= self.capacity
     }
 
-    /// Schedules a note at absolute sample `at` (in the current block), lasting `length`
+    /// Schedules a note at absolute sample `at` (in the current block, or at its end), lasting `length`
     /// samples. A still-sounding note of the same key and channel is ended at `at`, so notes of
     /// one key never overlap. Without room, the note is dropped (and counted).
     pub fn note(&mut self, at: u64, length: u64, channel: u8, key: u8, velocity: f32) {
@@ -193,8 +193,10 @@ impl NoteScheduler {
         }
         let mut events = std::mem::take(&mut self.block);
         events.sort_unstable_by_key(|e| (e.sample, e.kind as u8));
+        // A hit whose result is ready at the block's end sends in the next block.
+        let due = events.partition_point(|e| e.sample < block_end);
         let mut refused = false;
-        for event in &events {
+        for event in &events[..due] {
             if !refused && send(event) {
                 continue;
             }
@@ -212,7 +214,7 @@ impl NoteScheduler {
                 Kind::On => self.dropped.notes += 1,
             }
         }
-        events.clear();
+        events.drain(..due);
         self.block = events;
     }
 }
@@ -239,6 +241,10 @@ mod tests {
     fn events_land_in_the_block_that_holds_their_sample() {
         let mut s = NoteScheduler::default();
         s.note(10, 100, 0, 38, 0.5);
+        assert!(
+            run(&mut s, 10).is_empty(),
+            "note-on belongs to the block holding sample 10"
+        );
         let first = run(&mut s, 64);
         assert_eq!(first.len(), 1);
         assert!(first[0].kind == Kind::On && first[0].sample == 10);
