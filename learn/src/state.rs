@@ -27,6 +27,16 @@
 //! migrated on reading (module `migrate`): snippets are encoded, and there is no model, so the
 //! plugin retrains.
 //!
+//! # What this build cannot read
+//!
+//! [`restore_str`] (the plugin's restore) reads a state whose model format is not
+//! [`MODEL_FORMAT_VERSION`] without its model: the dataset is decoded and checked as usual, and
+//! [`Restored::model_left_out`] says why the model is missing, so the plugin retrains. A newer
+//! state format or descriptor layout is refused ([`StateError::written_by_newer`] tells it from
+//! damage); the plugin then keeps the text and saves it back unchanged. Encoded formats from 2
+//! up to [`STATE_FORMAT_VERSION`] are read, so a later bump keeps reading format 2 (see the
+//! `a_future_bump_keeps_reading_todays_states` test and `learn/tests/fixtures.rs`).
+//!
 //! # Checks
 //!
 //! [`decode_str`] and [`decode_value`] check everything before returning anything: the encoded
@@ -176,6 +186,19 @@ pub enum StateError {
     },
 }
 
+impl StateError {
+    /// Whether the state was written by a newer Timbrel: a state format, descriptor layout or
+    /// model format above this build's. Such a state is not damaged; a newer build reads it.
+    pub fn written_by_newer(&self) -> bool {
+        match *self {
+            StateError::FormatVersion { found, supported }
+            | StateError::ModelVersion { found, supported } => found > supported as u64,
+            StateError::Layout { found, expected } => found > expected as u64,
+            _ => false,
+        }
+    }
+}
+
 fn newer_hint(found: u64, supported: u32) -> &'static str {
     if found > supported as u64 {
         "; it was written by a newer timbrel"
@@ -265,11 +288,63 @@ pub fn encode(state: &ProjectState) -> Result<String, StateError> {
     Ok(out)
 }
 
+/// A restored project state and, when its model was left out, why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restored {
+    /// The dataset, and the model when it could be used.
+    pub state: ProjectState,
+    /// Why the saved model was left out ([`StateError::ModelVersion`]: a model format this build
+    /// does not read), or `None` when the state came back whole. Without the model the plugin
+    /// retrains on the dataset.
+    pub model_left_out: Option<StateError>,
+}
+
+/// The format versions a decoder reads.
+#[derive(Debug, Clone, Copy)]
+struct Readable {
+    /// The state format (format 1 is read separately, as JSON).
+    state: u32,
+    /// The descriptor layout.
+    layout: u32,
+    /// The model format.
+    model: u32,
+    /// Whether a model of another format leaves the dataset usable (`true`) or refuses the
+    /// state (`false`).
+    keep_dataset: bool,
+}
+
+impl Readable {
+    /// What [`decode_str`] reads: this build's versions, everything or nothing.
+    const STRICT: Readable = Readable {
+        state: STATE_FORMAT_VERSION,
+        layout: LAYOUT_VERSION,
+        model: MODEL_FORMAT_VERSION,
+        keep_dataset: false,
+    };
+    /// What [`restore_str`] reads: this build's versions, and the dataset of a state whose
+    /// model format is another.
+    const KEEP_DATASET: Readable = Readable {
+        keep_dataset: true,
+        ..Readable::STRICT
+    };
+}
+
 /// Decodes and fully checks a project state given as text: an encoded state (format 2), or
 /// the JSON text of a persisted field — a quoted encoded state, or a format-1 dataset object.
 pub fn decode_str(text: &str) -> Result<ProjectState, StateError> {
+    decode_text(text, Readable::STRICT).map(|r| r.state)
+}
+
+/// As [`decode_str`], but a state whose model format this build does not read (written by a
+/// newer or an older Timbrel) still gives its dataset, fully checked, without the model: the
+/// caller retrains. Every other problem refuses the state, as in [`decode_str`].
+pub fn restore_str(text: &str) -> Result<Restored, StateError> {
+    decode_text(text, Readable::KEEP_DATASET)
+}
+
+fn decode_text(text: &str, readable: Readable) -> Result<Restored, StateError> {
     if text.starts_with(MAGIC) {
-        return decode_encoded(text);
+        return decode_encoded(text, readable);
     }
     match text.trim_start().as_bytes().first() {
         Some(b'{' | b'"') => {}
@@ -295,14 +370,22 @@ pub fn decode_str(text: &str) -> Result<ProjectState, StateError> {
         let inner: String = serde_json::from_str(text).map_err(|e| StateError::NotAState {
             reason: e.to_string(),
         })?;
-        return decode_encoded(&inner);
+        return decode_encoded(&inner, readable);
     }
     // NOTE: parsed straight into the format-1 types, not through a `serde_json::Value` (which
     // would take several times the text's size for its float arrays).
     let legacy: DatasetV1 = serde_json::from_str(text).map_err(|e| StateError::Legacy {
         message: e.to_string(),
     })?;
-    migrate(legacy)
+    migrate(legacy).map(whole)
+}
+
+/// A state that came back whole.
+fn whole(state: ProjectState) -> Restored {
+    Restored {
+        state,
+        model_left_out: None,
+    }
 }
 
 /// Decodes and fully checks a project state held as a JSON value (the plugin's persisted
@@ -315,7 +398,7 @@ pub fn decode_value(value: &serde_json::Value) -> Result<ProjectState, StateErro
         })
     };
     match value {
-        Value::String(s) => decode_encoded(s),
+        Value::String(s) => decode_encoded(s, Readable::STRICT).map(|r| r.state),
         Value::Object(_) => {
             let legacy = DatasetV1::deserialize(value).map_err(|e| StateError::Legacy {
                 message: e.to_string(),
@@ -376,7 +459,7 @@ fn parse_header(text: &str) -> Result<([u64; 3], &str), StateError> {
 }
 
 /// Decodes format 2 (see the module docs).
-fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
+fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError> {
     if text.len() > MAX_ENCODED_BYTES {
         return Err(StateError::TooLarge {
             what: "encoded state",
@@ -390,23 +473,31 @@ fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
         });
     }
     let ([format, layout, model_format], body) = parse_header(text)?;
-    if format != STATE_FORMAT_VERSION as u64 {
+    // NOTE: format 2 is the only encoded format so far; a later one keeps reading it (see
+    // `a_future_bump_keeps_reading_todays_states`).
+    if !(2..=readable.state as u64).contains(&format) {
         return Err(StateError::FormatVersion {
             found: format,
-            supported: STATE_FORMAT_VERSION,
+            supported: readable.state,
         });
     }
-    if layout != LAYOUT_VERSION as u64 {
+    if layout != readable.layout as u64 {
         return Err(StateError::Layout {
             found: layout,
-            expected: LAYOUT_VERSION,
+            expected: readable.layout,
         });
     }
-    if !(OLDEST_MODEL_FORMAT_VERSION as u64..=MODEL_FORMAT_VERSION as u64).contains(&model_format) {
-        return Err(StateError::ModelVersion {
+    // The model is kept in its own bytes so that a build that cannot read it keeps the dataset.
+    // Model formats from OLDEST_MODEL_FORMAT_VERSION to this build's are read (older ones are
+    // migrated).
+    let model_left_out = (!(OLDEST_MODEL_FORMAT_VERSION as u64..=readable.model as u64)
+        .contains(&model_format))
+    .then_some(StateError::ModelVersion {
             found: model_format,
-            supported: MODEL_FORMAT_VERSION,
+            supported: readable.model,
         });
+    if let (Some(e), false) = (&model_left_out, readable.keep_dataset) {
+        return Err(e.clone());
     }
     let corrupt = |layer, message: String| StateError::Corrupt { layer, message };
     let packed = base64::engine::general_purpose::STANDARD
@@ -438,8 +529,11 @@ fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
         return Err(StateError::TrailingBytes { count: rest.len() });
     }
     let dataset = pack::unpack(p.dataset).map_err(|message| corrupt("payload", message))?;
+    // Only a model that is there can be left out.
+    let model_left_out = model_left_out.filter(|_| p.model.is_some());
     let model = match p.model {
         None => None,
+        Some(_) if model_left_out.is_some() => None,
         Some(bytes) => {
             let (model, rest): (Model, _) = if model_format == 1 {
                 postcard::take_from_bytes::<ModelV1>(bytes).map(|(m, r)| (m.migrate(), r))
@@ -457,7 +551,10 @@ fn decode_encoded(text: &str) -> Result<ProjectState, StateError> {
         }
     };
     check(&dataset, model.as_ref())?;
-    Ok(ProjectState { dataset, model })
+    Ok(Restored {
+        state: ProjectState { dataset, model },
+        model_left_out,
+    })
 }
 
 #[cfg(test)]
@@ -560,6 +657,97 @@ mod tests {
         assert_eq!(decode_str(&encode(&bare).unwrap()).unwrap(), bare);
         let empty = ProjectState::default();
         assert_eq!(decode_str(&encode(&empty).unwrap()).unwrap(), empty);
+    }
+
+    /// `with_payload` with `model_format` in the header instead of 1.
+    fn with_model_format(dataset: &Dataset, model: Option<&[u8]>, model_format: u32) -> String {
+        with_payload(dataset, model, &[]).replacen(
+            "timbrel-state:2:1:1:",
+            &format!("timbrel-state:2:1:{model_format}:"),
+            1,
+        )
+    }
+
+    #[test]
+    fn another_model_format_keeps_the_dataset() {
+        let s = state();
+        // A newer model: bytes this build cannot read.
+        let newer = with_model_format(&s.dataset, Some(&[0xff; 40]), 2);
+        let e = err(&newer);
+        assert_eq!(
+            e,
+            StateError::ModelVersion {
+                found: 2,
+                supported: 1
+            }
+        );
+        assert!(e.written_by_newer());
+        let r = restore_str(&newer).unwrap();
+        assert_eq!(r.state.dataset, s.dataset);
+        assert_eq!(r.state.model, None);
+        assert_eq!(r.model_left_out, Some(e));
+        // Quoted, as the persisted field holds it.
+        assert_eq!(
+            restore_str(&serde_json::to_string(&newer).unwrap()).unwrap(),
+            r
+        );
+        // An older model format, the same; without a model nothing is left out.
+        assert!(
+            restore_str(&with_model_format(&s.dataset, Some(&[1, 2]), 0))
+                .unwrap()
+                .model_left_out
+                .is_some_and(|e| !e.written_by_newer())
+        );
+        let bare = restore_str(&with_model_format(&s.dataset, None, 2)).unwrap();
+        assert_eq!(
+            (bare.state.dataset, bare.model_left_out),
+            (s.dataset.clone(), None)
+        );
+        // A readable state comes back whole; a damaged dataset is still refused.
+        let text = encode(&s).unwrap();
+        assert_eq!(restore_str(&text).unwrap(), whole(s.clone()));
+        let mut bad = s.dataset.clone();
+        bad.examples[1].descriptor[0] = f32::NAN;
+        assert!(matches!(
+            restore_str(&with_model_format(&bad, Some(&[0xff]), 2)),
+            Err(StateError::Dataset(_))
+        ));
+        // Newer state formats and layouts are refused whole, and say so.
+        for newer in ["timbrel-state:3:1:1:AAAA", "timbrel-state:2:2:1:AAAA"] {
+            let e = restore_str(newer).unwrap_err();
+            assert!(e.written_by_newer(), "{e}");
+        }
+        assert!(!restore_str("timbrel-state:2:1:1:***")
+            .unwrap_err()
+            .written_by_newer());
+    }
+
+    /// A later build with a higher state format and model format (same layout: the recorded
+    /// descriptors stay usable) reads today's states: the dataset always, the model when its
+    /// format is still read.
+    #[test]
+    fn a_future_bump_keeps_reading_todays_states() {
+        let s = state();
+        let today = encode(&s).unwrap();
+        let later = |state, model| Readable {
+            state,
+            layout: LAYOUT_VERSION,
+            model,
+            keep_dataset: true,
+        };
+        let r = decode_encoded(
+            &today,
+            later(STATE_FORMAT_VERSION + 1, MODEL_FORMAT_VERSION),
+        )
+        .unwrap();
+        assert_eq!(r, whole(s.clone()));
+        let r = decode_encoded(
+            &today,
+            later(STATE_FORMAT_VERSION + 1, MODEL_FORMAT_VERSION + 1),
+        )
+        .unwrap();
+        assert_eq!(r.state.dataset, s.dataset);
+        assert!(r.state.model.is_none() && r.model_left_out.is_some());
     }
 
     #[test]

@@ -272,3 +272,36 @@ fn state_v2_restores_the_model_and_gives_the_recorded_outputs() {
     // differently. What this build writes must decode to the same state.
     assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
 }
+
+/// Every state format this build reads has a fixture here, and each still gives its dataset (the
+/// same seeded one). When a later build bumps `STATE_FORMAT_VERSION` or `MODEL_FORMAT_VERSION`,
+/// this keeps checking that today's projects are read: a new state format needs its own
+/// fixture, and the old ones must keep restoring (their model too, unless its format changed:
+/// then the dataset is kept and the plugin retrains).
+#[test]
+fn every_readable_state_format_has_a_fixture_that_restores() {
+    let expected = load("model-v2.timbrel").dataset.unwrap();
+    for v in state::OLDEST_STATE_FORMAT_VERSION..=state::STATE_FORMAT_VERSION {
+        let name = ["json", "txt"]
+            .iter()
+            .map(|ext| format!("state-v{v}.{ext}"))
+            .find(|name| fixtures().join(name).exists())
+            .unwrap_or_else(|| panic!("no fixture of state format {v} in tests/fixtures"));
+        let text = String::from_utf8(read(&name)).unwrap();
+        let r = state::restore_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r.state.dataset, expected, "{name}");
+        match &r.model_left_out {
+            None => {}
+            Some(e) => assert!(
+                matches!(e, state::StateError::ModelVersion { .. }),
+                "{name}: {e}"
+            ),
+        }
+    }
+    // Today's state keeps its model.
+    let today = String::from_utf8(read("state-v2.txt")).unwrap();
+    let r = state::restore_str(&today).unwrap();
+    if timbrel_learn::MODEL_FORMAT_VERSION == 1 {
+        assert!(r.model_left_out.is_none() && r.state.model.is_some());
+    }
+}

@@ -88,6 +88,11 @@ pub struct Meters {
     pub model_loaded: AtomicBool,
     /// Hits recorded into the armed class since it was armed.
     pub armed_hits: AtomicU64,
+    /// MIDI note-ons and CCs dropped since activation (the block's events did not fit, or the
+    /// host refused them); note-offs are never dropped.
+    pub midi_dropped: AtomicU64,
+    /// Note-offs the host refused and that were sent again in a later block.
+    pub late_note_offs: AtomicU64,
 }
 
 impl Default for Meters {
@@ -105,6 +110,8 @@ impl Default for Meters {
             models_trained: AtomicU64::new(0),
             model_loaded: AtomicBool::new(false),
             armed_hits: AtomicU64::new(0),
+            midi_dropped: AtomicU64::new(0),
+            late_note_offs: AtomicU64::new(0),
         }
     }
 }
@@ -535,6 +542,11 @@ impl WorkerLoop {
             let mut example =
                 Example::new(&p.hit.descriptor, class as usize, p.hit.rms_dbfs, time_s);
             example.snippet = snippet;
+            // NOTE: while an unreadable saved state is kept, the project saves that state, not
+            // these hits: recording them would lose them silently (the editor says Start over).
+            if self.parts.dataset.is_kept() {
+                continue;
+            }
             let mut data = self.parts.dataset.lock();
             if (class as usize) < data.classes.len() && data.add_example(example).is_ok() {
                 added = true;

@@ -165,6 +165,52 @@ fn classify(model: &Model, hit: &HitRecord, unknown_scale: f32) -> Prediction {
     prediction
 }
 
+/// Writes the mono mix of `channels[..][start..start + mono.len()]` into `mono`.
+fn mix_to_mono(channels: &[&mut [f32]], start: usize, mono: &mut [f32]) {
+    mono.fill(0.0);
+    let gain = 1.0 / channels.len() as f32;
+    for channel in channels {
+        for (m, x) in mono.iter_mut().zip(&channel[start..]) {
+            *m += *x * gain;
+        }
+    }
+}
+
+/// Hands a scheduled note event to the host at `timing` samples into the block; returns whether
+/// the host took it.
+fn send_note(
+    context: &mut impl ProcessContext<Timbrel>,
+    note: &midi::ScheduledNote,
+    timing: u32,
+) -> bool {
+    let channel = Channel::Number(note.channel);
+    let key = Key::Number(note.key);
+    let voice_id = VoiceID::Wildcard;
+    let event = match note.kind {
+        midi::Kind::On => NoteEvent::NoteOn {
+            timing,
+            voice_id,
+            channel,
+            key,
+            velocity: note.velocity,
+        },
+        midi::Kind::Off => NoteEvent::NoteOff {
+            timing,
+            voice_id,
+            channel,
+            key,
+            velocity: 0.0,
+        },
+        midi::Kind::Cc => NoteEvent::MidiCC {
+            timing,
+            channel: note.channel,
+            cc: note.key,
+            value: note.velocity,
+        },
+    };
+    context.try_send_event(event).is_ok()
+}
+
 impl Plugin for Timbrel {
     const NAME: &'static str = "Timbrel";
     const VENDOR: &'static str = "Timbrel";
@@ -250,7 +296,10 @@ impl Plugin for Timbrel {
             self.sample_rate,
             self.params.analysis_settings(),
         ));
-        self.mono = vec![0.0; buffer_config.max_buffer_size as usize];
+        // NOTE: blocks larger than announced are analysed in chunks of this size.
+        let max_block = (buffer_config.max_buffer_size as usize).max(1);
+        self.mono = vec![0.0; max_block];
+        self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
         if self.worker.is_none() {
@@ -305,12 +354,6 @@ impl Plugin for Timbrel {
         if samples == 0 || channels == 0 {
             return ProcessStatus::Normal;
         }
-        // NOTE: hosts never exceed max_buffer_size; should one do so, analyse what fits rather
-        // than allocate on the audio thread.
-        let analysed = samples.min(self.mono.len());
-        let mono = &mut self.mono[..analysed];
-        mono.fill(0.0);
-
         let demo_on = self.params.demo_input.value();
         if let (true, Some(demo)) = (demo_on, self.demo.as_mut()) {
             // Switching the demo on starts the performance from its beginning.
@@ -327,13 +370,9 @@ impl Plugin for Timbrel {
 
         // Pass-through is bit-exact, except that NaN, infinities and subnormals become zero.
         let mut peak = 0.0f32;
-        let gain = 1.0 / channels as f32;
         for channel in buffer.as_slice().iter_mut() {
-            for (i, x) in channel.iter_mut().enumerate() {
+            for x in channel.iter_mut() {
                 *x = sanitize(*x);
-                if i < analysed {
-                    mono[i] += *x * gain;
-                }
                 peak = peak.max(x.abs());
             }
         }
@@ -343,12 +382,6 @@ impl Plugin for Timbrel {
 
         analyzer.set_settings(self.params.analysis_settings());
         let block_start = analyzer.position();
-        if let Some(audio_out) = self.audio_out.as_mut() {
-            self.chunks.write(block_start, mono, |chunk| {
-                // NOTE: a full ring only costs snippets their audio; hits are unaffected.
-                let _ = audio_out.push(*chunk);
-            });
-        }
         let model = self.models.as_mut().and_then(|models| {
             models.update();
             models.current()
@@ -382,57 +415,87 @@ impl Plugin for Timbrel {
         // Samples of this block the control signals have been rendered for.
         let mut rendered = 0usize;
         let mut hits_in_block = 0u32;
-        analyzer.process(mono, |event| match event {
-            AnalyzerEvent::Onset { .. } => {
-                meters.onsets.fetch_add(1, Ordering::Relaxed);
+        let audio_out = &mut self.audio_out;
+        let chunks = &mut self.chunks;
+        // Every sample is analysed, in chunks of at most the announced block size (some hosts
+        // send larger blocks when rendering offline); each chunk's MIDI goes out after it, so
+        // the scheduler only ever holds one announced block's events.
+        let mut chunk_start = 0;
+        while chunk_start < samples {
+            let len = (samples - chunk_start).min(self.mono.len());
+            let mono = &mut self.mono[..len];
+            mix_to_mono(buffer.as_slice_immutable(), chunk_start, mono);
+            if let Some(audio_out) = audio_out.as_mut() {
+                chunks.write(analyzer.position(), mono, |chunk| {
+                    // NOTE: a full ring only costs snippets their audio; hits are unaffected.
+                    let _ = audio_out.push(*chunk);
+                });
             }
-            AnalyzerEvent::Hit(hit) => {
-                meters.hits.fetch_add(1, Ordering::Relaxed);
-                hits_in_block += 1;
-                // Arming records every hit, up to the train-count limit (0 = no limit).
-                let under_limit = train_limit == 0 || *armed_hits < train_limit;
-                let train_class = (train > 0 && under_limit).then(|| (train - 1) as u8);
-                if train_class.is_some() {
-                    *armed_hits += 1;
-                    meters
-                        .armed_hits
-                        .store(*armed_hits as u64, Ordering::Relaxed);
-                    limit_reached_now |= train_limit > 0 && *armed_hits == train_limit;
+            analyzer.process(mono, |event| match event {
+                AnalyzerEvent::Onset { .. } => {
+                    meters.onsets.fetch_add(1, Ordering::Relaxed);
                 }
-                let prediction = model.map(|model| classify(model, hit, unknown_scale));
-                let position = prediction
-                    .as_ref()
-                    .map_or(0.0, |p| range.map(p.interpolation));
-                let offset = ((hit.ready_sample - block_start) as usize).clamp(rendered, samples);
-                signals.render(
-                    control.as_deref_mut(),
-                    rendered,
-                    offset - rendered,
-                    aux_classes,
-                );
-                rendered = offset;
-                signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
-                outputs::send_hit(
-                    &params.midi,
-                    &params.class_outputs,
-                    notes,
-                    hit,
-                    prediction.as_ref(),
-                    position,
-                    sample_rate,
-                );
-                if let Some(queue) = hits_out.as_mut() {
-                    let message = ToWorker::Hit {
-                        hit: *hit,
-                        train: train_class,
-                        prediction,
-                    };
-                    if queue.push(message).is_err() {
-                        meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
+                AnalyzerEvent::Hit(hit) => {
+                    meters.hits.fetch_add(1, Ordering::Relaxed);
+                    hits_in_block += 1;
+                    // Arming records every hit, up to the train-count limit (0 = no limit).
+                    let under_limit = train_limit == 0 || *armed_hits < train_limit;
+                    let train_class = (train > 0 && under_limit).then(|| (train - 1) as u8);
+                    if train_class.is_some() {
+                        *armed_hits += 1;
+                        meters
+                            .armed_hits
+                            .store(*armed_hits as u64, Ordering::Relaxed);
+                        limit_reached_now |= train_limit > 0 && *armed_hits == train_limit;
+                    }
+                    let prediction = model.map(|model| classify(model, hit, unknown_scale));
+                    let position = prediction
+                        .as_ref()
+                        .map_or(0.0, |p| range.map(p.interpolation));
+                    let offset =
+                        ((hit.ready_sample - block_start) as usize).clamp(rendered, samples);
+                    signals.render(
+                        control.as_deref_mut(),
+                        rendered,
+                        offset - rendered,
+                        aux_classes,
+                    );
+                    rendered = offset;
+                    signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
+                    outputs::send_hit(
+                        &params.midi,
+                        &params.class_outputs,
+                        notes,
+                        hit,
+                        prediction.as_ref(),
+                        position,
+                        sample_rate,
+                    );
+                    if let Some(queue) = hits_out.as_mut() {
+                        let message = ToWorker::Hit {
+                            hit: *hit,
+                            train: train_class,
+                            prediction,
+                        };
+                        if queue.push(message).is_err() {
+                            meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
-            }
-        });
+            });
+            chunk_start += len;
+            notes.finish_block(analyzer.position(), |note| {
+                // The scheduler only hands out events inside this chunk, so inside the block.
+                send_note(context, note, (note.sample - block_start) as u32)
+            });
+        }
+        let dropped = notes.dropped();
+        meters
+            .midi_dropped
+            .store(dropped.ccs + dropped.notes, Ordering::Relaxed);
+        meters
+            .late_note_offs
+            .store(dropped.late_offs, Ordering::Relaxed);
         if (self.last_train > 0 && train == 0) || limit_reached_now {
             if let Some(queue) = hits_out.as_mut() {
                 if queue.push(ToWorker::TrainingStopped).is_err() {
@@ -446,47 +509,16 @@ impl Plugin for Timbrel {
         let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * sample_rate;
         if hits_in_block > 0 || gliding {
             let values = signals.values();
+            let timeout = (publish::PENDING_TIMEOUT_S * sample_rate) as u64;
             if (hits_in_block > 0 || values != self.output_bus.load())
-                && self.output_bus.store(&values)
+                && self.output_bus.store(&values, analyzer.position(), timeout)
             {
                 context.execute_gui(OutputTask::Publish);
                 self.since_publish = 0;
             }
         }
-        let block_end = analyzer.position();
         // Auditioned snippets are heard, after the analysis, so they never count as hits.
         self.audition.mix_into(buffer.as_slice());
-        notes.finish_block(block_end, |note| {
-            // The scheduler only hands out events inside this block.
-            let timing = (note.sample - block_start) as u32;
-            let channel = Channel::Number(note.channel);
-            let key = Key::Number(note.key);
-            let voice_id = VoiceID::Wildcard;
-            let event = match note.kind {
-                midi::Kind::On => NoteEvent::NoteOn {
-                    timing,
-                    voice_id,
-                    channel,
-                    key,
-                    velocity: note.velocity,
-                },
-                midi::Kind::Off => NoteEvent::NoteOff {
-                    timing,
-                    voice_id,
-                    channel,
-                    key,
-                    velocity: 0.0,
-                },
-                midi::Kind::Cc => NoteEvent::MidiCC {
-                    timing,
-                    channel: note.channel,
-                    cc: note.key,
-                    value: note.velocity,
-                },
-            };
-            // NOTE: a full host event buffer drops the event; nothing on the audio thread can wait.
-            let _ = context.try_send_event(event);
-        });
 
         let meter = analyzer.take_detection_peak();
         // The editor takes the largest value since its last frame (and resets it).

@@ -155,6 +155,19 @@ impl ClassOutputParams {
     }
 }
 
+/// Most control changes one hit sends: the position (two with 14 bits) and one probability per
+/// class.
+pub const MAX_CCS_PER_HIT: usize = 2 + CLASS_SLOTS;
+
+/// Most note-ons and CCs that hits can send in `max_block` samples at `sample_rate` Hz (the
+/// [`NoteScheduler`]'s size): hits at the shortest lockout the parameters allow, with two to
+/// spare, each sending every CC, a note-on and its note-off.
+pub fn events_per_block(max_block: usize, sample_rate: f32) -> usize {
+    let shortest_ms = *timbrel_core::analysis::settings::MIN_INTERVAL_RANGE_MS.start();
+    let lockout = (shortest_ms * 0.001 * sample_rate).floor().max(1.0) as usize;
+    (max_block / lockout + 2) * (MAX_CCS_PER_HIT + 2)
+}
+
 /// Maps a peak level to a MIDI velocity in (0, 1].
 pub fn velocity(peak_dbfs: f32, floor_dbfs: f32, curve: f32) -> f32 {
     let linear = ((peak_dbfs - floor_dbfs) / -floor_dbfs).clamp(0.0, 1.0);

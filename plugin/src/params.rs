@@ -3,6 +3,7 @@
 
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
+use serde_json::value::RawValue;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use timbrel_core::analysis::settings::RETRIGGER_DECAY_RANGE_MS;
@@ -60,6 +61,11 @@ pub struct DatasetCell {
     /// Why the last restore or import failed, for the editor; the plugin then works with
     /// defaults (restore) or keeps its model (import).
     pub problem: Mutex<Option<String>>,
+    /// A restored state this build could not read (written by a newer Timbrel, or damaged),
+    /// exactly as the project held it. While it is here the plugin works with defaults, saves
+    /// this text back unchanged instead of its own state, and records no hits; [`Self::start_over`]
+    /// or an import replaces it.
+    pub kept: Mutex<Option<Box<RawValue>>>,
     /// The worker thread, woken by every change so that a restored model is handed to the
     /// audio thread at once rather than at the worker's next poll.
     pub worker: Mutex<Option<std::thread::Thread>>,
@@ -105,6 +111,28 @@ impl DatasetCell {
         self.touch();
     }
 
+    /// Takes over a dataset and model the user chose (an imported file) or that were restored:
+    /// forgets any kept unreadable state and problem, then [`Self::replace`]s.
+    pub fn adopt(&self, dataset: timbrel_learn::Dataset, model: Option<timbrel_learn::Model>) {
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.replace(dataset, model);
+    }
+
+    /// Whether an unreadable restored state is being kept (see [`Self::kept`]).
+    pub fn is_kept(&self) -> bool {
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Drops a kept unreadable state, and everything else, for the defaults: the user's
+    /// explicit "Start over".
+    pub fn start_over(&self) {
+        self.adopt(timbrel_learn::Dataset::default(), None);
+    }
+
     /// Records a problem for the editor to show (and the log).
     pub fn report(&self, message: String) {
         nice_plug::nice_error!("{message}");
@@ -131,18 +159,31 @@ impl DatasetCell {
 }
 
 // The project holds the state as one compact string (see `timbrel_learn::state`); older projects
-// hold the dataset as a JSON object, which restoring migrates.
-impl<'a> nice_plug::params::persist::PersistentField<'a, serde_json::Value> for PersistedDataset {
-    fn set(&self, value: serde_json::Value) {
-        match timbrel_learn::state::decode_value(&value) {
-            Ok(state) => {
-                *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                self.replace(state.dataset, state.model);
+// hold the dataset as a JSON object, which restoring migrates. The field is handled as raw JSON
+// text so that a state this build cannot read is saved back byte for byte.
+impl<'a> nice_plug::params::persist::PersistentField<'a, Box<RawValue>> for PersistedDataset {
+    fn set(&self, value: Box<RawValue>) {
+        match timbrel_learn::state::restore_str(value.get()) {
+            Ok(restored) => {
+                let state = restored.state;
+                let hits = state.dataset.examples.len();
+                self.adopt(state.dataset, state.model);
+                if let Some(e) = restored.model_left_out {
+                    self.report(format!(
+                        "the saved model could not be used ({e}); kept its {hits} hits and retrained"
+                    ));
+                }
             }
             Err(e) => {
+                let what = if e.written_by_newer() {
+                    "the saved Timbrel state was saved by a newer Timbrel"
+                } else {
+                    "the saved Timbrel state could not be read"
+                };
                 self.replace(timbrel_learn::Dataset::default(), None);
+                *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
                 self.report(format!(
-                    "the saved Timbrel state could not be read, starting empty: {e}"
+                    "{what}; kept unchanged; Start over to replace it ({e})"
                 ));
             }
         }
@@ -150,8 +191,11 @@ impl<'a> nice_plug::params::persist::PersistentField<'a, serde_json::Value> for 
 
     fn map<F, R>(&self, f: F) -> R
     where
-        F: Fn(&serde_json::Value) -> R,
+        F: Fn(&Box<RawValue>) -> R,
     {
+        if let Some(kept) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return f(kept);
+        }
         let state = self.snapshot();
         let encoded = timbrel_learn::state::encode(&state).or_else(|_| {
             timbrel_learn::state::encode(&timbrel_learn::state::ProjectState {
@@ -159,11 +203,14 @@ impl<'a> nice_plug::params::persist::PersistentField<'a, serde_json::Value> for 
                 ..state
             })
         });
-        match encoded {
-            Ok(text) => f(&serde_json::Value::String(text)),
+        let raw = encoded
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::value::to_raw_value(&text).map_err(|e| e.to_string()));
+        match raw {
+            Ok(raw) => f(&raw),
             Err(e) => {
                 self.report(format!("could not save Timbrel's state: {e}"));
-                f(&serde_json::Value::Null)
+                f(&RawValue::NULL.to_owned())
             }
         }
     }

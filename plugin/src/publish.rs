@@ -24,6 +24,11 @@ use std::sync::Mutex;
 
 /// Shortest time between two parameter updates while values glide or decay, in seconds.
 pub const PUBLISH_INTERVAL_S: f32 = 1.0 / 30.0;
+/// How long a posted task may stay pending before it counts as lost and another is posted, in
+/// seconds. nice-plug drops a task it cannot schedule without telling the plugin; waiting for
+/// it forever would freeze the output parameters. A main thread that is only slow gets one
+/// extra task per this interval.
+pub const PENDING_TIMEOUT_S: f32 = 1.0;
 
 /// Tasks the audio thread posts to the main thread. They carry no data: the values travel
 /// through the [`OutputBus`]'s atomics.
@@ -41,6 +46,10 @@ pub struct OutputBus {
     gui_ready: AtomicBool,
     /// Whether a publish task is posted and has not run yet.
     pending: AtomicBool,
+    /// When the pending task was posted: the audio thread's sample position.
+    posted_at: AtomicU64,
+    /// Tasks given up as lost (posted again after [`PENDING_TIMEOUT_S`]).
+    pub lost: AtomicU64,
     bank: [AtomicF32; BANK_CHANNELS],
     level_dbfs: AtomicF32,
     class: AtomicI32,
@@ -55,6 +64,8 @@ impl Default for OutputBus {
             gui: Mutex::new(None),
             gui_ready: AtomicBool::new(false),
             pending: AtomicBool::new(false),
+            posted_at: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
             bank: std::array::from_fn(|c| AtomicF32::new(values.bank[c])),
             level_dbfs: AtomicF32::new(values.level_dbfs),
             class: AtomicI32::new(values.class),
@@ -86,14 +97,27 @@ impl OutputBus {
     }
 
     /// Stores the latest values (audio thread; never blocks). Returns whether the caller should
-    /// post an [`OutputTask::Publish`]: a context exists and no task is pending.
-    pub fn store(&self, values: &OutputValues) -> bool {
+    /// post an [`OutputTask::Publish`]: a context exists, and no task is pending, or the pending
+    /// one was posted at least `timeout` samples before `now` (the audio thread's sample
+    /// position) and is taken as lost.
+    pub fn store(&self, values: &OutputValues, now: u64, timeout: u64) -> bool {
         for (slot, v) in self.bank.iter().zip(&values.bank) {
             slot.store(*v, Ordering::Relaxed);
         }
         self.level_dbfs.store(values.level_dbfs, Ordering::Relaxed);
         self.class.store(values.class, Ordering::Relaxed);
-        self.can_publish() && !self.pending.swap(true, Ordering::AcqRel)
+        if !self.can_publish() {
+            return false;
+        }
+        if self.pending.swap(true, Ordering::AcqRel) {
+            let posted = self.posted_at.load(Ordering::Relaxed);
+            if now.saturating_sub(posted) < timeout {
+                return false;
+            }
+            self.lost.fetch_add(1, Ordering::Relaxed);
+        }
+        self.posted_at.store(now, Ordering::Relaxed);
+        true
     }
 
     /// The latest stored values.
@@ -124,5 +148,29 @@ impl OutputBus {
             }
         }
         self.published.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_task_does_not_freeze_publishing() {
+        let bus = OutputBus::default();
+        let values = OutputValues::default();
+        assert!(!bus.store(&values, 0, 100), "no context: nothing to post");
+        bus.gui_ready.store(true, Ordering::Release);
+        assert!(bus.store(&values, 0, 100));
+        // The task is pending: no second one...
+        assert!(!bus.store(&values, 50, 100));
+        // ...until it has been pending for the timeout: then it counts as lost.
+        assert!(bus.store(&values, 100, 100));
+        assert_eq!(bus.lost.load(Ordering::Relaxed), 1);
+        assert!(!bus.store(&values, 150, 100));
+        // A task that runs clears the way at once.
+        bus.publish(&OutputParams::new(&Default::default()));
+        assert!(bus.store(&values, 160, 100));
+        assert_eq!(bus.lost.load(Ordering::Relaxed), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! The project state: a trained instance saved and restored into a new one gives the same
 //! outputs for the same audio at once (the model travels with the dataset, no retraining); an
-//! old project's dataset still loads; a corrupt state leaves a working, empty plugin that says so.
+//! old project's dataset still loads; a state this build cannot read leaves a working, empty
+//! plugin that says so and saves that state back unchanged until the user starts over.
 
 mod common;
 
@@ -96,27 +97,77 @@ fn a_project_saved_by_the_first_release_still_loads() {
     wait_for_model(&mut host, 0, Duration::from_secs(30));
 }
 
+/// A state this build cannot read is kept: the plugin works with defaults, says so, saves the
+/// state back byte for byte, and records no hits, until Start over.
 #[test]
-fn a_corrupt_state_leaves_a_working_empty_plugin_that_says_so() {
-    for bad in [
-        "\"timbrel-state:2:1:1:AAAA\"",
-        "\"timbrel-state:9:1:1:\"",
-        "42",
-        "{\"classes\": 3}",
-        "\"garbage\"",
+fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
+    for (bad, newer) in [
+        ("\"timbrel-state:2:1:1:AAAA\"", false),
+        ("\"timbrel-state:9:1:1:\"", true),
+        ("\"timbrel-state:2:7:1:AAAA\"", true),
+        ("42", false),
+        ("{\"classes\": 3,   \"z\": [1.50, 2e3]}", false),
+        ("\"garbage\"", false),
     ] {
         let fields = BTreeMap::from([("dataset".to_owned(), bad.to_owned())]);
         let mut host = restored(&fields);
-        let problem = problem(&host);
-        let problem = problem.unwrap_or_else(|| panic!("{bad}: no message"));
-        assert!(problem.contains("could not be read"), "{bad}: {problem}");
+        let message = problem(&host).unwrap_or_else(|| panic!("{bad}: no message"));
+        assert!(
+            message.contains("kept unchanged; Start over to replace it"),
+            "{bad}: {message}"
+        );
+        let why = if newer {
+            "saved by a newer Timbrel"
+        } else {
+            "could not be read"
+        };
+        assert!(message.contains(why), "{bad}: {message}");
         assert_eq!(
             host.plugin.timbrel_params().dataset.lock().counts(),
             vec![0, 0],
             "{bad}: defaults"
         );
-        // Still a drum trigger.
+        // Still a drum trigger; armed, it records nothing that could not be saved.
+        host.set_param_plain("train", 1.0);
         let events = host.run(&mut [take(&snares(2, (0.0, 0.2), 5), 9)], &[512]);
         assert_eq!(events.iter().filter(|e| e.on).count(), 2, "{bad}");
+        host.set_param_plain("train", 0.0);
+        host.run(&mut [vec![0.0; 48_000]], &[512]);
+        std::thread::sleep(Duration::from_millis(700));
+        assert_eq!(
+            host.plugin.timbrel_params().dataset.lock().counts(),
+            vec![0, 0],
+            "{bad}: recorded while kept"
+        );
+        // Saved back byte for byte, as often as the host asks.
+        for _ in 0..2 {
+            let saved = host.plugin.params().serialize_fields();
+            assert_eq!(saved["dataset"], bad, "{bad}: not saved back unchanged");
+        }
+        // Start over: the defaults are saved from then on.
+        host.plugin.timbrel_params().dataset.start_over();
+        assert_eq!(problem(&host), None);
+        let saved = host.plugin.params().serialize_fields();
+        assert!(saved["dataset"].starts_with("\"timbrel-state:2:"), "{bad}");
     }
+}
+
+/// A state whose model format this build does not read keeps its dataset, retrains, and says so.
+#[test]
+fn a_newer_model_format_keeps_the_dataset_and_retrains() {
+    let mut host = TestHost::new(SR, 1, 512);
+    train_center_and_edge(&mut host);
+    let fields = host.plugin.params().serialize_fields();
+    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    let newer = fields["dataset"].replacen("timbrel-state:2:1:1:", "timbrel-state:2:1:2:", 1);
+    assert_ne!(newer, fields["dataset"]);
+    let mut host = restored(&BTreeMap::from([("dataset".to_owned(), newer)]));
+    let problem = problem(&host).expect("no message");
+    assert!(problem.contains("retrained"), "{problem}");
+    assert!(problem.contains("newer timbrel"), "{problem}");
+    assert_eq!(host.plugin.timbrel_params().dataset.lock().counts(), counts);
+    wait_for_model(&mut host, 0, Duration::from_secs(30));
+    // Saved with this build's model format.
+    let saved = host.plugin.params().serialize_fields();
+    assert!(saved["dataset"].starts_with("\"timbrel-state:2:1:1:"));
 }

@@ -503,11 +503,23 @@ impl Instance {
     /// samples, and starts processing. The session keeps the plugin active until
     /// [`Session::finish`] (or until it is dropped).
     pub fn start(&mut self, sample_rate: f64, channels: usize, max_block: usize) -> Session<'_> {
-        assert!(channels > 0 && max_block > 0);
+        self.start_announcing(sample_rate, channels, max_block, max_block)
+    }
+
+    /// As [`Self::start`], but announces `announced` as the largest block while sending blocks
+    /// of up to `max_block` samples, as some hosts do when rendering offline or freezing.
+    pub fn start_announcing(
+        &mut self,
+        sample_rate: f64,
+        channels: usize,
+        announced: usize,
+        max_block: usize,
+    ) -> Session<'_> {
+        assert!(channels > 0 && max_block > 0 && announced > 0);
         let config = PluginAudioConfiguration {
             sample_rate,
             min_frames_count: 1,
-            max_frames_count: max_block as u32,
+            max_frames_count: announced as u32,
         };
         let processor = self
             .instance

@@ -12,7 +12,9 @@ CLAP host tests (tests/tests/clap_*.rs) check the notes. What the model made of 
 instead from the plugin's hit log (``TIMBREL_LOG_HITS=1``: its worker prints one line per hit to
 stderr, with class, probability, position and level).
 
-Run by ``tests/run.sh``; by hand: ``tests/.venv/bin/pytest tests/vst3``.
+Run by ``tests/run.sh``; by hand: ``tests/.venv/bin/pytest tests/vst3``. Without an importable
+``pedalboard`` the module is skipped, unless ``TIMBREL_REQUIRE_PEDALBOARD=1`` (set by
+``tests/run.sh`` in CI): then it fails.
 """
 
 import csv
@@ -24,7 +26,12 @@ import time
 import numpy as np
 import pytest
 
-pedalboard = pytest.importorskip("pedalboard")
+try:
+    import pedalboard
+except ImportError as error:  # a broken install must not pass as a skip in CI
+    if os.environ.get("TIMBREL_REQUIRE_PEDALBOARD") == "1":
+        raise
+    pytest.skip(f"pedalboard does not import: {error}", allow_module_level=True)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUNDLE_DIR = pathlib.Path(os.environ.get("TIMBREL_BUNDLE_DIR") or REPO / "target" / "bundled")

@@ -94,12 +94,8 @@ fn import(ed: &TimbrelEditor) -> Result<String, String> {
     });
     let hits = dataset.examples.len();
     let classes = dataset.classes.len();
-    *params
-        .dataset
-        .problem
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = None;
-    params.dataset.replace(dataset, Some(model));
+    // An import replaces a kept unreadable state too: the user chose this file.
+    params.dataset.adopt(dataset, Some(model));
     Ok(format!(
         "Imported {}: {classes} classes, {hits} hits",
         path.display()

@@ -236,9 +236,14 @@ impl TimbrelEditor {
                 egui::ScrollArea::vertical()
                     .id_salt("left-scroll")
                     .show(ui, |ui| {
-                        classes::classes_panel(ui, self);
-                        ui.separator();
-                        zones::zones_panel(ui, self);
+                        // NOTE: while an unreadable state is kept, nothing the classes or the
+                        // zones would change could be saved: they wait for Start over.
+                        let editable = !self.shared.params.dataset.is_kept();
+                        ui.add_enabled_ui(editable, |ui| {
+                            classes::classes_panel(ui, self);
+                            ui.separator();
+                            zones::zones_panel(ui, self);
+                        });
                         ui.separator();
                         live::detector_panel(ui, self);
                         ui.separator();
@@ -293,6 +298,13 @@ impl TimbrelEditor {
             if lost > 0 {
                 ui.colored_label(WARN, format!("{lost} hits lost (queue full)"));
             }
+            let meters = &self.shared.meters;
+            let dropped = meters.midi_dropped.load(Ordering::Relaxed);
+            let late = meters.late_note_offs.load(Ordering::Relaxed);
+            if dropped > 0 || late > 0 {
+                ui.colored_label(WARN, format!("MIDI: {dropped} events dropped, {late} note-offs late"))
+                    .on_hover_text("More MIDI than the host took in a block: CCs went first, then notes; every note-off was sent");
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if self.gui.is_none() {
                     return;
@@ -318,7 +330,21 @@ impl TimbrelEditor {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         if let Some(problem) = problem {
-            ui.colored_label(WARN, format!("Warning: {problem}"));
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(WARN, format!("Warning: {problem}"));
+                if self.shared.params.dataset.is_kept()
+                    && ui
+                        .button("Start over")
+                        .on_hover_text(
+                            "Forget the saved state this Timbrel cannot read and start with empty \
+                             classes; the project's next save replaces it",
+                        )
+                        .clicked()
+                {
+                    self.shared.params.dataset.start_over();
+                    self.say("Started over: the unreadable state is gone.", false);
+                }
+            });
         }
         if let Some((text, error, since)) = &self.message {
             if since.elapsed() < MESSAGE_TIME {

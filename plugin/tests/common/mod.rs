@@ -158,6 +158,9 @@ pub struct TestHost {
     pub gui_tasks: u32,
     /// Whether the layout has the auxiliary control output.
     with_control: bool,
+    /// Send blocks larger than announced at activation, as some hosts do when rendering
+    /// offline (`run` otherwise cuts every block to the announced size).
+    pub oversized_blocks: bool,
     /// Everything the auxiliary control output produced, one Vec per channel.
     pub control: Vec<Vec<f32>>,
 }
@@ -254,6 +257,7 @@ impl TestHost {
             executor,
             gui_tasks: 0,
             with_control,
+            oversized_blocks: false,
             control: vec![Vec::new(); control_channels],
         }
     }
@@ -335,9 +339,10 @@ impl TestHost {
         let mut which = 0;
         let mut buffer = Buffer::default();
         while start < total {
-            let len = blocks[which % blocks.len()]
-                .min(total - start)
-                .min(self.max_block);
+            let mut len = blocks[which % blocks.len()].min(total - start);
+            if !self.oversized_blocks {
+                len = len.min(self.max_block);
+            }
             which += 1;
             let mut slices: Vec<&mut [f32]> = audio
                 .iter_mut()
