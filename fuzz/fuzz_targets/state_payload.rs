@@ -8,7 +8,11 @@ use timbrel_learn::state;
 
 fuzz_target!(|payload: &[u8]| {
     let packed = zstd::bulk::compress(payload, 1).expect("compresses");
-    let text = format!("timbrel-state:2:1:1:{}", base64::engine::general_purpose::STANDARD.encode(packed));
+    let text = format!(
+        "timbrel-state:2:1:{}:{}",
+        timbrel_learn::MODEL_FORMAT_VERSION,
+        base64::engine::general_purpose::STANDARD.encode(packed)
+    );
     if let Ok(s) = state::decode_str(&text) {
         let again = state::encode(&s).expect("a decoded state encodes");
         assert_eq!(state::decode_str(&again).expect("re-decodes"), s);

@@ -662,7 +662,7 @@ mod tests {
     /// `with_payload` with `model_format` in the header instead of 1.
     fn with_model_format(dataset: &Dataset, model: Option<&[u8]>, model_format: u32) -> String {
         with_payload(dataset, model, &[]).replacen(
-            "timbrel-state:2:1:1:",
+            &format!("timbrel-state:2:1:{MODEL_FORMAT_VERSION}:"),
             &format!("timbrel-state:2:1:{model_format}:"),
             1,
         )
@@ -672,13 +672,14 @@ mod tests {
     fn another_model_format_keeps_the_dataset() {
         let s = state();
         // A newer model: bytes this build cannot read.
-        let newer = with_model_format(&s.dataset, Some(&[0xff; 40]), 2);
+        let next = MODEL_FORMAT_VERSION + 1;
+        let newer = with_model_format(&s.dataset, Some(&[0xff; 40]), next);
         let e = err(&newer);
         assert_eq!(
             e,
             StateError::ModelVersion {
-                found: 2,
-                supported: 1
+                found: next as u64,
+                supported: MODEL_FORMAT_VERSION
             }
         );
         assert!(e.written_by_newer());
@@ -698,7 +699,7 @@ mod tests {
                 .model_left_out
                 .is_some_and(|e| !e.written_by_newer())
         );
-        let bare = restore_str(&with_model_format(&s.dataset, None, 2)).unwrap();
+        let bare = restore_str(&with_model_format(&s.dataset, None, next)).unwrap();
         assert_eq!(
             (bare.state.dataset, bare.model_left_out),
             (s.dataset.clone(), None)
@@ -709,15 +710,15 @@ mod tests {
         let mut bad = s.dataset.clone();
         bad.examples[1].descriptor[0] = f32::NAN;
         assert!(matches!(
-            restore_str(&with_model_format(&bad, Some(&[0xff]), 2)),
+            restore_str(&with_model_format(&bad, Some(&[0xff]), next)),
             Err(StateError::Dataset(_))
         ));
         // Newer state formats and layouts are refused whole, and say so.
-        for newer in ["timbrel-state:3:1:1:AAAA", "timbrel-state:2:2:1:AAAA"] {
+        for newer in ["timbrel-state:3:1:2:AAAA", "timbrel-state:2:2:2:AAAA"] {
             let e = restore_str(newer).unwrap_err();
             assert!(e.written_by_newer(), "{e}");
         }
-        assert!(!restore_str("timbrel-state:2:1:1:***")
+        assert!(!restore_str("timbrel-state:2:1:2:***")
             .unwrap_err()
             .written_by_newer());
     }
@@ -741,13 +742,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r, whole(s.clone()));
+        // A later model format still reads today's (older formats from
+        // OLDEST_MODEL_FORMAT_VERSION on are migrated).
         let r = decode_encoded(
             &today,
             later(STATE_FORMAT_VERSION + 1, MODEL_FORMAT_VERSION + 1),
         )
         .unwrap();
-        assert_eq!(r.state.dataset, s.dataset);
-        assert!(r.state.model.is_none() && r.model_left_out.is_some());
+        assert_eq!(r, whole(s.clone()));
     }
 
     #[test]

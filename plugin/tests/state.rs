@@ -159,7 +159,9 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     train_center_and_edge(&mut host);
     let fields = host.plugin.params().serialize_fields();
     let counts = host.plugin.timbrel_params().dataset.lock().counts();
-    let newer = fields["dataset"].replacen("timbrel-state:2:1:1:", "timbrel-state:2:1:2:", 1);
+    let current = format!("timbrel-state:2:1:{}:", timbrel_learn::MODEL_FORMAT_VERSION);
+    let next = format!("timbrel-state:2:1:{}:", timbrel_learn::MODEL_FORMAT_VERSION + 1);
+    let newer = fields["dataset"].replacen(&current, &next, 1);
     assert_ne!(newer, fields["dataset"]);
     let mut host = restored(&BTreeMap::from([("dataset".to_owned(), newer)]));
     let problem = problem(&host).expect("no message");
@@ -169,5 +171,5 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     wait_for_model(&mut host, 0, Duration::from_secs(30));
     // Saved with this build's model format.
     let saved = host.plugin.params().serialize_fields();
-    assert!(saved["dataset"].starts_with("\"timbrel-state:2:1:1:"));
+    assert!(saved["dataset"].starts_with(&format!("\"{current}")));
 }

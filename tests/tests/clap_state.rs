@@ -795,17 +795,19 @@ fn a_newer_state_survives_load_play_and_save() {
     let state = trained.save_state();
     let container = open_container(&state).unwrap();
     let text: String = serde_json::from_str(&dataset_field(&state)).unwrap();
-    assert!(text.starts_with("timbrel-state:2:1:1:"));
+    let m = timbrel_learn::MODEL_FORMAT_VERSION;
+    let today = format!("timbrel-state:2:1:{m}:");
+    assert!(text.starts_with(&today));
     let with_text = |text: String| {
         let mut json = container.clone();
         json["fields"]["dataset"] = serde_json::Value::String(text).to_string().into();
         seal_container(&json)
     };
     for (what, header) in [
-        ("newer state format", "timbrel-state:3:1:1:"),
-        ("newer descriptor layout", "timbrel-state:2:2:1:"),
+        ("newer state format", format!("timbrel-state:3:1:{m}:")),
+        ("newer descriptor layout", format!("timbrel-state:2:2:{m}:")),
     ] {
-        let newer = with_text(text.replacen("timbrel-state:2:1:1:", header, 1));
+        let newer = with_text(text.replacen(&today, &header, 1));
         let mut plugin = bundle.instantiate(PLUGIN_ID);
         plugin.load_state(&newer).expect("a newer state was refused");
         // Two seconds and more of playing: an untrained drum trigger with the saved parameters.
@@ -830,7 +832,7 @@ fn a_newer_state_survives_load_play_and_save() {
     }
 
     // A newer model format only: the hits are kept, the plugin retrains and classifies.
-    let newer_model = with_text(text.replacen("timbrel-state:2:1:1:", "timbrel-state:2:1:2:", 1));
+    let newer_model = with_text(text.replacen(&today, &format!("timbrel-state:2:1:{}:", m + 1), 1));
     let mut plugin = bundle.instantiate(PLUGIN_ID);
     plugin.load_state(&newer_model).expect("refused");
     let started = Instant::now();
@@ -847,7 +849,7 @@ fn a_newer_state_survives_load_play_and_save() {
     assert_eq!(classified_run.note_ons().len(), hits.len());
     let saved = dataset_field(&plugin.save_state());
     assert!(
-        saved.starts_with("\"timbrel-state:2:1:1:"),
+        saved.starts_with(&format!("\"{today}")),
         "saved with this build's model format: {}",
         &saved[..30]
     );
