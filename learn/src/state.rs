@@ -493,9 +493,9 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
     let model_left_out = (!(OLDEST_MODEL_FORMAT_VERSION as u64..=readable.model as u64)
         .contains(&model_format))
     .then_some(StateError::ModelVersion {
-            found: model_format,
-            supported: readable.model,
-        });
+        found: model_format,
+        supported: readable.model,
+    });
     if let (Some(e), false) = (&model_left_out, readable.keep_dataset) {
         return Err(e.clone());
     }

@@ -14,6 +14,7 @@ pub mod audition;
 pub mod demo;
 pub mod editor;
 pub mod engine;
+pub mod levels;
 pub mod midi;
 pub mod outputs;
 pub mod params;
@@ -45,6 +46,8 @@ pub struct Timbrel {
     analyzer: Option<Analyzer>,
     /// Mono mix of the current block, sized for the host's largest block in `initialize()`.
     mono: Vec<f32>,
+    /// "Learn levels" on the audio thread (allocated in `activate()`).
+    listening: Option<levels::Listening>,
     /// Audio-thread end of the hit ring.
     hits_out: Option<rtrb::Producer<ToWorker>>,
     /// Audio-thread end of the signal ring, and the chunk being filled.
@@ -85,6 +88,7 @@ impl Default for Timbrel {
             worker_state: SharedWorkerState::default(),
             analyzer: None,
             mono: Vec::new(),
+            listening: None,
             hits_out: None,
             audio_out: None,
             chunks: ChunkWriter::default(),
@@ -299,6 +303,10 @@ impl Plugin for Timbrel {
         // NOTE: blocks larger than announced are analysed in chunks of this size.
         let max_block = (buffer_config.max_buffer_size as usize).max(1);
         self.mono = vec![0.0; max_block];
+        self.listening = Some(levels::Listening::new(
+            self.sample_rate,
+            &self.params.parameter_settings().detector,
+        ));
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
@@ -417,6 +425,9 @@ impl Plugin for Timbrel {
         let mut hits_in_block = 0u32;
         let audio_out = &mut self.audio_out;
         let chunks = &mut self.chunks;
+        let listening = &mut self.listening;
+        let learn_on = params.learn_levels.value();
+        let parameter_detector = params.parameter_settings().detector;
         // Every sample is analysed, in chunks of at most the announced block size (some hosts
         // send larger blocks when rendering offline); each chunk's MIDI goes out after it, so
         // the scheduler only ever holds one announced block's events.
@@ -425,6 +436,9 @@ impl Plugin for Timbrel {
             let len = (samples - chunk_start).min(self.mono.len());
             let mono = &mut self.mono[..len];
             mix_to_mono(buffer.as_slice_immutable(), chunk_start, mono);
+            if let Some(listening) = listening.as_mut() {
+                listening.process(learn_on, mono, &parameter_detector, &params.learned_levels);
+            }
             if let Some(audio_out) = audio_out.as_mut() {
                 chunks.write(analyzer.position(), mono, |chunk| {
                     // NOTE: a full ring only costs snippets their audio; hits are unaffected.

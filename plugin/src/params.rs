@@ -259,6 +259,13 @@ pub struct TimbrelParams {
     /// fall by 20 dB after a hit, in milliseconds.
     #[id = "retrig"]
     pub retrigger_decay_ms: FloatParam,
+    /// Learn levels: while on, the detector listens to [`crate::levels::LEARN_SECONDS`] of
+    /// playing and then sets gate, threshold and retrigger decay from it.
+    #[id = "learn"]
+    pub learn_levels: BoolParam,
+    /// The levels learned last, in use while their parameters are unchanged.
+    #[persist = "levels"]
+    pub learned_levels: crate::levels::LearnedLevels,
     /// Descriptor analysis window, in samples at 44.1 kHz (scaled with the sample rate). This is
     /// the hit-to-result latency.
     #[id = "win"]
@@ -396,6 +403,8 @@ impl Default for TimbrelParams {
             )
             .with_unit(" ms")
             .with_step_size(1.0),
+            learn_levels: BoolParam::new("Learn levels", false),
+            learned_levels: crate::levels::LearnedLevels::default(),
             window: IntParam::new(
                 "Window",
                 d.window_ref_samples as i32,
@@ -413,8 +422,18 @@ impl Default for TimbrelParams {
 }
 
 impl TimbrelParams {
-    /// The analysis settings these parameters describe.
+    /// The analysis settings in use: the parameters', with the learned levels in place of the
+    /// parameters they were learned for (see [`crate::levels`]).
     pub fn analysis_settings(&self) -> AnalysisSettings {
+        let raw = self.parameter_settings();
+        AnalysisSettings {
+            detector: self.learned_levels.effective(raw.detector),
+            ..raw
+        }
+    }
+
+    /// The analysis settings exactly as the parameters hold them.
+    pub fn parameter_settings(&self) -> AnalysisSettings {
         AnalysisSettings {
             detector: DetectorSettings {
                 kind: self.detector.value().into(),

@@ -160,7 +160,10 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     let fields = host.plugin.params().serialize_fields();
     let counts = host.plugin.timbrel_params().dataset.lock().counts();
     let current = format!("timbrel-state:2:1:{}:", timbrel_learn::MODEL_FORMAT_VERSION);
-    let next = format!("timbrel-state:2:1:{}:", timbrel_learn::MODEL_FORMAT_VERSION + 1);
+    let next = format!(
+        "timbrel-state:2:1:{}:",
+        timbrel_learn::MODEL_FORMAT_VERSION + 1
+    );
     let newer = fields["dataset"].replacen(&current, &next, 1);
     assert_ne!(newer, fields["dataset"]);
     let mut host = restored(&BTreeMap::from([("dataset".to_owned(), newer)]));

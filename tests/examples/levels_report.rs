@@ -32,19 +32,20 @@ fn main() {
         for gain_db in [-20.0f32, 0.0, 20.0] {
             let gain = 10f32.powf(gain_db / 20.0);
             for learn in [false, true] {
-                let score = evaluate_grooves_with(kits, target, 1..1 + seeds, &RATES, &spec, |take| {
-                    take.audio.iter_mut().for_each(|x| *x *= gain);
-                    if learn {
-                        let s = learned_settings(take, defaults, LEARN_SECONDS);
-                        if std::env::var_os("TIMBREL_SHOW_LEVELS").is_some() {
-                            eprintln!("{}: {:?}", take.name, s.detector);
+                let score =
+                    evaluate_grooves_with(kits, target, 1..1 + seeds, &RATES, &spec, |take| {
+                        take.audio.iter_mut().for_each(|x| *x *= gain);
+                        if learn {
+                            let s = learned_settings(take, defaults, LEARN_SECONDS);
+                            if std::env::var_os("TIMBREL_SHOW_LEVELS").is_some() {
+                                eprintln!("{}: {:?}", take.name, s.detector);
+                            }
+                            s
+                        } else {
+                            defaults
                         }
-                        s
-                    } else {
-                        defaults
-                    }
-                })
-                .expect("kits load");
+                    })
+                    .expect("kits load");
                 println!(
                     "{name:9} {gain_db:+4.0} dB  {:8}  {:.3}   {:.3}   {:.3}  {:.3}  {:14.1}  {:.3}",
                     if learn { "learned" } else { "default" },

@@ -71,7 +71,10 @@ fn loud_instance(bundle: &Bundle) -> Instance {
     let ids: Vec<String> = (1..=CLASSES).map(|k| format!("pcc_{k}")).collect();
     for (k, id) in ids.iter().enumerate() {
         let cc = FIRST_PROBABILITY_CC as usize + k;
-        values.push((id.as_str(), plugin.param_value_from_text(id, &cc.to_string())));
+        values.push((
+            id.as_str(),
+            plugin.param_value_from_text(id, &cc.to_string()),
+        ));
     }
     plugin.set_params_by_flush(&values);
     let text = timbrel_learn::state::encode(&sixteen_class_state()).expect("encodes");
@@ -110,7 +113,8 @@ fn sixteen_class_state() -> timbrel_learn::state::ProjectState {
             };
             let audio = timbrel_host_tests::drums::render(&[hit], 2048 + 8192, SAMPLE_RATE as f32);
             if let Some((descriptor, level)) =
-                timbrel_learn::synthetic::analyze(&audio, SAMPLE_RATE as f32, 2048, &[256]).remove(0)
+                timbrel_learn::synthetic::analyze(&audio, SAMPLE_RATE as f32, 2048, &[256])
+                    .remove(0)
             {
                 let e = Example::new(&descriptor, class, level, dataset.examples.len() as f64);
                 dataset.add_example(e).unwrap();
@@ -165,15 +169,7 @@ fn events(run: &Run) -> Vec<(u64, u8, i16, i16, u64)> {
     let mut out: Vec<_> = run
         .notes
         .iter()
-        .map(|n| {
-            (
-                n.sample,
-                n.on as u8,
-                n.channel,
-                n.key,
-                n.velocity.to_bits(),
-            )
-        })
+        .map(|n| (n.sample, n.on as u8, n.channel, n.key, n.velocity.to_bits()))
         .chain(run.ccs.iter().map(|c| {
             (
                 c.sample,
@@ -232,10 +228,20 @@ fn dense_rolls_with_every_cc_leave_no_note_hanging() {
     );
     assert_eq!(missing, 0, "note-ons without all their probability CCs");
     let keys: std::collections::BTreeSet<i16> = run.note_ons().iter().map(|n| n.key).collect();
-    let positions = run.ccs.iter().filter(|c| c.controller == POSITION_CC).count();
+    let positions = run
+        .ccs
+        .iter()
+        .filter(|c| c.controller == POSITION_CC)
+        .count();
     eprintln!("notes {keys:?}; {positions} hits classified with a position (CC16 and CC48)");
-    assert!(keys.len() > 2, "the 16-class model sends several notes: {keys:?}");
-    assert!(positions > ons / 4, "{positions} position CCs for {ons} note-ons");
+    assert!(
+        keys.len() > 2,
+        "the 16-class model sends several notes: {keys:?}"
+    );
+    assert!(
+        positions > ons / 4,
+        "{positions} position CCs for {ons} note-ons"
+    );
 
     // Blocks larger than announced: every sample is analysed, the same events come out.
     let mut plugin = loud_instance(&bundle);

@@ -809,7 +809,9 @@ fn a_newer_state_survives_load_play_and_save() {
     ] {
         let newer = with_text(text.replacen(&today, &header, 1));
         let mut plugin = bundle.instantiate(PLUGIN_ID);
-        plugin.load_state(&newer).expect("a newer state was refused");
+        plugin
+            .load_state(&newer)
+            .expect("a newer state was refused");
         // Two seconds and more of playing: an untrained drum trigger with the saved parameters.
         assert_untrained(&play_now(&mut plugin, &track), &hits, what);
         let saved = plugin.save_state();
@@ -838,7 +840,12 @@ fn a_newer_state_survives_load_play_and_save() {
     let started = Instant::now();
     let classified_run = loop {
         let played = play(&mut plugin, &track, Instant::now(), PACED_BLOCK_PAUSE);
-        if played.run.note_ons().iter().all(|n| classified(&played.run, n.sample)) {
+        if played
+            .run
+            .note_ons()
+            .iter()
+            .all(|n| classified(&played.run, n.sample))
+        {
             break played.run;
         }
         assert!(

@@ -412,7 +412,10 @@ impl LevelLearner {
             1000.0 * d[d.len() / 2]
         };
         let decay_ms = decay_ms
-            .clamp(*DECAY_RANGE_LEARNED_MS.start(), *DECAY_RANGE_LEARNED_MS.end())
+            .clamp(
+                *DECAY_RANGE_LEARNED_MS.start(),
+                *DECAY_RANGE_LEARNED_MS.end(),
+            )
             .clamp(
                 *RETRIGGER_DECAY_RANGE_MS.start(),
                 *RETRIGGER_DECAY_RANGE_MS.end(),

@@ -19,10 +19,10 @@
 pub mod descriptor;
 pub mod envelope;
 pub mod fastmath;
-pub mod levels;
 pub mod flux;
 pub mod frame;
 mod lanes;
+pub mod levels;
 pub mod mel;
 pub mod refine;
 mod ring;

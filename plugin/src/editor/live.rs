@@ -168,6 +168,47 @@ pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         });
 }
 
+/// The `Learn levels` button and what learning is doing.
+fn learn_levels_row(ui: &mut egui::Ui, ed: &TimbrelEditor) {
+    use crate::levels::{Status, LEARN_SECONDS};
+    let p = &ed.shared.params;
+    let levels = &p.learned_levels;
+    let on = p.learn_levels.value();
+    ui.horizontal(|ui| {
+        let label = if on {
+            "Listening... (stop)"
+        } else {
+            "Learn levels"
+        };
+        let button = ui
+            .add(egui::Button::new(label).selected(on))
+            .on_hover_text(format!(
+                "Play normally for {LEARN_SECONDS:.0} s: gate, threshold and retrigger decay are \
+                 set from what is heard (noise, soft hits, how fast hits decay)."
+            ));
+        if button.clicked() {
+            ed.set(&p.learn_levels, !on);
+        }
+        let status = match levels.status() {
+            Status::Listening => format!(
+                "{} hits, {:.1} of {LEARN_SECONDS:.0} s",
+                levels.hits(),
+                levels.seconds()
+            ),
+            Status::TooFewHits => "too few hits heard: play at least 3".to_owned(),
+            Status::TooShort => "too short: listen at least 1 s".to_owned(),
+            Status::Learned | Status::Idle => match levels.snapshot() {
+                Some(s) => format!(
+                    "learned from {} hits: noise {:.0} dBFS, soft hits {:.0} dBFS",
+                    s.levels.hits, s.levels.noise_dbfs, s.levels.soft_hit_dbfs
+                ),
+                None => String::new(),
+            },
+        };
+        ui.label(RichText::new(status).small());
+    });
+}
+
 /// Detector settings and the detection function (largest value per frame) against its
 /// threshold, so the threshold can be set by eye.
 pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
@@ -195,6 +236,7 @@ pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             row!("Window", &p.window);
             row!("Unknown", &p.unknown_scale);
         });
+    learn_levels_row(ui, ed);
     // The detection function over the last few seconds, newest on the right, with the
     // threshold and the retrigger mask: a hit fires where the blue line rises above both.
     let (rect, _) = ui.allocate_exact_size(

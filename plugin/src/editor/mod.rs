@@ -91,6 +91,7 @@ pub fn create(shared: Shared) -> Option<EguiEditor<TimbrelEditor>> {
         meter_dbfs: METER_FLOOR_DBFS,
         last_frame: Instant::now(),
         seen_onsets: 0,
+        seen_levels: 0,
         flash_until: None,
         detection: VecDeque::with_capacity(DETECTION_HISTORY),
         selected: None,
@@ -112,6 +113,8 @@ pub struct TimbrelEditor {
     meter_dbfs: f32,
     last_frame: Instant,
     seen_onsets: u64,
+    /// The learned-levels generation last copied into the parameters.
+    seen_levels: u64,
     flash_until: Option<Instant>,
     /// Detection-function peaks per frame, with the threshold at the time.
     detection: VecDeque<DetectionFrame>,
@@ -147,6 +150,7 @@ impl NiceEguiApp for TimbrelEditor {
         let now = Instant::now();
         self.update_meters(now);
         self.auto_disarm();
+        self.follow_learned_levels();
         egui::Frame::new()
             .inner_margin(8.0)
             .show(ui, |ui| self.panel(ui, now));
@@ -206,6 +210,44 @@ impl TimbrelEditor {
                 false,
             );
         }
+    }
+
+    /// Copies newly learned levels into their parameters, so that the controls show what is in
+    /// use, and turns `Learn levels` off again; says what was learned.
+    fn follow_learned_levels(&mut self) {
+        let params = self.shared.params.clone();
+        let levels = &params.learned_levels;
+        let generation = levels.generation();
+        if generation == self.seen_levels || self.gui.is_none() {
+            return;
+        }
+        self.seen_levels = generation;
+        let Some(s) = levels.snapshot() else {
+            return;
+        };
+        let l = s.levels;
+        // Only the values still in use: a parameter moved since keeps the user's value.
+        let in_use = params.analysis_settings().detector;
+        self.set(&params.floor_dbfs, in_use.floor_dbfs);
+        self.set(&params.threshold_db, in_use.threshold_db);
+        self.set(&params.retrigger_decay_ms, in_use.retrigger_decay_ms);
+        if params.learn_levels.value() {
+            self.set(&params.learn_levels, false);
+        }
+        self.say(
+            format!(
+                "Learned from {} hits in {:.1} s: gate {:.1} dBFS (noise {:.1}, soft hits {:.1}), \
+                 threshold {:.1} dB, retrigger decay {:.0} ms.",
+                l.hits,
+                l.seconds,
+                l.floor_dbfs,
+                l.noise_dbfs,
+                l.soft_hit_dbfs,
+                l.threshold_db,
+                l.retrigger_decay_ms
+            ),
+            false,
+        );
     }
 
     /// Shows the outcome of an action: a confirmation, or the error.

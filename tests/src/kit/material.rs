@@ -10,12 +10,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use timbrel_core::analysis::AnalysisSettings;
 
-use timbrel_core::analysis::levels::LevelLearner;
-use super::render::Take;
 use super::groove::{groove, GrooveSpec, Target};
 use super::hydrogen::{drumkits_dir, shared_kit, Group, Kit, KitError};
 use super::oneshots::{dry_strokes, single_hit_file};
+use super::render::Take;
 use super::score::{detect, OneShotScore, StrokeScore, TakeScore};
+use timbrel_core::analysis::levels::LevelLearner;
 
 /// Kits with a snare, hats, cymbals, toms and a kick, for grooves.
 pub const GROOVE_KITS: [&str; 5] = [
