@@ -38,14 +38,30 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print one CSV row per detected hit: onset_s,ready_s,peak_dbfs.
+    /// Print one CSV row per detected hit:
+    /// onset_s,ready_s,peak_dbfs,detection_dbfs,rise_db,mask_dbfs.
     ///
     /// onset_s is the refined onset time and ready_s the time at which the hit's descriptor was
     /// complete (onset + window, so ready_s - onset_s is the plugin's hit-to-descriptor latency),
     /// both in seconds with six decimals; peak_dbfs is the peak level in the analysis window.
+    /// What the envelope detector saw when it fired: detection_dbfs its detection envelope,
+    /// rise_db that envelope's rise over its slow average, mask_dbfs the retrigger mask it had
+    /// to exceed (the flux detector reports -200 there).
+    ///
+    /// With --truth FILE.csv (a header with an onset_s column, in seconds, and optionally a
+    /// target column, 1 for strokes of this drum and 0 for other pieces heard in it), lines
+    /// starting with '#' follow the rows: recall, false detections (at no event), detections of
+    /// other pieces' strokes, and the timing error.
     Onsets {
         /// The WAV file to analyse.
         file: PathBuf,
+        /// Ground-truth CSV file to score the detections against.
+        #[arg(long, value_name = "CSV")]
+        truth: Option<PathBuf>,
+        /// With --truth: how far a detection may be from the event it is matched to, in ms.
+        #[arg(long, value_name = "MS", default_value_t = 10.0, requires = "truth",
+              value_parser = parse_tolerance_ms)]
+        tolerance: f64,
         #[command(flatten)]
         analysis: AnalysisArgs,
     },
@@ -132,6 +148,10 @@ struct AnalysisArgs {
     #[arg(long, value_name = "MS", default_value_t = AnalysisSettings::default().detector.retrigger_decay_ms,
           help_heading = "Detector tuning")]
     retrigger_decay: f32,
+    /// Learn gate, threshold and retrigger decay from each file's first 8 s (as the plugin's
+    /// Learn levels) and use them instead of --floor, --threshold and --retrigger-decay.
+    #[arg(long, help_heading = "Detector tuning")]
+    learn_levels: bool,
 }
 
 /// The onset detectors, as named on the command line.
@@ -160,11 +180,23 @@ impl AnalysisArgs {
             },
             window_ref_samples: self.window,
         };
-        AnalysisOptions::new(settings, self.block as usize).unwrap_or_else(|err| {
-            Cli::command()
-                .error(clap::error::ErrorKind::ValueValidation, err)
-                .exit()
-        })
+        AnalysisOptions::new(settings, self.block as usize)
+            .unwrap_or_else(|err| {
+                Cli::command()
+                    .error(clap::error::ErrorKind::ValueValidation, err)
+                    .exit()
+            })
+            .with_learn_levels(self.learn_levels)
+    }
+}
+
+/// Parses a matching tolerance: a positive, finite number of milliseconds up to one second.
+fn parse_tolerance_ms(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1000.0 => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a tolerance in milliseconds (0 < ms <= 1000)"
+        )),
     }
 }
 
@@ -196,8 +228,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let code = match &cli.command {
-        Command::Onsets { file, analysis } => {
-            commands::onsets::run(file, &analysis.options(), &mut out)?;
+        Command::Onsets {
+            file,
+            analysis,
+            truth,
+            tolerance,
+        } => {
+            let truth = truth.as_deref().map(|path| commands::onsets::Truth {
+                path,
+                tolerance_ms: *tolerance,
+            });
+            commands::onsets::run(file, &analysis.options(), truth.as_ref(), &mut out)?;
             ExitCode::SUCCESS
         }
         Command::Features { files, analysis } => {

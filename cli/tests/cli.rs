@@ -103,21 +103,99 @@ fn float64_wav(frames: u32) -> Vec<u8> {
     out
 }
 
-/// Parses `onsets` output into (onset_s, ready_s, peak_dbfs) rows, checking the header.
+/// Parses `onsets` output into (onset_s, ready_s, peak_dbfs) rows, checking the header, that
+/// the detector's columns are there (the detection envelope above the mask and risen over its
+/// average), and skipping the `#` lines of a ground-truth score.
 fn parse_onsets(text: &str) -> Vec<(f64, f64, f64)> {
-    let mut lines = text.lines();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
     assert_eq!(
         lines.next(),
-        Some("onset_s,ready_s,peak_dbfs"),
+        Some("onset_s,ready_s,peak_dbfs,detection_dbfs,rise_db,mask_dbfs"),
         "header of:\n{text}"
     );
     lines
         .map(|line| {
             let fields: Vec<f64> = line.split(',').map(|f| f.parse().unwrap()).collect();
-            assert_eq!(fields.len(), 3, "row {line:?}");
+            assert_eq!(fields.len(), 6, "row {line:?}");
+            let (level, rise, mask) = (fields[3], fields[4], fields[5]);
+            assert!(
+                rise == -200.0 || (level > mask && rise > 0.0),
+                "row {line:?}"
+            );
             (fields[0], fields[1], fields[2])
         })
         .collect()
+}
+
+#[test]
+fn onsets_scores_against_a_ground_truth_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = standard_file(dir.path(), "track.wav");
+    // Every hit is a target, plus a "hat" at 1.9 s that never sounded.
+    let mut csv = String::from("onset_s,piece,target\n");
+    for t in HIT_TIMES {
+        csv.push_str(&format!("{t},snare,1\n"));
+    }
+    csv.push_str("1.9,hat,0\n");
+    std::fs::write(dir.path().join("truth.csv"), &csv).unwrap();
+    let text = stdout(&timbrel(
+        &["onsets", path.to_str().unwrap(), "--truth", "truth.csv"],
+        dir.path(),
+    ));
+    assert_eq!(parse_onsets(&text).len(), HIT_TIMES.len());
+    let n = HIT_TIMES.len();
+    assert!(
+        text.contains(&format!(
+            "# truth: {n} target strokes, {n} found (recall 1.0000)"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("# false detections (at no event): 0 "),
+        "{text}"
+    );
+    // A truth file without the target column: every event is a target; a hit missing from it
+    // makes a false detection.
+    std::fs::write(dir.path().join("plain.csv"), "onset_s\n0.25\n").unwrap();
+    let text = stdout(&timbrel(
+        &[
+            "onsets",
+            path.to_str().unwrap(),
+            "--truth",
+            "plain.csv",
+            "--tolerance",
+            "5",
+        ],
+        dir.path(),
+    ));
+    assert!(text.contains("within ±5 ms"), "{text}");
+    // A bad truth file is an error that names it, before any output.
+    std::fs::write(dir.path().join("bad.csv"), "time\n1\n").unwrap();
+    let out = timbrel(
+        &["onsets", path.to_str().unwrap(), "--truth", "bad.csv"],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no onset_s column"));
+}
+
+#[test]
+fn learned_levels_find_the_hits_of_a_quiet_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The standard track 30 dB lower: its hits fall below the default gate.
+    let quiet: Vec<f32> = drum_track(&HIT_TIMES, 2.0, 7)
+        .iter()
+        .map(|x| x * 10f32.powf(-30.0 / 20.0))
+        .collect();
+    let path = dir.path().join("quiet.wav");
+    write_wav(&path, 32, SampleFormat::Float, &[&quiet]);
+    let plain = parse_onsets(&stdout(&timbrel(&["onsets", "quiet.wav"], dir.path())));
+    assert!(plain.len() < HIT_TIMES.len(), "{plain:?}");
+    let out = timbrel(&["onsets", "quiet.wav", "--learn-levels"], dir.path());
+    let learned = parse_onsets(&stdout(&out));
+    assert_eq!(learned.len(), HIT_TIMES.len(), "{learned:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("learned from"));
 }
 
 #[test]

@@ -15,8 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use timbrel_core::analysis::levels::{self, LevelLearner, LevelsError};
 use timbrel_core::analysis::DetectorSettings;
 
-/// How long the learner listens once armed, in seconds.
-pub const LEARN_SECONDS: f32 = 8.0;
+pub use timbrel_core::analysis::levels::LEARN_SECONDS;
 
 /// Where learning stands, as the editor shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

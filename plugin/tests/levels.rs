@@ -80,7 +80,7 @@ fn learned_levels_rescue_a_quiet_recording_and_a_moved_control_wins() {
 
     // Saved with the project and in use again after a restore.
     let fields = host.plugin.params().serialize_fields();
-    let mut restored = timbrel::Timbrel::default();
+    let restored = timbrel::Timbrel::default();
     restored.params().deserialize_fields(&fields);
     let mut restored = TestHost::with_plugin(restored, SR, 1, 512);
     assert_eq!(found(&mut restored, &onsets, quiet.clone()), after);

@@ -12,7 +12,9 @@ pub mod features;
 pub mod map;
 pub mod onsets;
 pub mod train;
+pub mod truth;
 
+use timbrel_core::analysis::levels::{LearnedLevels, LevelLearner, LevelsError, LEARN_SECONDS};
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord, SettingsError};
 
 /// Default block size fed to the analyzer, in samples (a typical host buffer).
@@ -25,6 +27,9 @@ pub struct AnalysisOptions {
     settings: AnalysisSettings,
     /// Samples per `Analyzer::process` call (>= 1).
     block: usize,
+    /// Learn gate, threshold and retrigger decay from each file's first
+    /// [`LEARN_SECONDS`] before analysing it.
+    learn_levels: bool,
 }
 
 /// Options that the core would reject; each variant carries the offending value.
@@ -44,6 +49,7 @@ impl Default for AnalysisOptions {
         Self {
             settings: AnalysisSettings::default(),
             block: DEFAULT_BLOCK,
+            learn_levels: false,
         }
     }
 }
@@ -55,7 +61,24 @@ impl AnalysisOptions {
         if block == 0 {
             return Err(OptionsError::Block(block));
         }
-        Ok(Self { settings, block })
+        Ok(Self {
+            settings,
+            block,
+            learn_levels: false,
+        })
+    }
+
+    /// The same options, learning each file's levels first (or not).
+    pub fn with_learn_levels(self, learn_levels: bool) -> Self {
+        Self {
+            learn_levels,
+            ..self
+        }
+    }
+
+    /// Whether each file's levels are learned before it is analysed.
+    pub fn learn_levels(&self) -> bool {
+        self.learn_levels
     }
 
     /// The core settings.
@@ -76,6 +99,9 @@ pub struct Runner {
     analyzer: Option<(u32, Analyzer)>,
     settings: AnalysisSettings,
     block: usize,
+    learn_levels: bool,
+    /// What the latest file taught, when levels are learned.
+    learned: Option<Result<LearnedLevels, LevelsError>>,
     /// Silence fed after the end of a file so that late hits complete.
     zeros: Vec<f32>,
 }
@@ -88,8 +114,15 @@ impl Runner {
             analyzer: None,
             settings: options.settings(),
             block,
+            learn_levels: options.learn_levels(),
+            learned: None,
             zeros: vec![0.0; block.min(1 << 16)],
         }
+    }
+
+    /// What the latest file taught (`None` unless levels are learned).
+    pub fn learned(&self) -> Option<&Result<LearnedLevels, LevelsError>> {
+        self.learned.as_ref()
     }
 
     /// Analyzes `samples` (mono, at `sample_rate` Hz) from a reset state, in blocks, and calls
@@ -99,16 +132,28 @@ impl Runner {
     /// sample rate, never by the block size) so that a hit near the end of the file still gets
     /// its descriptor; such a hit's `ready_sample` may lie past the end of the file.
     pub fn run(&mut self, samples: &[f32], sample_rate: u32, mut on_hit: impl FnMut(&HitRecord)) {
+        let mut settings = self.settings;
+        if self.learn_levels {
+            let mut learner = LevelLearner::new(sample_rate as f32, &settings.detector);
+            let n = ((LEARN_SECONDS * sample_rate as f32) as usize).min(samples.len());
+            for block in samples[..n].chunks(self.block) {
+                learner.process(block);
+            }
+            let learned = learner.result();
+            if let Ok(levels) = &learned {
+                settings.detector = levels.apply(settings.detector);
+            }
+            self.learned = Some(learned);
+        }
         let analyzer = match &mut self.analyzer {
             Some((rate, analyzer)) if *rate == sample_rate => {
+                analyzer.set_settings(settings);
                 analyzer.reset();
                 analyzer
             }
             slot => {
-                let (_, analyzer) = slot.insert((
-                    sample_rate,
-                    Analyzer::new(sample_rate as f32, self.settings),
-                ));
+                let (_, analyzer) =
+                    slot.insert((sample_rate, Analyzer::new(sample_rate as f32, settings)));
                 analyzer
             }
         };

@@ -87,6 +87,8 @@ pub(crate) struct EnvelopeDetector {
     last_below: u64,
     holdoff_until: u64,
     min_interval: u64,
+    /// Fast envelope, slow envelope and mask (power) at the latest detection.
+    fired: [f32; 3],
     /// Largest fast/slow power ratio seen at the flush points since the meter was last read.
     peak_ratio: f32,
     /// Largest mask/slow power ratio seen at the flush points since the meter was last read.
@@ -113,6 +115,7 @@ impl EnvelopeDetector {
             last_below: 0,
             holdoff_until: 0,
             min_interval: 1,
+            fired: [0.0; 3],
             peak_ratio: 0.0,
             peak_mask: 0.0,
         };
@@ -143,6 +146,17 @@ impl EnvelopeDetector {
         self.holdoff_until = 0;
     }
 
+    /// What the detector saw at its latest detection.
+    pub(crate) fn last_detection(&self) -> super::Detection {
+        let db = |p: f32| 10.0 * p.max(1e-20).log10();
+        let [fast, slow, mask] = self.fired;
+        super::Detection {
+            level_dbfs: db(fast),
+            rise_db: db(fast) - db(slow),
+            mask_dbfs: db(mask),
+        }
+    }
+
     /// Where the rise behind the latest detection began, in absolute samples.
     pub(crate) fn rise_start(&self) -> u64 {
         self.last_below
@@ -163,7 +177,8 @@ impl EnvelopeDetector {
     #[inline(always)]
     pub(crate) fn process(&mut self, y: f32, pos: u64) -> bool {
         let f = self.fast + (y * y - self.fast) * self.fast_coef;
-        let above = (f > self.slow * self.ratio) & (f > self.mask_at(pos));
+        let (slow, mask) = (self.slow, self.mask_at(pos));
+        let above = (f > slow * self.ratio) & (f > mask);
         if f <= self.slow {
             self.last_below = pos;
         }
@@ -178,6 +193,7 @@ impl EnvelopeDetector {
             if self.armed && g > self.floor && pos >= self.holdoff_until {
                 self.armed = false;
                 self.holdoff_until = pos + self.min_interval;
+                self.fired = [f, slow, mask];
                 self.hold_until = pos + self.hold;
                 return true;
             }

@@ -43,6 +43,9 @@ pub const THRESHOLD_ABOVE_BACKGROUND_DB: f32 = 2.0;
 pub const THRESHOLD_RANGE_LEARNED_DB: std::ops::RangeInclusive<f32> = 6.5..=12.0;
 /// Range of learned retrigger decays, in milliseconds.
 pub const DECAY_RANGE_LEARNED_MS: std::ops::RangeInclusive<f32> = 40.0..=400.0;
+/// How long "Learn levels" listens (the plugin) or how much of a file it reads (the CLI), in
+/// seconds.
+pub const LEARN_SECONDS: f32 = 8.0;
 /// Fewest hits a result needs.
 pub const MIN_HITS: usize = 3;
 /// Shortest take a result needs, in seconds.

@@ -114,6 +114,29 @@ pub struct AnalysisSettings {
     pub window_ref_samples: u32,
 }
 
+/// What the onset detector saw when it fired, for reports (`timbrel onsets`). Envelope detector:
+/// the detection envelope (mean square of the high-passed signal), its rise over the slow
+/// envelope and the retrigger mask in force. The flux detector has no such envelope or mask;
+/// its detections report the floor value -200 dB in every field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    /// Level of the detection envelope when it fired, in dBFS (power).
+    pub level_dbfs: f32,
+    /// How far it stood above its slow average, in dB (the threshold is the least).
+    pub rise_db: f32,
+    /// The retrigger mask it had to exceed, in dBFS (power).
+    pub mask_dbfs: f32,
+}
+
+impl Detection {
+    /// What a detector without an envelope reports.
+    pub const NONE: Detection = Detection {
+        level_dbfs: -200.0,
+        rise_db: -200.0,
+        mask_dbfs: -200.0,
+    };
+}
+
 /// One detected hit, with its descriptor. Plain data of fixed size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HitRecord {
@@ -125,6 +148,8 @@ pub struct HitRecord {
     pub peak_dbfs: f32,
     /// RMS level in the analysis window, in dBFS.
     pub rms_dbfs: f32,
+    /// What the detector saw when it fired.
+    pub detection: Detection,
     /// The descriptor, laid out as in [`descriptor::NAMES`].
     pub descriptor: [f32; descriptor::DESCRIPTOR_LEN],
 }
@@ -159,6 +184,7 @@ pub struct DetectionMeter {
 struct Slot {
     active: bool,
     onset: u64,
+    detection: Detection,
     ready: u64,
     acc: HitAccumulator,
 }
@@ -216,6 +242,7 @@ impl Analyzer {
             .map(|_| Slot {
                 active: false,
                 onset: 0,
+                detection: Detection::NONE,
                 ready: 0,
                 acc: HitAccumulator::new(max_layout.n_frames, max_layout.bins()),
             })
@@ -244,6 +271,7 @@ impl Analyzer {
                 ready_sample: 0,
                 peak_dbfs: 0.0,
                 rms_dbfs: 0.0,
+                detection: Detection::NONE,
                 descriptor: [0.0; descriptor::DESCRIPTOR_LEN],
             },
         };
@@ -338,14 +366,15 @@ impl Analyzer {
                     .saturating_sub(self.rise_margin as u64);
                 let search =
                     ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
-                self.on_detect(at, search, &mut on_event);
+                let detection = self.envelope.last_detection();
+                self.on_detect(at, search, detection, &mut on_event);
             }
             if kind == DetectorKind::Flux {
                 self.flux_countdown -= consumed;
                 if self.flux_countdown == 0 {
                     self.flux_countdown = self.flux.hop();
                     if self.flux.process_hop(&self.hp, self.pos) {
-                        self.on_detect(at, self.flux.max_delay(), &mut on_event);
+                        self.on_detect(at, self.flux.max_delay(), Detection::NONE, &mut on_event);
                     }
                 }
             }
@@ -399,6 +428,7 @@ impl Analyzer {
         &mut self,
         det: u64,
         search: usize,
+        detection: Detection,
         on_event: &mut F,
     ) {
         let min_start = self.last_onset.map_or(0, |o| o + 1);
@@ -412,6 +442,7 @@ impl Analyzer {
             Some(slot) => {
                 slot.active = true;
                 slot.onset = onset;
+                slot.detection = detection;
                 slot.ready = ready;
                 slot.acc.clear();
                 self.next_due = self
@@ -449,6 +480,7 @@ impl Analyzer {
                 self.record.ready_sample = slot.ready;
                 self.record.peak_dbfs = peak;
                 self.record.rms_dbfs = rms;
+                self.record.detection = slot.detection;
                 on_event(AnalyzerEvent::Hit(&self.record));
                 continue;
             }
