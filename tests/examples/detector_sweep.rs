@@ -34,9 +34,15 @@ fn main() {
     let files = num(4, 400.0) as usize;
     s.validate().expect("settings in range");
     let spec = GrooveSpec::default();
-    let membrane =
-        evaluate_grooves(&GROOVE_KITS[..2], Target::Membrane, 1..1 + seeds, &RATES, &spec, s)
-            .expect("kits load");
+    let membrane = evaluate_grooves(
+        &GROOVE_KITS[..2],
+        Target::Membrane,
+        1..1 + seeds,
+        &RATES,
+        &spec,
+        s,
+    )
+    .expect("kits load");
     let real = evaluate_grooves(&GROOVE_KITS, Target::Kit, 1..1 + seeds, &RATES, &spec, s)
         .expect("kits load");
     let single = evaluate_single_hits(&ONESHOT_KITS, &RATES, files, 1, s).expect("kits load");

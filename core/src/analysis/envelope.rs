@@ -54,6 +54,67 @@ fn max(a: f32, b: f32) -> f32 {
     }
 }
 
+/// What the envelope detector saw at one sample (see [`Probe`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Fast envelope after this sample (power, full scale = 1).
+    pub fast: f32,
+    /// Slow envelope the fast one was compared with (power).
+    pub slow: f32,
+    /// Retrigger mask the fast envelope was compared with (power).
+    pub mask: f32,
+    /// Gate after this sample (amplitude).
+    pub gate: f32,
+    /// Fast exceeded slow by the threshold.
+    pub over_ratio: bool,
+    /// Fast exceeded the retrigger mask.
+    pub over_mask: bool,
+    /// The gate was above the floor.
+    pub over_floor: bool,
+    /// The detector was armed (fast had fallen below a condition since the last detection).
+    pub armed: bool,
+    /// An onset fired here.
+    pub fired: bool,
+}
+
+/// The envelope detector with its high-pass, sample by sample, reporting what it saw: for
+/// diagnostics (why a stroke was or was not detected). Fires on the same samples as
+/// [`super::Analyzer`] with the envelope detector.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    highpass: crate::biquad::Biquad,
+    detector: EnvelopeDetector,
+    pos: u64,
+}
+
+impl Probe {
+    /// A probe at `sample_rate` (Hz) with `settings` (clamped).
+    pub fn new(sample_rate: f32, settings: &DetectorSettings) -> Self {
+        let s = settings.clamped();
+        Self {
+            highpass: crate::biquad::Biquad::highpass(
+                s.highpass_hz.min(0.45 * sample_rate),
+                std::f32::consts::FRAC_1_SQRT_2,
+                sample_rate,
+            ),
+            detector: EnvelopeDetector::new(sample_rate, &s),
+            pos: 0,
+        }
+    }
+
+    /// Feeds one input sample.
+    pub fn step(&mut self, x: f32) -> Step {
+        let y = self.highpass.process_unflushed(super::sanitize(x));
+        let st = self.detector.step(y, self.pos);
+        self.pos += 1;
+        if self.pos.is_multiple_of(super::FLUSH_PERIOD) {
+            self.highpass.flush();
+            self.detector.flush(self.pos);
+        }
+        st
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EnvelopeDetector {
     /// Fast mean-square envelope (power, full scale = 1).
@@ -162,8 +223,18 @@ impl EnvelopeDetector {
     /// Feeds the high-passed sample at absolute position `pos`; true when an onset fires there.
     #[inline(always)]
     pub(crate) fn process(&mut self, y: f32, pos: u64) -> bool {
+        self.step(y, pos).fired
+    }
+
+    /// [`EnvelopeDetector::process`], reporting which conditions held.
+    #[inline(always)]
+    fn step(&mut self, y: f32, pos: u64) -> Step {
         let f = self.fast + (y * y - self.fast) * self.fast_coef;
-        let above = (f > self.slow * self.ratio) & (f > self.mask_at(pos));
+        let mask = self.mask_at(pos);
+        let over_ratio = f > self.slow * self.ratio;
+        let over_mask = f > mask;
+        let above = over_ratio & over_mask;
+        let slow = self.slow;
         if f <= self.slow {
             self.last_below = pos;
         }
@@ -174,17 +245,28 @@ impl EnvelopeDetector {
         self.mask = max(self.mask * self.mask_release, f);
         let g = max(self.gate * self.gate_decay, y.abs());
         self.gate = g;
+        let mut st = Step {
+            fast: f,
+            slow,
+            mask,
+            gate: g,
+            over_ratio,
+            over_mask,
+            over_floor: g > self.floor,
+            armed: self.armed,
+            fired: false,
+        };
         if above {
             if self.armed && g > self.floor && pos >= self.holdoff_until {
                 self.armed = false;
                 self.holdoff_until = pos + self.min_interval;
                 self.hold_until = pos + self.hold;
-                return true;
+                st.fired = true;
             }
         } else {
             self.armed = true;
         }
-        false
+        st
     }
 
     /// Flushes tiny envelope values (call every few dozen samples, at fixed absolute positions

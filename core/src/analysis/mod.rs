@@ -50,7 +50,7 @@ pub const RISE_MARGIN_S: f32 = 0.0005;
 pub const NOISE_STRETCH_S: f32 = 0.002;
 /// The filters and envelopes flush tiny state values every this many samples (at absolute
 /// positions, so the block size never matters).
-const FLUSH_PERIOD: u64 = 64;
+pub(crate) const FLUSH_PERIOD: u64 = 64;
 /// Largest magnitude accepted from the input; larger values are clamped (+60 dBFS).
 pub const MAX_INPUT: f32 = 1000.0;
 
