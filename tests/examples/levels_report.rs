@@ -1,7 +1,7 @@
 //! What "Learn levels" does on realistic material: the grooves of `timbrel_host_tests::kit`
 //! (membrane snare and real kits, in rooms with bleed) at their usual level and 20 dB lower and
 //! higher, analysed with the default settings and with the levels a `LevelLearner` learns from
-//! the first 10 s of each take.
+//! the first 8 s of each take.
 //!
 //! `cargo run --release -p timbrel-host-tests --example levels_report -- [SEEDS]` (default 2
 //! seeds per kit and rate).
@@ -12,7 +12,7 @@ use timbrel_host_tests::kit::material::{
 };
 
 /// Seconds of each take the levels are learned from.
-const LEARN_SECONDS: f32 = 10.0;
+const LEARN_SECONDS: f32 = timbrel_core::analysis::levels::LEARN_SECONDS;
 
 fn main() {
     if drumkits_or_skip("levels_report").is_none() {
