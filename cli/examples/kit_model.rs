@@ -217,7 +217,11 @@ fn main() {
     let cfg = TrainConfig::default();
     let all: Vec<Instrument> = kit::ACOUSTIC_KITS
         .iter()
-        .filter(|k| excluded.as_deref().is_none_or(|i| kit::family(k) != kit::family(i)))
+        .filter(|k| {
+            excluded
+                .as_deref()
+                .is_none_or(|i| kit::family(k) != kit::family(i))
+        })
         .flat_map(|k| kit::instruments(k))
         .collect();
     let bleed: Vec<Recipe> = ignore_kit
@@ -335,7 +339,11 @@ fn main() {
                 let mut nov = Vec::new();
                 for d in describe_all(&recipes, settings).into_iter().flatten() {
                     model.classify(&d, &mut p);
-                    dump(&name, format!("{kind:?}"), p.novelty / model.unknown_threshold());
+                    dump(
+                        &name,
+                        format!("{kind:?}"),
+                        p.novelty / model.unknown_threshold(),
+                    );
                     c.hits += 1;
                     c.unknown += p.best.is_none() as usize;
                     nov.push(p.novelty);
@@ -377,7 +385,11 @@ fn main() {
             let mut c = Counter::new();
             for d in describe_all(&blends, settings).into_iter().flatten() {
                 model.classify(&d, &mut p);
-                dump(&name, "between".to_string(), p.novelty / model.unknown_threshold());
+                dump(
+                    &name,
+                    "between".to_string(),
+                    p.novelty / model.unknown_threshold(),
+                );
                 c.hits += 1;
                 c.unknown += p.best.is_none() as usize;
             }
@@ -413,7 +425,11 @@ fn main() {
             let mut c = Counter::new();
             for d in describe_all(&bleed, settings).into_iter().flatten() {
                 model.classify(&d, &mut p);
-                dump(&name, "snarehat".to_string(), p.novelty / model.unknown_threshold());
+                dump(
+                    &name,
+                    "snarehat".to_string(),
+                    p.novelty / model.unknown_threshold(),
+                );
                 c.hits += 1;
                 c.unknown += p.best.is_none() as usize;
                 c.correct += (p.best == Some(0)) as usize;
@@ -439,7 +455,11 @@ fn main() {
                         .flatten()
                     {
                         m.classify(&d, &mut p);
-                        dump(&name, "velsplit".to_string(), p.novelty / m.unknown_threshold());
+                        dump(
+                            &name,
+                            "velsplit".to_string(),
+                            p.novelty / m.unknown_threshold(),
+                        );
                         c.hits += 1;
                         c.correct += (p.best_class == class) as usize;
                         c.unknown += p.best.is_none() as usize;

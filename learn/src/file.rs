@@ -31,8 +31,8 @@ use timbrel_core::analysis::{AnalysisSettings, SettingsError};
 use crate::dataset::Dataset;
 use crate::error::LearnError;
 use crate::migrate::DatasetV1;
-use crate::model::{ModelV1, ModelV2};
 use crate::model::{Mismatch, Model};
+use crate::model::{ModelV1, ModelV2};
 use crate::snippet::Snippet;
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 

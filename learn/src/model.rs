@@ -595,7 +595,7 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
         let own = prep.labels[r];
         let own_d = class_distance(&zf, own);
         let other = (0..classes)
-            .filter(|&c| c != own)
+            .filter(|&c| c != own && !ignore[c])
             .map(|c| (c, class_distance(&zf, c)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match other {
@@ -661,9 +661,7 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         to_drum[c] = k;
     }
     let drum: Vec<u8> = drum_compact.iter().map(|&c| prep.trained[c]).collect();
-    let drum_rows: Vec<usize> = (0..examples)
-        .filter(|&i| !ignore[all_labels[i]])
-        .collect();
+    let drum_rows: Vec<usize> = (0..examples).filter(|&i| !ignore[all_labels[i]]).collect();
     let drum_descs: Vec<&[f32]> = drum_rows.iter().map(|&i| descs[i]).collect();
 
     let scaler = Scaler::fit(&drum_descs);

@@ -316,7 +316,11 @@ impl Novelty {
         }
         let mut ignore = None;
         let mut nearest = raw;
-        for (x, &c) in self.ignore_examples.chunks_exact(d).zip(&self.ignore_labels) {
+        for (x, &c) in self
+            .ignore_examples
+            .chunks_exact(d)
+            .zip(&self.ignore_labels)
+        {
             let e = dist2(u, x);
             if e < nearest {
                 nearest = e;

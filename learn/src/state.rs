@@ -51,8 +51,8 @@ use thiserror::Error;
 use crate::dataset::Dataset;
 use crate::error::LearnError;
 use crate::migrate::{ClassInfoV2, DatasetV1};
-use crate::model::{ModelV1, ModelV2};
 use crate::model::{Mismatch, Model};
+use crate::model::{ModelV1, ModelV2};
 use crate::pack::{self, PackedIn, PackedOut};
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 

@@ -125,13 +125,20 @@ fn expected_json(model: &Model, descriptors: &[Vec<f32>]) -> serde_json::Value {
 /// bursts (the current formats' ignore flag and classifier class list).
 fn fixture_dataset_with_ignore() -> Dataset {
     let mut d = fixture_dataset();
-    let kit = d.add_class("kit", timbrel_learn::dataset::PALETTE[2]).unwrap();
+    let kit = d
+        .add_class("kit", timbrel_learn::dataset::PALETTE[2])
+        .unwrap();
     d.set_ignore(kit, true).unwrap();
     let spec = SynthSpec {
         sample_rate: 48_000.0,
         ..SynthSpec::default()
     };
-    for (i, s) in [Sound::Kick, Sound::Noise].into_iter().cycle().take(6).enumerate() {
+    for (i, s) in [Sound::Kick, Sound::Noise]
+        .into_iter()
+        .cycle()
+        .take(6)
+        .enumerate()
+    {
         let hit = (0..50)
             .find_map(|k| synthetic::synth_hit(s, &spec, &[256], 700 + 100 * i as u64 + k))
             .expect("hit found");
@@ -304,7 +311,10 @@ fn state_v2_restores_the_model_and_gives_the_recorded_outputs() {
 fn model_format_2_loads_and_gives_the_recorded_outputs() {
     let f = load("model-v2-m2.timbrel");
     assert_eq!(f.created_by, "timbrel fixture generator (model format 2)");
-    assert_eq!(f.model.format_version(), timbrel_learn::MODEL_FORMAT_VERSION);
+    assert_eq!(
+        f.model.format_version(),
+        timbrel_learn::MODEL_FORMAT_VERSION
+    );
     assert!(f.model.classes().iter().all(|c| !c.ignore));
     assert_recorded_outputs(&f.model, "expected-m2.json");
     assert_eq!(f.dataset, load("model-v1.timbrel").dataset);
@@ -316,7 +326,10 @@ fn state_with_model_format_2_restores_and_gives_the_recorded_outputs() {
     assert!(text.starts_with("timbrel-state:2:1:2:"));
     let s = state::decode_str(&text).unwrap();
     assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m2.json");
-    assert_eq!(Some(&s.dataset), load("model-v2-m2.timbrel").dataset.as_ref());
+    assert_eq!(
+        Some(&s.dataset),
+        load("model-v2-m2.timbrel").dataset.as_ref()
+    );
     assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
 }
 

@@ -26,9 +26,9 @@
 //! from a snare by a little in many dimensions rather than a lot in a few. Robustness is
 //! therefore per example (doubtful hits left out), not per dimension.
 
+use super::{quantile, used_dimensions};
 use crate::error::{check_finite, LearnError};
 use serde::{Deserialize, Serialize};
-use super::{quantile, used_dimensions};
 use timbrel_core::analysis::descriptor::DESCRIPTOR_LEN;
 
 /// Smallest per-dimension spread, in standardised units.

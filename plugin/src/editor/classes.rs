@@ -102,7 +102,10 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                     let mut ignore = class.ignore;
                     let in_pair = pair.0 == i || pair.1 == i;
                     let toggle = ui
-                        .add_enabled(!in_pair || ignore, egui::Checkbox::new(&mut ignore, "ignore"))
+                        .add_enabled(
+                            !in_pair || ignore,
+                            egui::Checkbox::new(&mut ignore, "ignore"),
+                        )
                         .on_hover_text(
                             "An ignore class: arm it and play the kit without this drum (or \
                              move hits called unknown into it). Hits that sound like it send \
@@ -115,7 +118,9 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                             d.set_ignore(i, ignore)
                                 .map(|_| {
                                     if ignore {
-                                        format!("{name} is an ignore class: its sounds send nothing.")
+                                        format!(
+                                            "{name} is an ignore class: its sounds send nothing."
+                                        )
                                     } else {
                                         format!("{name} is a class of the drum again.")
                                     }

@@ -51,8 +51,13 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                 );
             }
             None if p.ignored => {
-                ui.label(RichText::new("IGNORED").size(22.0).strong().color(Color32::GRAY))
-                    .on_hover_text("Sounds like an ignore class: sends no note, CC or output.");
+                ui.label(
+                    RichText::new("IGNORED")
+                        .size(22.0)
+                        .strong()
+                        .color(Color32::GRAY),
+                )
+                .on_hover_text("Sounds like an ignore class: sends no note, CC or output.");
                 ui.label(format!("(like {})", name(p.best_class as usize)));
             }
             None => {
