@@ -163,7 +163,8 @@ pub struct TrainReport {
     pub components: usize,
     /// Novelty threshold in use.
     pub unknown_threshold: f32,
-    /// Fraction of training examples whose leave-one-out novelty exceeds the threshold (0..1).
+    /// Fraction of the drum's (not ignore classes') training examples whose leave-one-out
+    /// novelty exceeds the threshold (0..1).
     pub loo_rejection: f64,
     /// Shrinkage intensity of the interpolation direction (0..=1).
     pub interpolation_shrinkage: f32,
@@ -586,7 +587,10 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
         .collect();
     let novelty = Novelty::fit(&z, &prep.labels, &ignore, cfg.novelty_quantile);
     let class_distance = |z: &[f32], c: usize| novelty.class_distance(z, c);
-    let limit = doubt::UNLIKE_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE).max(1.0);
+    let limit = doubt::UNLIKE_FACTOR
+        * novelty
+            .loo_quantile(AUTO_THRESHOLD_QUANTILE, &prep.labels)
+            .max(1.0);
     for (r, zr) in z.iter().enumerate() {
         if found.iter().any(|f| f.0 == r) {
             continue;
@@ -733,15 +737,16 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     let labels = all_labels;
     let novelty = Novelty::fit(&z, labels, &ignore, cfg.novelty_quantile);
     let unknown_threshold = cfg.unknown_threshold.unwrap_or_else(|| {
-        (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE))
+        (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE, labels))
             .max(MIN_AUTO_THRESHOLD)
     });
     let loo_rejection = novelty
         .loo
         .iter()
-        .filter(|&&v| v > unknown_threshold)
+        .zip(labels)
+        .filter(|&(&v, &l)| !ignore[l] && v > unknown_threshold)
         .count() as f64
-        / examples as f64;
+        / n.max(1) as f64;
 
     // Interpolation.
     let of_class = |c: usize| -> Vec<&[f32]> {

@@ -349,9 +349,17 @@ impl Novelty {
         (dist2(&u, &c.centre) / d as f32).sqrt() / c.scale
     }
 
-    /// The `q` quantile (0..=1) of the training examples' novelties ([`Self::loo`]).
-    pub fn loo_quantile(&self, q: f64) -> f32 {
-        let mut v: Vec<f64> = self.loo.iter().map(|&x| x as f64).collect();
+    /// The `q` quantile (0..=1) of the novelties ([`Self::loo`]) of the training examples of
+    /// drum classes; `labels` are the examples' compact classes, as fitted. An ignore class's
+    /// examples are left out: they say nothing about how far the drum's own hits stray.
+    pub fn loo_quantile(&self, q: f64, labels: &[usize]) -> f32 {
+        let mut v: Vec<f64> = self
+            .loo
+            .iter()
+            .zip(labels)
+            .filter(|(_, &l)| !self.ignore.get(l).copied().unwrap_or(false))
+            .map(|(&x, _)| x as f64)
+            .collect();
         v.sort_by(f64::total_cmp);
         quantile(&v, q) as f32
     }
