@@ -452,7 +452,7 @@ fn a_trained_state_restores_identical_outputs_from_the_first_hit() {
         dataset_field.len()
     );
     assert!(
-        dataset_field.starts_with("\"timbrel-state:2:"),
+        dataset_field.starts_with("\"timbrel-state:3:"),
         "the dataset field holds a format-2 Timbrel state"
     );
     assert!(
@@ -632,7 +632,7 @@ fn corrupt_states_are_refused_or_leave_a_working_plugin() {
         ("payload cut in half", text[..text.len() / 2].into()),
         (
             "format version 9",
-            text.replacen("timbrel-state:2:", "timbrel-state:9:", 1)
+            text.replacen("timbrel-state:3:", "timbrel-state:9:", 1)
                 .into(),
         ),
         ("a base64 character replaced by '!'", one_replaced.into()),
