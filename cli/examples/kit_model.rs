@@ -3,11 +3,20 @@
 //! accuracy across velocity layers. Uses the Hydrogen kits Debian installs
 //! (`hydrogen-data`, `hydrogen-drumkits`), each one-shot played into a seeded room.
 //!
-//! `cargo run --release -p timbrel-cli --example kit_model [-- --window 128]`
+//! `cargo run --release -p timbrel-cli --example kit_model [-- --window 128]
+//! [--ignore-kit KIT | --exclude-kit KIT]`
+//!
+//! `--ignore-kit KIT` adds an ignore class of every hi-hat, cymbal, tom and kick layer of KIT
+//! (each once, in a room: a few seconds of the rest of a kit) to every model, and leaves KIT
+//! out of the tests; `--exclude-kit KIT` leaves it out without the class, for comparison.
+//! `KIT_CACHE=FILE` keeps the descriptors between runs (a change to the model alone is then
+//! measured in a second); `KIT_DUMP=FILE` appends `model category novelty/threshold` per test
+//! hit, for trade-off curves over the threshold.
 //!
 //! Protocol (per training kit with a snare, a rimshot and a side stick): train two classes from
 //! the snare's velocity layers, each layer in 3 rooms (about 15 hits per class); test
-//! - every hi-hat, cymbal, kick and tom layer of the *other* kits, in a room: share unknown;
+//! - every hi-hat, cymbal, kick and tom layer of the *other* kits, in a room: share rejected
+//!   (unknown or ignored: nothing sent);
 //! - blends of the kit's snare and second class (30–70 %), in a room: share unknown;
 //! - the kit's snare with a simultaneous hi-hat stroke from another kit 10–20 dB down: share
 //!   called snare (and not unknown);
@@ -41,7 +50,7 @@ fn describe(samples: &[f32], rate: u32, settings: AnalysisSettings) -> Option<Ve
 }
 
 /// One rendered hit to describe: a closure-free recipe so rendering runs in parallel.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Recipe {
     Layer {
         file: std::path::PathBuf,
@@ -99,12 +108,57 @@ fn render(r: &Recipe) -> (Vec<f32>, u32) {
     }
 }
 
+type Cache = std::sync::Mutex<std::collections::HashMap<String, Option<Vec<f32>>>>;
+
+/// Descriptors rendered before, by window and recipe, when `KIT_CACHE` names a JSON file (it
+/// is read at the start and written at the end), so that a change to the model alone is
+/// measured in seconds.
+static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+
+fn cache() -> &'static Cache {
+    CACHE.get_or_init(|| {
+        let map = std::env::var("KIT_CACHE")
+            .ok()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        std::sync::Mutex::new(map)
+    })
+}
+
+fn save_cache() {
+    if let Ok(p) = std::env::var("KIT_CACHE") {
+        let map = cache().lock().unwrap();
+        std::fs::write(p, serde_json::to_string(&*map).unwrap()).expect("write KIT_CACHE");
+    }
+}
+
+/// With `KIT_DUMP` naming a file, appends `model category novelty/threshold` lines to it (for
+/// trade-off curves over the threshold).
+fn dump(model: &str, category: String, ratio: f32) {
+    if let Ok(p) = std::env::var("KIT_DUMP") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .expect("open KIT_DUMP");
+        writeln!(f, "{}\t{category}\t{ratio}", model.replace(' ', "_")).unwrap();
+    }
+}
+
 fn describe_all(recipes: &[Recipe], settings: AnalysisSettings) -> Vec<Option<Vec<f32>>> {
     recipes
         .par_iter()
         .map(|r| {
+            let key = format!("{}:{r:?}", settings.window_ref_samples);
+            if let Some(d) = cache().lock().unwrap().get(&key) {
+                return d.clone();
+            }
             let (s, rate) = render(r);
-            describe(&s, rate, settings)
+            let d = describe(&s, rate, settings);
+            cache().lock().unwrap().insert(key, d.clone());
+            d
         })
         .collect()
 }
@@ -148,11 +202,46 @@ fn main() {
             ..Default::default()
         },
     };
+    // An ignore class from another kit's hi-hats, cymbals, toms and kick (every layer once,
+    // in a room): that kit leaves the test set.
+    let ignore_kit = args
+        .iter()
+        .position(|a| a == "--ignore-kit")
+        .map(|i| args[i + 1].clone());
+    // `--exclude-kit NAME`: the same test set without an ignore class, for comparison.
+    let excluded = ignore_kit.clone().or_else(|| {
+        args.iter()
+            .position(|a| a == "--exclude-kit")
+            .map(|i| args[i + 1].clone())
+    });
     let cfg = TrainConfig::default();
     let all: Vec<Instrument> = kit::ACOUSTIC_KITS
         .iter()
+        .filter(|k| {
+            excluded
+                .as_deref()
+                .is_none_or(|i| kit::family(k) != kit::family(i))
+        })
         .flat_map(|k| kit::instruments(k))
         .collect();
+    let bleed: Vec<Recipe> = ignore_kit
+        .iter()
+        .flat_map(|k| kit::instruments(k))
+        .filter(|i| matches!(i.kind, Kind::HiHat | Kind::Cymbal | Kind::Tom | Kind::Kick))
+        .flat_map(|i| i.layers)
+        .enumerate()
+        .map(|(n, file)| Recipe::Layer {
+            file,
+            room: 500 + n as u64,
+        })
+        .collect();
+    let bleed = describe_all(&bleed, settings);
+    if ignore_kit.is_some() {
+        println!(
+            "ignore class: {} hits of {ignore_kit:?}",
+            bleed.iter().flatten().count()
+        );
+    }
     let first = |k: &str, kind: Kind| {
         all.iter()
             .find(|i| i.kit == k && i.kind == kind && i.layers.len() >= 3)
@@ -208,6 +297,15 @@ fn main() {
                             .unwrap();
                     }
                 }
+                if ignore_kit.is_some() {
+                    let c = d
+                        .add_class("bleed", timbrel_learn::dataset::PALETTE[2])
+                        .unwrap();
+                    d.set_ignore(c, true).unwrap();
+                    for desc in bleed.iter().flatten() {
+                        d.add_example(Example::new(desc, c, -20.0, 0.0)).unwrap();
+                    }
+                }
                 d
             };
             let data = build(&all_layers);
@@ -218,24 +316,11 @@ fn main() {
                     continue;
                 }
             };
-            if std::env::var("KIT_DEBUG").is_ok() {
-                if let timbrel_learn::model::NoveltyScorer::Region(n) = model.novelty() {
-                    for (k, c) in n.classes.iter().enumerate() {
-                        let mut sp = c.spread.clone();
-                        sp.sort_by(f32::total_cmp);
-                        eprintln!(
-                            "  class {k}: scale {:.2}, spread median {:.2} max {:.2}",
-                            c.scale,
-                            sp[sp.len() / 2],
-                            sp[sp.len() - 1]
-                        );
-                    }
-                }
-            }
             let mut p = Prediction::default();
             let mut line = format!(
-                "{name} ({} hits, threshold {:.2}):",
+                "{name} ({} hits, {:?}, threshold {:.2}):",
                 data.examples.len(),
+                model.kind(),
                 model.unknown_threshold()
             );
             // Other instruments of other kits.
@@ -254,8 +339,13 @@ fn main() {
                 let mut nov = Vec::new();
                 for d in describe_all(&recipes, settings).into_iter().flatten() {
                     model.classify(&d, &mut p);
+                    dump(
+                        &name,
+                        format!("{kind:?}"),
+                        p.novelty / model.unknown_threshold(),
+                    );
                     c.hits += 1;
-                    c.unknown += p.is_unknown() as usize;
+                    c.unknown += p.best.is_none() as usize;
                     nov.push(p.novelty);
                 }
                 if std::env::var("KIT_DEBUG").is_ok() {
@@ -295,8 +385,13 @@ fn main() {
             let mut c = Counter::new();
             for d in describe_all(&blends, settings).into_iter().flatten() {
                 model.classify(&d, &mut p);
+                dump(
+                    &name,
+                    "between".to_string(),
+                    p.novelty / model.unknown_threshold(),
+                );
                 c.hits += 1;
-                c.unknown += p.is_unknown() as usize;
+                c.unknown += p.best.is_none() as usize;
             }
             line += &format!(
                 " | between unknown {:.0}%/{}",
@@ -330,8 +425,13 @@ fn main() {
             let mut c = Counter::new();
             for d in describe_all(&bleed, settings).into_iter().flatten() {
                 model.classify(&d, &mut p);
+                dump(
+                    &name,
+                    "snarehat".to_string(),
+                    p.novelty / model.unknown_threshold(),
+                );
                 c.hits += 1;
-                c.unknown += p.is_unknown() as usize;
+                c.unknown += p.best.is_none() as usize;
                 c.correct += (p.best == Some(0)) as usize;
             }
             line += &format!(
@@ -355,9 +455,14 @@ fn main() {
                         .flatten()
                     {
                         m.classify(&d, &mut p);
+                        dump(
+                            &name,
+                            "velsplit".to_string(),
+                            p.novelty / m.unknown_threshold(),
+                        );
                         c.hits += 1;
                         c.correct += (p.best_class == class) as usize;
-                        c.unknown += p.is_unknown() as usize;
+                        c.unknown += p.best.is_none() as usize;
                     }
                 }
                 line += &format!(
@@ -371,10 +476,14 @@ fn main() {
                     .or_default();
                 t.0 += c.correct;
                 t.1 += c.hits;
+                let t = totals.entry("velocity split unknown".into()).or_default();
+                t.0 += c.unknown;
+                t.1 += c.hits;
             }
             println!("{line}");
         }
     }
+    save_cache();
     println!("\ntotals:");
     for (k, (v, n)) in totals {
         println!("  {k}: {:.1} % of {n}", Counter::pct(v, n));

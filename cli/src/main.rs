@@ -28,6 +28,7 @@ Examples:
   timbrel bench
   timbrel train -c center=hits/center -c edge='hits/edge-*.wav' -o snare.timbrel
   timbrel classify -m snare.timbrel take1.wav > take1.csv
+  timbrel train -c center=hits/center -c edge=hits/edge -c kit=bleed/ --ignore kit -o snare.timbrel
   timbrel eval -c center=hits/center -c edge=hits/edge
 
 WAV input: 8/16/24/32-bit integer or 32-bit float, any channel count (mixed to mono).")]

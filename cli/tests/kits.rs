@@ -1,6 +1,7 @@
 //! The CLI on real drum recordings (Hydrogen kits; skipped with a message when they are not
 //! installed, except under CI): one example per one-shot file, doubtful training hits in
-//! `timbrel eval`, and other instruments of other kits rejected as unknown.
+//! `timbrel eval`, other instruments of other kits rejected as unknown, and an ignore class
+//! (`--ignore`) trained on another kit.
 
 mod common;
 #[path = "common/kit.rs"]
@@ -85,5 +86,157 @@ fn other_instruments_of_other_kits_are_unknown() {
         unknown as f64 >= 0.9 * rows.len() as f64,
         "{unknown} of {}:\n{text}",
         rows.len()
+    );
+}
+
+#[test]
+fn an_ignore_class_from_another_kit_sends_the_bleed_nowhere() {
+    if !kit::available("an_ignore_class_from_another_kit_sends_the_bleed_nowhere") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("snare.timbrel");
+    let (f, g) = (
+        format!("{}/ForzeeStereo", kit::KITS_DIR),
+        format!("{}/GMRockKit", kit::KITS_DIR),
+    );
+    // The drum: ForzeeStereo's snare and rim shot; the rest of a kit (GMRockKit's hats,
+    // cymbals, toms and kick, one layer each): the ignore class.
+    let mut args: Vec<String> = [
+        "train",
+        "-c",
+        &format!("center={f}/Snare-*.wav"),
+        "-c",
+        &format!("rim={f}/SnareRim-*.wav"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for name in ["Hat*", "Crash", "Ride", "Tom*", "Kick"] {
+        args.push("-c".into());
+        args.push(format!("kit={g}/{name}-Med.wav"));
+    }
+    for a in [
+        "--ignore",
+        "kit",
+        "--floor",
+        "-70",
+        "-o",
+        model.to_str().unwrap(),
+    ] {
+        args.push(a.into());
+    }
+    let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let out = timbrel(&args, dir.path());
+    stdout(&out);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("kit: 10 hits in 10 files (ignore class)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("interpolation: center = 0 to rim = 1"),
+        "{log}"
+    );
+
+    let classify = |files: Vec<String>| -> Vec<(String, String)> {
+        let mut args = vec![
+            "classify".to_string(),
+            "-m".into(),
+            model.to_str().unwrap().into(),
+        ];
+        args.extend(files);
+        let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        let text = stdout(&timbrel(&args, dir.path()));
+        text.lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[2].to_string())
+            })
+            .collect()
+    };
+    // A third kit's hi-hats, cymbals and toms: never the drum, mostly ignored.
+    let a = format!("{}/Audiophob", kit::KITS_DIR);
+    let others: Vec<String> = [
+        "101450__menegass__tomh.wav",
+        "104227__minorr__hhat-paiste-302-14-open-p.wav",
+        "116973__cbeeching__hat-light.wav",
+        "124101__connersaw8__crash.wav",
+        "86335__zgump__tom-0105.wav",
+        "99930__menegass__noise-tom0.wav",
+        "99931__menegass__noise-tom1.wav",
+    ]
+    .iter()
+    .map(|n| format!("{a}/{n}"))
+    .collect();
+    let rows = classify(others);
+    assert!(rows.len() >= 7, "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, c)| c == "ignored" || c == "unknown"),
+        "{rows:?}"
+    );
+    let ignored = rows.iter().filter(|(_, c)| c == "ignored").count();
+    assert!(2 * ignored > rows.len(), "{rows:?}");
+    // The drum's own layers: each file's first hit is the drum.
+    let own: Vec<String> = (0..5)
+        .flat_map(|l| {
+            [
+                format!("{f}/Snare-{l}.wav"),
+                format!("{f}/SnareRim-{l}.wav"),
+            ]
+        })
+        .collect();
+    let rows = classify(own);
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<&(String, String)> = rows
+        .iter()
+        .filter(|(file, _)| seen.insert(file.clone()))
+        .collect();
+    assert_eq!(firsts.len(), 10, "{rows:?}");
+    let drum = firsts
+        .iter()
+        .filter(|(_, c)| c == "center" || c == "rim")
+        .count();
+    assert!(drum >= 9, "{rows:?}");
+
+    // An ignore class must exist, and cannot be in the pair.
+    let bad = timbrel(
+        &[
+            "train",
+            "-c",
+            &format!("center={f}/Snare-*.wav"),
+            "-c",
+            &format!("rim={f}/SnareRim-*.wav"),
+            "--ignore",
+            "bleed",
+            "-o",
+            model.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--ignore: no class named `bleed`"), "{err}");
+    let bad = timbrel(
+        &[
+            "train",
+            "-c",
+            &format!("center={f}/Snare-*.wav"),
+            "-c",
+            &format!("rim={f}/SnareRim-*.wav"),
+            "--ignore",
+            "rim",
+            "-o",
+            model.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("at least 2 classes that are not ignored"),
+        "{err}"
     );
 }

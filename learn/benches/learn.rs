@@ -1,8 +1,9 @@
-//! Criterion benchmarks: training on 500 hits (kNN, LDA, MLP), classifying one hit, and the
+//! Criterion benchmarks: training on 500 hits (kNN, LDA, MLP; LDA with 100 of them in an ignore
+//! class), classifying one hit, and the
 //! project state of 16 classes × 100 hits with 100 ms snippets and a kNN model.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use timbrel_learn::bench::{dataset_of_size, state_of_size};
+use timbrel_learn::bench::{dataset_of_size, dataset_with_ignore, state_of_size};
 use timbrel_learn::snippet::Snippet;
 use timbrel_learn::state;
 use timbrel_learn::{train, ModelKind, Prediction, TrainConfig};
@@ -20,7 +21,22 @@ fn benches(c: &mut Criterion) {
             b.iter(|| train(&data, &cfg).unwrap())
         });
     }
+    // 400 hits of the drum and 100 of an ignore class (the rest of the kit).
+    let with_ignore = dataset_with_ignore(400, 100, 99);
+    let cfg = TrainConfig {
+        kind: ModelKind::Lda,
+        ..TrainConfig::default()
+    };
+    g.bench_function("Lda_with_ignore", |b| {
+        b.iter(|| train(&with_ignore, &cfg).unwrap())
+    });
     g.finish();
+    let model = train(&with_ignore, &cfg).unwrap();
+    let x = with_ignore.examples[3].descriptor.clone();
+    let mut p = Prediction::default();
+    c.bench_function("classify_Lda_500_with_ignore", |b| {
+        b.iter(|| model.classify(std::hint::black_box(&x), &mut p))
+    });
     let small = dataset_of_size(100, 7);
     for kind in [ModelKind::Knn, ModelKind::Lda, ModelKind::Mlp] {
         for (name, d) in [("100", &small), ("500", &data)] {

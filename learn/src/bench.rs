@@ -46,6 +46,37 @@ pub fn dataset_of_size(examples: usize, seed: u64) -> Dataset {
     d
 }
 
+/// [`dataset_of_size`] with `ignored` more hits in a third class marked ignore: seeded toms,
+/// kicks, cymbals and noise bursts, jittered the same way (the rest of a kit).
+pub fn dataset_with_ignore(examples: usize, ignored: usize, seed: u64) -> Dataset {
+    let mut d = dataset_of_size(examples, seed);
+    let kit = d.add_class("kit", PALETTE[2]).expect("room for a class");
+    d.set_ignore(kit, true).expect("not in the pair");
+    let spec = SynthSpec::default();
+    let sounds = [
+        synthetic::Sound::Tom,
+        synthetic::Sound::Kick,
+        synthetic::Sound::Cymbal,
+        synthetic::Sound::Noise,
+    ];
+    let hits: Vec<synthetic::SynthHit> = (0..20u64)
+        .filter_map(|k| {
+            synthetic::synth_hit(sounds[k as usize % 4], &spec, &[256], seed + 1000 + k)
+        })
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(seed + 2);
+    for i in 0..ignored {
+        let h = &hits[i % hits.len()];
+        let x: Vec<f32> = h.descriptors[0]
+            .iter()
+            .map(|&v| v + 0.01 * v.abs().max(0.1) * (rng.f32() - 0.5))
+            .collect();
+        d.add_example(Example::new(&x, kit, h.level_dbfs, (examples + i) as f64))
+            .expect("valid");
+    }
+    d
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]

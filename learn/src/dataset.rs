@@ -42,6 +42,12 @@ pub struct ClassInfo {
     /// Pinned interpolation value (0..=1) for an in-between calibration class, e.g. 0.5 for a
     /// "middle" class between A and B. Ignored on the pair classes themselves (A is 0, B is 1).
     pub anchor: Option<f32>,
+    /// An "ignore" class: sounds that are not this drum (bleed of the rest of the kit). It is
+    /// trained like any class, but a hit classified as it is reported as ignored
+    /// ([`crate::Prediction::ignored`]) and sends nothing. Absent in files written before it
+    /// existed (false).
+    #[serde(default)]
+    pub ignore: bool,
 }
 
 impl ClassInfo {
@@ -51,6 +57,7 @@ impl ClassInfo {
             name: name.into(),
             color,
             anchor: None,
+            ignore: false,
         }
     }
 }
@@ -228,6 +235,19 @@ impl Dataset {
         Ok(())
     }
 
+    /// Marks (or unmarks) class `class` as an "ignore" class ([`ClassInfo::ignore`]). A class
+    /// of the interpolation pair cannot be an ignore class.
+    pub fn set_ignore(&mut self, class: usize, ignore: bool) -> Result<(), LearnError> {
+        self.check_class(class)?;
+        if ignore && (self.pair.0 == class || self.pair.1 == class) {
+            return Err(LearnError::PairIgnored {
+                name: self.classes[class].name.clone(),
+            });
+        }
+        self.classes[class].ignore = ignore;
+        Ok(())
+    }
+
     /// Removes class `class` **together with its examples** (returned, in order); the classes
     /// above it move down by one and every example and the pair are renumbered. Fails when the
     /// class is part of the interpolation pair (set another pair first) or only 2 classes are
@@ -264,6 +284,13 @@ impl Dataset {
                 b,
                 count: self.classes.len(),
             });
+        }
+        for c in [a, b] {
+            if self.classes[c].ignore {
+                return Err(LearnError::PairIgnored {
+                    name: self.classes[c].name.clone(),
+                });
+            }
         }
         self.pair = (a, b);
         Ok(())
@@ -329,6 +356,13 @@ impl Dataset {
         if a == b || a >= n || b >= n {
             return Err(LearnError::BadPair { a, b, count: n });
         }
+        for c in [a, b] {
+            if self.classes[c].ignore {
+                return Err(LearnError::PairIgnored {
+                    name: self.classes[c].name.clone(),
+                });
+            }
+        }
         for (i, e) in self.examples.iter().enumerate() {
             self.check_class(e.class)?;
             e.validate(i)?;
@@ -343,6 +377,29 @@ mod tests {
 
     fn ex(class: usize, v: f32) -> Example {
         Example::new(&[v; DESCRIPTOR_LEN], class, -20.0, 0.0)
+    }
+
+    #[test]
+    fn an_ignore_class_is_never_in_the_pair() {
+        let mut d = Dataset::default();
+        let bleed = d.add_class("bleed", PALETTE[2]).unwrap();
+        d.set_ignore(bleed, true).unwrap();
+        d.validate().unwrap();
+        assert!(matches!(
+            d.set_ignore(0, true),
+            Err(LearnError::PairIgnored { ref name }) if name == "center"
+        ));
+        assert!(matches!(
+            d.set_pair(0, bleed),
+            Err(LearnError::PairIgnored { ref name }) if name == "bleed"
+        ));
+        d.classes[1].ignore = true;
+        assert!(matches!(d.validate(), Err(LearnError::PairIgnored { .. })));
+        // Files written before the flag read as not ignored.
+        let mut v = serde_json::to_value(Dataset::default()).unwrap();
+        v["classes"][0].as_object_mut().unwrap().remove("ignore");
+        let old: Dataset = serde_json::from_value(v).unwrap();
+        assert!(!old.classes[0].ignore);
     }
 
     #[test]

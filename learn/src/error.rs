@@ -89,6 +89,12 @@ pub enum LearnError {
         /// Examples needed per class.
         min: usize,
     },
+    /// A class of the interpolation pair cannot be an "ignore" class.
+    #[error("class {name:?} is an ignore class and cannot be in the interpolation pair")]
+    PairIgnored {
+        /// The class name.
+        name: String,
+    },
     /// A class of the interpolation pair has too few examples.
     #[error("pair class {name:?} has {examples} examples, needs at least {min}")]
     PairUntrained {

@@ -3,14 +3,15 @@
 //!
 //! ```json
 //! { "format": "timbrel-model", "format_version": 2, "layout_version": 1,
-//!   "model_format_version": 2, "created_by": "timbrel 0.1.0",
+//!   "model_format_version": 3, "created_by": "timbrel 0.1.0",
 //!   "analysis": { ... }, "model": { ... }, "dataset": { ... } }
 //! ```
 //!
 //! Format 2 (written) stores the dataset's audio snippets as [`crate::snippet::Snippet`]s:
 //! `{ "rate_hz", "peak", "data" }` with the 8-bit μ-law bytes as base64. Format 1 (read, and
 //! migrated on reading) stored them as float arrays with `snippet_rate`; its
-//! fixtures are in `learn/tests/fixtures/`.
+//! fixtures are in `learn/tests/fixtures/`. Models of format 1 and 2 (before ignore classes)
+//! are read and migrated ([`ModelV1`], [`ModelV2`]); a class without `ignore` is not one.
 //!
 //! [`load`] and [`from_bytes`] check everything before returning anything: the size (before
 //! reading the whole file), the JSON syntax, the `format` magic, the envelope, model and
@@ -30,8 +31,8 @@ use timbrel_core::analysis::{AnalysisSettings, SettingsError};
 use crate::dataset::Dataset;
 use crate::error::LearnError;
 use crate::migrate::DatasetV1;
-use crate::model::ModelV1;
 use crate::model::{Mismatch, Model};
+use crate::model::{ModelV1, ModelV2};
 use crate::snippet::Snippet;
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 
@@ -462,6 +463,16 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
             dataset: e.dataset,
         };
         (envelope, stored)
+    } else if model_version == 2 {
+        let e: EnvelopeIn<Dataset, ModelV2> = serde_json::from_slice(bytes).map_err(json_error)?;
+        let stored = e.model.format_version();
+        let envelope = EnvelopeIn {
+            created_by: e.created_by,
+            analysis: e.analysis,
+            model: e.model.migrate(),
+            dataset: e.dataset,
+        };
+        (envelope, stored)
     } else {
         let e: EnvelopeIn<Dataset> = serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = e.model.format_version();
@@ -654,13 +665,13 @@ mod tests {
         // A format-2 dataset under a format-1 envelope (or the reverse) is a content error.
         let e = err(&edited(&f, |v| v["format_version"] = 1.into()));
         assert!(matches!(e, FileError::Content { .. }), "{e}");
-        let e = err(&edited(&f, |v| v["model_format_version"] = 3.into()));
+        let e = err(&edited(&f, |v| v["model_format_version"] = 4.into()));
         assert!(
             matches!(
                 e,
                 FileError::ModelVersion {
-                    found: 3,
-                    supported: 2,
+                    found: 4,
+                    supported: 3,
                     ..
                 }
             ),

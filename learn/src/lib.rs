@@ -52,7 +52,9 @@ pub const MIN_EXAMPLES: usize = 2;
 /// Version of the serialised [`Model`]; bump whenever its fields change meaning or shape.
 ///
 /// Format 2 (novelty against the region the classes span) replaced format 1's novelty scorer;
-/// format-1 models are read through [`model::ModelV1`] and keep scoring as they did.
-pub const MODEL_FORMAT_VERSION: u32 = 2;
+/// format 3 added ignore classes (a flag per class, the classifier's own class list) and the
+/// box novelty scorer. Older models are read through [`model::ModelV1`] and
+/// [`model::ModelV2`] and keep scoring as they did.
+pub const MODEL_FORMAT_VERSION: u32 = 3;
 /// Oldest model format this build reads.
 pub const OLDEST_MODEL_FORMAT_VERSION: u32 = 1;

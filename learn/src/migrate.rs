@@ -5,16 +5,44 @@
 //! array of floats plus `snippet_rate`. [`DatasetV1::migrate`] encodes those snippets as
 //! [`Snippet`]s; everything else is unchanged. Fixtures of format 1 are in
 //! `learn/tests/fixtures/`.
+//!
+//! Before model format 3 and project-state format 3, a class had no `ignore` flag
+//! ([`ClassInfoV2`]); JSON files read the missing flag as false, postcard payloads of those
+//! formats are read with the old class type.
 
 use serde::Deserialize;
 
 use crate::dataset::{ClassInfo, Dataset, Example};
+
+/// A class as model formats 1–2 and project-state formats 1–2 stored it (no `ignore` flag).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ClassInfoV2 {
+    name: String,
+    color: [u8; 3],
+    anchor: Option<f32>,
+}
+
+impl From<ClassInfoV2> for ClassInfo {
+    fn from(c: ClassInfoV2) -> Self {
+        ClassInfo {
+            name: c.name,
+            color: c.color,
+            anchor: c.anchor,
+            ignore: false,
+        }
+    }
+}
+
+/// The current classes from old ones.
+pub(crate) fn classes(old: Vec<ClassInfoV2>) -> Vec<ClassInfo> {
+    old.into_iter().map(ClassInfo::from).collect()
+}
 use crate::snippet::Snippet;
 
 /// A format-1 dataset, as serialised by `serde_json`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct DatasetV1 {
-    classes: Vec<ClassInfo>,
+    classes: Vec<ClassInfoV2>,
     examples: Vec<ExampleV1>,
     pair: (usize, usize),
 }
@@ -49,7 +77,7 @@ impl DatasetV1 {
             })
             .collect();
         Dataset {
-            classes: self.classes,
+            classes: classes(self.classes),
             examples,
             pair: self.pair,
         }

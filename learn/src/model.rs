@@ -14,8 +14,10 @@ use crate::error::LearnError;
 use crate::interpolation::Interpolator;
 use crate::knn::{Knn, MAX_K};
 use crate::lda::Lda;
+use crate::migrate::{self, ClassInfoV2};
 use crate::mlp::{Mlp, MlpConfig};
 use crate::novelty::v1::NoveltyV1;
+use crate::novelty::v2::NoveltyV2;
 use crate::novelty::Novelty;
 use crate::pca::{Pca, MAX_COMPONENTS};
 use crate::scaler::Scaler;
@@ -161,7 +163,8 @@ pub struct TrainReport {
     pub components: usize,
     /// Novelty threshold in use.
     pub unknown_threshold: f32,
-    /// Fraction of training examples whose leave-one-out novelty exceeds the threshold (0..1).
+    /// Fraction of the drum's (not ignore classes') training examples whose leave-one-out
+    /// novelty exceeds the threshold (0..1).
     pub loo_rejection: f64,
     /// Shrinkage intensity of the interpolation direction (0..=1).
     pub interpolation_shrinkage: f32,
@@ -185,8 +188,17 @@ pub struct Prediction {
     pub probabilities: [f32; MAX_CLASSES],
     /// Number of classes of the model.
     pub class_count: u8,
-    /// The most probable class, or `None` when the hit is unknown (novelty above threshold).
+    /// The most probable class, or `None` when the hit is unknown (novelty above threshold) or
+    /// ignored (its most probable class is an ignore class, see [`Self::ignored`]).
     pub best: Option<u8>,
+    /// Whether the hit is known and its most probable class is an "ignore" class
+    /// ([`crate::ClassInfo::ignore`]): it sends no note, CC or output.
+    pub ignored: bool,
+    /// Whether `best_class` is an ignore class (whether or not the hit is known).
+    pub best_is_ignore: bool,
+    /// Whether the hit is nearer to an example of an ignore class than to the drum's classes
+    /// (then `best_class` is that ignore class and the hit is ignored at any threshold).
+    pub near_ignore: bool,
     /// The most probable class even when unknown.
     pub best_class: u8,
     /// Probability of `best_class` (0..1).
@@ -204,6 +216,9 @@ impl Default for Prediction {
             probabilities: [0.0; MAX_CLASSES],
             class_count: 0,
             best: None,
+            ignored: false,
+            best_is_ignore: false,
+            near_ignore: false,
             best_class: 0,
             confidence: 0.0,
             novelty: f32::MAX,
@@ -215,7 +230,14 @@ impl Default for Prediction {
 impl Prediction {
     /// Whether the hit resembles no trained class.
     pub fn is_unknown(&self) -> bool {
-        self.best.is_none()
+        self.best.is_none() && !self.ignored
+    }
+
+    /// Sets [`Self::best`] and [`Self::ignored`] for a hit that is `known` (its novelty within
+    /// the threshold in force) or not.
+    pub fn set_known(&mut self, known: bool) {
+        self.ignored = self.near_ignore || (known && self.best_is_ignore);
+        self.best = (known && !self.best_is_ignore).then_some(self.best_class);
     }
 }
 
@@ -284,6 +306,9 @@ pub struct Model {
     pair: (usize, usize),
     /// Dataset class index of each compact (trained) class.
     trained: Vec<u8>,
+    /// Dataset class index of each of the classifier's classes: the trained classes that are
+    /// not ignore classes.
+    drum: Vec<u8>,
     scaler: Scaler,
     pca: Pca,
     classifier: Classifier,
@@ -301,8 +326,64 @@ pub struct Model {
 pub enum NoveltyScorer {
     /// Format 1 (per-class distances over the whole descriptor).
     V1(NoveltyV1),
-    /// Distance to the region the classes span, level-free and robust ([`Novelty`]).
-    Region(Novelty),
+    /// Format 2 (per-dimension distance to the region the classes span, level-free).
+    Region(NoveltyV2),
+    /// Distance to the drum's classes and the boxes between them, nearest ignore example
+    /// ([`Novelty`]).
+    Box(Novelty),
+}
+
+/// A model of format 2, as serialised: classes without the ignore flag, no separate
+/// classifier classes (every trained class was one).
+#[derive(Debug, Deserialize)]
+pub struct ModelV2 {
+    format_version: u32,
+    layout_version: u32,
+    classes: Vec<ClassInfoV2>,
+    pair: (usize, usize),
+    trained: Vec<u8>,
+    scaler: Scaler,
+    pca: Pca,
+    classifier: Classifier,
+    temperature: f32,
+    novelty: NoveltyScorer,
+    unknown_threshold: f32,
+    interpolation: Interpolator,
+    report: TrainReport,
+    doubtful: Vec<Doubt>,
+}
+
+impl ModelV2 {
+    /// The format version it was stored with.
+    pub fn format_version(&self) -> u32 {
+        self.format_version
+    }
+
+    /// The current model, scoring as format 2 did (validate it before use). A version other
+    /// than 2 is kept, so that [`Model::validate`] names it.
+    pub fn migrate(self) -> Model {
+        Model {
+            format_version: if self.format_version == 2 {
+                MODEL_FORMAT_VERSION
+            } else {
+                self.format_version
+            },
+            layout_version: self.layout_version,
+            classes: migrate::classes(self.classes),
+            pair: self.pair,
+            drum: self.trained.clone(),
+            trained: self.trained,
+            scaler: self.scaler,
+            pca: self.pca,
+            classifier: self.classifier,
+            temperature: self.temperature,
+            novelty: self.novelty,
+            unknown_threshold: self.unknown_threshold,
+            interpolation: self.interpolation,
+            report: self.report,
+            doubtful: self.doubtful,
+        }
+    }
 }
 
 /// A model of format 1, as serialised (the same fields, format 1's novelty scorer).
@@ -310,7 +391,7 @@ pub enum NoveltyScorer {
 pub struct ModelV1 {
     format_version: u32,
     layout_version: u32,
-    classes: Vec<ClassInfo>,
+    classes: Vec<ClassInfoV2>,
     pair: (usize, usize),
     trained: Vec<u8>,
     scaler: Scaler,
@@ -339,8 +420,9 @@ impl ModelV1 {
                 self.format_version
             },
             layout_version: self.layout_version,
-            classes: self.classes,
+            classes: migrate::classes(self.classes),
             pair: self.pair,
+            drum: self.trained.clone(),
             trained: self.trained,
             scaler: self.scaler,
             pca: self.pca,
@@ -498,18 +580,27 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
     let scaler = Scaler::fit(&descs);
     let z: Vec<Vec<f64>> = descs.iter().map(|x| scaler.transform_f64(x)).collect();
     let classes = prep.trained.len();
-    let novelty = Novelty::fit(&z, &prep.labels, classes, cfg.novelty_quantile);
-    let limit = doubt::UNLIKE_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE).max(1.0);
+    let ignore: Vec<bool> = prep
+        .trained
+        .iter()
+        .map(|&c| data.classes[c as usize].ignore)
+        .collect();
+    let novelty = Novelty::fit(&z, &prep.labels, &ignore, cfg.novelty_quantile);
+    let class_distance = |z: &[f32], c: usize| novelty.class_distance(z, c);
+    let limit = doubt::UNLIKE_FACTOR
+        * novelty
+            .loo_quantile(AUTO_THRESHOLD_QUANTILE, &prep.labels)
+            .max(1.0);
     for (r, zr) in z.iter().enumerate() {
         if found.iter().any(|f| f.0 == r) {
             continue;
         }
         let zf: Vec<f32> = zr.iter().map(|&v| v as f32).collect();
         let own = prep.labels[r];
-        let own_d = novelty.class_distance(&zf, own);
+        let own_d = class_distance(&zf, own);
         let other = (0..classes)
-            .filter(|&c| c != own)
-            .map(|c| (c, novelty.class_distance(&zf, c)))
+            .filter(|&c| c != own && !ignore[c])
+            .map(|c| (c, class_distance(&zf, c)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match other {
             Some((c, d)) if d < own_d => found.push((
@@ -519,7 +610,10 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
                 },
                 own_d,
             )),
-            _ if own_d > limit => found.push((r, Reason::Unlike { novelty: own_d }, own_d)),
+            // NOTE: an ignore class gathers unlike sounds on purpose (the rest of the kit).
+            _ if own_d > limit && !data.classes[prep.trained[own] as usize].ignore => {
+                found.push((r, Reason::Unlike { novelty: own_d }, own_d))
+            }
             _ => {}
         }
     }
@@ -556,13 +650,33 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         .iter()
         .map(|&i| data.examples[i].descriptor.as_slice())
         .collect();
-    let labels = &prep.labels;
-    let n = descs.len();
+    let all_labels = &prep.labels;
+    let examples = descs.len();
+    // The classifier knows the drum's classes only; ignore classes are a set of other sounds,
+    // handled by the novelty scorer (nearest ignore example against the drum's region).
+    let ignore: Vec<bool> = prep
+        .trained
+        .iter()
+        .map(|&c| data.classes[c as usize].ignore)
+        .collect();
+    let drum_compact: Vec<usize> = (0..classes).filter(|&c| !ignore[c]).collect();
+    let mut to_drum = vec![usize::MAX; classes];
+    for (k, &c) in drum_compact.iter().enumerate() {
+        to_drum[c] = k;
+    }
+    let drum: Vec<u8> = drum_compact.iter().map(|&c| prep.trained[c]).collect();
+    let drum_rows: Vec<usize> = (0..examples).filter(|&i| !ignore[all_labels[i]]).collect();
+    let drum_descs: Vec<&[f32]> = drum_rows.iter().map(|&i| descs[i]).collect();
 
-    let scaler = Scaler::fit(&descs);
+    let scaler = Scaler::fit(&drum_descs);
     let z: Vec<Vec<f64>> = descs.iter().map(|x| scaler.transform_f64(x)).collect();
-    let pca = Pca::fit(&z, cfg.pca_dims.min(n - 1));
-    let y: Vec<Vec<f64>> = z.iter().map(|r| pca.project_f64(r)).collect();
+    let n = drum_rows.len();
+    let drum_z: Vec<Vec<f64>> = drum_rows.iter().map(|&i| z[i].clone()).collect();
+    let pca = Pca::fit(&drum_z, cfg.pca_dims.min(n - 1));
+    let y: Vec<Vec<f64>> = drum_z.iter().map(|r| pca.project_f64(r)).collect();
+    let drum_labels: Vec<usize> = drum_rows.iter().map(|&i| to_drum[all_labels[i]]).collect();
+    let labels = &drum_labels;
+    let classes = drum.len();
 
     // Out-of-fold scores for calibration and model choice.
     let min_count = (0..classes)
@@ -620,17 +734,19 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     let classifier = Classifier::fit(best.kind, &y, labels, classes, cfg, derive(cfg.seed, 2));
 
     // Novelty.
-    let novelty = Novelty::fit(&z, labels, classes, cfg.novelty_quantile);
+    let labels = all_labels;
+    let novelty = Novelty::fit(&z, labels, &ignore, cfg.novelty_quantile);
     let unknown_threshold = cfg.unknown_threshold.unwrap_or_else(|| {
-        (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE))
+        (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE, labels))
             .max(MIN_AUTO_THRESHOLD)
     });
     let loo_rejection = novelty
         .loo
         .iter()
-        .filter(|&&v| v > unknown_threshold)
+        .zip(labels)
+        .filter(|&(&v, &l)| !ignore[l] && v > unknown_threshold)
         .count() as f64
-        / n as f64;
+        / n.max(1) as f64;
 
     // Interpolation.
     let of_class = |c: usize| -> Vec<&[f32]> {
@@ -659,7 +775,7 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         kind: best.kind,
         candidates,
         cv_folds: folds,
-        examples: n,
+        examples,
         components: pca.components(),
         unknown_threshold,
         loo_rejection,
@@ -671,11 +787,12 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         classes: data.classes.clone(),
         pair: data.pair,
         trained: prep.trained,
+        drum,
         scaler,
         pca,
         classifier,
         temperature: best.temperature as f32,
-        novelty: NoveltyScorer::Region(novelty),
+        novelty: NoveltyScorer::Box(novelty),
         unknown_threshold,
         interpolation,
         report,
@@ -748,25 +865,39 @@ impl Model {
         let mut y = [0.0f32; MAX_COMPONENTS];
         let m = self.pca.components();
         self.pca.project(&z, &mut y[..m]);
-        let k = self.trained.len();
+        let k = self.drum.len();
         let mut scores = [0.0f32; MAX_CLASSES];
         self.classifier.scores(&y[..m], &mut scores[..k]);
         let mut p = [0.0f32; MAX_CLASSES];
         softmax(&scores[..k], self.temperature, &mut p[..k]);
         let mut best = 0;
-        for (i, (&pi, &c)) in p[..k].iter().zip(&self.trained).enumerate() {
+        for (i, (&pi, &c)) in p[..k].iter().zip(&self.drum).enumerate() {
             out.probabilities[c as usize] = pi;
             if pi > p[best] {
                 best = i;
             }
         }
-        out.best_class = self.trained[best];
+        out.best_class = self.drum[best];
         out.confidence = p[best];
         out.novelty = match &self.novelty {
             NoveltyScorer::V1(n) => n.score(&z, &y[..m]),
             NoveltyScorer::Region(n) => n.score(&z),
+            NoveltyScorer::Box(n) => {
+                let j = n.judge(&z);
+                if let Some(c) = j.ignore {
+                    // Nearer to the bleed than to the drum: all of it goes to that class.
+                    let c = self.trained[c as usize];
+                    out.near_ignore = true;
+                    out.probabilities = [0.0; MAX_CLASSES];
+                    out.probabilities[c as usize] = 1.0;
+                    out.best_class = c;
+                    out.confidence = 1.0;
+                }
+                j.novelty
+            }
         };
-        out.best = (out.novelty <= self.unknown_threshold).then_some(out.best_class);
+        out.best_is_ignore = self.classes[out.best_class as usize].ignore;
+        out.set_known(out.novelty <= self.unknown_threshold);
         out.interpolation = self.interpolation.value(descriptor);
     }
 
@@ -871,13 +1002,28 @@ impl Model {
                 self.trained
             )));
         }
+        let drum = self.drum.len();
+        if drum < 2
+            || self.drum.windows(2).any(|w| w[0] >= w[1])
+            || self.drum.iter().any(|c| !self.trained.contains(c))
+            || self.drum.iter().any(|&c| self.classes[c as usize].ignore)
+            || self
+                .trained
+                .iter()
+                .any(|c| !self.drum.contains(c) && !self.classes[*c as usize].ignore)
+        {
+            return Err(LearnError::Corrupt(format!(
+                "classifier classes {:?} of trained {:?}",
+                self.drum, self.trained
+            )));
+        }
         self.scaler.validate(DESCRIPTOR_LEN)?;
         self.pca.validate(DESCRIPTOR_LEN)?;
         let m = self.pca.components();
         match &self.classifier {
-            Classifier::Knn(c) => c.validate(m, k)?,
-            Classifier::Mlp(c) => c.validate(m, k)?,
-            Classifier::Lda(c) => c.validate(m, k)?,
+            Classifier::Knn(c) => c.validate(m, drum)?,
+            Classifier::Mlp(c) => c.validate(m, drum)?,
+            Classifier::Lda(c) => c.validate(m, drum)?,
         }
         if !(self.temperature > 0.0 && self.temperature.is_finite()) {
             return Err(LearnError::Corrupt(format!(
@@ -888,6 +1034,7 @@ impl Model {
         match &self.novelty {
             NoveltyScorer::V1(n) => n.validate(DESCRIPTOR_LEN, m, k)?,
             NoveltyScorer::Region(n) => n.validate(DESCRIPTOR_LEN, k)?,
+            NoveltyScorer::Box(n) => n.validate(DESCRIPTOR_LEN, k)?,
         }
         if !(self.unknown_threshold > 0.0 && self.unknown_threshold.is_finite()) {
             return Err(LearnError::Corrupt(format!(

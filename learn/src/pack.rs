@@ -47,10 +47,11 @@ pub(crate) struct PackedOut<'a> {
     codes: Vec<u8>,
 }
 
-/// A packed dataset, as read (borrowing the byte planes and codes from the payload).
+/// A packed dataset, as read (borrowing the byte planes and codes from the payload); `C` is
+/// the class type of the state format read.
 #[derive(Deserialize)]
-pub(crate) struct PackedIn<'a> {
-    classes: Vec<ClassInfo>,
+pub(crate) struct PackedIn<'a, C = ClassInfo> {
+    classes: Vec<C>,
     pair: (usize, usize),
     examples: Vec<ExampleHead>,
     #[serde(borrow)]
@@ -102,7 +103,7 @@ pub(crate) fn pack(d: &Dataset) -> PackedOut<'_> {
 
 /// Unpacks a dataset; the error says which sizes disagree. Not validated: run
 /// [`Dataset::validate`] on the result.
-pub(crate) fn unpack(p: PackedIn) -> Result<Dataset, String> {
+pub(crate) fn unpack<C: Into<ClassInfo>>(p: PackedIn<C>) -> Result<Dataset, String> {
     let n = p.examples.len();
     if Some(p.descriptors.len()) != n.checked_mul(4 * DESCRIPTOR_LEN) {
         return Err(format!(
@@ -155,7 +156,7 @@ pub(crate) fn unpack(p: PackedIn) -> Result<Dataset, String> {
         });
     }
     Ok(Dataset {
-        classes: p.classes,
+        classes: p.classes.into_iter().map(Into::into).collect(),
         examples,
         pair: p.pair,
     })
@@ -167,7 +168,7 @@ mod tests {
 
     fn round_trip(d: &Dataset) -> Result<Dataset, String> {
         let bytes = postcard::to_allocvec(&pack(d)).unwrap();
-        unpack(postcard::from_bytes(&bytes).unwrap())
+        unpack::<ClassInfo>(postcard::from_bytes(&bytes).unwrap())
     }
 
     #[test]
@@ -201,13 +202,13 @@ mod tests {
         p.codes.pop();
         let bytes = postcard::to_allocvec(&p).unwrap();
         assert_eq!(
-            unpack(postcard::from_bytes(&bytes).unwrap()).unwrap_err(),
+            unpack::<ClassInfo>(postcard::from_bytes(&bytes).unwrap()).unwrap_err(),
             "99 snippet bytes, the examples have 100"
         );
         let mut p = pack(&d);
         p.descriptors.push(0);
         let bytes = postcard::to_allocvec(&p).unwrap();
-        let e = unpack(postcard::from_bytes(&bytes).unwrap()).unwrap_err();
+        let e = unpack::<ClassInfo>(postcard::from_bytes(&bytes).unwrap()).unwrap_err();
         assert_eq!(
             e,
             "1105 descriptor bytes for 1 examples, expected 1104 each"
@@ -215,7 +216,7 @@ mod tests {
         let mut p = pack(&d);
         p.examples[0].snippet_len = usize::MAX;
         let bytes = postcard::to_allocvec(&p).unwrap();
-        assert!(unpack(postcard::from_bytes(&bytes).unwrap())
+        assert!(unpack::<ClassInfo>(postcard::from_bytes(&bytes).unwrap())
             .unwrap_err()
             .contains("at most 16000"));
     }

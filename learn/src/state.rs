@@ -1,10 +1,10 @@
 //! The project state: the [`Dataset`] and its trained [`Model`] as one string, kept by the
 //! plugin in the host's project (a persisted field of the plugin state).
 //!
-//! # Format 2 (written)
+//! # Format 3 (written)
 //!
 //! ```text
-//! timbrel-state:2:<layout>:<model>:<base64>
+//! timbrel-state:3:<layout>:<model>:<base64>
 //! ```
 //!
 //! A readable prefix — the magic [`MAGIC`], the state format [`STATE_FORMAT_VERSION`], the
@@ -19,6 +19,10 @@
 //!
 //! 16 classes × 100 hits with 100 ms snippets recorded at 48 kHz (or 96 kHz) and a kNN model
 //! encode to about 4.5 MB (see `timbrel bench` and the `state` criterion bench).
+//!
+//! # Format 2 (read only)
+//!
+//! The same as format 3, but the classes had no `ignore` flag (read as not ignored).
 //!
 //! # Format 1 (read only)
 //!
@@ -56,16 +60,17 @@ use thiserror::Error;
 
 use crate::dataset::Dataset;
 use crate::error::LearnError;
-use crate::migrate::DatasetV1;
-use crate::model::ModelV1;
+use crate::migrate::{ClassInfoV2, DatasetV1};
 use crate::model::{Mismatch, Model};
+use crate::model::{ModelV1, ModelV2};
 use crate::pack::{self, PackedIn, PackedOut};
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 
 /// First field of every encoded state.
 pub const MAGIC: &str = "timbrel-state";
-/// State format written by this build (format 1 is the legacy JSON object, read only).
-pub const STATE_FORMAT_VERSION: u32 = 2;
+/// State format written by this build (format 1 is the legacy JSON object, format 2 the
+/// classes without ignore flag; both read only).
+pub const STATE_FORMAT_VERSION: u32 = 3;
 /// Oldest state format this build reads.
 pub const OLDEST_STATE_FORMAT_VERSION: u32 = 1;
 /// Descriptor layout of format-1 states (they did not record it).
@@ -223,11 +228,11 @@ impl Serialize for Bytes<'_> {
     }
 }
 
-/// The payload as read.
+/// The payload as read; `C` is the class type of the state format read.
 #[derive(Deserialize)]
-struct PayloadIn<'a> {
+struct PayloadIn<'a, C = crate::dataset::ClassInfo> {
     #[serde(borrow)]
-    dataset: PackedIn<'a>,
+    dataset: PackedIn<'a, C>,
     #[serde(borrow)]
     model: Option<&'a [u8]>,
 }
@@ -473,7 +478,7 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
         });
     }
     let ([format, layout, model_format], body) = parse_header(text)?;
-    // NOTE: format 2 is the only encoded format so far; a later one keeps reading it (see
+    // NOTE: every encoded format from 2 on is read; a later build keeps reading today's (see
     // `a_future_bump_keeps_reading_todays_states`).
     if !(2..=readable.state as u64).contains(&format) {
         return Err(StateError::FormatVersion {
@@ -523,20 +528,30 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
     // NOTE: the capacity bounds the output, whatever the frames hold.
     let payload = zstd::bulk::decompress(&packed, size as usize)
         .map_err(|e| corrupt("zstd", e.to_string()))?;
-    let (p, rest): (PayloadIn, _) =
-        postcard::take_from_bytes(&payload).map_err(|e| corrupt("payload", e.to_string()))?;
+    let payload_error = |e: postcard::Error| corrupt("payload", e.to_string());
+    let (dataset, model, rest) = if format == 2 {
+        let (p, rest): (PayloadIn<ClassInfoV2>, _) =
+            postcard::take_from_bytes(&payload).map_err(payload_error)?;
+        (pack::unpack(p.dataset), p.model, rest)
+    } else {
+        let (p, rest): (PayloadIn, _) =
+            postcard::take_from_bytes(&payload).map_err(payload_error)?;
+        (pack::unpack(p.dataset), p.model, rest)
+    };
     if !rest.is_empty() {
         return Err(StateError::TrailingBytes { count: rest.len() });
     }
-    let dataset = pack::unpack(p.dataset).map_err(|message| corrupt("payload", message))?;
+    let dataset = dataset.map_err(|message| corrupt("payload", message))?;
     // Only a model that is there can be left out.
-    let model_left_out = model_left_out.filter(|_| p.model.is_some());
-    let model = match p.model {
+    let model_left_out = model_left_out.filter(|_| model.is_some());
+    let model = match model {
         None => None,
         Some(_) if model_left_out.is_some() => None,
         Some(bytes) => {
             let (model, rest): (Model, _) = if model_format == 1 {
                 postcard::take_from_bytes::<ModelV1>(bytes).map(|(m, r)| (m.migrate(), r))
+            } else if model_format == 2 {
+                postcard::take_from_bytes::<ModelV2>(bytes).map(|(m, r)| (m.migrate(), r))
             } else {
                 postcard::take_from_bytes(bytes)
             }
@@ -609,7 +624,7 @@ mod tests {
         payload.extend_from_slice(trailing);
         let packed = zstd::bulk::compress(&payload, 1).unwrap();
         format!(
-            "timbrel-state:2:1:2:{}",
+            "timbrel-state:3:1:3:{}",
             base64::engine::general_purpose::STANDARD.encode(packed)
         )
     }
@@ -634,7 +649,7 @@ mod tests {
     fn round_trip_gives_bit_identical_outputs() {
         let s = state();
         let text = encode(&s).unwrap();
-        assert!(text.starts_with("timbrel-state:2:1:2:"), "{}", &text[..30]);
+        assert!(text.starts_with("timbrel-state:3:1:3:"), "{}", &text[..30]);
         let back = decode_str(&text).unwrap();
         assert_eq!(back, s);
         assert_eq!(
@@ -662,8 +677,8 @@ mod tests {
     /// `with_payload` with `model_format` in the header instead of 1.
     fn with_model_format(dataset: &Dataset, model: Option<&[u8]>, model_format: u32) -> String {
         with_payload(dataset, model, &[]).replacen(
-            &format!("timbrel-state:2:1:{MODEL_FORMAT_VERSION}:"),
-            &format!("timbrel-state:2:1:{model_format}:"),
+            &format!("timbrel-state:{STATE_FORMAT_VERSION}:1:{MODEL_FORMAT_VERSION}:"),
+            &format!("timbrel-state:{STATE_FORMAT_VERSION}:1:{model_format}:"),
             1,
         )
     }
@@ -714,11 +729,15 @@ mod tests {
             Err(StateError::Dataset(_))
         ));
         // Newer state formats and layouts are refused whole, and say so.
-        for newer in ["timbrel-state:3:1:2:AAAA", "timbrel-state:2:2:2:AAAA"] {
-            let e = restore_str(newer).unwrap_err();
+        let (f, m) = (STATE_FORMAT_VERSION, MODEL_FORMAT_VERSION);
+        for newer in [
+            format!("timbrel-state:{}:1:{m}:AAAA", f + 1),
+            format!("timbrel-state:{f}:2:{m}:AAAA"),
+        ] {
+            let e = restore_str(&newer).unwrap_err();
             assert!(e.written_by_newer(), "{e}");
         }
-        assert!(!restore_str("timbrel-state:2:1:2:***")
+        assert!(!restore_str(&format!("timbrel-state:{f}:1:{m}:***"))
             .unwrap_err()
             .written_by_newer());
     }
@@ -814,23 +833,23 @@ mod tests {
 
     #[test]
     fn versions_are_checked_before_the_body() {
-        let e = err("timbrel-state:3:1:1:!!!!");
+        let e = err("timbrel-state:4:1:1:!!!!");
         assert_eq!(
             e,
             StateError::FormatVersion {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             }
         );
         assert_eq!(
             e.to_string(),
-            "unsupported project state format version 3 (this timbrel reads versions 1 to 2); it was written by a newer timbrel"
+            "unsupported project state format version 4 (this timbrel reads versions 1 to 3); it was written by a newer timbrel"
         );
         assert_eq!(
             err("timbrel-state:1:1:1:"),
             StateError::FormatVersion {
                 found: 1,
-                supported: 2
+                supported: 3
             }
         );
         let e = err("timbrel-state:2:2:1:!!");
@@ -850,7 +869,7 @@ mod tests {
             e,
             StateError::ModelVersion {
                 found: 7,
-                supported: 2
+                supported: 3
             }
         );
         assert!(e.to_string().contains("newer timbrel"), "{e}");

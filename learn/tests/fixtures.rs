@@ -104,6 +104,7 @@ fn prediction_json(p: &Prediction) -> serde_json::Value {
         "confidence": p.confidence,
         "novelty": p.novelty,
         "interpolation": p.interpolation,
+        "ignored": p.ignored,
     })
 }
 
@@ -120,28 +121,55 @@ fn expected_json(model: &Model, descriptors: &[Vec<f32>]) -> serde_json::Value {
     serde_json::json!({ "cases": cases })
 }
 
+/// The fixture dataset with a third class, `kit`, marked ignore: seeded kicks and noise
+/// bursts (the current formats' ignore flag and classifier class list).
+fn fixture_dataset_with_ignore() -> Dataset {
+    let mut d = fixture_dataset();
+    let kit = d
+        .add_class("kit", timbrel_learn::dataset::PALETTE[2])
+        .unwrap();
+    d.set_ignore(kit, true).unwrap();
+    let spec = SynthSpec {
+        sample_rate: 48_000.0,
+        ..SynthSpec::default()
+    };
+    for (i, s) in [Sound::Kick, Sound::Noise]
+        .into_iter()
+        .cycle()
+        .take(6)
+        .enumerate()
+    {
+        let hit = (0..50)
+            .find_map(|k| synthetic::synth_hit(s, &spec, &[256], 700 + 100 * i as u64 + k))
+            .expect("hit found");
+        let e = Example::new(&hit.descriptors[0], kit, hit.level_dbfs, 100.0 + i as f64);
+        d.add_example(e).unwrap();
+    }
+    d
+}
+
 #[test]
-#[ignore = "writes the format-2 fixtures; released fixtures must never be regenerated"]
-fn generate_v2_fixtures() {
-    let d = fixture_dataset();
+#[ignore = "writes the fixtures of the current formats (model 3, state 3); released fixtures must never be regenerated"]
+fn generate_m3_fixtures() {
+    let d = fixture_dataset_with_ignore();
     let model = train(&d, &TrainConfig::default()).unwrap();
     let mut f = ModelFile::new(
-        "timbrel fixture generator (format 2)",
+        "timbrel fixture generator (model format 3)",
         AnalysisSettings::default(),
         model.clone(),
     );
     f.dataset = Some(d.clone());
     let dir = fixtures();
-    file::save(&dir.join("model-v2.timbrel"), &f).unwrap();
+    file::save(&dir.join("model-v2-m3.timbrel"), &f).unwrap();
     let text = state::encode(&ProjectState {
         dataset: d.clone(),
         model: Some(model),
     })
     .unwrap();
-    std::fs::write(dir.join("state-v2.txt"), text).unwrap();
+    std::fs::write(dir.join("state-v3.txt"), text).unwrap();
     let expected = expected_json(&f.model, &probe_descriptors(&d));
     std::fs::write(
-        dir.join("expected-v2.json"),
+        dir.join("expected-m3.json"),
         serde_json::to_string_pretty(&expected).unwrap() + "\n",
     )
     .unwrap();
@@ -183,6 +211,12 @@ fn assert_recorded_outputs(model: &Model, expected: &str) {
         ] {
             assert!(close(got, f(key)), "case {i} {key}: {got} vs {}", f(key));
         }
+        // Recorded since model format 3 (ignore classes); absent means not ignored.
+        assert_eq!(
+            p.ignored,
+            want["ignored"].as_bool().unwrap_or(false),
+            "case {i}"
+        );
         let probs: Vec<f32> = serde_json::from_value(want["probabilities"].clone()).unwrap();
         for (c, (&got, &w)) in p.probabilities.iter().zip(&probs).enumerate() {
             assert!(close(got, w), "case {i} probability {c}: {got} vs {w}");
@@ -289,6 +323,12 @@ fn every_readable_state_format_has_a_fixture_that_restores() {
             .unwrap_or_else(|| panic!("no fixture of state format {v} in tests/fixtures"));
         let text = String::from_utf8(read(&name)).unwrap();
         let r = state::restore_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Format 3 added ignore classes; its fixture has one.
+        let expected = if v >= 3 {
+            fixture_dataset_with_ignore()
+        } else {
+            expected.clone()
+        };
         assert_eq!(r.state.dataset, expected, "{name}");
         match &r.model_left_out {
             None => {}
@@ -299,9 +339,49 @@ fn every_readable_state_format_has_a_fixture_that_restores() {
         }
     }
     // Today's state keeps its model.
-    let today = String::from_utf8(read("state-v2.txt")).unwrap();
+    let v = state::STATE_FORMAT_VERSION;
+    let today = String::from_utf8(read(&format!("state-v{v}.txt"))).unwrap();
     let r = state::restore_str(&today).unwrap();
-    if timbrel_learn::MODEL_FORMAT_VERSION == 1 {
-        assert!(r.model_left_out.is_none() && r.state.model.is_some());
-    }
+    assert!(r.model_left_out.is_none() && r.state.model.is_some());
+}
+
+#[test]
+fn model_format_2_loads_and_gives_the_recorded_outputs() {
+    let f = load("model-v2-m2.timbrel");
+    assert_eq!(f.created_by, "timbrel fixture generator (model format 2)");
+    assert_eq!(
+        f.model.format_version(),
+        timbrel_learn::MODEL_FORMAT_VERSION
+    );
+    assert!(f.model.classes().iter().all(|c| !c.ignore));
+    assert_recorded_outputs(&f.model, "expected-m2.json");
+    assert_eq!(f.dataset, load("model-v1.timbrel").dataset);
+}
+
+#[test]
+fn state_with_model_format_2_restores_and_gives_the_recorded_outputs() {
+    let text = String::from_utf8(read("state-v2-m2.txt")).unwrap();
+    assert!(text.starts_with("timbrel-state:2:1:2:"));
+    let s = state::decode_str(&text).unwrap();
+    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m2.json");
+    assert_eq!(
+        Some(&s.dataset),
+        load("model-v2-m2.timbrel").dataset.as_ref()
+    );
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+}
+
+#[test]
+fn model_format_3_with_an_ignore_class_loads_and_gives_the_recorded_outputs() {
+    let f = load("model-v2-m3.timbrel");
+    let d = f.dataset.as_ref().unwrap();
+    assert_eq!(d, &fixture_dataset_with_ignore());
+    assert!(f.model.classes()[2].ignore && !f.model.classes()[0].ignore);
+    assert_recorded_outputs(&f.model, "expected-m3.json");
+    let text = String::from_utf8(read("state-v3.txt")).unwrap();
+    assert!(text.starts_with("timbrel-state:3:1:3:"));
+    let s = state::decode_str(&text).unwrap();
+    assert_eq!(Some(&s.dataset), f.dataset.as_ref());
+    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m3.json");
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
 }

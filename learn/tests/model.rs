@@ -199,3 +199,61 @@ fn an_anchored_middle_class_pins_its_value() {
         / mid.len() as f32;
     assert!((mean - 0.5).abs() < 0.05, "{mean}");
 }
+
+#[test]
+fn an_ignore_class_is_reported_as_ignored_and_never_as_the_drum() {
+    use timbrel_learn::bench::dataset_with_ignore;
+    use timbrel_learn::synthetic::{self, Sound, SynthSpec};
+    let data = dataset_with_ignore(60, 40, 11);
+    let model = train(&data, &fast_cfg(ModelKind::Lda)).unwrap();
+    assert!(model.classes()[2].ignore);
+    // The classifier knows the drum's classes only.
+    let mut p = Prediction::default();
+    let n = allocations(|| {
+        for e in &data.examples {
+            model.classify(&e.descriptor, &mut p);
+        }
+    });
+    assert_eq!(n, 0, "classify allocated {n} times with an ignore class");
+    for (i, e) in data.examples.iter().enumerate() {
+        model.classify(&e.descriptor, &mut p);
+        if e.class == 2 {
+            assert!(
+                p.ignored && p.best.is_none() && !p.is_unknown(),
+                "example {i}: {p:?}"
+            );
+            assert_eq!(p.best_class, 2);
+        } else {
+            assert!(!p.ignored, "drum example {i} ignored: {p:?}");
+        }
+    }
+    // Unheard toms and kicks: never a class of the drum; most are ignored (like the kit's).
+    let spec = SynthSpec::default();
+    let (mut ignored, mut total) = (0, 0);
+    for (k, sound) in [Sound::Tom, Sound::Kick]
+        .into_iter()
+        .cycle()
+        .take(20)
+        .enumerate()
+    {
+        let Some(hit) = synthetic::synth_hit(sound, &spec, &[256], 5000 + k as u64) else {
+            continue;
+        };
+        model.classify(&hit.descriptors[0], &mut p);
+        assert!(p.best.is_none(), "{sound:?} {k} called class {:?}", p.best);
+        ignored += p.ignored as usize;
+        total += 1;
+    }
+    assert!(
+        total >= 15 && ignored * 2 > total,
+        "{ignored} of {total} ignored"
+    );
+    // A lower threshold never turns an ignored hit into a drum hit, nor a drum hit into one.
+    for e in &data.examples {
+        model.classify(&e.descriptor, &mut p);
+        let was = p.ignored;
+        p.set_known(false);
+        assert_eq!(p.ignored, was && p.near_ignore);
+        assert!(p.best.is_none());
+    }
+}

@@ -140,7 +140,7 @@ fn valid_file() -> &'static [u8] {
     })
 }
 
-const PREFIX: &str = "timbrel-state:2:1:2:";
+const PREFIX: &str = "timbrel-state:3:1:3:";
 
 /// An encoded state around an arbitrary payload.
 fn wrap(payload: &[u8]) -> String {

@@ -165,7 +165,7 @@ fn classify(model: &Model, hit: &HitRecord, unknown_scale: f32) -> Prediction {
     let mut prediction = Prediction::default();
     model.classify(&hit.descriptor, &mut prediction);
     let known = prediction.novelty <= model.unknown_threshold() * unknown_scale;
-    prediction.best = known.then_some(prediction.best_class);
+    prediction.set_known(known);
     prediction
 }
 
@@ -475,16 +475,19 @@ impl Plugin for Timbrel {
                         aux_classes,
                     );
                     rendered = offset;
-                    signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
-                    outputs::send_hit(
-                        &params.midi,
-                        &params.class_outputs,
-                        notes,
-                        hit,
-                        prediction.as_ref(),
-                        position,
-                        sample_rate,
-                    );
+                    // A hit like an ignore class (bleed of the rest of the kit) sends nothing.
+                    if !prediction.as_ref().is_some_and(|p| p.ignored) {
+                        signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
+                        outputs::send_hit(
+                            &params.midi,
+                            &params.class_outputs,
+                            notes,
+                            hit,
+                            prediction.as_ref(),
+                            position,
+                            sample_rate,
+                        );
+                    }
                     if let Some(queue) = hits_out.as_mut() {
                         let message = ToWorker::Hit {
                             hit: *hit,

@@ -38,7 +38,7 @@ fn a_restored_project_gives_identical_outputs_at_once() {
     let save_ms = started.elapsed().as_secs_f64() * 1e3;
     let size = fields["dataset"].len();
     assert!(
-        fields["dataset"].starts_with("\"timbrel-state:2:"),
+        fields["dataset"].starts_with("\"timbrel-state:3:"),
         "compact, versioned state"
     );
 
@@ -148,7 +148,8 @@ fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
         host.plugin.timbrel_params().dataset.start_over();
         assert_eq!(problem(&host), None);
         let saved = host.plugin.params().serialize_fields();
-        assert!(saved["dataset"].starts_with("\"timbrel-state:2:"), "{bad}");
+        let today = format!("\"timbrel-state:{}:", timbrel_learn::state::STATE_FORMAT_VERSION);
+        assert!(saved["dataset"].starts_with(&today), "{bad}");
     }
 }
 
@@ -159,11 +160,12 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     train_center_and_edge(&mut host);
     let fields = host.plugin.params().serialize_fields();
     let counts = host.plugin.timbrel_params().dataset.lock().counts();
-    let current = format!("timbrel-state:2:1:{}:", timbrel_learn::MODEL_FORMAT_VERSION);
-    let next = format!(
-        "timbrel-state:2:1:{}:",
-        timbrel_learn::MODEL_FORMAT_VERSION + 1
+    let (f, m) = (
+        timbrel_learn::state::STATE_FORMAT_VERSION,
+        timbrel_learn::MODEL_FORMAT_VERSION,
     );
+    let current = format!("timbrel-state:{f}:1:{m}:");
+    let next = format!("timbrel-state:{f}:1:{}:", m + 1);
     let newer = fields["dataset"].replacen(&current, &next, 1);
     assert_ne!(newer, fields["dataset"]);
     let mut host = restored(&BTreeMap::from([("dataset".to_owned(), newer)]));

@@ -134,3 +134,84 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
         "cymbals and noise are unknown"
     );
 }
+
+#[test]
+fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
+    let mut host = TestHost::new(SR, 1, 512);
+    // A third class, marked ignore, as the classes panel's checkbox makes it.
+    {
+        let params = host.plugin.timbrel_params();
+        let mut data = params.dataset.lock();
+        let kit = data
+            .add_class("kit", timbrel_learn::dataset::PALETTE[2])
+            .unwrap();
+        data.set_ignore(kit, true).unwrap();
+        drop(data);
+        params.dataset.touch();
+    }
+    let center = take(&snares(30, (0.0, 0.15), 1), 100);
+    let edge = take(&snares(30, (0.8, 0.95), 2), 200);
+    let kit: Vec<Sound> = [Sound::Tom, Sound::Kick]
+        .iter()
+        .copied()
+        .cycle()
+        .take(20)
+        .collect();
+    for (slot, audio) in [(1.0, center), (2.0, edge), (3.0, take(&kit, 300))] {
+        host.set_param_normalized("train", slot / 16.0);
+        host.run(&mut [audio], &[512]);
+        host.set_param_normalized("train", 0.0);
+        host.run(&mut [vec![0.0; 4800]], &[512]);
+    }
+    let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
+    eprintln!("trained: {status:?}");
+    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    // Toms ring: a few of them retrigger, and the retriggers join the armed class too.
+    assert_eq!(&counts[..2], &[30, 30]);
+    assert!(
+        counts[2] >= 20,
+        "the Train parameter arms the ignore class like any class: {counts:?}"
+    );
+
+    // Fresh snare hits keep their class.
+    let fresh = |host: &mut TestHost, sounds: &[Sound], seed| {
+        host.plugin.worker_state().lock().unwrap().log.clear();
+        let events = host.run(&mut [take(sounds, seed)], &[256]);
+        std::thread::sleep(Duration::from_millis(200));
+        host.run(&mut [vec![0.0; 4800]], &[512]);
+        std::thread::sleep(Duration::from_millis(200));
+        (host.hit_log(), events)
+    };
+    let (log, _) = fresh(&mut host, &snares(10, (0.0, 0.12), 3), 400);
+    assert_eq!(log.len(), 10);
+    for hit in &log {
+        let p = hit.prediction.expect("a model was loaded");
+        assert!(p.best == Some(0) && !p.ignored, "{p:?}");
+    }
+    // Fresh toms and kicks: never the drum; ignored, and an ignored hit sends nothing.
+    let kit: Vec<Sound> = [Sound::Tom, Sound::Kick]
+        .iter()
+        .copied()
+        .cycle()
+        .take(10)
+        .collect();
+    let (log, events) = fresh(&mut host, &kit, 500);
+    assert!(log.len() >= 10, "{}", log.len());
+    let mut ignored = 0;
+    for hit in &log {
+        let p = hit.prediction.expect("a model was loaded");
+        assert!(p.best.is_none(), "called {:?}", p.best);
+        if p.ignored {
+            ignored += 1;
+            assert!(
+                events.iter().all(|e| e.sample != hit.ready_sample),
+                "an ignored hit sends nothing"
+            );
+        }
+    }
+    assert!(
+        ignored * 10 >= log.len() * 8,
+        "{ignored} of {} hits ignored",
+        log.len()
+    );
+}

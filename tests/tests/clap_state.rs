@@ -453,7 +453,7 @@ fn a_trained_state_restores_identical_outputs_from_the_first_hit() {
         dataset_field.len()
     );
     assert!(
-        dataset_field.starts_with("\"timbrel-state:2:"),
+        dataset_field.starts_with("\"timbrel-state:3:"),
         "the dataset field holds a format-2 Timbrel state"
     );
     assert!(
@@ -634,7 +634,7 @@ fn corrupt_states_are_refused_or_leave_a_working_plugin() {
         ("payload cut in half", text[..text.len() / 2].into()),
         (
             "format version 9",
-            text.replacen("timbrel-state:2:", "timbrel-state:9:", 1)
+            text.replacen("timbrel-state:3:", "timbrel-state:9:", 1)
                 .into(),
         ),
         ("a base64 character replaced by '!'", one_replaced.into()),
@@ -796,7 +796,8 @@ fn a_newer_state_survives_load_play_and_save() {
     let container = open_container(&state).unwrap();
     let text: String = serde_json::from_str(&dataset_field(&state)).unwrap();
     let m = timbrel_learn::MODEL_FORMAT_VERSION;
-    let today = format!("timbrel-state:2:1:{m}:");
+    let f = timbrel_learn::state::STATE_FORMAT_VERSION;
+    let today = format!("timbrel-state:{f}:1:{m}:");
     assert!(text.starts_with(&today));
     let with_text = |text: String| {
         let mut json = container.clone();
@@ -804,8 +805,8 @@ fn a_newer_state_survives_load_play_and_save() {
         seal_container(&json)
     };
     for (what, header) in [
-        ("newer state format", format!("timbrel-state:3:1:{m}:")),
-        ("newer descriptor layout", format!("timbrel-state:2:2:{m}:")),
+        ("newer state format", format!("timbrel-state:{}:1:{m}:", f + 1)),
+        ("newer descriptor layout", format!("timbrel-state:{f}:2:{m}:")),
     ] {
         let newer = with_text(text.replacen(&today, &header, 1));
         let mut plugin = bundle.instantiate(PLUGIN_ID);
@@ -834,7 +835,7 @@ fn a_newer_state_survives_load_play_and_save() {
     }
 
     // A newer model format only: the hits are kept, the plugin retrains and classifies.
-    let newer_model = with_text(text.replacen(&today, &format!("timbrel-state:2:1:{}:", m + 1), 1));
+    let newer_model = with_text(text.replacen(&today, &format!("timbrel-state:{f}:1:{}:", m + 1), 1));
     let mut plugin = bundle.instantiate(PLUGIN_ID);
     plugin.load_state(&newer_model).expect("refused");
     let started = Instant::now();

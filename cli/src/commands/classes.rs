@@ -15,6 +15,8 @@ use crate::wav;
 
 /// What `classify` prints for a hit that resembles no class; no class may be called this.
 pub const UNKNOWN: &str = "unknown";
+/// What `timbrel classify` prints for a hit like an ignore class (`--ignore`); reserved too.
+pub const IGNORED: &str = "ignored";
 
 /// One `-c NAME=PATH` argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +84,15 @@ pub struct ClassArgs {
           value_parser = parse_class_spec)]
     pub classes: Vec<ClassSpec>,
     /// The interpolation pair: interpolation is 0 on class A and 1 on class B [default: the
-    /// first two classes].
+    /// first two classes that are not ignored].
     #[arg(long, value_name = "A,B")]
     pub pair: Option<String>,
+    /// Make class NAME an "ignore" class: sounds that are not this drum (the rest of the kit,
+    /// recorded on this drum's mic). Its hits are trained like any class's, but a hit that
+    /// sounds like them is reported as ignored (`timbrel classify` prints `ignored`) and sends
+    /// nothing. Repeat for more ignore classes.
+    #[arg(long = "ignore", value_name = "NAME")]
+    pub ignore: Vec<String>,
     /// Classifier.
     #[arg(long = "model", value_enum, value_name = "KIND", default_value_t = ModelArg::Auto)]
     pub kind: ModelArg,
@@ -157,6 +165,9 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
         if spec.name.eq_ignore_ascii_case(UNKNOWN) {
             bail!("class name `{UNKNOWN}` is reserved: `timbrel classify` prints it for hits unlike every class");
         }
+        if spec.name.eq_ignore_ascii_case(IGNORED) {
+            bail!("class name `{IGNORED}` is reserved: `timbrel classify` prints it for hits like an ignore class");
+        }
         let class = match dataset.class_index(&spec.name) {
             Some(c) => c,
             None => {
@@ -172,7 +183,28 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
     if count < 2 {
         bail!("training needs at least 2 classes (-c NAME=PATH for each), got {count}");
     }
+    for name in &args.ignore {
+        let class = dataset.class_index(name).ok_or_else(|| {
+            anyhow!(
+                "--ignore: no class named `{name}` (classes: {})",
+                class_names(&dataset)
+            )
+        })?;
+        dataset.classes[class].ignore = true;
+    }
+    let drum = dataset.classes.iter().filter(|c| !c.ignore).count();
+    if drum < 2 {
+        bail!("training needs at least 2 classes that are not ignored, got {drum}");
+    }
     dataset.pair = pair(&dataset, args.pair.as_deref())?;
+    for c in [dataset.pair.0, dataset.pair.1] {
+        if dataset.classes[c].ignore {
+            bail!(
+                "--pair: class `{}` is an ignore class; the pair must be two classes of the drum",
+                dataset.classes[c].name
+            );
+        }
+    }
     // Examples are grouped by class (argument order within a class), so interleaving the -c
     // arguments differently gives the same dataset and the same model.
     files.sort_by_key(|(class, _)| *class);
@@ -309,16 +341,22 @@ pub fn write_doubts(
 }
 
 /// The pair named by `--pair A,B`, or the first two classes.
+/// The class names, comma-separated.
+fn class_names(dataset: &Dataset) -> String {
+    dataset
+        .classes
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn pair(dataset: &Dataset, arg: Option<&str>) -> anyhow::Result<(usize, usize)> {
-    let Some(text) = arg else { return Ok((0, 1)) };
-    let names = || {
-        dataset
-            .classes
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+    let Some(text) = arg else {
+        let mut drum = (0..dataset.classes.len()).filter(|&c| !dataset.classes[c].ignore);
+        return Ok((drum.next().unwrap_or(0), drum.next().unwrap_or(1)));
     };
+    let names = || class_names(dataset);
     let (a, b) = text
         .split_once(',')
         .ok_or_else(|| anyhow!("--pair: expected A,B (two class names), got `{text}`"))?;

@@ -9,7 +9,7 @@ use clap::Args;
 use rayon::prelude::*;
 use timbrel_learn::{file, Model, Prediction};
 
-use super::classes::UNKNOWN;
+use super::classes::{IGNORED, UNKNOWN};
 use super::{csv, AnalysisOptions, Runner, DEFAULT_BLOCK};
 use crate::wav::{self, WavError};
 
@@ -104,6 +104,7 @@ fn file_rows(
         rows.push(b',');
         match p.best {
             Some(c) => rows.extend_from_slice(&names[c as usize]),
+            None if p.ignored => rows.extend_from_slice(IGNORED.as_bytes()),
             None => rows.extend_from_slice(UNKNOWN.as_bytes()),
         }
         rows.push(b',');

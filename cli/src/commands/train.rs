@@ -38,8 +38,11 @@ pub fn run(args: &TrainArgs, log: &mut impl Write) -> anyhow::Result<()> {
     for (c, info) in data.classes.iter().enumerate() {
         writeln!(
             log,
-            "{}: {} hits in {} files",
-            info.name, counts[c], collected.files[c]
+            "{}: {} hits in {} files{}",
+            info.name,
+            counts[c],
+            collected.files[c],
+            if info.ignore { " (ignore class)" } else { "" }
         )?;
     }
     classes::write_extra_hits(&collected, log)?;

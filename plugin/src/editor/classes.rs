@@ -1,5 +1,6 @@
-//! The classes panel: add, rename, recolour and remove classes; arm one for training; the
-//! train-count limit; undo the last hit; and the interpolation pair.
+//! The classes panel: add, rename, recolour and remove classes; mark a class "ignore" (the
+//! rest of the kit); arm one for training; the train-count limit; undo the last hit; and the
+//! interpolation pair.
 
 use super::widgets::{class_color, marker, marker_name};
 use super::{TimbrelEditor, ACCENT};
@@ -96,7 +97,38 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                         }
                     }
                 }
-                ui.label(format!("{} hits", counts.get(i).copied().unwrap_or(0)));
+                ui.horizontal(|ui| {
+                    ui.label(format!("{} hits", counts.get(i).copied().unwrap_or(0)));
+                    let mut ignore = class.ignore;
+                    let in_pair = pair.0 == i || pair.1 == i;
+                    let toggle = ui
+                        .add_enabled(
+                            !in_pair || ignore,
+                            egui::Checkbox::new(&mut ignore, "ignore"),
+                        )
+                        .on_hover_text(
+                            "An ignore class: arm it and play the kit without this drum (or \
+                             move hits called unknown into it). Hits that sound like it send \
+                             no note, CC or output, and show as ignored.",
+                        )
+                        .on_disabled_hover_text("The interpolation pair is the drum's own");
+                    if toggle.changed() {
+                        let name = class.name.clone();
+                        edit = Some(Box::new(move |d| {
+                            d.set_ignore(i, ignore)
+                                .map(|_| {
+                                    if ignore {
+                                        format!(
+                                            "{name} is an ignore class: its sounds send nothing."
+                                        )
+                                    } else {
+                                        format!("{name} is a class of the drum again.")
+                                    }
+                                })
+                                .map_err(|e| e.to_string())
+                        }));
+                    }
+                });
                 ui.horizontal(|ui| {
                     let is_armed = armed == i as i32 + 1;
                     let label = if is_armed {

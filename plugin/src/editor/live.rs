@@ -50,6 +50,16 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                         .color(class_color(classes[c as usize].color)),
                 );
             }
+            None if p.ignored => {
+                ui.label(
+                    RichText::new("IGNORED")
+                        .size(22.0)
+                        .strong()
+                        .color(Color32::GRAY),
+                )
+                .on_hover_text("Sounds like an ignore class: sends no note, CC or output.");
+                ui.label(format!("(like {})", name(p.best_class as usize)));
+            }
             None => {
                 ui.label(RichText::new("UNKNOWN").size(22.0).strong().color(WARN));
                 ui.label(format!("(nearest: {})", name(p.best_class as usize)));
@@ -129,6 +139,7 @@ pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                                 .map_or(("?".to_owned(), Color32::GRAY, None), |k| {
                                     (k.name.clone(), class_color(k.color), Some(c as usize))
                                 }),
+                            None if p.ignored => ("ignored".to_owned(), Color32::GRAY, None),
                             None => ("unknown".to_owned(), WARN, None),
                         },
                         None => match hit.trained_as {

@@ -153,7 +153,13 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
             [at - Vec2::new(0.0, 7.0), at + Vec2::new(0.0, 7.0)],
             Stroke::new(2.0, Color32::WHITE),
         );
-        let name = classes.get(class).map_or("?", |c| c.name.as_str());
+        let name = classes.get(class).map_or("?".to_owned(), |c| {
+            if c.ignore {
+                format!("{} (ignored)", c.name)
+            } else {
+                c.name.clone()
+            }
+        });
         painter.text(
             at + Vec2::new(9.0, -9.0),
             egui::Align2::LEFT_BOTTOM,
@@ -213,6 +219,7 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
                 "latest: {}",
                 classes.get(c as usize).map_or("?", |k| k.name.as_str())
             ),
+            None if prediction.is_some_and(|p| p.ignored) => "latest: ignored".to_owned(),
             None if prediction.is_some() => "latest: unknown".to_owned(),
             None => "latest".to_owned(),
         };
@@ -236,7 +243,11 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         painter.text(
             at + Vec2::new(8.0, 0.0),
             egui::Align2::LEFT_CENTER,
-            format!("{} ({count})", class.name),
+            format!(
+                "{} ({count}){}",
+                class.name,
+                if class.ignore { ", ignored" } else { "" }
+            ),
             egui::FontId::proportional(11.0),
             Color32::LIGHT_GRAY,
         );
