@@ -33,7 +33,7 @@ pub use settings::SettingsError;
 
 use crate::biquad::Biquad;
 use descriptor::HitAccumulator;
-use envelope::{EnvelopeDetector, LowBand};
+use envelope::EnvelopeDetector;
 use flux::FluxDetector;
 use frame::FrameAnalyzer;
 use ring::History;
@@ -51,7 +51,7 @@ pub const RISE_MARGIN_S: f32 = 0.0005;
 pub const NOISE_STRETCH_S: f32 = 0.002;
 /// The filters and envelopes flush tiny state values every this many samples (at absolute
 /// positions, so the block size never matters).
-pub(crate) const FLUSH_PERIOD: u64 = 64;
+const FLUSH_PERIOD: u64 = 64;
 /// Largest magnitude accepted from the input; larger values are clamped (+60 dBFS).
 pub const MAX_INPUT: f32 = 1000.0;
 
@@ -88,8 +88,7 @@ pub struct DetectorSettings {
     /// read the high-passed signal, the flux detector also ignores bins below it). Default 1 kHz.
     pub highpass_hz: f32,
     /// Relative threshold: envelope detector fires when fast minus slow (power) envelope exceeds
-    /// this, in dB (and the fast envelope rises above the retrigger mask; its low band, 150 Hz to the
-    /// cutoff, needs [`envelope::LOW_BAND_EXTRA_DB`] more); the flux detector
+    /// this, in dB (and the fast envelope rises above the retrigger mask); the flux detector
     /// multiplies its recent mean flux by `10^(threshold_db / 20)`. Default 7 dB.
     pub threshold_db: f32,
     /// Absolute floor (gate): no onset while the (high-passed) signal is below this, in dBFS
@@ -208,10 +207,6 @@ pub struct Analyzer {
     raw: History,
     hp: History,
     envelope: EnvelopeDetector,
-    /// The envelope detector's low band.
-    low: LowBand,
-    /// The latest envelope detection came from the low band.
-    low_fired: bool,
     flux: FluxDetector,
     flux_countdown: usize,
     frames: FrameAnalyzer,
@@ -261,8 +256,6 @@ impl Analyzer {
             raw: History::new(capacity),
             hp: History::new(capacity),
             envelope: EnvelopeDetector::new(sample_rate, &settings.detector),
-            low: LowBand::new(sample_rate, &settings.detector),
-            low_fired: false,
             flux_countdown: flux.hop(),
             flux,
             frames,
@@ -296,7 +289,6 @@ impl Analyzer {
             self.sample_rate,
         ));
         self.envelope.configure(self.sample_rate, &d);
-        self.low.configure(self.sample_rate, &d);
         self.flux.configure(&d);
     }
 
@@ -310,7 +302,6 @@ impl Analyzer {
         self.apply_detector_settings();
         if new.detector.kind != old.detector.kind {
             self.envelope.reset();
-            self.low.reset();
             self.flux.reset();
         }
         if new.window_ref_samples != old.window_ref_samples {
@@ -340,7 +331,6 @@ impl Analyzer {
         self.raw.reset();
         self.hp.reset();
         self.envelope.reset();
-        self.low.reset();
         self.flux.reset();
         self.flux_countdown = self.flux.hop();
         for s in &mut self.slots {
@@ -370,15 +360,13 @@ impl Analyzer {
             let at = self.pos - 1;
             if fired {
                 // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
-                let band = if self.low_fired {
-                    &self.low.detector
-                } else {
-                    &self.envelope
-                };
-                let (rise, detection) = (band.rise_start(), band.last_detection());
-                let from = rise.saturating_sub(self.rise_margin as u64);
+                let from = self
+                    .envelope
+                    .rise_start()
+                    .saturating_sub(self.rise_margin as u64);
                 let search =
                     ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
+                let detection = self.envelope.last_detection();
                 self.on_detect(at, search, detection, &mut on_event);
             }
             if kind == DetectorKind::Flux {
@@ -393,7 +381,6 @@ impl Analyzer {
             if self.pos.is_multiple_of(FLUSH_PERIOD) {
                 self.highpass.flush();
                 self.envelope.flush(self.pos);
-                self.low.flush(self.pos);
             }
             if self.pos >= self.next_due {
                 self.service(&mut on_event);
@@ -407,7 +394,6 @@ impl Analyzer {
     fn run(&mut self, chunk: &[f32], kind: DetectorKind) -> (usize, bool) {
         let mut hpf = self.highpass;
         let mut env = self.envelope;
-        let mut low = self.low;
         let mask = self.raw.mask;
         let raw = &mut self.raw.buf[..];
         let hpb = &mut self.hp.buf[..];
@@ -423,26 +409,14 @@ impl Analyzer {
             hpb[i] = y;
             let at = pos;
             pos += 1;
-            if detect {
-                // Both bands, every sample; a detection in one holds the other off.
-                let main = env.process(y, at);
-                let from_low = low.process(x, at);
-                if main || from_low {
-                    if main {
-                        low.detector.note_detection(at);
-                    } else {
-                        env.note_detection(at);
-                    }
-                    self.low_fired = !main;
-                    consumed = k + 1;
-                    fired = true;
-                    break;
-                }
+            if detect && env.process(y, at) {
+                consumed = k + 1;
+                fired = true;
+                break;
             }
         }
         self.highpass = hpf;
         self.envelope = env;
-        self.low = low;
         self.pos = pos;
         self.raw.pos = pos;
         self.hp.pos = pos;
