@@ -125,11 +125,11 @@ if [[ $TRAIN_DEMO == 1 ]]; then
   }
   cp "$OUT/editor.png" "$OUT/editor-empty.png"
   click 835 22; t0=$SECONDS                      # Demo input on: the take starts
-  sleep 0.1; click 215 64                        # Train center
+  sleep 0.1; click 268 64                        # Train center
   wait_for "armed=1" 8 20; shot armed            # armed, half way through the centre hits
-  wait_for "armed=1" 16 20; click 215 64         # stop after the 16 centre hits: retrain
-  sleep 0.1; click 215 88                        # Train edge (the first edge hit is 0.7 s later)
-  wait_for "armed=2" 16 20; click 215 88         # stop after the 16 edge hits: retrain
+  wait_for "armed=1" 16 20; click 268 64         # stop after the 16 centre hits: retrain
+  sleep 0.1; click 268 88                        # Train edge (the first edge hit is 0.7 s later)
+  wait_for "armed=2" 16 20; click 268 88         # stop after the 16 edge hits: retrain
   wait_for "class=(center|edge) .*map=-?[0-9]" 6 30
   shot trained                                   # free passage: hits classified, map populated
   sleep 1.5; shot trained-later
@@ -157,8 +157,12 @@ if [[ $TRAIN_DEMO == 1 ]]; then
   [[ $zones -ge 2 ]] || { echo "FAIL: fewer than 2 zones proposed" >&2; exit 1; }
   # The proposal is drawn: the map region differs from the trained state.
   "$PYTHON" "$ROOT/tests/editor/check_screenshot.py" --differs "$OUT/editor-unknown.png" "$OUT/editor-zones.png" 325,170,300,300
-  # Keep them as proposed (new class "zone 1", the other zone into "center"): the plugin
-  # retrains and later hits of the looping demo are called "zone 1".
+  # Keep them (the first zone as a new class "zone 1": the model suggests an existing class for
+  # it, so it is renamed as a user would; the other zone into "center"): the plugin retrains and
+  # later hits of the looping demo are called "zone 1".
+  click 110 272; sleep 0.1                       # the first zone's name field
+  xdotool key --window "$WID" ctrl+a; xdotool type --window "$WID" "zone 1"; xdotool key --window "$WID" Return
+  sleep 0.3; shot zones-named
   click 67 337                                   # Keep as classes
   wait_for "armed=- class=zone 1 " 1 30
   echo "after keeping the zones: $(hits "class=zone 1 ") hit(s) classified as zone 1"

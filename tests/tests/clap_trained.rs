@@ -10,9 +10,9 @@
 //! The 10-minute performances (six seeds) separate what the host path must get exactly right
 //! (one note per hit the plugin's detector finds, compared with the same detector run offline)
 //! from what the detector achieves against the ground truth: isolated hits exact, no duplicate
-//! or stray notes, a miss only of a soft hit whose click is buried in a harder hit's ringing
-//! (measured from the ground truth, see `BURIED_DB`), and a bounded share of such soft hits
-//! found late (`MAX_LATE_SHARE`).
+//! or stray notes, a miss only of a masked soft hit (one just after a harder hit), at most
+//! `MAX_MISSED_SHARE` of the hits, and a bounded share of such soft hits found late
+//! (`MAX_LATE_SHARE`).
 
 use std::time::Instant;
 use timbrel_host_tests::clap::{Bundle, Instance, Note, Run, Session, PLUGIN_ID};
@@ -532,12 +532,21 @@ const TAIL_ONSET_TOLERANCE_MS: f64 = 1.0;
 /// own) by less than this many seconds: only such hits may be placed late.
 const MASKING_VELOCITY_RATIO: f32 = 1.3;
 const MASKING_INTERVAL_S: f64 = 0.25;
-/// A hit may be missed only if its click is buried in the ringing of the hits before it: it
-/// raises the 1 kHz+ power of its first millisecond above that ringing by less than this, in dB
-/// (`drums::click_contrast_db`). The detector's own view of such a tail (its fast/slow power
-/// ratio once the ringing has settled) swings by up to 3.4 dB. Measured over twelve seeds, the
-/// hits missed have contrasts of +0.7 to +4.7 dB (seven of 9136 hits).
+/// Clicks that raise the 1 kHz+ power of their first millisecond above the ringing of the hits
+/// before by less than this are "buried" (`drums::click_contrast_db`), in dB: reported apart.
 const BURIED_DB: f64 = 5.0;
+/// Largest share of the performance's hits that may be missed, all of them masked (soft hits
+/// less than 250 ms after a hit at least 1.3 times harder; an unmasked hit is never missed).
+///
+/// NOTE: the retrigger mask (issue 13) made this the trade it is. Before it, only buried hits
+/// were missed (4 of 4,562 over the six seeds, click contrast +0.7 to +4.7 dB); with it, 13 of
+/// 4,562 (0.28 %, at most 0.40 % per seed), eight of them with a click 6.8 to 10.6 dB over the
+/// ringing, soft hits 80 to 154 ms after a hard one whose mask has not yet fallen below them.
+/// In exchange, on real kits in rooms with bleed, retriggers went from 40 to 1 per 100 snare
+/// hits (README, "What the detector finds"). A tail threshold that let these through (0.65 of
+/// the threshold once the slow envelope sits 3 to 6 dB under the mask) found 4 to 11 of them
+/// back only with 90 to 0 false onsets here, so it is not used.
+const MAX_MISSED_SHARE: f64 = 0.005;
 /// Largest share of the performance's hits that may get their note more than
 /// [`TAIL_ONSET_TOLERANCE_MS`] late, all of them masked: a soft hit whose click the ringing
 /// masks is found on its later rise (its own wires and ringing, 1.5 to 9 ms in). Measured up
@@ -673,8 +682,9 @@ fn perform(plugin: &mut Instance, sample_rate: f64, seed: u64) -> Vec<String> {
 
     // 2. Against the ground truth. Every note-on is attributed to the hit whose onset + window is
     //    nearest, within 10 ms (the core's onset-matching tolerance). No hit may get two notes and
-    //    no note may lack a hit. A hit may be missed only if its click is buried in the ringing
-    //    before it (BURIED_DB). An unmasked hit must give its note within 1 ms of onset + window,
+    //    no note may lack a hit. Only masked hits may be missed, at most MAX_MISSED_SHARE of all
+    //    (those whose click stands BURIED_DB out of the ringing are counted). An unmasked hit
+    //    must give its note within 1 ms of onset + window,
     //    exactly when isolated; masked hits (quieter, just after a harder one) may be placed
     //    later, up to MAX_LATE_SHARE of all hits.
     let matching = Matching::new(&run, &hits, window, (0.010 * sample_rate) as u64, 0);
@@ -813,11 +823,19 @@ fn perform(plugin: &mut Instance, sample_rate: f64, seed: u64) -> Vec<String> {
             matching.stray
         ),
     );
+    eprintln!(
+        "  missed with a click {BURIED_DB} dB or more out of the ringing: {} of {}",
+        audible_missed.len(),
+        missed.len()
+    );
     check(
-        audible_missed.is_empty(),
+        missed.len() as f64 <= MAX_MISSED_SHARE * hits.len() as f64,
         format!(
-            "hits missed although their click stands {BURIED_DB} dB or more out of the ringing: {:?}",
-            audible_missed.iter().map(|&i| describe(i)).collect::<Vec<_>>()
+            "{} hits missed, more than {:.1} % of {}: {:?}",
+            missed.len(),
+            100.0 * MAX_MISSED_SHARE,
+            hits.len(),
+            missed.iter().map(|&i| describe(i)).collect::<Vec<_>>()
         ),
     );
     check(

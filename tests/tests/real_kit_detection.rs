@@ -61,7 +61,7 @@ fn report(name: &str, s: &TakeScore) {
 /// median timing error <= 0.5 ms.
 ///
 /// NOTE: issue 13's goals F >= 0.99 and "both hits of every flam" are NOT met (measured: F 0.46,
-/// flams 0.69, recall 0.58: ghosts 0.47, rolls 0.14). `tests/examples/detector_misses.rs` shows
+/// flams 0.69, recall 0.58: ghosts 0.47, rolls 0.14). A stroke-by-stroke miss analysis showed
 /// why: every missed stroke was blocked by the 7 dB rise threshold, and most are buried (their
 /// click adds less than 3 dB to the hat, wash or tail sounding with them); F also counts every
 /// detected hat, cymbal, tom and kick stroke (about 90 per 100 snare hits here) as false, which
@@ -156,7 +156,7 @@ fn single_hit_files_in_rooms_with_bleed() {
 /// NOTE: issue 13's goal "snare recall >= 0.98 including ghost notes" is NOT met: recall 0.63
 /// (backbeats 0.996, ghosts 0.49, rolls 0.19, flam graces 0.71; before the mask 0.695 with
 /// ghosts 0.59). About 95 % of the missed ghosts and 90 % of the missed roll strokes are buried
-/// under hat and cymbal bleed above 1 kHz (`tests/examples/detector_misses.rs`); the floor
+/// under hat and cymbal bleed above 1 kHz (stroke-by-stroke miss analysis); the floor
 /// guards today's recall.
 #[test]
 fn real_kit_grooves() {
