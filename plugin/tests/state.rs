@@ -148,7 +148,10 @@ fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
         host.plugin.timbrel_params().dataset.start_over();
         assert_eq!(problem(&host), None);
         let saved = host.plugin.params().serialize_fields();
-        let today = format!("\"timbrel-state:{}:", timbrel_learn::state::STATE_FORMAT_VERSION);
+        let today = format!(
+            "\"timbrel-state:{}:",
+            timbrel_learn::state::STATE_FORMAT_VERSION
+        );
         assert!(saved["dataset"].starts_with(&today), "{bad}");
     }
 }

@@ -805,8 +805,14 @@ fn a_newer_state_survives_load_play_and_save() {
         seal_container(&json)
     };
     for (what, header) in [
-        ("newer state format", format!("timbrel-state:{}:1:{m}:", f + 1)),
-        ("newer descriptor layout", format!("timbrel-state:{f}:2:{m}:")),
+        (
+            "newer state format",
+            format!("timbrel-state:{}:1:{m}:", f + 1),
+        ),
+        (
+            "newer descriptor layout",
+            format!("timbrel-state:{f}:2:{m}:"),
+        ),
     ] {
         let newer = with_text(text.replacen(&today, &header, 1));
         let mut plugin = bundle.instantiate(PLUGIN_ID);
@@ -835,7 +841,8 @@ fn a_newer_state_survives_load_play_and_save() {
     }
 
     // A newer model format only: the hits are kept, the plugin retrains and classifies.
-    let newer_model = with_text(text.replacen(&today, &format!("timbrel-state:{f}:1:{}:", m + 1), 1));
+    let newer_model =
+        with_text(text.replacen(&today, &format!("timbrel-state:{f}:1:{}:", m + 1), 1));
     let mut plugin = bundle.instantiate(PLUGIN_ID);
     plugin.load_state(&newer_model).expect("refused");
     let started = Instant::now();
