@@ -282,6 +282,22 @@ fn none<D>() -> Option<D> {
     None
 }
 
+impl<D, M> EnvelopeIn<D, M> {
+    /// The same envelope with its model and dataset migrated to today's types.
+    fn migrate(
+        self,
+        model: impl FnOnce(M) -> Model,
+        dataset: impl FnOnce(D) -> Dataset,
+    ) -> EnvelopeIn<Dataset> {
+        EnvelopeIn {
+            created_by: self.created_by,
+            analysis: self.analysis,
+            model: model(self.model),
+            dataset: self.dataset.map(dataset),
+        }
+    }
+}
+
 /// Serialises `file` (compact JSON) after checking it with [`ModelFile::validate`], so that a
 /// file that could not be loaded back is never written.
 pub fn to_bytes(file: &ModelFile) -> Result<Vec<u8>, Invalid> {
@@ -446,33 +462,15 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
         let v1: EnvelopeIn<DatasetV1, ModelV1> =
             serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = v1.model.format_version();
-        let envelope = EnvelopeIn {
-            created_by: v1.created_by,
-            analysis: v1.analysis,
-            model: v1.model.migrate(),
-            dataset: v1.dataset.map(DatasetV1::migrate),
-        };
-        (envelope, stored)
+        (v1.migrate(ModelV1::migrate, DatasetV1::migrate), stored)
     } else if model_version == 1 {
         let e: EnvelopeIn<Dataset, ModelV1> = serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = e.model.format_version();
-        let envelope = EnvelopeIn {
-            created_by: e.created_by,
-            analysis: e.analysis,
-            model: e.model.migrate(),
-            dataset: e.dataset,
-        };
-        (envelope, stored)
+        (e.migrate(ModelV1::migrate, |d| d), stored)
     } else if model_version == 2 {
         let e: EnvelopeIn<Dataset, ModelV2> = serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = e.model.format_version();
-        let envelope = EnvelopeIn {
-            created_by: e.created_by,
-            analysis: e.analysis,
-            model: e.model.migrate(),
-            dataset: e.dataset,
-        };
-        (envelope, stored)
+        (e.migrate(ModelV2::migrate, |d| d), stored)
     } else {
         let e: EnvelopeIn<Dataset> = serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = e.model.format_version();
