@@ -202,39 +202,27 @@ fn an_ignore_class_from_another_kit_sends_the_bleed_nowhere() {
     assert!(drum >= 9, "{rows:?}");
 
     // An ignore class must exist, and cannot be in the pair.
-    let bad = timbrel(
-        &[
-            "train",
-            "-c",
-            &format!("center={f}/Snare-*.wav"),
-            "-c",
-            &format!("rim={f}/SnareRim-*.wav"),
-            "--ignore",
-            "bleed",
-            "-o",
-            model.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
+    let train_ignoring = |ignore: &str| {
+        let out = timbrel(
+            &[
+                "train",
+                "-c",
+                &format!("center={f}/Snare-*.wav"),
+                "-c",
+                &format!("rim={f}/SnareRim-*.wav"),
+                "--ignore",
+                ignore,
+                "-o",
+                model.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = train_ignoring("bleed");
     assert!(err.contains("--ignore: no class named `bleed`"), "{err}");
-    let bad = timbrel(
-        &[
-            "train",
-            "-c",
-            &format!("center={f}/Snare-*.wav"),
-            "-c",
-            &format!("rim={f}/SnareRim-*.wav"),
-            "--ignore",
-            "rim",
-            "-o",
-            model.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
+    let err = train_ignoring("rim");
     assert!(
         err.contains("at least 2 classes that are not ignored"),
         "{err}"
