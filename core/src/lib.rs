@@ -1,5 +1,6 @@
 //! Timbrel's host-independent core: streaming onset detection and per-hit descriptors
-//! (`analysis`), and a seeded drum synthesizer for tests, demos and benchmarks (`synth`).
+//! (`analysis`), the control signals and hit rate that follow the hits (`control`, `speed`), and
+//! a seeded drum synthesizer for tests, demos and benchmarks (`synth`).
 //!
 //! Nothing here depends on a plugin framework: the plugin, the `timbrel` CLI, the tests and
 //! the benchmarks all drive the same [`analysis::Analyzer`].
@@ -9,6 +10,7 @@ pub mod bench;
 pub mod biquad;
 pub mod control;
 pub mod eval;
+pub mod speed;
 pub mod synth;
 
 /// Sample rate that window lengths and other sample counts are specified at, in Hz. Lengths
