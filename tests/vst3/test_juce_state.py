@@ -107,6 +107,7 @@ def test_pedalboards_own_raw_state_round_trips_unchanged():
         rewritten = state.with_component(state.component).to_bytes()
         assert rewritten == raw
     second = load()
-    second.raw_state = Vst3State.parse(changed).with_component(Vst3State.parse(changed).component).to_bytes()
+    state = Vst3State.parse(changed)
+    second.raw_state = state.with_component(state.component).to_bytes()
     assert second.hit_note == 45 and second.parameters["detector"].string_value == "Flux"
     assert second.raw_state == changed

@@ -464,6 +464,15 @@ def with_plugin_json(raw_state, json_text):
     return Vst3State.parse(raw_state).with_component(component).to_bytes()
 
 
+def plugin_libzstd():
+    """The libzstd release the plugin is built with (the `zstd-sys` version in Cargo.lock, e.g.
+    `2.1.2+zstd.1.5.7`), as a tuple like ``zstandard.ZSTD_VERSION``."""
+    found = re.findall(r'name = "zstd-sys"\nversion = "[^"+]*\+zstd\.(\d+)\.(\d+)\.(\d+)"',
+                       (REPO / "Cargo.lock").read_text())
+    assert len(found) == 1, f"zstd-sys in Cargo.lock: {found}"
+    return tuple(int(v) for v in found[0])
+
+
 def timbrel_state(json_text):
     """Timbrel's own state text (`timbrel-state:...`) in a plugin state JSON: the persisted
     `dataset` field, a JSON string inside nice-plug's JSON."""
@@ -518,8 +527,10 @@ def test_a_newer_state_survives_load_play_and_save(capfd, monkeypatch):
     assert timbrel_state(plugin_json(again)) == text, "today's Timbrel state changed"
     assert again == saved, "today's state: the raw state changed"
 
-    for what, header in [("newer state format", f"timbrel-state:{state_format + 1}:{layout}:{model}:"),
-                         ("newer descriptor layout", f"timbrel-state:{state_format}:{layout + 1}:{model}:")]:
+    for what, header in [
+        ("newer state format", f"timbrel-state:{state_format + 1}:{layout}:{model}:"),
+        ("newer descriptor layout", f"timbrel-state:{state_format}:{layout + 1}:{model}:"),
+    ]:
         newer_json = saved_json.replace(today.encode(), header.encode())
         assert timbrel_state(newer_json) == text.replace(today, header, 1)
         newer = with_plugin_json(saved, newer_json)
@@ -536,11 +547,20 @@ def test_a_newer_state_survives_load_play_and_save(capfd, monkeypatch):
         assert timbrel_state(plugin_json(back)) == timbrel_state(newer_json), (
             f"{what}: Timbrel's state changed")
         assert plugin_json(back) == newer_json, f"{what}: nice-plug's state JSON changed"
-        # The whole JUCE state comes back too: JUCE writes the same XML around the component,
-        # and nice-plug compresses the same JSON into the same zstd frame as `with_plugin_json`
-        # (the same zstd level and frame parameters).
-        assert back == newer, f"{what}: the raw state changed"
+        # JUCE writes the same XML around the component state.
+        outside = lambda raw: Vst3State.parse(raw).with_component(b"").xml
+        assert outside(back) == outside(newer), f"{what}: JUCE's XML changed"
+        # The whole raw state comes back too when nice-plug compresses the same JSON into the
+        # same zstd frame as `with_plugin_json`: the same level and frame parameters, and the
+        # same libzstd release (both 1.5.7 when written). Another release may choose other
+        # matches for the same JSON: then only the JSON is compared (above).
+        same_zstd = plugin_libzstd() == zstandard.ZSTD_VERSION
+        if same_zstd:
+            assert back == newer, f"{what}: the raw state changed"
         with capfd.disabled():
+            whole = ("identical byte for byte" if same_zstd else
+                     f"not compared (libzstd {plugin_libzstd()} in the plugin, "
+                     f"{zstandard.ZSTD_VERSION} here)")
             print(f"\n{what}: raw_state of {len(newer)} bytes loaded, {len(clip) / 44100:.2f} s "
                   f"with {hits} hits played untrained, saved: Timbrel's state ({len(text)} "
-                  "characters), nice-plug's JSON and the whole raw state identical byte for byte")
+                  f"characters) and nice-plug's JSON identical byte for byte, whole raw state {whole}")
