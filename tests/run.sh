@@ -4,7 +4,7 @@
 #   bash tests/run.sh
 #
 # 1. installs missing system packages (apt, with sudo when not root) and a Python venv
-#    (tests/.venv: pytest, pedalboard, numpy, Pillow);
+#    (tests/.venv: pytest, pedalboard, numpy, Pillow, zstandard);
 # 2. builds the plugin bundles once (`cargo xtask bundle timbrel --release`) and the standalone;
 # 3. runs every crate's tests (`cargo test --workspace`), the core's and the plugin's again in a
 #    debug build (debug assertions, overflow checks), then the bundles in real hosts: the CLAP
@@ -33,7 +33,7 @@ APT_PACKAGES=(build-essential pkg-config libasound2-dev libjack-jackd2-dev xvfb 
   xdotool libgl1-mesa-dri libegl-mesa0 libx11-6 libx11-xcb1 libxcb1 libxkbcommon0
   libxkbcommon-x11-0 libegl1 libglvnd0 libasound2 libgl1 python3-venv
   hydrogen-data hydrogen-drumkits)
-PY_PACKAGES=(pytest pedalboard numpy Pillow)
+PY_PACKAGES=(pytest pedalboard numpy Pillow zstandard)
 
 RUN_START=$SECONDS
 PASSED=0
@@ -128,12 +128,12 @@ setup_python() {
     rm -rf "$VENV"
     "$py" -m venv "$VENV"
   fi
-  if "$VENV/bin/python" -c "import pytest, pedalboard, numpy, PIL" 2>/dev/null; then
+  if "$VENV/bin/python" -c "import pytest, pedalboard, numpy, PIL, zstandard" 2>/dev/null; then
     echo "venv $VENV ready"
   else
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
   fi
-  "$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(pytest|pedalboard|numpy|pillow) '
+  "$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(pytest|pedalboard|numpy|pillow|zstandard) '
 }
 
 build_bundles() {
@@ -195,7 +195,7 @@ editor_screenshot() {
 section "Timbrel test suite in $ROOT ($(git rev-parse --short HEAD 2>/dev/null || echo 'no git'), CI=${CI:-})"
 run_stage setup "system packages" install_system_packages
 run_stage setup "Rust toolchain" check_toolchain
-run_stage setup "Python venv (pytest, pedalboard, numpy, Pillow)" setup_python
+run_stage setup "Python venv (pytest, pedalboard, numpy, Pillow, zstandard)" setup_python
 run_stage setup "build: cargo xtask bundle timbrel --release" build_bundles
 run_stage setup "build: standalone" build_standalone
 run_stage suite "cargo test --workspace ($PROFILE)" workspace_tests

@@ -4,7 +4,10 @@ Loads the built ``target/bundled/Timbrel.vst3`` (or ``$TIMBREL_BUNDLE_DIR/Timbre
 pass-through in stereo and mono, the parameters as a VST3 host shows them, that the raw
 state carries a changed parameter into a second instance, and that it carries a model trained
 in pedalboard (through the ``train`` parameter, on the demo performance) into a second instance
-that then classifies every hit as the first one did.
+that then classifies every hit as the first one did, and that a state written by a newer
+Timbrel survives load, play and save byte for byte. The raw state is JUCE's VST3 state
+(``juce_state.py``) around nice-plug's zstd-compressed JSON, whose ``dataset`` field holds
+Timbrel's own state text (learn/src/state.rs).
 
 Not checked here: MIDI output. ``pedalboard`` returns only audio from ``process()`` (its MIDI
 support is MIDI *input* for instruments), so an effect's note output is invisible to it; the
@@ -13,11 +16,12 @@ instead from the plugin's hit log (``TIMBREL_LOG_HITS=1``: its worker prints one
 stderr, with class, probability, position and level).
 
 Run by ``tests/run.sh``; by hand: ``tests/.venv/bin/pytest tests/vst3``. Without an importable
-``pedalboard`` the module is skipped, unless ``TIMBREL_REQUIRE_PEDALBOARD=1`` (set by
-``tests/run.sh`` in CI): then it fails.
+``pedalboard`` or ``zstandard`` the module is skipped, unless ``TIMBREL_REQUIRE_PEDALBOARD=1``
+(set by ``tests/run.sh`` in CI): then it fails.
 """
 
 import csv
+import json
 import os
 import pathlib
 import re
@@ -28,10 +32,13 @@ import pytest
 
 try:
     import pedalboard
+    import zstandard
 except ImportError as error:  # a broken install must not pass as a skip in CI
     if os.environ.get("TIMBREL_REQUIRE_PEDALBOARD") == "1":
         raise
-    pytest.skip(f"pedalboard does not import: {error}", allow_module_level=True)
+    pytest.skip(f"pedalboard or zstandard does not import: {error}", allow_module_level=True)
+
+from juce_state import Vst3State
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUNDLE_DIR = pathlib.Path(os.environ.get("TIMBREL_BUNDLE_DIR") or REPO / "target" / "bundled")
@@ -412,3 +419,148 @@ def test_trained_raw_state_round_trips_into_a_fresh_instance(capfd, monkeypatch)
     feed(broken, performance)
     lines_c = wait_for_hits(capfd, len(expected))
     assert len(lines_c) == len(expected) and all(" class=none " in line for line in lines_c), lines_c
+
+
+# --- a state written by a newer Timbrel --------------------------------------------------------
+
+# What the plugin logs when it keeps a Timbrel state it cannot read (see `PersistedDataset` in
+# plugin/src/params.rs); nice-plug's log goes to stderr unless NICE_LOG is set.
+KEPT_MESSAGE = "kept unchanged; Start over to replace it"
+# How long each instance plays after loading a state, in seconds (up to the gap after the last
+# hit in this time).
+PLAY_S = 2.0
+# nice-plug's zstd level for the plugin state (`zstd::DEFAULT_COMPRESSION_LEVEL`).
+NICE_PLUG_ZSTD_LEVEL = 3
+
+
+def rust_const(path, name):
+    """The value of `pub const NAME: u32 = N;` in a Rust source file of this repository."""
+    found = re.findall(rf"pub const {name}: u32 = (\d+);", (REPO / path).read_text())
+    assert len(found) == 1, f"{name} in {path}: {found}"
+    return int(found[0])
+
+
+def todays_header():
+    """The header this build writes before a Timbrel state's base64 (learn/src/state.rs)."""
+    state_format = rust_const("learn/src/state.rs", "STATE_FORMAT_VERSION")
+    layout = rust_const("core/src/analysis/descriptor.rs", "LAYOUT_VERSION")
+    model = rust_const("learn/src/lib.rs", "MODEL_FORMAT_VERSION")
+    return state_format, layout, model
+
+
+def plugin_json(raw_state):
+    """The JSON text of nice-plug's plugin state inside a raw state: the VST3 component state is
+    one zstd frame (nice-plug's `zstd` feature) holding `{"version", "params", "fields"}`."""
+    component = Vst3State.parse(raw_state).component
+    return zstandard.ZstdDecompressor().decompressobj().decompress(component)
+
+
+def with_plugin_json(raw_state, json_text):
+    """`raw_state` with another plugin state JSON, compressed as nice-plug compresses it
+    (`zstd::encode_all` at level 3: a streaming frame without content size or checksum), and
+    the rest of JUCE's XML unchanged."""
+    packer = zstandard.ZstdCompressor(level=NICE_PLUG_ZSTD_LEVEL).compressobj()
+    component = packer.compress(json_text) + packer.flush()
+    return Vst3State.parse(raw_state).with_component(component).to_bytes()
+
+
+def plugin_libzstd():
+    """The libzstd release the plugin is built with (the `zstd-sys` version in Cargo.lock, e.g.
+    `2.1.2+zstd.1.5.7`), as a tuple like ``zstandard.ZSTD_VERSION``."""
+    found = re.findall(r'name = "zstd-sys"\nversion = "[^"+]*\+zstd\.(\d+)\.(\d+)\.(\d+)"',
+                       (REPO / "Cargo.lock").read_text())
+    assert len(found) == 1, f"zstd-sys in Cargo.lock: {found}"
+    return tuple(int(v) for v in found[0])
+
+
+def timbrel_state(json_text):
+    """Timbrel's own state text (`timbrel-state:...`) in a plugin state JSON: the persisted
+    `dataset` field, a JSON string inside nice-plug's JSON."""
+    return json.loads(json.loads(json_text)["fields"]["dataset"])
+
+
+def play_and_log(plugin, clip, hits, capfd):
+    """Plays `clip` after a pause (the loaded model reaches the audio thread asynchronously) and
+    returns the hit log lines, checking that every hit was logged once."""
+    time.sleep(0.2)
+    hit_lines(capfd)
+    feed(plugin, clip)
+    lines = wait_for_hits(capfd, hits)
+    assert len(lines) == hits, f"{len(lines)} hits logged for {hits} played: {lines}"
+    return lines
+
+
+def test_a_newer_state_survives_load_play_and_save(capfd, monkeypatch):
+    """A project saved by a newer Timbrel survives this build in a JUCE host: loaded through
+    ``raw_state``, played (about 2 s with hits) and saved again, Timbrel's state comes back byte
+    for byte (a newer state format, a newer descriptor layout: the CLAP host test
+    ``a_newer_state_survives_load_play_and_save`` makes the same two states), while the plugin
+    works as an untrained drum trigger and logs that it keeps the state. A state of today's
+    format goes through load, play and save with its dataset and model: it classifies, and
+    saves the same state again."""
+    monkeypatch.setenv("TIMBREL_LOG_HITS", "1")  # read by each instance's worker when it starts
+    audio, truth = demo()
+    trained = load()
+    train_on_demo(trained, audio, truth, capfd)
+    saved = trained.raw_state
+    saved_json = plugin_json(saved)
+    text = timbrel_state(saved_json)
+    state_format, layout, model = todays_header()
+    today = f"timbrel-state:{state_format}:{layout}:{model}:"
+    assert text.startswith(today), text[:40]
+    assert saved_json.count(today.encode()) == 1
+
+    # About PLAY_S seconds of the demo's free part, ending halfway between two hits.
+    onsets = [onset for onset, _, part in truth if part == "free"]
+    start = onsets[0] - 0.2
+    last = max(k for k, onset in enumerate(onsets) if onset < start + PLAY_S)
+    end = (onsets[last] + onsets[last + 1]) / 2
+    clip = audio[int(round(start * 44100)):int(round(end * 44100))]
+    hits = last + 1
+
+    # Today's format: the dataset and model are used and saved again unchanged.
+    current = load()
+    current.raw_state = saved
+    lines = play_and_log(current, clip, hits, capfd)
+    assert all(" class=none " not in line for line in lines), lines
+    again = current.raw_state
+    assert timbrel_state(plugin_json(again)) == text, "today's Timbrel state changed"
+    assert again == saved, "today's state: the raw state changed"
+
+    for what, header in [
+        ("newer state format", f"timbrel-state:{state_format + 1}:{layout}:{model}:"),
+        ("newer descriptor layout", f"timbrel-state:{state_format}:{layout + 1}:{model}:"),
+    ]:
+        newer_json = saved_json.replace(today.encode(), header.encode())
+        assert timbrel_state(newer_json) == text.replace(today, header, 1)
+        newer = with_plugin_json(saved, newer_json)
+        plugin = load()
+        capfd.readouterr()
+        plugin.raw_state = newer
+        logged = capfd.readouterr().err
+        assert KEPT_MESSAGE in logged and "saved by a newer Timbrel" in logged, (
+            f"{what}: the plugin did not log {KEPT_MESSAGE!r}: {logged[-500:]!r}")
+        # Played: an untrained drum trigger (one hit log line per hit, no model).
+        lines = play_and_log(plugin, clip, hits, capfd)
+        assert all(line.startswith("armed=- class=none ") for line in lines), lines
+        back = plugin.raw_state
+        assert timbrel_state(plugin_json(back)) == timbrel_state(newer_json), (
+            f"{what}: Timbrel's state changed")
+        assert plugin_json(back) == newer_json, f"{what}: nice-plug's state JSON changed"
+        # JUCE writes the same XML around the component state.
+        outside = lambda raw: Vst3State.parse(raw).with_component(b"").xml
+        assert outside(back) == outside(newer), f"{what}: JUCE's XML changed"
+        # The whole raw state comes back too when nice-plug compresses the same JSON into the
+        # same zstd frame as `with_plugin_json`: the same level and frame parameters, and the
+        # same libzstd release (both 1.5.7 when written). Another release may choose other
+        # matches for the same JSON: then only the JSON is compared (above).
+        same_zstd = plugin_libzstd() == zstandard.ZSTD_VERSION
+        if same_zstd:
+            assert back == newer, f"{what}: the raw state changed"
+        with capfd.disabled():
+            whole = ("identical byte for byte" if same_zstd else
+                     f"not compared (libzstd {plugin_libzstd()} in the plugin, "
+                     f"{zstandard.ZSTD_VERSION} here)")
+            print(f"\n{what}: raw_state of {len(newer)} bytes loaded, {len(clip) / 44100:.2f} s "
+                  f"with {hits} hits played untrained, saved: Timbrel's state ({len(text)} "
+                  f"characters) and nice-plug's JSON identical byte for byte, whole raw state {whole}")
