@@ -69,7 +69,10 @@ pub enum Inconsistent {
 /// Checks a decoded (or about to be saved) dataset and model, whichever are there: the
 /// dataset, the model, then that the model was trained on the dataset's classes and pair.
 /// After it succeeds both can be used without further checks.
-pub fn check_together(dataset: Option<&Dataset>, model: Option<&Model>) -> Result<(), Inconsistent> {
+pub fn check_together(
+    dataset: Option<&Dataset>,
+    model: Option<&Model>,
+) -> Result<(), Inconsistent> {
     if let Some(d) = dataset {
         d.validate().map_err(Inconsistent::Dataset)?;
     }

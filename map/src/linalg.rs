@@ -176,21 +176,28 @@ mod tests {
 
     #[test]
     fn standardize_gives_zero_mean_unit_variance_and_zeroes_constant_columns() {
-        let rows: Vec<Vec<f32>> = (0..20).map(|i| vec![i as f32, 3.0, (i * i) as f32]).collect();
+        let rows: Vec<Vec<f32>> = (0..20)
+            .map(|i| vec![i as f32, 3.0, (i * i) as f32])
+            .collect();
         let mut x = Matrix::from_rows(&rows);
         standardize(&mut x);
         for c in [0, 2] {
             let col: Vec<f32> = (0..20).map(|r| x.row(r)[c]).collect();
             let mean = col.iter().sum::<f32>() / 20.0;
             let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / 20.0;
-            assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4, "{c}: {mean} {var}");
+            assert!(
+                mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+                "{c}: {mean} {var}"
+            );
         }
         assert!((0..20).all(|r| x.row(r)[1] == 0.0));
     }
 
     #[test]
     fn pca_keeps_k_components_when_the_data_has_fewer_directions() {
-        let rows: Vec<Vec<f32>> = (0..10).map(|i| vec![i as f32, 2.0 * i as f32, 1.0]).collect();
+        let rows: Vec<Vec<f32>> = (0..10)
+            .map(|i| vec![i as f32, 2.0 * i as f32, 1.0])
+            .collect();
         let x = Matrix::from_rows(&rows);
         let pca = Pca::fit(&x, 3);
         assert_eq!(pca.components(), 3);

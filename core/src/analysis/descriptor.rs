@@ -48,8 +48,8 @@
 mod names;
 
 use super::fastmath;
-pub use super::frame::{feat, FrameLayout, FRAME_FEATURES};
 use super::frame::{amp_db, power_db, FrameAnalyzer};
+pub use super::frame::{feat, FrameLayout, FRAME_FEATURES};
 use super::lanes;
 use super::mel::MEL_BANDS;
 use super::settings::{scale_ref, WINDOW_REF_RANGE};

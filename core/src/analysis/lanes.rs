@@ -18,7 +18,10 @@ const SQRT_HALF_BITS: u32 = 0x3f35_04f3;
 pub(crate) fn split_exp(x: f32) -> (f32, f32) {
     let bits = x.to_bits();
     let e = (bits.wrapping_sub(SQRT_HALF_BITS) as i32) >> 23;
-    (e as f32, f32::from_bits(bits.wrapping_sub((e as u32) << 23)))
+    (
+        e as f32,
+        f32::from_bits(bits.wrapping_sub((e as u32) << 23)),
+    )
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -246,7 +249,6 @@ impl F8 {
     pub(crate) fn zero() -> Self {
         Self::splat(0.0)
     }
-
 }
 
 /// Σ x.

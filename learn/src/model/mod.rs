@@ -28,11 +28,11 @@ pub use fitted::{Mismatch, Model, NoveltyScorer};
 pub use old::{ModelV1, ModelV2, NoDoubts, OldModel, StoredNovelty};
 pub use params::{ModelKind, TrainConfig};
 pub use prediction::Prediction;
+pub(crate) use train::{derive, prepare, stratified_folds};
 pub use train::{
     find_doubts, train, CandidateScore, TrainReport, AUTO_THRESHOLD_FACTOR,
     AUTO_THRESHOLD_QUANTILE, AUTO_TIE_NATS, MIN_AUTO_THRESHOLD,
 };
-pub(crate) use train::{derive, prepare, stratified_folds};
 
 /// Version of the serialised [`Model`]; bump whenever its fields change meaning or shape.
 ///
