@@ -1,6 +1,7 @@
 //! The fitted classifier of a model: kNN, MLP or LDA behind one interface.
 
 use super::params::{ModelKind, TrainConfig};
+use crate::error::LearnError;
 use crate::knn::Knn;
 use crate::lda::Lda;
 use crate::mlp::Mlp;
@@ -25,6 +26,15 @@ impl Classifier {
             Classifier::Knn(m) => m.log_probs(y, out),
             Classifier::Mlp(m) => m.logits(y, out),
             Classifier::Lda(m) => m.logits(y, out),
+        }
+    }
+
+    /// Checks the fitted classifier for `inputs` dimensions and `classes` classes.
+    pub(super) fn validate(&self, inputs: usize, classes: usize) -> Result<(), LearnError> {
+        match self {
+            Classifier::Knn(c) => c.validate(inputs, classes),
+            Classifier::Mlp(c) => c.validate(inputs, classes),
+            Classifier::Lda(c) => c.validate(inputs, classes),
         }
     }
 

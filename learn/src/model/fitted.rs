@@ -284,11 +284,7 @@ impl Model {
         self.scaler.validate(DESCRIPTOR_LEN)?;
         self.pca.validate(DESCRIPTOR_LEN)?;
         let m = self.pca.components();
-        match &self.classifier {
-            Classifier::Knn(c) => c.validate(m, drum)?,
-            Classifier::Mlp(c) => c.validate(m, drum)?,
-            Classifier::Lda(c) => c.validate(m, drum)?,
-        }
+        self.classifier.validate(m, drum)?;
         if !(self.temperature > 0.0 && self.temperature.is_finite()) {
             return Err(LearnError::Corrupt(format!(
                 "temperature {}",
