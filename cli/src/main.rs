@@ -1,7 +1,9 @@
-//! `timbrel`: drum-hit onsets and descriptors from WAV files, with the plugin's own analysis.
+//! `timbrel`: the plugin's engine offline. Drum-hit onsets and descriptors from WAV files,
+//! training, classifying and cross-validating hit classes, sample maps of a folder, and
+//! benchmarks, all with the plugin's own analysis and learning.
 //!
-//! This file only parses arguments and reports errors; the work is in [`commands`] and WAV
-//! decoding in [`wav`].
+//! This file only parses arguments and reports errors; the work is in [`commands`] (one file
+//! per subcommand) and WAV decoding in [`wav`].
 
 mod commands;
 mod wav;
@@ -16,8 +18,8 @@ use timbrel_core::analysis::{AnalysisSettings, DetectorKind, DetectorSettings};
 
 use commands::{AnalysisOptions, DEFAULT_BLOCK};
 
-/// Detects drum hits in WAV files and describes each one, with the same streaming analysis the
-/// Timbrel plugin runs.
+/// Detects drum hits in WAV files, describes them, and trains, applies and checks hit classes,
+/// with the same streaming analysis and learning the Timbrel plugin runs.
 #[derive(Debug, Parser)]
 #[command(name = "timbrel", version, propagate_version = true)]
 #[command(after_help = "\
@@ -30,6 +32,7 @@ Examples:
   timbrel classify -m snare.timbrel take1.wav > take1.csv
   timbrel train -c center=hits/center -c edge=hits/edge -c kit=bleed/ --ignore kit -o snare.timbrel
   timbrel eval -c center=hits/center -c edge=hits/edge
+  timbrel map samples/ -o map.html --png map.png
 
 WAV input: 8/16/24/32-bit integer or 32-bit float, any channel count (mixed to mono).")]
 struct Cli {
@@ -113,7 +116,8 @@ enum Command {
     EvalFeatures(commands::map::EvalFeaturesArgs),
 }
 
-/// Analysis options shared by `onsets` and `features`. Defaults are the core's (the plugin's).
+/// Analysis options shared by `onsets`, `features`, `train` and `eval`. Defaults are the core's
+/// (the plugin's).
 #[derive(Debug, Args)]
 struct AnalysisArgs {
     /// Onset detector: envelope (lowest latency, for close mics) or flux (robust to bleed).

@@ -144,6 +144,20 @@ pub enum LearnError {
     Corrupt(String),
 }
 
+/// `Err(LearnError::HyperParameter { .. })`: hyper-parameter `name` has `value`, outside
+/// `expected` (the accepted range, in words).
+pub(crate) fn bad_hyper_parameter(
+    name: &'static str,
+    value: f64,
+    expected: &'static str,
+) -> Result<(), LearnError> {
+    Err(LearnError::HyperParameter {
+        name,
+        value,
+        expected,
+    })
+}
+
 /// Checks that every value is finite; `what` names the slice in the error.
 pub(crate) fn check_finite(
     values: &[f32],

@@ -34,7 +34,8 @@ use crate::migrate::DatasetV1;
 use crate::model::{Mismatch, Model};
 use crate::model::{ModelV1, ModelV2};
 use crate::snippet::Snippet;
-use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
+use crate::version::{check_together, newer_hint, Inconsistent, Versions, LAYOUTS, MODEL_FORMATS};
+use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION};
 
 /// The `format` field of every model file.
 pub const MAGIC: &str = "timbrel-model";
@@ -80,16 +81,22 @@ impl ModelFile {
         }
     }
 
-    /// Checks the model, the analysis settings, the dataset and that they agree; the error
-    /// says which part is wrong.
+    /// Checks the dataset, the model and that they agree
+    /// ([`check_together`](crate::version::check_together), as the project state does), then
+    /// the analysis settings; the error says which part is wrong.
     pub fn validate(&self) -> Result<(), Invalid> {
-        self.model.validate().map_err(Invalid::Model)?;
-        self.analysis.validate().map_err(Invalid::Analysis)?;
-        if let Some(d) = &self.dataset {
-            d.validate().map_err(Invalid::Dataset)?;
-            self.model.check_dataset(d).map_err(Invalid::Mismatch)?;
+        check_together(self.dataset.as_ref(), Some(&self.model))?;
+        self.analysis.validate().map_err(Invalid::Analysis)
+    }
+}
+
+impl From<Inconsistent> for Invalid {
+    fn from(e: Inconsistent) -> Self {
+        match e {
+            Inconsistent::Dataset(e) => Invalid::Dataset(e),
+            Inconsistent::Model(e) => Invalid::Model(e),
+            Inconsistent::Mismatch(e) => Invalid::Mismatch(e),
         }
-        Ok(())
     }
 }
 
@@ -234,14 +241,6 @@ pub enum FileError {
         /// What is wrong.
         problem: Invalid,
     },
-}
-
-fn newer_hint(found: u64, supported: u32) -> &'static str {
-    if found > supported as u64 {
-        "; it was written by a newer timbrel"
-    } else {
-        ""
-    }
 }
 
 /// The envelope as written.
@@ -429,7 +428,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     let version = header
         .format_version
         .ok_or_else(|| missing("format_version"))?;
-    if !(OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&version) {
+    if !Versions::new(OLDEST_FORMAT_VERSION, FORMAT_VERSION).reads(version) {
         return Err(FileError::FormatVersion {
             path: path_buf(),
             found: version,
@@ -439,8 +438,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     let model_version = header
         .model_format_version
         .ok_or_else(|| missing("model_format_version"))?;
-    if !(OLDEST_MODEL_FORMAT_VERSION as u64..=MODEL_FORMAT_VERSION as u64).contains(&model_version)
-    {
+    if !MODEL_FORMATS.reads(model_version) {
         return Err(FileError::ModelVersion {
             path: path_buf(),
             found: model_version,
@@ -450,7 +448,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     let layout = header
         .layout_version
         .ok_or_else(|| missing("layout_version"))?;
-    if layout != LAYOUT_VERSION as u64 {
+    if !LAYOUTS.reads(layout) {
         return Err(FileError::Layout {
             path: path_buf(),
             found: layout,

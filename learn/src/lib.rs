@@ -11,6 +11,8 @@
 //! - [`synthetic`]: seeded hits from the core's membrane synthesizer, for tests and benchmarks.
 //! - [`file`](mod@file): the versioned, fully validated `.timbrel` model file.
 //! - [`state`]: the project state (dataset and model) the plugin keeps in the host's project.
+//! - [`version`]: the format versions both read, the "written by a newer build" hint and the
+//!   checks a dataset and model pass together.
 //! - [`snippet`]: compact audio snippets of the examples (8-bit μ-law at ≤ 16 kHz).
 //! - [`bench`](mod@bench): training, classification and project-state timings for the CLI.
 
@@ -35,12 +37,16 @@ pub mod scaler;
 pub mod snippet;
 pub mod state;
 pub mod synthetic;
+pub mod version;
 
 pub use dataset::{ClassInfo, Dataset, Example};
 pub use error::LearnError;
 pub use evaluate::{evaluate, Advice, Evaluation};
 pub use file::{FileError, ModelFile};
-pub use model::{train, Mismatch, Model, ModelKind, Prediction, TrainConfig, TrainReport};
+pub use model::{
+    train, Mismatch, Model, ModelKind, Prediction, TrainConfig, TrainReport, MODEL_FORMAT_VERSION,
+    OLDEST_MODEL_FORMAT_VERSION,
+};
 pub use snippet::Snippet;
 pub use state::{ProjectState, StateError};
 pub use timbrel_core::analysis::descriptor::{DESCRIPTOR_LEN, LAYOUT_VERSION};
@@ -49,12 +55,3 @@ pub use timbrel_core::analysis::descriptor::{DESCRIPTOR_LEN, LAYOUT_VERSION};
 pub const MAX_CLASSES: usize = 16;
 /// Fewest examples for a class to be trained (classes with fewer get probability 0).
 pub const MIN_EXAMPLES: usize = 2;
-/// Version of the serialised [`Model`]; bump whenever its fields change meaning or shape.
-///
-/// Format 2 (novelty against the region the classes span) replaced format 1's novelty scorer;
-/// format 3 added ignore classes (a flag per class, the classifier's own class list) and the
-/// box novelty scorer. Older models are read through [`model::ModelV1`] and
-/// [`model::ModelV2`] and keep scoring as they did.
-pub const MODEL_FORMAT_VERSION: u32 = 3;
-/// Oldest model format this build reads.
-pub const OLDEST_MODEL_FORMAT_VERSION: u32 = 1;

@@ -2,7 +2,7 @@
 //! trained with Adam on mini-batches, L2 weight decay, and early stopping on a seeded,
 //! stratified validation split. Deterministic for a seed.
 
-use crate::error::{check_finite, LearnError};
+use crate::error::{bad_hyper_parameter, check_finite, LearnError};
 use serde::{Deserialize, Serialize};
 
 /// Largest hidden layer.
@@ -46,13 +46,7 @@ impl Default for MlpConfig {
 impl MlpConfig {
     /// Checks every field's range.
     pub fn validate(&self) -> Result<(), LearnError> {
-        let bad = |name, value: f64, expected| {
-            Err(LearnError::HyperParameter {
-                name,
-                value,
-                expected,
-            })
-        };
+        let bad = bad_hyper_parameter;
         if !(1..=MAX_HIDDEN).contains(&self.hidden) {
             return bad("mlp.hidden", self.hidden as f64, "1..=128");
         }

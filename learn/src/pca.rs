@@ -23,9 +23,16 @@ impl Pca {
     /// below 1e-9 of the largest are dropped; each axis' sign is fixed so its largest-magnitude
     /// entry is positive (determinism). Uses the n × n Gram matrix when there are fewer rows
     /// than dimensions.
+    pub fn fit(rows: &[Vec<f64>], max_components: usize) -> Self {
+        Self::fit_with_spread(rows, max_components).0
+    }
+
+    /// As [`Self::fit`], and also the sum of squares of `rows` along each axis kept (the
+    /// eigenvalues of XᵀX, in the data's units squared; divide by `n - 1` for variances), for
+    /// callers that report how much of the spread the axes keep (the sample map).
     // NOTE: the negated comparisons on purpose: NaN eigenvalues and norms end or skip an axis.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    pub fn fit(rows: &[Vec<f64>], max_components: usize) -> Self {
+    pub fn fit_with_spread(rows: &[Vec<f64>], max_components: usize) -> (Self, Vec<f64>) {
         let n = rows.len();
         let d = rows.first().map_or(0, |r| r.len());
         let x = DMatrix::from_fn(n, d, |i, j| rows[i][j]);
@@ -52,6 +59,7 @@ impl Pca {
             .copied()
             .unwrap_or(0.0);
         let mut axes = Vec::new();
+        let mut spread = Vec::new();
         let mut m = 0;
         for &k in &order {
             if m >= max_components.min(MAX_COMPONENTS) || !(values[k] > 1e-9 * top) || top <= 0.0 {
@@ -68,9 +76,10 @@ impl Pca {
                 .fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
             let s = if big < 0.0 { -1.0 / norm } else { 1.0 / norm };
             axes.extend(col.iter().map(|&v| (v * s) as f32));
+            spread.push(values[k]);
             m += 1;
         }
-        Self { dims: d, axes }
+        (Self { dims: d, axes }, spread)
     }
 
     /// Number of components.

@@ -64,6 +64,7 @@ use crate::migrate::{ClassInfoV2, DatasetV1};
 use crate::model::{Mismatch, Model};
 use crate::model::{ModelV1, ModelV2};
 use crate::pack::{self, PackedIn, PackedOut};
+use crate::version::{self, check_together, newer_hint, Inconsistent, Versions};
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 
 /// First field of every encoded state.
@@ -138,7 +139,7 @@ pub enum StateError {
     },
     /// The examples' descriptors have another layout than this build computes.
     #[error("project state has descriptor layout {found}, this timbrel computes layout {expected}{}",
-            if *found > *expected as u64 { "; it was written by a newer timbrel" } else { " (record the hits again)" })]
+            if version::written_by_newer(*found, *expected) { newer_hint(*found, *expected) } else { " (record the hits again)" })]
     Layout {
         /// Layout in the state.
         found: u64,
@@ -197,18 +198,23 @@ impl StateError {
     pub fn written_by_newer(&self) -> bool {
         match *self {
             StateError::FormatVersion { found, supported }
-            | StateError::ModelVersion { found, supported } => found > supported as u64,
-            StateError::Layout { found, expected } => found > expected as u64,
+            | StateError::ModelVersion { found, supported }
+            | StateError::Layout {
+                found,
+                expected: supported,
+            } => version::written_by_newer(found, supported),
             _ => false,
         }
     }
 }
 
-fn newer_hint(found: u64, supported: u32) -> &'static str {
-    if found > supported as u64 {
-        "; it was written by a newer timbrel"
-    } else {
-        ""
+impl From<Inconsistent> for StateError {
+    fn from(e: Inconsistent) -> Self {
+        match e {
+            Inconsistent::Dataset(e) => StateError::Dataset(e),
+            Inconsistent::Model(e) => StateError::Model(e),
+            Inconsistent::Mismatch(e) => StateError::Mismatch(e),
+        }
     }
 }
 
@@ -239,12 +245,7 @@ struct PayloadIn<'a, C = crate::dataset::ClassInfo> {
 
 /// Checks the dataset, the model and that they agree.
 fn check(dataset: &Dataset, model: Option<&Model>) -> Result<(), StateError> {
-    dataset.validate().map_err(StateError::Dataset)?;
-    if let Some(m) = model {
-        m.validate().map_err(StateError::Model)?;
-        m.check_dataset(dataset).map_err(StateError::Mismatch)?;
-    }
-    Ok(())
+    Ok(check_together(Some(dataset), model)?)
 }
 
 /// Encodes `state` as format [`STATE_FORMAT_VERSION`] after running every check [`decode_str`]
@@ -480,7 +481,7 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
     let ([format, layout, model_format], body) = parse_header(text)?;
     // NOTE: every encoded format from 2 on is read; a later build keeps reading today's (see
     // `a_future_bump_keeps_reading_todays_states`).
-    if !(2..=readable.state as u64).contains(&format) {
+    if !Versions::new(2, readable.state).reads(format) {
         return Err(StateError::FormatVersion {
             found: format,
             supported: readable.state,
@@ -495,8 +496,8 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
     // The model is kept in its own bytes so that a build that cannot read it keeps the dataset.
     // Model formats from OLDEST_MODEL_FORMAT_VERSION to this build's are read (older ones are
     // migrated).
-    let model_left_out = (!(OLDEST_MODEL_FORMAT_VERSION as u64..=readable.model as u64)
-        .contains(&model_format))
+    let model_left_out = (!Versions::new(OLDEST_MODEL_FORMAT_VERSION, readable.model)
+        .reads(model_format))
     .then_some(StateError::ModelVersion {
         found: model_format,
         supported: readable.model,

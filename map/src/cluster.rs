@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::linalg::{dist2, Matrix, Pca, Standardizer};
+use crate::linalg::{dist2, standardize, Matrix, Pca};
 use crate::quality::{SilhouetteCache, SILHOUETTE_SAMPLE};
 use crate::MapError;
 
@@ -277,7 +277,7 @@ pub fn cluster_descriptors(
         }
     }
     let mut x = Matrix::from_rows(vectors);
-    Standardizer::fit(&x).apply(&mut x);
+    standardize(&mut x);
     let reduced = reduce_for_clustering(&x, 0.95, 50);
     cluster(
         &reduced,
@@ -292,9 +292,9 @@ pub fn cluster_descriptors(
 /// The principal-component scores that keep `keep` of the variance (at most `max_dims`
 /// components, at least 2 when the input has them).
 pub fn reduce_for_clustering(x: &Matrix, keep: f32, max_dims: usize) -> Matrix {
-    let pca = Pca::fit(x, max_dims.min(x.cols));
+    let mut pca = Pca::fit(x, max_dims.min(x.cols));
     let mut acc = 0.0;
-    let mut dims = pca.components.len();
+    let mut dims = pca.components();
     for (i, v) in pca.variance.iter().enumerate() {
         acc += v;
         if pca.total_variance > 0.0 && acc / pca.total_variance >= keep {
@@ -302,12 +302,7 @@ pub fn reduce_for_clustering(x: &Matrix, keep: f32, max_dims: usize) -> Matrix {
             break;
         }
     }
-    let dims = dims.max(2.min(pca.components.len()));
-    let pca = Pca {
-        components: pca.components[..dims].to_vec(),
-        variance: pca.variance[..dims].to_vec(),
-        ..pca
-    };
+    pca.truncate(dims.max(2.min(pca.components())));
     pca.transform(x)
 }
 

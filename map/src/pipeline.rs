@@ -12,7 +12,7 @@ use crate::cluster::{cluster, ClusterCount, Clustering, KMeansParams};
 use crate::decode::read_mono;
 use crate::describe::{DescribeSettings, Describer, FileDescription};
 use crate::learned::{learned_features, AutoencoderParams};
-use crate::linalg::{Matrix, Pca, Standardizer};
+use crate::linalg::{standardize, Matrix, Pca};
 use crate::quality::{knn_loo_accuracy, Contingency, SilhouetteCache, SILHOUETTE_SAMPLE};
 use crate::tsne::{tsne, TsneParams};
 use crate::umap::{umap, UmapParams};
@@ -286,7 +286,7 @@ impl Collection {
 /// components. Returns the projection and the fraction of variance kept (0..1).
 pub fn feature_space(features: &Matrix) -> (Matrix, f32) {
     let mut x = features.clone();
-    Standardizer::fit(&x).apply(&mut x);
+    standardize(&mut x);
     let pca = Pca::fit(&x, SPACE_DIMS.min(x.cols).min(x.rows.max(1)));
     (pca.transform(&x), pca.explained())
 }

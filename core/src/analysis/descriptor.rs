@@ -47,8 +47,9 @@
 
 mod names;
 
-pub use super::frame::FrameLayout;
+use super::fastmath;
 use super::frame::{amp_db, power_db, FrameAnalyzer};
+pub use super::frame::{feat, FrameLayout, FRAME_FEATURES};
 use super::lanes;
 use super::mel::MEL_BANDS;
 use super::settings::{scale_ref, WINDOW_REF_RANGE};
@@ -61,8 +62,6 @@ pub const DESCRIPTOR_LEN: usize = TIMBRE_BLOCK.end;
 /// Version of the descriptor layout; bump whenever [`NAMES`] changes.
 pub const LAYOUT_VERSION: u32 = 1;
 
-/// Number of per-frame features.
-pub const FRAME_FEATURES: usize = 21;
 /// Number of statistics per frame feature.
 pub const FRAME_STATS: usize = 8;
 /// Per-frame feature statistics.
@@ -71,28 +70,6 @@ pub const FRAME_BLOCK: Range<usize> = 0..FRAME_FEATURES * FRAME_STATS;
 pub const LEVEL_BLOCK: Range<usize> = FRAME_BLOCK.end..FRAME_BLOCK.end + 3;
 /// Level-normalised timbre.
 pub const TIMBRE_BLOCK: Range<usize> = LEVEL_BLOCK.end..LEVEL_BLOCK.end + 2 * MEL_BANDS + 3 * 8 + 1;
-
-/// Indices of the per-frame features (`f` in `8 f + s`).
-pub mod feat {
-    /// First MFCC (c0); c_k is at `MFCC + k`.
-    pub const MFCC: usize = 0;
-    /// Spectral centroid, Hz.
-    pub const CENTROID: usize = 13;
-    /// Spectral spread, Hz.
-    pub const SPREAD: usize = 14;
-    /// Spectral flatness, dB.
-    pub const FLATNESS: usize = 15;
-    /// 85 % rolloff, Hz.
-    pub const ROLLOFF: usize = 16;
-    /// Spectral crest, dB.
-    pub const CREST: usize = 17;
-    /// Frame peak, dBFS.
-    pub const PEAK: usize = 18;
-    /// Frame RMS, dBFS.
-    pub const RMS: usize = 19;
-    /// Zero-crossing frequency, Hz.
-    pub const ZCR: usize = 20;
-}
 
 /// Indices of the statistics (`s` in `8 f + s`).
 pub mod stat {
@@ -388,7 +365,7 @@ fn relative_db(bands: &[f32; MEL_BANDS], total: f32, out: &mut [f32; MEL_BANDS])
     for (r, b) in rel.iter_mut().zip(bands) {
         *r = b * inv;
     }
-    lanes::db10_floored(&rel, 1e-10, out);
+    fastmath::db10_floored(&rel, 1e-10, out);
 }
 
 /// Offline descriptor extraction from a window held in memory (the CLI, tests, benchmarks).

@@ -1,7 +1,7 @@
 //! Short-frame analysis inside a descriptor window: framing, Hann window, FFT, and the
 //! per-frame features (MFCCs, linear spectral shape, levels, zero crossings).
 
-use super::descriptor::{feat, FRAME_FEATURES};
+use super::fastmath;
 use super::lanes::{self, F8};
 use super::mel::{Dct, MelBank, MEL_BANDS, MEL_PAD, N_MFCC};
 use super::settings::scale_ref;
@@ -14,6 +14,31 @@ use std::sync::Arc;
 pub const FRAME_REF_SAMPLES: f32 = 128.0;
 /// Hop between frames, in reference samples (44.1 kHz): 0.73 ms.
 pub const HOP_REF_SAMPLES: f32 = 32.0;
+
+/// Number of per-frame features.
+pub const FRAME_FEATURES: usize = 21;
+/// Indices of the per-frame features, in the order the frame analysis writes them (`f` in the
+/// descriptor's `8 f + s`).
+pub mod feat {
+    /// First MFCC (c0); c_k is at `MFCC + k`.
+    pub const MFCC: usize = 0;
+    /// Spectral centroid, Hz.
+    pub const CENTROID: usize = 13;
+    /// Spectral spread, Hz.
+    pub const SPREAD: usize = 14;
+    /// Spectral flatness, dB.
+    pub const FLATNESS: usize = 15;
+    /// 85 % rolloff, Hz.
+    pub const ROLLOFF: usize = 16;
+    /// Spectral crest, dB.
+    pub const CREST: usize = 17;
+    /// Frame peak, dBFS.
+    pub const PEAK: usize = 18;
+    /// Frame RMS, dBFS.
+    pub const RMS: usize = 19;
+    /// Zero-crossing frequency, Hz.
+    pub const ZCR: usize = 20;
+}
 
 /// How a window is cut into frames at one sample rate.
 ///
@@ -261,7 +286,7 @@ impl FrameAnalyzer {
 
         self.mel.apply(&self.power, &mut self.mel_vals);
         // power_db of every band.
-        lanes::db10_floored(&self.mel_vals, 1e-12, &mut self.mel_db);
+        fastmath::db10_floored(&self.mel_vals, 1e-12, &mut self.mel_db);
         self.dct
             .apply(&self.mel_db, &mut out[feat::MFCC..feat::MFCC + N_MFCC]);
         let s = shape::linear_shape(
@@ -345,13 +370,13 @@ fn real_power(
 /// `10 log10(p)` floored at -120 dB.
 #[inline(always)]
 pub(crate) fn power_db(p: f32) -> f32 {
-    super::fastmath::db10(p.max(1e-12))
+    fastmath::db10(p.max(1e-12))
 }
 
 /// `20 log10(a)` floored at -120 dB.
 #[inline(always)]
 pub(crate) fn amp_db(a: f32) -> f32 {
-    2.0 * super::fastmath::db10(a.max(1e-6))
+    2.0 * fastmath::db10(a.max(1e-6))
 }
 
 #[cfg(test)]

@@ -9,8 +9,24 @@
 
 const L: usize = 8;
 
+/// Bits of √½ as an f32: [`split_exp`] puts the mantissa in [√½, √2).
+const SQRT_HALF_BITS: u32 = 0x3f35_04f3;
+
+/// `x = m 2^e` with `m` in [√½, √2), for a positive normal `x`: returns (`e` as f32, `m`).
+/// [`F8::split_exp`] does the same on eight lanes.
+#[inline(always)]
+pub(crate) fn split_exp(x: f32) -> (f32, f32) {
+    let bits = x.to_bits();
+    let e = (bits.wrapping_sub(SQRT_HALF_BITS) as i32) >> 23;
+    (
+        e as f32,
+        f32::from_bits(bits.wrapping_sub((e as u32) << 23)),
+    )
+}
+
 #[cfg(target_arch = "x86_64")]
 mod f8 {
+    use super::SQRT_HALF_BITS;
     use std::arch::x86_64::*;
 
     /// Eight f32 lanes (SSE2, part of every x86-64 CPU).
@@ -96,15 +112,14 @@ mod f8 {
                 )
             }
         }
-        /// `x = m 2^e` with `m` in [√½, √2), for positive normal lanes: returns (`e` as f32, `m`)
-        /// (see [`crate::analysis::fastmath::ln`]).
+        /// [`super::split_exp`] on each lane.
         #[inline(always)]
         pub(crate) fn split_exp(self) -> (Self, Self) {
             #[inline(always)]
             fn one(x: __m128) -> (__m128, __m128) {
                 unsafe {
                     let bits = _mm_castps_si128(x);
-                    let adj = _mm_sub_epi32(bits, _mm_set1_epi32(0x3f35_04f3));
+                    let adj = _mm_sub_epi32(bits, _mm_set1_epi32(SQRT_HALF_BITS as i32));
                     let e = _mm_srai_epi32::<23>(adj);
                     let m = _mm_sub_epi32(bits, _mm_slli_epi32::<23>(e));
                     (_mm_cvtepi32_ps(e), _mm_castsi128_ps(m))
@@ -204,10 +219,7 @@ mod f8 {
         pub(crate) fn split_exp(self) -> (Self, Self) {
             let (mut e, mut m) = ([0.0f32; 8], [0.0f32; 8]);
             for j in 0..8 {
-                let bits = self.0[j].to_bits();
-                let k = (bits.wrapping_sub(0x3f35_04f3) as i32) >> 23;
-                e[j] = k as f32;
-                m[j] = f32::from_bits(bits.wrapping_sub((k as u32) << 23));
+                (e[j], m[j]) = super::split_exp(self.0[j]);
             }
             (F8(e), F8(m))
         }
@@ -236,38 +248,6 @@ impl F8 {
     #[inline(always)]
     pub(crate) fn zero() -> Self {
         Self::splat(0.0)
-    }
-
-    /// Lane-wise natural logarithm of positive normal lanes: the same method and error bound as
-    /// [`crate::analysis::fastmath::ln`] (results may differ from it in the last bits).
-    #[inline(always)]
-    pub(crate) fn ln(self) -> Self {
-        let (e, m) = self.split_exp();
-        let one = F8::splat(1.0);
-        let t = m.sub(one).div(m.add(one));
-        let t2 = t.mul(t);
-        let c = |v: f32| F8::splat(v);
-        let p = c(2.0 / 7.0).add(t2.mul(c(2.0 / 9.0)));
-        let p = c(2.0 / 5.0).add(t2.mul(p));
-        let p = c(2.0 / 3.0).add(t2.mul(p));
-        let p = c(2.0).add(t2.mul(p));
-        e.mul(c(std::f32::consts::LN_2)).add(t.mul(p))
-    }
-}
-
-/// `out[i] = 10 log10(max(x[i], floor))` (power to dB), eight lanes at a time.
-#[inline(always)]
-pub(crate) fn db10_floored(x: &[f32], floor: f32, out: &mut [f32]) {
-    const K: f32 = 10.0 / std::f32::consts::LN_10;
-    let n = x.len().min(out.len());
-    let (cx, tx) = x[..n].as_chunks::<L>();
-    let (co, to) = out[..n].as_chunks_mut::<L>();
-    let (fl, k) = (F8::splat(floor), F8::splat(K));
-    for (x, o) in cx.iter().zip(co) {
-        F8::load(x).max(fl).ln().mul(k).store(o);
-    }
-    for (x, o) in tx.iter().zip(to) {
-        *o = super::fastmath::ln(x.max(floor)) * K;
     }
 }
 
@@ -487,29 +467,6 @@ mod tests {
                 .sum::<f32>();
             assert!((central_sq(&y, &x, c) - m2).abs() < 1e-3 * (1.0 + m2));
             assert!((moments(&y, &x, c).0 - m2).abs() < 1e-3 * (1.0 + m2));
-        }
-    }
-
-    #[test]
-    fn lane_ln_matches_std() {
-        let mut x = 1e-30f32;
-        let mut out = [0.0f32; 8];
-        while x < 1e30 {
-            let v = [
-                x,
-                x * 1.1,
-                x * 1.3,
-                x * 1.5,
-                x * 1.7,
-                x * 1.9,
-                x * 2.3,
-                x * 2.9,
-            ];
-            F8::load(&v).ln().store(&mut out);
-            for (o, v) in out.iter().zip(&v) {
-                assert!((o - v.ln()).abs() < 2e-6 + 1e-7 * v.ln().abs(), "{v}");
-            }
-            x *= 3.7;
         }
     }
 
