@@ -142,7 +142,7 @@ impl WorkerLoop {
     }
 
     /// Publishes the project and the view, if they changed.
-    fn publish(&mut self) {
+    pub(super) fn publish(&mut self) {
         if std::mem::take(&mut self.project_dirty) {
             self.parts.project.store(self.project.clone());
         }

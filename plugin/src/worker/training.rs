@@ -129,7 +129,21 @@ impl WorkerLoop {
             }
             Err(message) => TrainStatus::Failed(message),
         };
+        let handed_over = matches!(status, TrainStatus::Trained { .. });
         self.view_mut().status = status;
+        if handed_over {
+            self.announce_model();
+        }
+    }
+
+    /// Publishes everything that led to the model just handed over, then counts it: whoever
+    /// sees the count (the editor, a test) sees the dataset it was trained on.
+    fn announce_model(&mut self) {
+        self.publish();
+        self.parts
+            .meters
+            .models_trained
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// Uses a restored or imported model as it is (no retraining, so the outputs are the saved
@@ -145,6 +159,7 @@ impl WorkerLoop {
             return;
         }
         view.quality = None;
+        self.announce_model();
         let data: Dataset = self.project.dataset.clone();
         let config = self.parts.config;
         let (tx, rx) = mpsc::channel();
@@ -160,7 +175,8 @@ impl WorkerLoop {
     }
 
     /// Sends `model` to the audio thread and shows it in the editor's view (an evaluation
-    /// follows); returns the status to show (`kind_suffix` after the classifier's name).
+    /// follows); returns the status to show (`kind_suffix` after the classifier's name). The
+    /// caller announces it ([`Self::announce_model`]) once the status is set.
     fn hand_over(&mut self, model: Model, kind_suffix: &str, millis: f64) -> TrainStatus {
         let classes = model.classes().to_vec();
         let pair = model.pair();
@@ -169,10 +185,6 @@ impl WorkerLoop {
         if self.parts.models.send(Box::new(model)).is_err() {
             return TrainStatus::Failed("the audio thread is not taking models".to_owned());
         }
-        self.parts
-            .meters
-            .models_trained
-            .fetch_add(1, Ordering::Relaxed);
         let view = self.view_mut();
         view.model_classes = classes;
         view.model_pair = pair;
