@@ -1,34 +1,47 @@
 //! Timbrel: a drum-hit classifier plugin (CLAP, VST3 and standalone).
 //!
-//! This file is glue only: the plugin struct, `impl Plugin`, the format impls and the exports.
-//! The DSP lives in `timbrel-core`; threads and shared state in [`engine`]; MIDI scheduling in
-//! [`midi`]; the GUI in [`editor`].
+//! This file is glue: the plugin struct, `impl Plugin` (with `process()`, which reads as the
+//! signal flow), the format impls and the exports. Where each part lives:
+//!
+//! - detection and descriptors: `timbrel_core::analysis` (the [`Analyzer`] runs on the audio
+//!   thread); learned detector levels: [`levels`];
+//! - classification: `timbrel_learn::Model` (the [`classify`] helper below applies the
+//!   unknown threshold); interpolation (where between two trained classes a hit lies):
+//!   `timbrel_learn`, mapped to the outputs' range in [`signals`];
+//! - training, the dataset, the map and the free-play take: [`worker`] (its module header
+//!   documents every thread and what it may touch), with auto-zones in [`zones`], snippets in
+//!   [`snippets`] and the lock-free model hand-over in [`swap`]; arming and the train-count
+//!   limit: [`arming`];
+//! - persistence (the project state): [`persist`];
+//! - outputs: MIDI notes and CCs ([`outputs`] decides, [`midi`] schedules and translates), the
+//!   auxiliary control signals and output parameters ([`signals`], [`publish`]);
+//! - parameters: [`params`], class names: [`class_names`]; the editor: [`editor`]; auditioning
+//!   snippets: [`audition`]; the demo input: [`demo`].
 
-use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use timbrel_core::analysis::{Analyzer, AnalyzerEvent, HitRecord};
 
+pub mod arming;
 pub mod audition;
+pub mod class_names;
 pub mod demo;
 pub mod editor;
-pub mod engine;
 pub mod levels;
 pub mod midi;
 pub mod outputs;
 pub mod params;
+pub mod persist;
 pub mod publish;
 pub mod signals;
 pub mod snippets;
 pub mod swap;
+pub mod worker;
 pub mod zones;
 
+use arming::Arming;
 use demo::DemoPlayer;
-use engine::{
-    Meters, SharedWorkerState, ToWorker, Worker, WorkerParts, AUDIO_QUEUE_CAPACITY,
-    HIT_QUEUE_CAPACITY,
-};
 use midi::NoteScheduler;
 use params::TimbrelParams;
 use publish::{OutputBus, OutputTask, PUBLISH_INTERVAL_S};
@@ -36,31 +49,36 @@ use signals::{Signals, AUX_CHANNELS};
 use snippets::{AudioChunk, ChunkWriter};
 use swap::ModelReceiver;
 use timbrel_learn::{Model, Prediction};
+use worker::{
+    Commands, Meters, Project, Published, ToWorker, Worker, WorkerParts, WorkerView,
+    AUDIO_QUEUE_CAPACITY, HIT_QUEUE_CAPACITY,
+};
 
 /// The plugin instance.
 pub struct Timbrel {
     params: Arc<TimbrelParams>,
     meters: Arc<Meters>,
-    worker_state: SharedWorkerState,
-    /// Streaming onset detector and descriptor extractor; built in `initialize()`.
+    /// The worker's view for the editor, published by the worker.
+    view: Arc<Published<WorkerView>>,
+    /// Streaming onset detector and descriptor extractor; built in `activate()`.
     analyzer: Option<Analyzer>,
-    /// Mono mix of the current block, sized for the host's largest block in `initialize()`.
+    /// Mono mix of the current block, sized for the host's largest block in `activate()`.
     mono: Vec<f32>,
     /// "Learn levels" on the audio thread (allocated in `activate()`).
     listening: Option<levels::Listening>,
     /// Audio-thread end of the hit ring.
-    hits_out: Option<rtrb::Producer<ToWorker>>,
+    hits_out: rtrb::Producer<ToWorker>,
     /// Audio-thread end of the signal ring, and the chunk being filled.
-    audio_out: Option<rtrb::Producer<AudioChunk>>,
+    audio_out: rtrb::Producer<AudioChunk>,
     chunks: ChunkWriter,
     /// The trained model in use, swapped in without locks.
-    models: Option<ModelReceiver<Model>>,
-    /// The `Train` parameter's value in the previous block.
-    last_train: i32,
-    /// Drains the hit ring; started on first activation.
+    models: ModelReceiver<Model>,
+    /// The armed class and the train-count limit.
+    arming: Arming,
+    /// The worker thread, started with the instance (`None` if it could not start).
     worker: Option<Worker>,
     notes: NoteScheduler,
-    /// The demo performance, prepared in `initialize()`.
+    /// The demo performance, prepared in `activate()`.
     demo: Option<DemoPlayer>,
     /// The continuous outputs (auxiliary control signals, output parameters).
     signals: Signals,
@@ -72,8 +90,6 @@ pub struct Timbrel {
     audition: audition::AuditionPlayer,
     /// The editor's end of the audition ring.
     audition_sender: Arc<audition::AuditionSender>,
-    /// Hits recorded since a class was armed (for the train-count limit).
-    armed_hits: u32,
     /// Whether the demo input was on in the previous block.
     demo_was_on: bool,
     sample_rate: f32,
@@ -82,19 +98,45 @@ pub struct Timbrel {
 impl Default for Timbrel {
     fn default() -> Self {
         let (audition_sender, audition) = audition::audition_channel();
+        let (commands, inbox) = worker::command_queue();
+        let project = Arc::new(Published::new(Project::default()));
+        let view = Arc::new(Published::new(WorkerView::default()));
+        let class_names = params::default_class_names();
+        let params = Arc::new(TimbrelParams::new(
+            persist::PersistedDataset::new(commands.clone(), project.clone()),
+            class_names.clone(),
+        ));
+        let meters = Arc::new(Meters::default());
+        let (hits_out, hits) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
+        let (audio_out, audio) = rtrb::RingBuffer::new(AUDIO_QUEUE_CAPACITY);
+        let (model_sender, models) = swap::model_channel();
+        let parts = WorkerParts {
+            hits,
+            audio,
+            models: model_sender,
+            meters: meters.clone(),
+            inbox,
+            project,
+            view: view.clone(),
+            class_names,
+            config: timbrel_learn::TrainConfig::default(),
+        };
+        let worker = Worker::spawn(parts, commands)
+            .map_err(|err| nice_error!("could not start the worker thread: {err}"))
+            .ok();
         Self {
-            params: Arc::new(TimbrelParams::default()),
-            meters: Arc::new(Meters::default()),
-            worker_state: SharedWorkerState::default(),
+            params,
+            meters,
+            view,
             analyzer: None,
             mono: Vec::new(),
             listening: None,
-            hits_out: None,
-            audio_out: None,
+            hits_out,
+            audio_out,
             chunks: ChunkWriter::default(),
-            models: None,
-            last_train: 0,
-            worker: None,
+            models,
+            arming: Arming::default(),
+            worker,
             notes: NoteScheduler::default(),
             demo: None,
             signals: Signals::new(44_100.0),
@@ -102,7 +144,6 @@ impl Default for Timbrel {
             since_publish: 0,
             audition,
             audition_sender: Arc::new(audition_sender),
-            armed_hits: 0,
             demo_was_on: false,
             sample_rate: 44_100.0,
         }
@@ -115,12 +156,17 @@ impl Timbrel {
         &self.meters
     }
 
-    /// The worker's state: recent hits with predictions, training status.
-    pub fn worker_state(&self) -> &SharedWorkerState {
-        &self.worker_state
+    /// The worker's latest view: recent hits with predictions, training status, map, zones.
+    pub fn worker_view(&self) -> Arc<WorkerView> {
+        self.view.load()
     }
 
-    /// The parameters, with the persisted dataset.
+    /// The queue to the worker (dataset edits, zones, imports).
+    pub fn commands(&self) -> &Commands {
+        self.params.dataset.commands()
+    }
+
+    /// The parameters, with the handle on the persisted project.
     pub fn timbrel_params(&self) -> &Arc<TimbrelParams> {
         &self.params
     }
@@ -133,6 +179,78 @@ impl Timbrel {
     /// The output parameters' hand-over to the main thread.
     pub fn output_bus(&self) -> &Arc<OutputBus> {
         &self.output_bus
+    }
+
+    /// Replaces the input by the demo performance while `Demo input` is on (from its beginning
+    /// each time it is switched on).
+    fn play_demo(&mut self, buffer: &mut Buffer) {
+        let demo_on = self.params.demo_input.value();
+        if let (true, Some(demo)) = (demo_on, self.demo.as_mut()) {
+            if !self.demo_was_on {
+                demo.rewind();
+            }
+            let (first, rest) = buffer.as_slice().split_at_mut(1);
+            demo.fill(first[0]);
+            for channel in rest.iter_mut() {
+                channel.copy_from_slice(first[0]);
+            }
+        }
+        self.demo_was_on = demo_on;
+    }
+
+    /// Sends the hit ring a message, counting it when the ring is full.
+    fn tell_worker(&mut self, message: ToWorker) {
+        if self.hits_out.push(message).is_err() {
+            self.meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Hands the output values to the main thread after a hit, or while they glide.
+    fn publish_outputs(
+        &mut self,
+        hits: u32,
+        samples: usize,
+        position: u64,
+        context: &mut impl ProcessContext<Self>,
+    ) {
+        self.since_publish += samples as u64;
+        let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * self.sample_rate;
+        if hits > 0 || gliding {
+            let values = self.signals.values();
+            let timeout = (publish::PENDING_TIMEOUT_S * self.sample_rate) as u64;
+            if (hits > 0 || values != self.output_bus.load())
+                && self.output_bus.store(&values, position, timeout)
+            {
+                context.execute_gui(OutputTask::Publish);
+                self.since_publish = 0;
+            }
+        }
+    }
+
+    /// Publishes the block's detection meters, MIDI counters and latency for the editor.
+    fn update_meters(&self, analyzer: &mut Analyzer) {
+        let meter = analyzer.take_detection_peak();
+        // The editor takes the largest value since its last frame (and resets it).
+        self.meters
+            .detection_value
+            .fetch_max(meter.value, Ordering::Relaxed);
+        self.meters
+            .detection_mask
+            .fetch_max(meter.mask.unwrap_or(f32::NEG_INFINITY), Ordering::Relaxed);
+        self.meters
+            .detection_threshold
+            .store(meter.threshold, Ordering::Relaxed);
+        self.meters.latency_ms.store(
+            analyzer.latency_samples() as f32 * 1000.0 / self.sample_rate,
+            Ordering::Relaxed,
+        );
+        let dropped = self.notes.dropped();
+        self.meters
+            .midi_dropped
+            .store(dropped.ccs + dropped.notes, Ordering::Relaxed);
+        self.meters
+            .late_note_offs
+            .store(dropped.late_offs, Ordering::Relaxed);
     }
 }
 
@@ -180,39 +298,132 @@ fn mix_to_mono(channels: &[&mut [f32]], start: usize, mono: &mut [f32]) {
     }
 }
 
-/// Hands a scheduled note event to the host at `timing` samples into the block; returns whether
-/// the host took it.
-fn send_note(
-    context: &mut impl ProcessContext<Timbrel>,
-    note: &midi::ScheduledNote,
-    timing: u32,
-) -> bool {
-    let channel = Channel::Number(note.channel);
-    let key = Key::Number(note.key);
-    let voice_id = VoiceID::Wildcard;
-    let event = match note.kind {
-        midi::Kind::On => NoteEvent::NoteOn {
-            timing,
-            voice_id,
-            channel,
-            key,
-            velocity: note.velocity,
-        },
-        midi::Kind::Off => NoteEvent::NoteOff {
-            timing,
-            voice_id,
-            channel,
-            key,
-            velocity: 0.0,
-        },
-        midi::Kind::Cc => NoteEvent::MidiCC {
-            timing,
-            channel: note.channel,
-            cc: note.key,
-            value: note.velocity,
-        },
-    };
-    context.try_send_event(event).is_ok()
+/// What `process()` keeps while it works through one block.
+struct Block {
+    /// Analyzer position of the block's first sample.
+    start: u64,
+    /// Samples in the block.
+    samples: usize,
+    /// Samples of the block the control signals have been rendered for.
+    rendered: usize,
+    /// Hits in the block.
+    hits: u32,
+    /// The `Unknown threshold` parameter.
+    unknown_scale: f32,
+    /// The outputs' position range and curve.
+    range: timbrel_core::control::RangeCurve,
+    /// The auxiliary output's two classes (0-based).
+    aux_classes: [usize; 2],
+}
+
+impl Block {
+    fn new(start: u64, samples: usize, params: &TimbrelParams) -> Self {
+        let aux_classes = [
+            params.signals.aux_class_a.value(),
+            params.signals.aux_class_b.value(),
+        ]
+        .map(|c| (c.clamp(1, timbrel_learn::MAX_CLASSES as i32) - 1) as usize);
+        Self {
+            start,
+            samples,
+            rendered: 0,
+            hits: 0,
+            unknown_scale: params.unknown_scale.value(),
+            range: params.signals.range(),
+            aux_classes,
+        }
+    }
+}
+
+impl Timbrel {
+    /// Makes the input safe to pass through (NaN, infinities and subnormals become zero; the
+    /// rest is bit-exact) and meters its peak.
+    fn sanitize_input(&self, buffer: &mut Buffer) {
+        let mut peak = 0.0f32;
+        for channel in buffer.as_slice().iter_mut() {
+            for x in channel.iter_mut() {
+                *x = sanitize(*x);
+                peak = peak.max(x.abs());
+            }
+        }
+        self.meters
+            .input_peak_dbfs
+            .store(20.0 * peak.log10(), Ordering::Relaxed);
+    }
+
+    /// Feeds "Learn levels" and the worker's signal ring (for snippets) with a chunk of the
+    /// mono mix that starts at analyzer position `position`.
+    fn listen_and_stream(&mut self, position: u64, mono: &[f32]) {
+        if let Some(listening) = self.listening.as_mut() {
+            let detector = self.params.parameter_settings().detector;
+            listening.process(
+                self.params.learn_levels.value(),
+                mono,
+                &detector,
+                &self.params.learned_levels,
+            );
+        }
+        let audio_out = &mut self.audio_out;
+        self.chunks.write(position, mono, |chunk| {
+            // NOTE: a full ring only costs snippets their audio; hits are unaffected.
+            let _ = audio_out.push(*chunk);
+        });
+    }
+
+    /// One finished hit: record it if a class is armed, classify it, move the control signals
+    /// and schedule its MIDI (unless it sounds like an ignore class), and tell the worker.
+    fn hit(&mut self, hit: &HitRecord, block: &mut Block, control: Option<&mut [&mut [f32]]>) {
+        self.meters.hits.fetch_add(1, Ordering::Relaxed);
+        block.hits += 1;
+        let train = self.arming.record(&self.meters);
+        let prediction = self
+            .models
+            .current()
+            .map(|model| classify(model, hit, block.unknown_scale));
+        let position = prediction
+            .as_ref()
+            .map_or(0.0, |p| block.range.map(p.interpolation));
+        let offset =
+            ((hit.ready_sample - block.start) as usize).clamp(block.rendered, block.samples);
+        self.signals.render(
+            control,
+            block.rendered,
+            offset - block.rendered,
+            block.aux_classes,
+        );
+        block.rendered = offset;
+        // A hit like an ignore class (bleed of the rest of the kit) sends nothing.
+        if !prediction.as_ref().is_some_and(|p| p.ignored) {
+            self.signals
+                .hit(prediction.as_ref(), position, hit.peak_dbfs);
+            outputs::send_hit(
+                &self.params.midi,
+                &self.params.class_outputs,
+                &mut self.notes,
+                hit,
+                prediction.as_ref(),
+                position,
+                self.sample_rate,
+            );
+        }
+        self.tell_worker(ToWorker::Hit {
+            hit: *hit,
+            train,
+            prediction,
+        });
+    }
+
+    /// Ends the block's arming: a disarm or the reached limit retrains; the limit also asks the
+    /// main thread to return `Train` to off (when there is a context to do it with).
+    fn end_arming(&mut self, context: &mut impl ProcessContext<Self>) {
+        let end = self.arming.end_block();
+        if end.training_stopped {
+            self.tell_worker(ToWorker::TrainingStopped);
+        }
+        if end.limit_reached && self.output_bus.can_publish() {
+            context.execute_gui(OutputTask::Disarm);
+        }
+    }
 }
 
 impl Plugin for Timbrel {
@@ -271,6 +482,7 @@ impl Plugin for Timbrel {
         let params = self.params.clone();
         Box::new(move |task| match task {
             OutputTask::Publish => bus.publish(&params.outputs),
+            OutputTask::Disarm => bus.disarm(&params.train),
         })
     }
 
@@ -280,7 +492,7 @@ impl Plugin for Timbrel {
         editor::create(editor::Shared {
             params: self.params.clone(),
             meters: self.meters.clone(),
-            worker: self.worker_state.clone(),
+            view: self.view.clone(),
             outputs: self.output_bus.clone(),
             audition: self.audition_sender.clone(),
         })
@@ -310,34 +522,9 @@ impl Plugin for Timbrel {
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
-        if self.worker.is_none() {
-            let (hits_out, hits) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
-            let (audio_out, audio) = rtrb::RingBuffer::new(AUDIO_QUEUE_CAPACITY);
-            let (models, receiver) = swap::model_channel();
-            let parts = WorkerParts {
-                hits,
-                audio,
-                models,
-                meters: self.meters.clone(),
-                dataset: self.params.dataset.clone(),
-                class_names: self.params.class_names.clone(),
-                state: self.worker_state.clone(),
-                config: timbrel_learn::TrainConfig::default(),
-            };
-            match Worker::spawn(parts) {
-                Ok(worker) => {
-                    self.worker = Some(worker);
-                    self.hits_out = Some(hits_out);
-                    self.audio_out = Some(audio_out);
-                    self.models = Some(receiver);
-                }
-                Err(err) => {
-                    nice_error!("could not start the worker thread: {err}");
-                    return false;
-                }
-            }
-        }
-        true
+        // NOTE: the worker thread starts with the instance, so that a state loaded before the
+        // first activation is applied (and its model waits in the model ring) by now.
+        self.worker.is_some()
     }
 
     fn reset(&mut self) {
@@ -354,204 +541,62 @@ impl Plugin for Timbrel {
         aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        let Some(analyzer) = self.analyzer.as_mut() else {
+        // Taken out for the block (a move: nothing is allocated or freed) and put back at its end.
+        let Some(mut analyzer) = self.analyzer.take() else {
             return ProcessStatus::Error("process() before activate()");
         };
         let samples = buffer.samples();
-        let channels = buffer.channels();
-        if samples == 0 || channels == 0 {
-            return ProcessStatus::Normal;
-        }
-        let demo_on = self.params.demo_input.value();
-        if let (true, Some(demo)) = (demo_on, self.demo.as_mut()) {
-            // Switching the demo on starts the performance from its beginning.
-            if !self.demo_was_on {
-                demo.rewind();
-            }
-            let (first, rest) = buffer.as_slice().split_at_mut(1);
-            demo.fill(first[0]);
-            for channel in rest.iter_mut() {
-                channel.copy_from_slice(first[0]);
-            }
-        }
-        self.demo_was_on = demo_on;
-
-        // Pass-through is bit-exact, except that NaN, infinities and subnormals become zero.
-        let mut peak = 0.0f32;
-        for channel in buffer.as_slice().iter_mut() {
-            for x in channel.iter_mut() {
-                *x = sanitize(*x);
-                peak = peak.max(x.abs());
-            }
-        }
-        self.meters
-            .input_peak_dbfs
-            .store(20.0 * peak.log10(), Ordering::Relaxed);
-
-        analyzer.set_settings(self.params.analysis_settings());
-        let block_start = analyzer.position();
-        let model = self.models.as_mut().and_then(|models| {
-            models.update();
-            models.current()
-        });
-        self.meters
-            .model_loaded
-            .store(model.is_some(), Ordering::Relaxed);
-        let unknown_scale = self.params.unknown_scale.value();
-        let train = self.params.train.value();
-        if train != self.last_train {
-            self.armed_hits = 0;
-            self.meters.armed_hits.store(0, Ordering::Relaxed);
-        }
-        let train_limit = self.params.train_limit.value().max(0) as u32;
-        let armed_hits = &mut self.armed_hits;
-        let mut limit_reached_now = false;
-        let params = &*self.params;
-        let sample_rate = self.sample_rate;
-        let meters = &self.meters;
-        let notes = &mut self.notes;
-        let hits_out = &mut self.hits_out;
-        let signals = &mut self.signals;
-        signals.configure(&params.signals);
-        let range = params.signals.range();
-        let aux_classes = [
-            params.signals.aux_class_a.value(),
-            params.signals.aux_class_b.value(),
-        ]
-        .map(|c| (c.clamp(1, timbrel_learn::MAX_CLASSES as i32) - 1) as usize);
-        let mut control = aux.outputs.first_mut().map(|port| port.as_slice());
-        // Samples of this block the control signals have been rendered for.
-        let mut rendered = 0usize;
-        let mut hits_in_block = 0u32;
-        let audio_out = &mut self.audio_out;
-        let chunks = &mut self.chunks;
-        let listening = &mut self.listening;
-        let learn_on = params.learn_levels.value();
-        let parameter_detector = params.parameter_settings().detector;
-        // Every sample is analysed, in chunks of at most the announced block size (some hosts
-        // send larger blocks when rendering offline); each chunk's MIDI goes out after it, so
-        // the scheduler only ever holds one announced block's events.
-        let mut chunk_start = 0;
-        while chunk_start < samples {
-            let len = (samples - chunk_start).min(self.mono.len());
-            let mono = &mut self.mono[..len];
-            mix_to_mono(buffer.as_slice_immutable(), chunk_start, mono);
-            if let Some(listening) = listening.as_mut() {
-                listening.process(learn_on, mono, &parameter_detector, &params.learned_levels);
-            }
-            if let Some(audio_out) = audio_out.as_mut() {
-                chunks.write(analyzer.position(), mono, |chunk| {
-                    // NOTE: a full ring only costs snippets their audio; hits are unaffected.
-                    let _ = audio_out.push(*chunk);
+        if samples > 0 && buffer.channels() > 0 {
+            self.play_demo(buffer);
+            self.sanitize_input(buffer);
+            analyzer.set_settings(self.params.analysis_settings());
+            self.models.update();
+            let model_loaded = self.models.current().is_some();
+            self.meters
+                .model_loaded
+                .store(model_loaded, Ordering::Relaxed);
+            let (train, limit) = (self.params.train.value(), self.params.train_limit.value());
+            self.arming.begin_block(train, limit, &self.meters);
+            self.signals.configure(&self.params.signals);
+            let mut block = Block::new(analyzer.position(), samples, &self.params);
+            let mut control = aux.outputs.first_mut().map(|port| port.as_slice());
+            let mut mono = std::mem::take(&mut self.mono);
+            // Every sample is analysed, in chunks of at most the announced block size (some
+            // hosts send larger blocks when rendering offline); each chunk's MIDI goes out after
+            // it, so the scheduler only ever holds one announced block's events.
+            let mut chunk_start = 0;
+            while chunk_start < samples {
+                let len = (samples - chunk_start).min(mono.len());
+                let chunk = &mut mono[..len];
+                mix_to_mono(buffer.as_slice_immutable(), chunk_start, chunk);
+                self.listen_and_stream(analyzer.position(), chunk);
+                analyzer.process(chunk, |event| match event {
+                    AnalyzerEvent::Onset { .. } => {
+                        self.meters.onsets.fetch_add(1, Ordering::Relaxed);
+                    }
+                    AnalyzerEvent::Hit(hit) => self.hit(hit, &mut block, control.as_deref_mut()),
+                });
+                chunk_start += len;
+                let start = block.start;
+                self.notes.finish_block(analyzer.position(), |note| {
+                    // The scheduler only hands out events inside this chunk, so inside the block.
+                    let timing = (note.sample - start) as u32;
+                    context
+                        .try_send_event(midi::note_event(note, timing))
+                        .is_ok()
                 });
             }
-            analyzer.process(mono, |event| match event {
-                AnalyzerEvent::Onset { .. } => {
-                    meters.onsets.fetch_add(1, Ordering::Relaxed);
-                }
-                AnalyzerEvent::Hit(hit) => {
-                    meters.hits.fetch_add(1, Ordering::Relaxed);
-                    hits_in_block += 1;
-                    // Arming records every hit, up to the train-count limit (0 = no limit).
-                    let under_limit = train_limit == 0 || *armed_hits < train_limit;
-                    let train_class = (train > 0 && under_limit).then(|| (train - 1) as u8);
-                    if train_class.is_some() {
-                        *armed_hits += 1;
-                        meters
-                            .armed_hits
-                            .store(*armed_hits as u64, Ordering::Relaxed);
-                        limit_reached_now |= train_limit > 0 && *armed_hits == train_limit;
-                    }
-                    let prediction = model.map(|model| classify(model, hit, unknown_scale));
-                    let position = prediction
-                        .as_ref()
-                        .map_or(0.0, |p| range.map(p.interpolation));
-                    let offset =
-                        ((hit.ready_sample - block_start) as usize).clamp(rendered, samples);
-                    signals.render(
-                        control.as_deref_mut(),
-                        rendered,
-                        offset - rendered,
-                        aux_classes,
-                    );
-                    rendered = offset;
-                    // A hit like an ignore class (bleed of the rest of the kit) sends nothing.
-                    if !prediction.as_ref().is_some_and(|p| p.ignored) {
-                        signals.hit(prediction.as_ref(), position, hit.peak_dbfs);
-                        outputs::send_hit(
-                            &params.midi,
-                            &params.class_outputs,
-                            notes,
-                            hit,
-                            prediction.as_ref(),
-                            position,
-                            sample_rate,
-                        );
-                    }
-                    if let Some(queue) = hits_out.as_mut() {
-                        let message = ToWorker::Hit {
-                            hit: *hit,
-                            train: train_class,
-                            prediction,
-                        };
-                        if queue.push(message).is_err() {
-                            meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-            });
-            chunk_start += len;
-            notes.finish_block(analyzer.position(), |note| {
-                // The scheduler only hands out events inside this chunk, so inside the block.
-                send_note(context, note, (note.sample - block_start) as u32)
-            });
+            self.mono = mono;
+            self.end_arming(context);
+            let (rendered, aux_classes) = (block.rendered, block.aux_classes);
+            self.signals
+                .render(control, rendered, samples - rendered, aux_classes);
+            self.publish_outputs(block.hits, samples, analyzer.position(), context);
+            // Auditioned snippets are heard, after the analysis, so they never count as hits.
+            self.audition.mix_into(buffer.as_slice());
+            self.update_meters(&mut analyzer);
         }
-        let dropped = notes.dropped();
-        meters
-            .midi_dropped
-            .store(dropped.ccs + dropped.notes, Ordering::Relaxed);
-        meters
-            .late_note_offs
-            .store(dropped.late_offs, Ordering::Relaxed);
-        if (self.last_train > 0 && train == 0) || limit_reached_now {
-            if let Some(queue) = hits_out.as_mut() {
-                if queue.push(ToWorker::TrainingStopped).is_err() {
-                    meters.queue_overflows.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-        self.last_train = train;
-        signals.render(control, rendered, samples - rendered, aux_classes);
-        self.since_publish += samples as u64;
-        let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * sample_rate;
-        if hits_in_block > 0 || gliding {
-            let values = signals.values();
-            let timeout = (publish::PENDING_TIMEOUT_S * sample_rate) as u64;
-            if (hits_in_block > 0 || values != self.output_bus.load())
-                && self.output_bus.store(&values, analyzer.position(), timeout)
-            {
-                context.execute_gui(OutputTask::Publish);
-                self.since_publish = 0;
-            }
-        }
-        // Auditioned snippets are heard, after the analysis, so they never count as hits.
-        self.audition.mix_into(buffer.as_slice());
-
-        let meter = analyzer.take_detection_peak();
-        // The editor takes the largest value since its last frame (and resets it).
-        self.meters
-            .detection_value
-            .fetch_max(meter.value, Ordering::Relaxed);
-        self.meters
-            .detection_mask
-            .fetch_max(meter.mask.unwrap_or(f32::NEG_INFINITY), Ordering::Relaxed);
-        self.meters
-            .detection_threshold
-            .store(meter.threshold, Ordering::Relaxed);
-        self.meters.latency_ms.store(
-            analyzer.latency_samples() as f32 * 1000.0 / self.sample_rate,
-            Ordering::Relaxed,
-        );
+        self.analyzer = Some(analyzer);
         ProcessStatus::Normal
     }
 }

@@ -11,7 +11,10 @@
 //!   until the host takes it; after a refusal the rest of the block's note-ons and CCs are
 //!   dropped, so no note starts whose end could not be sent.
 //!
-//! What was dropped or delayed is counted ([`Dropped`]).
+//! What was dropped or delayed is counted ([`Dropped`]). [`note_event`] translates a scheduled
+//! event into the framework's.
+
+use nice_plug::midi::{Channel, Key, NoteEvent, VoiceID};
 
 /// MIDI channels.
 const CHANNELS: usize = 16;
@@ -220,6 +223,35 @@ impl NoteScheduler {
 }
 
 /// The note-off slot of `channel` and `key`.
+/// The framework's event for `note`, `timing` samples into the block.
+pub fn note_event<S>(note: &ScheduledNote, timing: u32) -> NoteEvent<S> {
+    let channel = Channel::Number(note.channel);
+    let key = Key::Number(note.key);
+    let voice_id = VoiceID::Wildcard;
+    match note.kind {
+        Kind::On => NoteEvent::NoteOn {
+            timing,
+            voice_id,
+            channel,
+            key,
+            velocity: note.velocity,
+        },
+        Kind::Off => NoteEvent::NoteOff {
+            timing,
+            voice_id,
+            channel,
+            key,
+            velocity: 0.0,
+        },
+        Kind::Cc => NoteEvent::MidiCC {
+            timing,
+            channel: note.channel,
+            cc: note.key,
+            value: note.velocity,
+        },
+    }
+}
+
 fn slot(channel: u8, key: u8) -> usize {
     (channel as usize % CHANNELS) * KEYS + (key as usize % KEYS)
 }

@@ -1,11 +1,11 @@
 //! Timbrel's host-visible parameters. Parameter ids are short and must never change: hosts store
 //! automation and presets by id.
 
+use crate::class_names::ClassNames;
+use crate::persist::PersistedDataset;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
-use serde_json::value::RawValue;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use timbrel_core::analysis::settings::RETRIGGER_DECAY_RANGE_MS;
 use timbrel_core::analysis::{AnalysisSettings, DetectorKind, DetectorSettings};
 
@@ -37,192 +37,14 @@ impl From<DetectorChoice> for DetectorKind {
 /// Most classes, and so the top of the `Train` parameter's range.
 pub const MAX_CLASSES: usize = timbrel_learn::MAX_CLASSES;
 
-/// Class names for parameter display, updated by the worker whenever the dataset changes.
-pub type ClassNames = Arc<RwLock<Vec<String>>>;
-
-/// The dataset as the host project stores it, shared with the worker and the editor. Restoring
-/// state bumps the generation, which tells the worker to retrain.
-#[derive(Debug, Clone, Default)]
-pub struct PersistedDataset(Arc<DatasetCell>);
-
-/// The shared dataset behind [`PersistedDataset`], with the model in use, so that a project
-/// saves both and restoring needs no retraining.
-#[derive(Debug, Default)]
-pub struct DatasetCell {
-    /// The classes and examples. Locked by the worker and the editor, never the audio thread.
-    pub data: Mutex<timbrel_learn::Dataset>,
-    /// Bumped on every change (restore, recorded hits, edits).
-    pub generation: AtomicU64,
-    /// A copy of the model the audio thread uses, saved with the project.
-    pub model: Mutex<Option<timbrel_learn::Model>>,
-    /// A model that arrived with a restored state or an imported file: the worker installs it
-    /// as it is instead of retraining, so the outputs are those of the saved project.
-    pub incoming_model: Mutex<Option<timbrel_learn::Model>>,
-    /// Why the last restore or import failed, for the editor; the plugin then works with
-    /// defaults (restore) or keeps its model (import).
-    pub problem: Mutex<Option<String>>,
-    /// A restored state this build could not read (written by a newer Timbrel, or damaged),
-    /// exactly as the project held it. While it is here the plugin works with defaults, saves
-    /// this text back unchanged instead of its own state, and records no hits; [`Self::start_over`]
-    /// or an import replaces it.
-    pub kept: Mutex<Option<Box<RawValue>>>,
-    /// The worker thread, woken by every change so that a restored model is handed to the
-    /// audio thread at once rather than at the worker's next poll.
-    pub worker: Mutex<Option<std::thread::Thread>>,
-}
-
-impl std::ops::Deref for PersistedDataset {
-    type Target = DatasetCell;
-    fn deref(&self) -> &DatasetCell {
-        &self.0
-    }
-}
-
-impl DatasetCell {
-    /// Locks the dataset, recovering from a poisoned lock.
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, timbrel_learn::Dataset> {
-        self.data.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Marks the dataset as changed, so the worker retrains (or installs an incoming model),
-    /// and wakes the worker.
-    pub fn touch(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Some(worker) = self
-            .worker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            worker.unpark();
-        }
-    }
-}
-
-impl DatasetCell {
-    /// Replaces dataset and model (a restored state or an imported file) and tells the worker.
-    pub fn replace(&self, dataset: timbrel_learn::Dataset, model: Option<timbrel_learn::Model>) {
-        *self.lock() = dataset;
-        *self.model.lock().unwrap_or_else(|e| e.into_inner()) = model.clone();
-        *self
-            .incoming_model
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = model;
-        self.touch();
-    }
-
-    /// Takes over a dataset and model the user chose (an imported file) or that were restored:
-    /// forgets any kept unreadable state and problem, then [`Self::replace`]s.
-    pub fn adopt(&self, dataset: timbrel_learn::Dataset, model: Option<timbrel_learn::Model>) {
-        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        self.replace(dataset, model);
-    }
-
-    /// Whether an unreadable restored state is being kept (see [`Self::kept`]).
-    pub fn is_kept(&self) -> bool {
-        self.kept
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
-    }
-
-    /// Drops a kept unreadable state, and everything else, for the defaults: the user's
-    /// explicit "Start over".
-    pub fn start_over(&self) {
-        self.adopt(timbrel_learn::Dataset::default(), None);
-    }
-
-    /// Records a problem for the editor to show (and the log).
-    pub fn report(&self, message: String) {
-        nice_plug::nice_error!("{message}");
-        *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
-    }
-
-    /// The project state to save: the dataset and, if it matches the dataset's classes and
-    /// pair, the model in use.
-    pub fn snapshot(&self) -> timbrel_learn::state::ProjectState {
-        let dataset = self.lock().clone();
-        let model = self.model.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let matches = model.as_ref().is_some_and(|m| {
-            m.pair() == dataset.pair
-                && m.classes()
-                    .iter()
-                    .map(|c| &c.name)
-                    .eq(dataset.classes.iter().map(|c| &c.name))
-        });
-        timbrel_learn::state::ProjectState {
-            dataset,
-            model: model.filter(|_| matches),
-        }
-    }
-}
-
-// The project holds the state as one compact string (see `timbrel_learn::state`); older projects
-// hold the dataset as a JSON object, which restoring migrates. The field is handled as raw JSON
-// text so that a state this build cannot read is saved back byte for byte.
-impl<'a> nice_plug::params::persist::PersistentField<'a, Box<RawValue>> for PersistedDataset {
-    fn set(&self, value: Box<RawValue>) {
-        match timbrel_learn::state::restore_str(value.get()) {
-            Ok(restored) => {
-                let state = restored.state;
-                let hits = state.dataset.examples.len();
-                self.adopt(state.dataset, state.model);
-                if let Some(e) = restored.model_left_out {
-                    self.report(format!(
-                        "the saved model could not be used ({e}); kept its {hits} hits and retrained"
-                    ));
-                }
-            }
-            Err(e) => {
-                let what = if e.written_by_newer() {
-                    "the saved Timbrel state was saved by a newer Timbrel"
-                } else {
-                    "the saved Timbrel state could not be read"
-                };
-                self.replace(timbrel_learn::Dataset::default(), None);
-                *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
-                self.report(format!(
-                    "{what}; kept unchanged; Start over to replace it ({e})"
-                ));
-            }
-        }
-    }
-
-    fn map<F, R>(&self, f: F) -> R
-    where
-        F: Fn(&Box<RawValue>) -> R,
-    {
-        if let Some(kept) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            return f(kept);
-        }
-        let state = self.snapshot();
-        let encoded = timbrel_learn::state::encode(&state).or_else(|_| {
-            timbrel_learn::state::encode(&timbrel_learn::state::ProjectState {
-                model: None,
-                ..state
-            })
-        });
-        let raw = encoded
-            .map_err(|e| e.to_string())
-            .and_then(|text| serde_json::value::to_raw_value(&text).map_err(|e| e.to_string()));
-        match raw {
-            Ok(raw) => f(&raw),
-            Err(e) => {
-                self.report(format!("could not save Timbrel's state: {e}"));
-                f(&RawValue::NULL.to_owned())
-            }
-        }
-    }
-}
-
 /// All of Timbrel's parameters and persisted editor state.
 #[derive(Params)]
 pub struct TimbrelParams {
     /// The editor's window size; kept with the plugin instance, not with the project.
     pub editor_state: Arc<EguiEditorState>,
 
-    /// Every class and example hit, saved with the project.
+    /// Every class and example hit, with the model in use, saved with the project (the worker
+    /// owns them; see [`crate::persist`]).
     #[persist = "dataset"]
     pub dataset: PersistedDataset,
     /// Class names for displaying the `Train` parameter.
@@ -291,21 +113,34 @@ pub struct TimbrelParams {
 }
 
 impl Default for TimbrelParams {
+    /// Parameters with no worker behind the dataset (commands go nowhere): for tests of the
+    /// parameters alone.
     fn default() -> Self {
+        Self::new(PersistedDataset::default(), default_class_names())
+    }
+}
+
+/// The class names of a new dataset.
+pub fn default_class_names() -> ClassNames {
+    ClassNames::new(
+        timbrel_learn::Dataset::default()
+            .classes
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
+    )
+}
+
+impl TimbrelParams {
+    /// The parameters, with `dataset` as the handle on the worker's project and `class_names`
+    /// (which the worker keeps in step) for the texts of the class parameters.
+    pub fn new(dataset: PersistedDataset, class_names: ClassNames) -> Self {
         let d = AnalysisSettings::default();
         let det = d.detector;
-        let dataset = timbrel_learn::Dataset::default();
-        let class_names: ClassNames = Arc::new(RwLock::new(
-            dataset.classes.iter().map(|c| c.name.clone()).collect(),
-        ));
         let names_out = class_names.clone();
         let names_in = class_names.clone();
         Self {
-            dataset: PersistedDataset(Arc::new(DatasetCell {
-                data: Mutex::new(dataset),
-                generation: AtomicU64::new(0),
-                ..DatasetCell::default()
-            })),
+            dataset,
             train: IntParam::new(
                 "Train",
                 0,
@@ -419,9 +254,7 @@ impl Default for TimbrelParams {
             class_names,
         }
     }
-}
 
-impl TimbrelParams {
     /// The analysis settings in use: the parameters', with the learned levels in place of the
     /// parameters they were learned for (see [`crate::levels`]).
     pub fn analysis_settings(&self) -> AnalysisSettings {
@@ -453,11 +286,7 @@ fn train_label(names: &ClassNames, value: i32) -> String {
     if value <= 0 {
         return "Off".to_owned();
     }
-    let names = names.read().unwrap_or_else(|e| e.into_inner());
-    names
-        .get(value as usize - 1)
-        .cloned()
-        .unwrap_or_else(|| format!("Class {value}"))
+    names.name(value as usize - 1)
 }
 
 /// Parses "Off", a class name, or a number.
@@ -466,8 +295,7 @@ fn parse_train_label(names: &ClassNames, text: &str) -> Option<i32> {
     if text.eq_ignore_ascii_case("off") {
         return Some(0);
     }
-    let names = names.read().unwrap_or_else(|e| e.into_inner());
-    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
+    if let Some(i) = names.position(text) {
         return Some(i as i32 + 1);
     }
     text.strip_prefix("Class ").unwrap_or(text).parse().ok()
@@ -489,7 +317,7 @@ mod tests {
         assert_eq!(show(1), "center");
         assert_eq!(show(2), "edge");
         assert_eq!(show(3), "Class 3");
-        params.class_names.write().unwrap()[1] = "rim".into();
+        params.class_names.set(vec!["center".into(), "rim".into()]);
         assert_eq!(show(2), "rim");
         let parse = |s: &str| {
             params

@@ -36,6 +36,9 @@ pub const PENDING_TIMEOUT_S: f32 = 1.0;
 pub enum OutputTask {
     /// Copy the latest output values into the output parameters.
     Publish,
+    /// Return the `Train` parameter to off: the train-count limit was reached (see
+    /// [`crate::arming`]).
+    Disarm,
 }
 
 /// Shared between the audio thread, the editor and the main-thread task executor.
@@ -148,6 +151,25 @@ impl OutputBus {
             }
         }
         self.published.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs a disarm task (main thread): returns `train` to off through the host, as the
+    /// editor's Stop button does; nothing without a context or when it is off already.
+    pub fn disarm(&self, train: &nice_plug::prelude::IntParam) {
+        use nice_plug::prelude::Param;
+        let gui = self.gui.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(gui) = gui.as_ref() else { return };
+        if train.value() == 0 {
+            return;
+        }
+        let param = train.as_ptr();
+        // SAFETY: the pointer comes from the plugin's own parameter, alive as long as it is;
+        // called on the main thread, as the context requires.
+        unsafe {
+            gui.raw_begin_set_parameter(param);
+            gui.raw_set_parameter_normalized(param, train.preview_normalized(0));
+            gui.raw_end_set_parameter(param);
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! output parameters get the values at block ends (see [`crate::publish`] for how they reach
 //! the host).
 
-use crate::params::ClassNames;
+use crate::class_names::ClassNames;
 use nice_plug::prelude::*;
 use std::sync::Arc;
 use timbrel_core::control::{ControlBank, RangeCurve, Shaping};
@@ -67,7 +67,7 @@ impl SignalParams {
                     max: MAX_CLASSES as i32,
                 },
             )
-            .with_value_to_string(class_formatter(names, "Class"))
+            .with_value_to_string(class_formatter(names))
         };
         Self {
             glide_ms: FloatParam::new(
@@ -141,18 +141,12 @@ impl SignalParams {
     }
 }
 
-/// Formats a 1-based class number with the class's name, or `none_label` + number.
-fn class_formatter(
-    names: &ClassNames,
-    fallback: &'static str,
-) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
+/// Formats a 1-based class number with the class's name (see [`ClassNames::name`]).
+fn class_formatter(names: &ClassNames) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
     let names = names.clone();
-    Arc::new(move |v| {
-        let names = names.read().unwrap_or_else(|e| e.into_inner());
-        match usize::try_from(v - 1).ok().and_then(|i| names.get(i)) {
-            Some(name) => name.clone(),
-            None => format!("{fallback} {v}"),
-        }
+    Arc::new(move |v| match usize::try_from(v - 1) {
+        Ok(index) => names.name(index),
+        Err(_) => format!("Class {v}"),
     })
 }
 
@@ -233,11 +227,7 @@ impl OutputParams {
                 if v <= 0 {
                     "Unknown".to_owned()
                 } else {
-                    let names = names_for_class.read().unwrap_or_else(|e| e.into_inner());
-                    names
-                        .get(v as usize - 1)
-                        .cloned()
-                        .unwrap_or_else(|| format!("Class {v}"))
+                    names_for_class.name(v as usize - 1)
                 }
             })),
             probabilities: std::array::from_fn(|k| unit(format!("Out: P(class {})", k + 1))),

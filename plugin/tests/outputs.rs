@@ -7,11 +7,11 @@ mod common;
 use common::takes::{snares, take, train_center_and_edge, SR};
 use common::TestHost;
 use std::time::Duration;
-use timbrel::engine::HitSummary;
+use timbrel::worker::HitSummary;
 
 /// Runs a take of centre, edge and in-between hits and returns the plugin's log of them.
 fn play(host: &mut TestHost, blocks: &[usize], seed: u64) -> Vec<HitSummary> {
-    host.plugin.worker_state().lock().unwrap().log.clear();
+    host.clear_hit_log();
     let sounds: Vec<_> = [
         snares(3, (0.0, 0.1), seed),
         snares(3, (0.85, 0.95), seed + 1),
@@ -92,7 +92,7 @@ fn glide_and_range_shape_the_continuous_outputs_and_the_position_cc() {
     host.set_param_plain("pcurve", 2.0);
     host.control.iter_mut().for_each(Vec::clear);
     let start = host.control_position();
-    host.plugin.worker_state().lock().unwrap().log.clear();
+    host.clear_hit_log();
     let audio = take(
         &[snares(1, (0.0, 0.05), 11), snares(1, (0.9, 0.95), 12)].concat(),
         5,

@@ -23,9 +23,8 @@ fn problem(host: &TestHost) -> Option<String> {
     host.plugin
         .timbrel_params()
         .dataset
+        .project()
         .problem
-        .lock()
-        .unwrap()
         .clone()
 }
 
@@ -71,7 +70,12 @@ fn a_restored_project_gives_identical_outputs_at_once() {
         "same notes, CCs and velocities after restoring"
     );
     assert_eq!(
-        copy.plugin.timbrel_params().dataset.lock().counts(),
+        copy.plugin
+            .timbrel_params()
+            .dataset
+            .project()
+            .dataset
+            .counts(),
         vec![30, 30]
     );
     eprintln!("state: {size} bytes for 60 hits with snippets; save {save_ms:.1} ms, restore until the model plays {restore_ms:.1} ms");
@@ -88,7 +92,13 @@ fn a_project_saved_by_the_first_release_still_loads() {
     let fields = BTreeMap::from([("dataset".to_owned(), legacy)]);
     let mut host = restored(&fields);
     assert_eq!(problem(&host), None);
-    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    let counts = host
+        .plugin
+        .timbrel_params()
+        .dataset
+        .project()
+        .dataset
+        .counts();
     assert!(
         counts.iter().sum::<usize>() > 0,
         "examples migrated: {counts:?}"
@@ -123,7 +133,12 @@ fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
         };
         assert!(message.contains(why), "{bad}: {message}");
         assert_eq!(
-            host.plugin.timbrel_params().dataset.lock().counts(),
+            host.plugin
+                .timbrel_params()
+                .dataset
+                .project()
+                .dataset
+                .counts(),
             vec![0, 0],
             "{bad}: defaults"
         );
@@ -135,7 +150,12 @@ fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
         host.run(&mut [vec![0.0; 48_000]], &[512]);
         std::thread::sleep(Duration::from_millis(700));
         assert_eq!(
-            host.plugin.timbrel_params().dataset.lock().counts(),
+            host.plugin
+                .timbrel_params()
+                .dataset
+                .project()
+                .dataset
+                .counts(),
             vec![0, 0],
             "{bad}: recorded while kept"
         );
@@ -162,7 +182,13 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     let mut host = TestHost::new(SR, 1, 512);
     train_center_and_edge(&mut host);
     let fields = host.plugin.params().serialize_fields();
-    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    let counts = host
+        .plugin
+        .timbrel_params()
+        .dataset
+        .project()
+        .dataset
+        .counts();
     let (f, m) = (
         timbrel_learn::state::STATE_FORMAT_VERSION,
         timbrel_learn::MODEL_FORMAT_VERSION,
@@ -175,7 +201,15 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     let problem = problem(&host).expect("no message");
     assert!(problem.contains("retrained"), "{problem}");
     assert!(problem.contains("newer timbrel"), "{problem}");
-    assert_eq!(host.plugin.timbrel_params().dataset.lock().counts(), counts);
+    assert_eq!(
+        host.plugin
+            .timbrel_params()
+            .dataset
+            .project()
+            .dataset
+            .counts(),
+        counts
+    );
     wait_for_model(&mut host, 0, Duration::from_secs(30));
     // Saved with this build's model format.
     let saved = host.plugin.params().serialize_fields();

@@ -7,6 +7,7 @@ mod common;
 use common::takes::{snares, take, wait_for_model, SR};
 use common::TestHost;
 use std::time::Duration;
+use timbrel::worker::Command;
 use timbrel_learn::synthetic::Sound;
 
 #[test]
@@ -24,7 +25,13 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
     host.set_param_normalized("train", 0.0);
     let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
     eprintln!("trained: {status:?}");
-    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    let counts = host
+        .plugin
+        .timbrel_params()
+        .dataset
+        .project()
+        .dataset
+        .counts();
     assert_eq!(counts, vec![30, 30], "every hit joined its armed class");
 
     // Fresh hits: centre, edge, and sounds from elsewhere.
@@ -43,7 +50,7 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
         .chain(&others)
         .copied()
         .collect();
-    host.plugin.worker_state().lock().unwrap().log.clear();
+    host.clear_hit_log();
     let events = host.run(&mut [take(&sounds, 300)], &[333, 512, 1]);
     std::thread::sleep(Duration::from_millis(200));
     host.run(&mut [vec![0.0; 4800]], &[512]);
@@ -140,14 +147,14 @@ fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
     let mut host = TestHost::new(SR, 1, 512);
     // A third class, marked ignore, as the classes panel's checkbox makes it.
     {
-        let params = host.plugin.timbrel_params();
-        let mut data = params.dataset.lock();
-        let kit = data
-            .add_class("kit", timbrel_learn::dataset::PALETTE[2])
-            .unwrap();
-        data.set_ignore(kit, true).unwrap();
-        drop(data);
-        params.dataset.touch();
+        let edit = Command::Edit(Box::new(|data| {
+            let kit = data
+                .add_class("kit", timbrel_learn::dataset::PALETTE[2])
+                .unwrap();
+            data.set_ignore(kit, true).unwrap();
+            Ok(String::new())
+        }));
+        assert!(host.plugin.commands().send_and_wait(edit));
     }
     let center = take(&snares(30, (0.0, 0.15), 1), 100);
     let edge = take(&snares(30, (0.8, 0.95), 2), 200);
@@ -165,7 +172,13 @@ fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
     }
     let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
     eprintln!("trained: {status:?}");
-    let counts = host.plugin.timbrel_params().dataset.lock().counts();
+    let counts = host
+        .plugin
+        .timbrel_params()
+        .dataset
+        .project()
+        .dataset
+        .counts();
     // Toms ring: a few of them retrigger, and the retriggers join the armed class too.
     assert_eq!(&counts[..2], &[30, 30]);
     assert!(
@@ -175,7 +188,7 @@ fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
 
     // Fresh snare hits keep their class.
     let fresh = |host: &mut TestHost, sounds: &[Sound], seed| {
-        host.plugin.worker_state().lock().unwrap().log.clear();
+        host.clear_hit_log();
         let events = host.run(&mut [take(sounds, seed)], &[256]);
         std::thread::sleep(Duration::from_millis(200));
         host.run(&mut [vec![0.0; 4800]], &[512]);

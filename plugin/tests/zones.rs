@@ -6,7 +6,7 @@ mod common;
 use common::takes::{snares, take, wait_for_model, SR};
 use common::TestHost;
 use std::time::{Duration, Instant};
-use timbrel::engine::ZoneRequest;
+use timbrel::worker::{Command, ZoneRequest};
 use timbrel::zones::{ZoneChoice, ZoneProposal};
 use timbrel_learn::synthetic::Sound;
 use timbrel_map::ClusterCount;
@@ -55,11 +55,11 @@ fn play(host: &mut TestHost, audio: Vec<f32>) {
 fn wait_until(
     host: &mut TestHost,
     what: &str,
-    done: impl Fn(&timbrel::engine::WorkerState) -> bool,
+    done: impl Fn(&timbrel::worker::WorkerView) -> bool,
 ) {
     let started = Instant::now();
     loop {
-        if done(&host.plugin.worker_state().lock().unwrap()) {
+        if done(&host.plugin.worker_view()) {
             return;
         }
         assert!(
@@ -73,19 +73,13 @@ fn wait_until(
 
 /// Sends `request` and waits for its outcome.
 fn ask(host: &mut TestHost, request: ZoneRequest) -> Result<String, String> {
-    {
-        let mut state = host.plugin.worker_state().lock().unwrap();
-        state.zone_status = None;
-        state.zone_request = Some(request);
-    }
-    wait_until(host, "the zone request", |s| s.zone_status.is_some());
-    host.plugin
-        .worker_state()
-        .lock()
-        .unwrap()
-        .zone_status
-        .clone()
-        .unwrap()
+    // The worker carries the request out before it answers the flush.
+    host.plugin.commands().send(Command::Zones(request));
+    assert!(
+        host.plugin.commands().flush(Duration::from_secs(30)),
+        "timed out waiting for the zone request"
+    );
+    host.plugin.worker_view().zone_status.clone().unwrap()
 }
 
 /// Each zone's majority kind, and the share of hits in their zone's majority kind.
@@ -112,7 +106,7 @@ fn free_play_becomes_named_classes_that_classify_new_hits() {
     wait_until(&mut host, "the take", |s| s.take.hits == sounds.len());
 
     let outcome = ask(&mut host, ZoneRequest::Propose(ClusterCount::AUTO));
-    let proposal = host.plugin.worker_state().lock().unwrap().zones.clone();
+    let proposal = host.plugin.worker_view().zones.clone();
     let proposal = proposal.unwrap_or_else(|| panic!("no proposal: {outcome:?}"));
     eprintln!("{outcome:?}");
     assert_eq!(proposal.zones.len(), 3, "best split: {outcome:?}");
@@ -147,11 +141,17 @@ fn free_play_becomes_named_classes_that_classify_new_hits() {
     );
     wait_for_model(&mut host, 0, Duration::from_secs(60));
     {
-        let state = host.plugin.worker_state().lock().unwrap();
+        let state = host.plugin.worker_view();
         assert!(state.zones.is_none(), "the kept proposal is gone");
         assert_eq!(state.take.hits, 0, "kept hits left the take");
     }
-    let data = host.plugin.timbrel_params().dataset.lock().clone();
+    let data = host
+        .plugin
+        .timbrel_params()
+        .dataset
+        .project()
+        .dataset
+        .clone();
     let names: Vec<&str> = data.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, NAMES);
     let sizes: Vec<usize> = (0..3)
@@ -200,7 +200,7 @@ fn training_hits_stay_out_of_the_take_and_bad_requests_say_why() {
     host.set_param_normalized("train", 1.0 / 16.0);
     play(&mut host, take(&snares(8, (0.0, 0.15), 1), 100));
     host.set_param_normalized("train", 0.0);
-    let before = host.plugin.worker_state().lock().unwrap().take.hits;
+    let before = host.plugin.worker_view().take.hits;
     assert_eq!(before, 0, "armed hits are training hits, not free play");
 
     let outcome = ask(&mut host, ZoneRequest::Propose(ClusterCount::AUTO));
@@ -212,17 +212,15 @@ fn training_hits_stay_out_of_the_take_and_bad_requests_say_why() {
     wait_until(&mut host, "the take", |s| s.take.hits == 8);
     let outcome = ask(&mut host, ZoneRequest::Propose(ClusterCount::Fixed(2)));
     assert!(outcome.is_ok(), "{outcome:?}");
-    let id = host
-        .plugin
-        .worker_state()
-        .lock()
-        .unwrap()
-        .zones
-        .as_ref()
-        .unwrap()
-        .id;
+    let id = host.plugin.worker_view().zones.as_ref().unwrap().id;
     // Choices for a proposal that is no longer shown are refused, and nothing changes.
-    let data_before = host.plugin.timbrel_params().dataset.lock().clone();
+    let data_before = host
+        .plugin
+        .timbrel_params()
+        .dataset
+        .project()
+        .dataset
+        .clone();
     let outcome = ask(
         &mut host,
         ZoneRequest::Keep {
@@ -231,9 +229,12 @@ fn training_hits_stay_out_of_the_take_and_bad_requests_say_why() {
         },
     );
     assert!(outcome.is_err(), "{outcome:?}");
-    assert_eq!(*host.plugin.timbrel_params().dataset.lock(), data_before);
+    assert_eq!(
+        host.plugin.timbrel_params().dataset.project().dataset,
+        data_before
+    );
     assert!(ask(&mut host, ZoneRequest::Dismiss).is_ok());
-    assert!(host.plugin.worker_state().lock().unwrap().zones.is_none());
+    assert!(host.plugin.worker_view().zones.is_none());
     assert!(ask(&mut host, ZoneRequest::ClearTake).is_ok());
-    assert_eq!(host.plugin.worker_state().lock().unwrap().take.hits, 0);
+    assert_eq!(host.plugin.worker_view().take.hits, 0);
 }

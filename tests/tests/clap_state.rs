@@ -4,14 +4,14 @@
 //! and loaded with `state.load` into a fresh instance (B), and both play the same seeded
 //! performance at full speed. Every note, control change, velocity and sample offset must be
 //! identical, from the first hit on: the model travels with the state and a fresh instance hands
-//! it to the audio thread when it is first activated, without retraining (see `DatasetCell` in
-//! `plugin/src/params.rs` and `Worker::spawn` in `plugin/src/engine.rs`). B saves A's bytes
-//! again, and a third instance (C) loaded from those plays the same events once more. A state
-//! loaded into an instance that has run before is handed over by its running worker instead,
-//! within its poll interval; from then on the events are A's too.
+//! it to the audio thread when it is first activated, without retraining (see
+//! `plugin/src/persist.rs` and the thread notes in `plugin/src/worker/mod.rs`). B saves A's
+//! bytes again, and a third instance (C) loaded from those plays the same events once more. A
+//! state loaded into an instance that has run before is handed over by its running worker too,
+//! before `state.load` returns; from then on the events are A's.
 //!
 //! Corrupt states go through the host as well. What the plugin does with them (nice-plug's CLAP
-//! wrapper, and `PersistentField for PersistedDataset` in `plugin/src/params.rs`):
+//! wrapper, and `PersistentField for PersistedDataset` in `plugin/src/persist.rs`):
 //! - a state whose container cannot be read (truncated, or bytes changed so that the zstd frame
 //!   or the JSON inside no longer decodes) is refused: `state.load` returns false and the
 //!   instance keeps what it had;
@@ -78,7 +78,8 @@ const MAX_STATE_BYTES_PER_HIT: usize = 6144;
 /// after `state.load`).
 const PACED_BLOCK_PAUSE: Duration = Duration::from_micros(200);
 /// Longest wall time, after `state.load` into an instance that has run before, until its first
-/// classified hit. The worker polls every 5 ms; this allows for a busy machine.
+/// classified hit. The load waits for the worker to hand the model over; this allows for a busy
+/// machine.
 const MAX_HANDOVER: Duration = Duration::from_secs(2);
 /// Single-byte corruptions tried (seeded positions and values).
 const CORRUPTIONS: usize = 120;

@@ -4,15 +4,11 @@
 
 use super::widgets::{class_color, marker, marker_name};
 use super::{TimbrelEditor, ACCENT};
-use crate::engine::TrainStatus;
+use crate::worker::{Command, DatasetEdit, TrainStatus};
 use egui::{RichText, Sense, Stroke, Vec2};
 use nice_plug_egui::widgets::ParamSlider;
 use timbrel_learn::dataset::PALETTE;
 use timbrel_learn::MAX_CLASSES;
-
-/// A change to the dataset, applied under its lock after the panel is drawn; it returns a
-/// message for the user, or why it failed.
-type DatasetEdit = Box<dyn FnOnce(&mut timbrel_learn::Dataset) -> Result<String, String>>;
 
 /// Draws the classes panel.
 pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
@@ -20,7 +16,8 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let params = ed.shared.params.clone();
     let armed = params.train.value();
     let (classes, counts, pair) = {
-        let data = params.dataset.lock();
+        let project = params.dataset.project();
+        let data = &project.dataset;
         (data.classes.clone(), data.counts(), data.pair)
     };
     let armed_hits = ed
@@ -253,13 +250,7 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         }
     });
 
-    let status = ed
-        .shared
-        .worker
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .status
-        .clone();
+    let status = ed.shared.view.load().status.clone();
     let text = match status {
         TrainStatus::Untrained => {
             "Not trained yet: click Train on a class and play about 20 hits.".to_owned()
@@ -275,19 +266,8 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     };
     ui.label(text);
 
+    // The worker applies the edit; the editor shows its outcome when it arrives.
     if let Some(edit) = edit {
-        let result = {
-            let mut data = params.dataset.lock();
-            let result = edit(&mut data);
-            if result.is_ok() {
-                params.dataset.touch();
-            }
-            result
-        };
-        match result {
-            Ok(message) if !message.is_empty() => ed.say(message, false),
-            Ok(_) => {}
-            Err(message) => ed.say(message, true),
-        }
+        ed.commands().send(Command::Edit(edit));
     }
 }

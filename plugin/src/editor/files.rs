@@ -5,6 +5,7 @@
 
 use super::TimbrelEditor;
 use crate::params::DetectorChoice;
+use crate::worker::Command;
 use egui::RichText;
 use timbrel_core::analysis::DetectorKind;
 use timbrel_learn::{file, Dataset, ModelFile};
@@ -47,7 +48,7 @@ pub(super) fn files_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
 
 fn export(ed: &TimbrelEditor) -> Result<String, String> {
     let params = &ed.shared.params;
-    let state = params.dataset.snapshot();
+    let state = params.dataset.project().state();
     let Some(model) = state.model else {
         return Err("there is no trained model to export yet".to_owned());
     };
@@ -95,7 +96,7 @@ fn import(ed: &TimbrelEditor) -> Result<String, String> {
     let hits = dataset.examples.len();
     let classes = dataset.classes.len();
     // An import replaces a kept unreadable state too: the user chose this file.
-    params.dataset.adopt(dataset, Some(model));
+    ed.commands().send(Command::Import { dataset, model });
     Ok(format!(
         "Imported {}: {classes} classes, {hits} hits",
         path.display()

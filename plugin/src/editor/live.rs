@@ -3,6 +3,7 @@
 
 use super::widgets::{class_color, marker};
 use super::{TimbrelEditor, ACCENT, WARN};
+use crate::class_names::class_name;
 use egui::{pos2, Color32, RichText, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug_egui::widgets::ParamSlider;
 
@@ -13,7 +14,7 @@ const MASK_COLOUR: Color32 = Color32::from_rgb(230, 170, 60);
 /// the pair's names at its ends, confidence and novelty.
 pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let (latest, classes, pair) = {
-        let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
+        let state = ed.shared.view.load();
         (
             state.log.back().copied(),
             state.model_classes.clone(),
@@ -35,11 +36,8 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         ));
         return;
     };
-    let name = |i: usize| {
-        classes
-            .get(i)
-            .map_or_else(|| format!("class {}", i + 1), |c| c.name.clone())
-    };
+    let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+    let name = |i: usize| class_name(&names, i);
     ui.horizontal_wrapped(|ui| {
         match p.best {
             Some(c) => {
@@ -111,7 +109,7 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
 /// The strip of recent hits: class (name, colour and marker), time, position and level.
 pub(super) fn recent_hits(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let (log, classes) = {
-        let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
+        let state = ed.shared.view.load();
         (
             state.log.iter().rev().take(24).copied().collect::<Vec<_>>(),
             state.model_classes.clone(),

@@ -4,7 +4,7 @@
 
 use super::widgets::{class_color, marker};
 use super::{TimbrelEditor, ACCENT, WARN};
-use crate::engine::ExampleKey;
+use crate::worker::ExampleKey;
 use egui::{pos2, Color32, Pos2, Rect, RichText, Sense, Stroke, StrokeKind, Vec2};
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,7 @@ fn pick(pointer: Option<Pos2>, at: Pos2, i: usize, nearest: &mut Option<(f32, us
 /// Draws the map, `width` points wide, in the remaining height.
 pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, width: f32) {
     let (map, zones, classes, latest) = {
-        let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
+        let state = ed.shared.view.load();
         let latest = state
             .log
             .back()
@@ -70,7 +70,7 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
         (
             state.map.clone(),
             state.zones.clone(),
-            ed.shared.params.dataset.lock().classes.clone(),
+            ed.shared.params.dataset.project().dataset.classes.clone(),
             latest,
         )
     };
@@ -114,9 +114,8 @@ pub(super) fn map_view(ui: &mut egui::Ui, ed: &mut TimbrelEditor, now: Instant, 
     };
     let outliers: Vec<ExampleKey> = ed
         .shared
-        .worker
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .view
+        .load()
         .quality
         .as_ref()
         .map(|q| q.outliers.iter().map(|o| o.0).collect())

@@ -5,10 +5,11 @@
 //! left, the latest hit and the map of the examples in the middle, model quality and the
 //! selected hit on the right, and the recent hits along the bottom.
 //!
-//! Threading: the editor reads the audio thread's atomics ([`Meters`]) and the worker's shared
-//! state, edits the dataset under its lock (which the audio thread never takes), changes
-//! parameters through the host with the [`ParamSetter`], and sends snippets to hear through a
-//! lock-free ring. Nothing here makes the audio thread wait.
+//! Threading (see [`crate::worker`] for every thread): the editor reads the audio thread's
+//! atomics ([`Meters`]) and the worker's latest snapshots (its [`WorkerView`] and the
+//! [`crate::worker::Project`]), asks the worker for every change of the dataset with a
+//! [`Command`], changes parameters through the host with the [`ParamSetter`], and sends snippets
+//! to hear through a lock-free ring. Nothing here makes the audio thread wait.
 
 mod classes;
 mod files;
@@ -19,9 +20,9 @@ mod widgets;
 mod zones;
 
 use crate::audition::AuditionSender;
-use crate::engine::{ExampleKey, Meters, SharedWorkerState};
 use crate::params::{TimbrelParams, EDITOR_SIZE};
 use crate::publish::OutputBus;
+use crate::worker::{Command, Commands, ExampleKey, Meters, Published, WorkerView};
 use egui::{Color32, RichText};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
@@ -67,7 +68,7 @@ pub struct Shared {
     /// The audio thread's meters.
     pub meters: Arc<Meters>,
     /// The worker's hit log, training status, map and quality.
-    pub worker: SharedWorkerState,
+    pub view: Arc<Published<WorkerView>>,
     /// Receives the editor's context so that the output parameters can move.
     pub outputs: Arc<OutputBus>,
     /// Where snippets to hear go.
@@ -85,8 +86,11 @@ pub fn create(shared: Shared) -> Option<EguiEditor<TimbrelEditor>> {
                 EDITOR_SIZE.1 as f32 * 0.8,
             ),
         ));
+    let seen_limit_stops = shared.meters.limit_stops.load(Ordering::Relaxed);
     let app = TimbrelEditor {
         shared,
+        seen_limit_stops,
+        seen_edits: 0,
         gui: None,
         meter_dbfs: METER_FLOOR_DBFS,
         last_frame: Instant::now(),
@@ -130,6 +134,10 @@ pub struct TimbrelEditor {
     model_path: String,
     /// Zones to propose (0: the best split).
     zone_count: usize,
+    /// Train-count limit stops already reported.
+    seen_limit_stops: u64,
+    /// Dataset edits whose outcome was already shown.
+    seen_edits: u64,
     /// Names and keep ticks for the shown auto-zones proposal.
     zone_edits: zones::ZoneEdits,
 }
@@ -149,7 +157,8 @@ impl NiceEguiApp for TimbrelEditor {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         let now = Instant::now();
         self.update_meters(now);
-        self.auto_disarm();
+        self.report_limit_stop();
+        self.report_edits();
         self.follow_learned_levels();
         egui::Frame::new()
             .inner_margin(8.0)
@@ -195,21 +204,38 @@ impl TimbrelEditor {
         });
     }
 
-    /// Returns the `Train` parameter to off once the armed class has its count of hits (the
-    /// audio thread already stopped recording them).
-    fn auto_disarm(&mut self) {
-        let params = &self.shared.params;
-        let limit = params.train_limit.value();
-        if params.train.value() == 0 || limit <= 0 {
-            return;
-        }
-        if self.shared.meters.armed_hits.load(Ordering::Relaxed) >= limit as u64 {
-            self.set(&params.train, 0);
+    /// Says so when the train-count limit stopped a recording (the audio thread stopped
+    /// recording, and the main thread returns `Train` to off: see [`crate::arming`]).
+    fn report_limit_stop(&mut self) {
+        let stops = self.shared.meters.limit_stops.load(Ordering::Relaxed);
+        if stops != self.seen_limit_stops {
+            self.seen_limit_stops = stops;
+            let limit = self.shared.params.train_limit.value();
             self.say(
                 format!("Recorded {limit} hits: training stopped by itself."),
                 false,
             );
         }
+    }
+
+    /// Shows the outcome of the latest dataset edit the worker applied, once.
+    fn report_edits(&mut self) {
+        let outcome = self.shared.view.load().edit_outcome.clone();
+        if let Some((id, result)) = outcome {
+            if id != self.seen_edits {
+                self.seen_edits = id;
+                match result {
+                    Ok(message) if !message.is_empty() => self.say(message, false),
+                    Ok(_) => {}
+                    Err(message) => self.say(message, true),
+                }
+            }
+        }
+    }
+
+    /// The queue to the worker.
+    pub(crate) fn commands(&self) -> &Commands {
+        self.shared.params.dataset.commands()
     }
 
     /// Copies newly learned levels into their parameters, so that the controls show what is in
@@ -280,7 +306,7 @@ impl TimbrelEditor {
                     .show(ui, |ui| {
                         // NOTE: while an unreadable state is kept, nothing the classes or the
                         // zones would change could be saved: they wait for Start over.
-                        let editable = !self.shared.params.dataset.is_kept();
+                        let editable = !self.shared.params.dataset.project().is_kept();
                         ui.add_enabled_ui(editable, |ui| {
                             classes::classes_panel(ui, self);
                             ui.separator();
@@ -363,18 +389,11 @@ impl TimbrelEditor {
                 }
             });
         });
-        let problem = self
-            .shared
-            .params
-            .dataset
-            .problem
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if let Some(problem) = problem {
+        let project = self.shared.params.dataset.project();
+        if let Some(problem) = &project.problem {
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(WARN, format!("Warning: {problem}"));
-                if self.shared.params.dataset.is_kept()
+                if project.is_kept()
                     && ui
                         .button("Start over")
                         .on_hover_text(
@@ -383,7 +402,7 @@ impl TimbrelEditor {
                         )
                         .clicked()
                 {
-                    self.shared.params.dataset.start_over();
+                    self.commands().send(Command::StartOver);
                     self.say("Started over: the unreadable state is gone.", false);
                 }
             });
@@ -412,25 +431,17 @@ impl TimbrelEditor {
         }
     }
 
-    /// The name of the dataset's class `index` (0-based), or "class N" if it is gone.
+    /// The name of the dataset's class `index` (0-based), or "Class N" if it is gone.
     pub(crate) fn class_name(&self, index: u8) -> String {
-        let names = self
-            .shared
-            .params
-            .class_names
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        names
-            .get(index as usize)
-            .cloned()
-            .unwrap_or_else(|| format!("class {}", index + 1))
+        self.shared.params.class_names.name(index as usize)
     }
 
     /// Plays the snippet of the example `key` names through the plugin's output.
     pub(crate) fn audition(&mut self, key: ExampleKey) {
         let (samples, rate) = {
-            let data = self.shared.params.dataset.lock();
-            match key.find(&data).map(|i| &data.examples[i]) {
+            let project = self.shared.params.dataset.project();
+            let data = &project.dataset;
+            match key.find(data).map(|i| &data.examples[i]) {
                 Some(e) => crate::snippets::playable(e),
                 None => (Vec::new(), 0.0),
             }

@@ -2,14 +2,14 @@
 //! removal, advice) and the selected hit's panel (play, relabel, delete).
 
 use super::{TimbrelEditor, WARN};
-use crate::engine::ExampleKey;
+use crate::worker::{Command, ExampleKey};
 use egui::{Color32, RichText};
 
 /// Held-out accuracy, the confusion matrix, doubtful hits and advice.
 pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     ui.label(RichText::new("Model quality").strong());
     let (quality, evaluating) = {
-        let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
+        let state = ed.shared.view.load();
         (state.quality.clone(), state.evaluating)
     };
     if evaluating {
@@ -99,11 +99,9 @@ pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                 .clicked()
             {
                 let keys: Vec<ExampleKey> = q.outliers.iter().map(|o| o.0).collect();
-                let removed = remove_examples(ed, &keys);
-                ed.say(
-                    format!("Removed {removed} doubtful hits; retraining."),
-                    false,
-                );
+                remove_examples(ed, &keys, |removed| {
+                    format!("Removed {removed} doubtful hits; retraining.")
+                });
             }
         });
         for (k, (key, predicted)) in q.outliers.iter().enumerate().take(8) {
@@ -125,7 +123,7 @@ pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                     ed.selected = Some(*key);
                 }
                 if ui.small_button("Remove").clicked() {
-                    remove_examples(ed, &[*key]);
+                    remove_examples(ed, &[*key], |_| String::new());
                 }
             });
             if k == 7 && q.outliers.len() > 8 {
@@ -150,11 +148,9 @@ pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                 .clicked()
             {
                 let keys: Vec<ExampleKey> = q.doubts.iter().map(|d| d.0).collect();
-                let removed = remove_examples(ed, &keys);
-                ed.say(
-                    format!("Removed {removed} doubtful hits; retraining."),
-                    false,
-                );
+                remove_examples(ed, &keys, |removed| {
+                    format!("Removed {removed} doubtful hits; retraining.")
+                });
             }
         });
         for (key, why, _) in q.doubts.iter().take(8) {
@@ -165,7 +161,7 @@ pub(super) fn quality_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                     ed.audition(*key);
                 }
                 if ui.small_button("Remove").clicked() {
-                    remove_examples(ed, &[*key]);
+                    remove_examples(ed, &[*key], |_| String::new());
                 }
             });
         }
@@ -187,25 +183,32 @@ fn short(name: &str) -> String {
     name.chars().take(6).collect()
 }
 
-/// Deletes the examples `keys` name (those still there) and retrains; returns how many went.
-fn remove_examples(ed: &mut TimbrelEditor, keys: &[ExampleKey]) -> usize {
-    let mut data = ed.shared.params.dataset.lock();
-    let mut removed = 0;
-    for key in keys {
-        if let Some(i) = key.find(&data) {
-            if data.remove_example(i).is_ok() {
-                removed += 1;
-            }
-        }
-    }
-    drop(data);
-    if removed > 0 {
-        ed.shared.params.dataset.touch();
-    }
+/// Has the worker delete the examples `keys` name (those still there) and retrain;
+/// `message(n)` says what happened when `n` went (empty: nothing to say).
+fn remove_examples(
+    ed: &mut TimbrelEditor,
+    keys: &[ExampleKey],
+    message: impl FnOnce(usize) -> String + Send + 'static,
+) {
+    let keys = keys.to_vec();
     if ed.selected.is_some_and(|selected| keys.contains(&selected)) {
         ed.selected = None;
     }
-    removed
+    ed.commands().send(Command::Edit(Box::new(move |data| {
+        let mut removed = 0;
+        for key in &keys {
+            if let Some(i) = key.find(data) {
+                if data.remove_example(i).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        if removed > 0 {
+            Ok(message(removed))
+        } else {
+            Err(String::new())
+        }
+    })));
 }
 
 /// The selected hit: details, play, relabel, delete.
@@ -216,13 +219,14 @@ pub(super) fn selected_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         return;
     };
     let (example, classes) = {
-        let data = ed.shared.params.dataset.lock();
+        let project = ed.shared.params.dataset.project();
+        let data = &project.dataset;
         let example = key
-            .find(&data)
+            .find(data)
             .map(|i| (i, data.examples[i].class, data.examples[i].level_dbfs));
         (example, data.classes.clone())
     };
-    let Some((index, class, level)) = example else {
+    let Some((_index, class, level)) = example else {
         ed.selected = None;
         return;
     };
@@ -243,8 +247,9 @@ pub(super) fn selected_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             .on_hover_text("Remove it from the training set and retrain")
             .clicked()
         {
-            remove_examples(ed, &[key]);
-            ed.say("Deleted the selected hit; retraining.", false);
+            remove_examples(ed, &[key], |_| {
+                "Deleted the selected hit; retraining.".to_owned()
+            });
         }
     });
     ui.horizontal(|ui| {
@@ -258,20 +263,18 @@ pub(super) fn selected_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                 }
             });
         if new_class != class {
-            let mut data = ed.shared.params.dataset.lock();
-            let ok = data.relabel_example(index, new_class).is_ok();
-            drop(data);
-            if ok {
-                ed.shared.params.dataset.touch();
-                ed.selected = Some(ExampleKey {
-                    class: new_class,
-                    ..key
-                });
-                ed.say(
-                    format!("Relabelled as {}; retraining.", classes[new_class].name),
-                    false,
-                );
-            }
+            let name = classes[new_class].name.clone();
+            ed.commands().send(Command::Edit(Box::new(move |data| {
+                // The example is found again by its key: indices shift with edits.
+                let index = key.find(data).ok_or_else(String::new)?;
+                data.relabel_example(index, new_class)
+                    .map(|_| format!("Relabelled as {name}; retraining."))
+                    .map_err(|_| String::new())
+            })));
+            ed.selected = Some(ExampleKey {
+                class: new_class,
+                ..key
+            });
         }
     });
 }

@@ -5,7 +5,7 @@
 
 use super::widgets::class_color;
 use super::{TimbrelEditor, WARN};
-use crate::engine::ZoneRequest;
+use crate::worker::{Command, ZoneRequest};
 use crate::zones::{ZoneChoice, ZoneProposal, MAX_ZONES, MIN_TAKE_HITS};
 use egui::{Color32, RichText, Sense, Stroke, Vec2};
 use timbrel_learn::dataset::PALETTE;
@@ -103,10 +103,10 @@ pub(super) fn zone_label(ed: &TimbrelEditor, z: usize) -> String {
 /// Draws the panel.
 pub(super) fn zones_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let (take, proposal, status) = {
-        let state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
+        let state = ed.shared.view.load();
         (state.take, state.zones.clone(), state.zone_status.clone())
     };
-    let classes = ed.shared.params.dataset.lock().classes.clone();
+    let classes = ed.shared.params.dataset.project().dataset.classes.clone();
     if let Some(p) = &proposal {
         if p.id != ed.zone_edits.id || ed.zone_edits.keep.len() != p.zones.len() {
             ed.zone_edits = ZoneEdits::for_proposal(p, &classes);
@@ -254,8 +254,6 @@ pub(super) fn zones_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         ui.label(RichText::new(text).color(color).small());
     }
     if let Some(request) = request {
-        let mut state = ed.shared.worker.lock().unwrap_or_else(|e| e.into_inner());
-        state.zone_status = None;
-        state.zone_request = Some(request);
+        ed.commands().send(Command::Zones(request));
     }
 }

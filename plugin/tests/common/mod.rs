@@ -110,6 +110,8 @@ struct MockProcess<'a> {
     events: &'a mut Vec<(u32, NoteEvent<()>)>,
     /// Tasks posted to the main thread during the call.
     gui_tasks: &'a Cell<u32>,
+    /// Disarm tasks posted to the main thread during the call.
+    disarm_tasks: &'a Cell<u32>,
 }
 
 impl ProcessContext<Timbrel> for MockProcess<'_> {
@@ -118,8 +120,10 @@ impl ProcessContext<Timbrel> for MockProcess<'_> {
     }
     fn execute_background(&self, _task: OutputTask) {}
     fn execute_gui(&self, task: OutputTask) {
-        assert_eq!(task, OutputTask::Publish);
-        self.gui_tasks.set(self.gui_tasks.get() + 1);
+        match task {
+            OutputTask::Publish => self.gui_tasks.set(self.gui_tasks.get() + 1),
+            OutputTask::Disarm => self.disarm_tasks.set(self.disarm_tasks.get() + 1),
+        }
     }
     fn transport(&self) -> &Transport {
         &self.transport
@@ -290,15 +294,16 @@ impl TestHost {
     }
 
     /// The worker's log of recent hits, oldest first.
-    pub fn hit_log(&self) -> Vec<timbrel::engine::HitSummary> {
-        self.plugin
-            .worker_state()
-            .lock()
-            .unwrap()
-            .log
-            .iter()
-            .copied()
-            .collect()
+    pub fn hit_log(&self) -> Vec<timbrel::worker::HitSummary> {
+        self.plugin.worker_view().log.iter().copied().collect()
+    }
+
+    /// Has the worker forget its log of recent hits, and waits until it did.
+    pub fn clear_hit_log(&self) {
+        assert!(self
+            .plugin
+            .commands()
+            .send_and_wait(timbrel::worker::Command::ClearHitLog));
     }
 
     /// Samples processed since activation: where the next block's control output starts.
@@ -378,6 +383,7 @@ impl TestHost {
                 });
             }
             let gui_tasks = Cell::new(0);
+            let disarm_tasks = Cell::new(0);
             let status = {
                 // The ports (and the slices they borrow from `control`) end with this scope.
                 let mut control_ports = [control_buffer];
@@ -394,6 +400,7 @@ impl TestHost {
                     transport: Transport::new(self.sample_rate),
                     events: &mut self.raw_events,
                     gui_tasks: &gui_tasks,
+                    disarm_tasks: &disarm_tasks,
                 };
                 let plugin = &mut self.plugin;
                 assert_no_alloc(|| plugin.process(&mut buffer, &mut aux, &mut context))
@@ -405,6 +412,9 @@ impl TestHost {
             // The host runs posted tasks on its main thread, after the block.
             for _ in 0..gui_tasks.get() {
                 (self.executor)(OutputTask::Publish);
+            }
+            for _ in 0..disarm_tasks.get() {
+                (self.executor)(OutputTask::Disarm);
             }
             self.gui_tasks += gui_tasks.get();
             for (timing, event) in self.raw_events.iter() {

@@ -2,7 +2,7 @@
 
 use super::TestHost;
 use std::time::{Duration, Instant};
-use timbrel::engine::TrainStatus;
+use timbrel::worker::TrainStatus;
 use timbrel_learn::synthetic::{render, Sound, SynthSpec};
 
 /// Sample rate of the takes, in Hz.
@@ -48,7 +48,7 @@ pub fn wait_for_model(host: &mut TestHost, models_before: u64, limit: Duration) 
             .meters()
             .models_trained
             .load(std::sync::atomic::Ordering::Relaxed);
-        let status = host.plugin.worker_state().lock().unwrap().status.clone();
+        let status = host.plugin.worker_view().status.clone();
         if trained > models_before
             && host
                 .plugin

@@ -1,0 +1,118 @@
+//! Arming a class for training, and the train-count limit, on the audio thread.
+//!
+//! While the `Train` parameter names a class, every hit is recorded into it, up to the
+//! train-count limit (0 = no limit). Disarming, or reaching the limit, ends the recording and
+//! the worker retrains. Reaching the limit also asks the main thread to return `Train` to off
+//! ([`crate::publish::OutputTask::Disarm`]), whether the editor is open or not. Never allocates.
+
+use crate::worker::Meters;
+use std::sync::atomic::Ordering;
+
+/// The arming state across blocks.
+#[derive(Debug, Default)]
+pub struct Arming {
+    /// The `Train` parameter's value this block: 0 = off, k = the k-th class.
+    train: i32,
+    /// Its value in the previous block.
+    last_train: i32,
+    /// Most hits per arming, 0 = no limit.
+    limit: u32,
+    /// Hits recorded since the class was armed.
+    armed_hits: u32,
+    /// Whether the limit was reached in this block.
+    limit_reached: bool,
+}
+
+/// How a block ended the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockEnd {
+    /// The recording stopped (disarmed, or the limit reached): retrain.
+    pub training_stopped: bool,
+    /// The train-count limit was reached in this block: disarm.
+    pub limit_reached: bool,
+}
+
+impl Arming {
+    /// Starts a block with the `Train` parameter at `train` and the limit at `limit` hits (0 =
+    /// none); arming another class (or disarming) starts the count again.
+    pub fn begin_block(&mut self, train: i32, limit: i32, meters: &Meters) {
+        self.train = train;
+        self.limit = limit.max(0) as u32;
+        self.limit_reached = false;
+        if train != self.last_train {
+            self.armed_hits = 0;
+            meters.armed_hits.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// A hit arrived: the class it is recorded into (index into the dataset's classes), if one
+    /// is armed and under the limit.
+    pub fn record(&mut self, meters: &Meters) -> Option<u8> {
+        let under_limit = self.limit == 0 || self.armed_hits < self.limit;
+        if self.train <= 0 || !under_limit {
+            return None;
+        }
+        self.armed_hits += 1;
+        meters
+            .armed_hits
+            .store(self.armed_hits as u64, Ordering::Relaxed);
+        if self.limit > 0 && self.armed_hits == self.limit {
+            self.limit_reached = true;
+            meters.limit_stops.fetch_add(1, Ordering::Relaxed);
+        }
+        Some((self.train - 1) as u8)
+    }
+
+    /// Ends the block.
+    pub fn end_block(&mut self) -> BlockEnd {
+        let disarmed = self.last_train > 0 && self.train == 0;
+        self.last_train = self.train;
+        BlockEnd {
+            training_stopped: disarmed || self.limit_reached,
+            limit_reached: self.limit_reached,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs one block with `hits` hits; returns the classes they were recorded into.
+    fn block(arming: &mut Arming, train: i32, limit: i32, hits: usize) -> (Vec<u8>, BlockEnd) {
+        let meters = Meters::default();
+        arming.begin_block(train, limit, &meters);
+        let recorded = (0..hits).filter_map(|_| arming.record(&meters)).collect();
+        (recorded, arming.end_block())
+    }
+
+    #[test]
+    fn the_limit_stops_the_recording_once_and_disarming_stops_it_too() {
+        let mut arming = Arming::default();
+        let (recorded, end) = block(&mut arming, 2, 3, 2);
+        assert_eq!(recorded, vec![1, 1]);
+        assert!(!end.training_stopped);
+        let (recorded, end) = block(&mut arming, 2, 3, 2);
+        assert_eq!(recorded, vec![1], "one more, up to the limit");
+        assert_eq!(
+            end,
+            BlockEnd {
+                training_stopped: true,
+                limit_reached: true
+            }
+        );
+        let (recorded, end) = block(&mut arming, 2, 3, 5);
+        assert!(recorded.is_empty(), "nothing past the limit");
+        assert!(!end.training_stopped);
+        let (_, end) = block(&mut arming, 0, 3, 1);
+        assert_eq!(
+            end,
+            BlockEnd {
+                training_stopped: true,
+                limit_reached: false
+            }
+        );
+        let (recorded, _) = block(&mut arming, 1, 0, 4);
+        assert_eq!(recorded, vec![0; 4], "no limit");
+    }
+}
