@@ -5,8 +5,8 @@
 //!
 //! - detection and descriptors: `timbrel_core::analysis` (the [`Analyzer`] runs on the audio
 //!   thread); learned detector levels: [`levels`];
-//! - classification: `timbrel_learn::Model` (the [`classify`] helper below applies the
-//!   unknown threshold); interpolation (where between two trained classes a hit lies):
+//! - classification: `timbrel_learn::Model` (`Model::classify_scaled` applies the unknown
+//!   threshold with the user's scale, per hit in `process()`); interpolation (where between two trained classes a hit lies):
 //!   `timbrel_learn`, mapped to the outputs' range in [`signals`];
 //! - training, the dataset, the map and the free-play take: [`worker`] (its module header
 //!   documents every thread and what it may touch), with auto-zones in [`zones`], snippets in
@@ -278,15 +278,6 @@ fn sanitize(x: f32) -> f32 {
     }
 }
 
-/// Classifies a hit; `unknown_scale` scales the model's unknown threshold. Never allocates.
-fn classify(model: &Model, hit: &HitRecord, unknown_scale: f32) -> Prediction {
-    let mut prediction = Prediction::default();
-    model.classify(&hit.descriptor, &mut prediction);
-    let known = prediction.novelty <= model.unknown_threshold() * unknown_scale;
-    prediction.set_known(known);
-    prediction
-}
-
 /// Writes the mono mix of `channels[..][start..start + mono.len()]` into `mono`.
 fn mix_to_mono(channels: &[&mut [f32]], start: usize, mono: &mut [f32]) {
     mono.fill(0.0);
@@ -379,7 +370,11 @@ impl Timbrel {
         let prediction = self
             .models
             .current()
-            .map(|model| classify(model, hit, block.unknown_scale));
+            .map(|model| {
+                let mut prediction = Prediction::default();
+                model.classify_scaled(&hit.descriptor, block.unknown_scale, &mut prediction);
+                prediction
+            });
         let position = prediction
             .as_ref()
             .map_or(0.0, |p| block.range.map(p.interpolation));
