@@ -17,6 +17,7 @@ pub mod engine;
 pub mod levels;
 pub mod midi;
 pub mod outputs;
+pub mod param_text;
 pub mod params;
 pub mod publish;
 pub mod signals;

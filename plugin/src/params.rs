@@ -1,6 +1,7 @@
 //! Timbrel's host-visible parameters. Parameter ids are short and must never change: hosts store
 //! automation and presets by id.
 
+use crate::param_text::ClassSelector;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
 use serde_json::value::RawValue;
@@ -448,29 +449,20 @@ impl TimbrelParams {
     }
 }
 
+/// The `Train` parameter's texts: "Off", then the classes (see [`ClassSelector`]).
+const TRAIN_TEXT: ClassSelector = ClassSelector {
+    none: Some("Off"),
+    max: MAX_CLASSES as i32,
+};
+
 /// The `Train` parameter's text: "Off" or the class name.
 fn train_label(names: &ClassNames, value: i32) -> String {
-    if value <= 0 {
-        return "Off".to_owned();
-    }
-    let names = names.read().unwrap_or_else(|e| e.into_inner());
-    names
-        .get(value as usize - 1)
-        .cloned()
-        .unwrap_or_else(|| format!("Class {value}"))
+    TRAIN_TEXT.label(&names.read().unwrap_or_else(|e| e.into_inner()), value)
 }
 
 /// Parses "Off", a class name, or a number.
 fn parse_train_label(names: &ClassNames, text: &str) -> Option<i32> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("off") {
-        return Some(0);
-    }
-    let names = names.read().unwrap_or_else(|e| e.into_inner());
-    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
-        return Some(i as i32 + 1);
-    }
-    text.strip_prefix("Class ").unwrap_or(text).parse().ok()
+    TRAIN_TEXT.parse(&names.read().unwrap_or_else(|e| e.into_inner()), text)
 }
 
 #[cfg(test)]
