@@ -6,6 +6,11 @@
 //! Framework-free: the closures in [`crate::params`], [`crate::outputs`] and [`crate::signals`]
 //! call these with the current class names.
 
+/// An integer parameter's value-to-text function.
+pub type IntFormatter = std::sync::Arc<dyn Fn(i32) -> String + Send + Sync>;
+/// An integer parameter's text-to-value function.
+pub type IntParser = std::sync::Arc<dyn Fn(&str) -> Option<i32> + Send + Sync>;
+
 /// The texts of a parameter that picks a class: an optional value 0 that means "no class" (with
 /// its word), then classes `1..=max`, each shown by its name where the name alone is
 /// unambiguous, otherwise as "Class k: name" (or "Class k" when the class has no name).
@@ -20,7 +25,11 @@ pub struct ClassSelector {
 impl ClassSelector {
     /// The lowest value: 0 when the selector has a "no class" value, otherwise 1.
     pub fn min(&self) -> i32 {
-        if self.none.is_some() { 0 } else { 1 }
+        if self.none.is_some() {
+            0
+        } else {
+            1
+        }
     }
 
     /// The text for `value` (0 = no class, k = the k-th class) given the class names in order.
@@ -46,14 +55,18 @@ impl ClassSelector {
     pub fn parse(&self, names: &[String], text: &str) -> Option<i32> {
         let text = text.trim();
         let values = self.min()..=self.max;
-        let labels: Vec<(i32, String)> = values.clone().map(|v| (v, self.label(names, v))).collect();
+        let labels: Vec<(i32, String)> =
+            values.clone().map(|v| (v, self.label(names, v))).collect();
         if let Some((v, _)) = labels.iter().find(|(_, l)| l == text) {
             return Some(*v);
         }
         if let Some((v, _)) = labels.iter().find(|(_, l)| l.eq_ignore_ascii_case(text)) {
             return Some(*v);
         }
-        if self.none.is_some_and(|word| word.eq_ignore_ascii_case(text)) {
+        if self
+            .none
+            .is_some_and(|word| word.eq_ignore_ascii_case(text))
+        {
             return Some(0);
         }
         numbered(text).filter(|v| values.contains(v))
@@ -126,14 +139,21 @@ mod tests {
         none: Some("Off"),
         max: 16,
     };
-    const AUX: ClassSelector = ClassSelector { none: None, max: 16 };
+    const AUX: ClassSelector = ClassSelector {
+        none: None,
+        max: 16,
+    };
 
     /// Every value of `selector` shows a distinct text that parses back to it.
     fn assert_round_trips(selector: ClassSelector, names: &[String]) {
         let mut seen = std::collections::HashMap::new();
         for v in selector.min()..=selector.max {
             let text = selector.label(names, v);
-            assert_eq!(selector.parse(names, &text), Some(v), "{text:?} of {v} with {names:?}");
+            assert_eq!(
+                selector.parse(names, &text),
+                Some(v),
+                "{text:?} of {v} with {names:?}"
+            );
             if let Some(other) = seen.insert(text.to_ascii_lowercase(), v) {
                 panic!("{text:?} shown for {other} and {v} with {names:?}");
             }
@@ -160,7 +180,17 @@ mod tests {
 
     #[test]
     fn ambiguous_names_are_shown_with_their_number() {
-        let n = names(&["snare", "Snare", "", "3", "Off", "Class 1", "class 7: x", " pad ", "1e3"]);
+        let n = names(&[
+            "snare",
+            "Snare",
+            "",
+            "3",
+            "Off",
+            "Class 1",
+            "class 7: x",
+            " pad ",
+            "1e3",
+        ]);
         assert_eq!(TRAIN.label(&n, 1), "Class 1: snare");
         assert_eq!(TRAIN.label(&n, 2), "Class 2: Snare");
         assert_eq!(TRAIN.label(&n, 3), "Class 3");
@@ -186,10 +216,25 @@ mod tests {
             names(&["", "", ""]),
             (1..=16).map(|k| (17 - k).to_string()).collect(),
             (1..=16).map(|k| format!("Class {}", 17 - k)).collect(),
-            names(&["Unknown", "unknown ", "Off", "no limit", "a\u{0}b", "Ünïcode", "ÜNÏCODE"]),
+            names(&[
+                "Unknown",
+                "unknown ",
+                "Off",
+                "no limit",
+                "a\u{0}b",
+                "Ünïcode",
+                "ÜNÏCODE",
+            ]),
         ];
         for list in &lists {
-            for selector in [TRAIN, AUX, ClassSelector { none: Some("Unknown"), max: 16 }] {
+            for selector in [
+                TRAIN,
+                AUX,
+                ClassSelector {
+                    none: Some("Unknown"),
+                    max: 16,
+                },
+            ] {
                 assert_round_trips(selector, list);
             }
         }
@@ -215,6 +260,6 @@ mod tests {
         assert_eq!(format_number(-0.0, 0), "0");
         assert_eq!(format_number(-0.01, 2), "-0.01");
         assert_eq!(format_number(-60.0, 2), "-60.00");
-        assert_eq!(format_number(3.14159, 3), "3.142");
+        assert_eq!(format_number(1.23456, 3), "1.235");
     }
 }

@@ -6,7 +6,7 @@
 //! output parameters get the values at block ends (see [`crate::publish`] for how they reach
 //! the host).
 
-use crate::param_text::{format_number, parse_number, ClassSelector};
+use crate::param_text::{format_number, parse_number, ClassSelector, IntFormatter, IntParser};
 use crate::params::ClassNames;
 use nice_plug::prelude::*;
 use std::sync::Arc;
@@ -156,19 +156,13 @@ const OUT_CLASS_TEXT: ClassSelector = ClassSelector {
 };
 
 /// A class selector's value-to-text function, with the current class `names`.
-fn class_label(
-    names: &ClassNames,
-    selector: ClassSelector,
-) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
+fn class_label(names: &ClassNames, selector: ClassSelector) -> IntFormatter {
     let names = names.clone();
     Arc::new(move |v| selector.label(&names.read().unwrap_or_else(|e| e.into_inner()), v))
 }
 
 /// A class selector's text-to-value function, with the current class `names`.
-fn parse_class_label(
-    names: &ClassNames,
-    selector: ClassSelector,
-) -> Arc<dyn Fn(&str) -> Option<i32> + Send + Sync> {
+fn parse_class_label(names: &ClassNames, selector: ClassSelector) -> IntParser {
     let names = names.clone();
     Arc::new(move |s| selector.parse(&names.read().unwrap_or_else(|e| e.into_inner()), s))
 }

@@ -27,9 +27,16 @@ unsafe fn round_trip(id: &str, param: ParamPtr, normalized: f32, unit: bool) -> 
         .string_to_normalized_value(&text)
         .unwrap_or_else(|| panic!("{id}: {text:?} (of {normalized}) does not convert back"));
     let again = param.normalized_value_to_string(back, unit);
-    assert_eq!(again, text, "{id}: {normalized} -> {text:?} -> {back} -> {again:?}");
+    assert_eq!(
+        again, text,
+        "{id}: {normalized} -> {text:?} -> {back} -> {again:?}"
+    );
     let last = param.string_to_normalized_value(&again);
-    assert_eq!(last, Some(back), "{id}: {text:?} -> {back} -> {again:?} -> {last:?}");
+    assert_eq!(
+        last,
+        Some(back),
+        "{id}: {text:?} -> {back} -> {again:?} -> {last:?}"
+    );
     back
 }
 
@@ -49,7 +56,8 @@ fn check_every_parameter(params: &TimbrelParams, seed: u64) -> usize {
             for &normalized in &values {
                 for unit in [true, false] {
                     let back = round_trip(&id, param, normalized, unit);
-                    let (shown, read) = (param.preview_plain(normalized), param.preview_plain(back));
+                    let (shown, read) =
+                        (param.preview_plain(normalized), param.preview_plain(back));
                     // Discrete values come back exactly, continuous ones to the step they were
                     // shown at (a hundredth of a step for float rounding).
                     let step = [
@@ -59,7 +67,11 @@ fn check_every_parameter(params: &TimbrelParams, seed: u64) -> usize {
                     .map(|n| (param.preview_plain(n) - shown).abs())
                     .into_iter()
                     .fold(0.0, f32::max);
-                    let tolerance = if param.step_count().is_some() { 0.0 } else { step * 0.01 };
+                    let tolerance = if param.step_count().is_some() {
+                        0.0
+                    } else {
+                        step * 0.01
+                    };
                     assert!(
                         (shown - read).abs() <= tolerance,
                         "{id}: {normalized} shows {:?} = {shown} but reads back as {read}",
@@ -96,7 +108,15 @@ fn class_texts_convert_back_whatever_the_class_names() {
         vec!["snare", "snare", "SNARE"],
         vec!["", " ", "edge"],
         numbers.iter().map(String::as_str).collect(),
-        vec!["Off", "Unknown", "No limit", "Class 2", "class 9: x", "1.5", "-1"],
+        vec![
+            "Off",
+            "Unknown",
+            "No limit",
+            "Class 2",
+            "class 9: x",
+            "1.5",
+            "-1",
+        ],
         vec![long.as_str(), "ünïcode", "ÜNÏCODE", " pad "],
         sixteen.iter().map(String::as_str).collect(),
     ];
@@ -123,7 +143,10 @@ fn known_texts_stay_as_they_were() {
         "250 ms"
     );
     let level = &params.outputs.level_dbfs;
-    assert_eq!(level.normalized_value_to_string(1.0 - 1e-7, true), "0.00 dBFS");
+    assert_eq!(
+        level.normalized_value_to_string(1.0 - 1e-7, true),
+        "0.00 dBFS"
+    );
     // Renamed classes: the old name no longer parses, the new one and the number do.
     set_names(&params, &["center", "rim"]);
     let parse = |p: &IntParam, s: &str| p.string_to_normalized_value(s).map(|n| p.preview_plain(n));

@@ -382,7 +382,12 @@ impl Instance {
         let ext = self.params_ext();
         let mut buffer = [0u8; 256];
         let text = ext
-            .value_to_text(&self.instance.plugin_handle(), ClapId::new(id), value, &mut buffer)
+            .value_to_text(
+                &self.instance.plugin_handle(),
+                ClapId::new(id),
+                value,
+                &mut buffer,
+            )
             .ok()?;
         Some(String::from_utf8_lossy(text).into_owned())
     }

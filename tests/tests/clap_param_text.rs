@@ -51,7 +51,11 @@ fn every_parameter_text_converts_back_through_clap() {
                 "{name}: {value} -> {text:?} -> {back}"
             );
             let last = plugin.try_value_from_text(p.id, &text);
-            assert_eq!(last, Some(back), "{name}: {value} -> {text:?} -> {back} -> {text:?}");
+            assert_eq!(
+                last,
+                Some(back),
+                "{name}: {value} -> {text:?} -> {back} -> {text:?}"
+            );
             if p.stepped {
                 assert_eq!(back.round(), value, "{name}: {value} -> {text:?} -> {back}");
             }
