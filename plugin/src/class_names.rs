@@ -27,6 +27,11 @@ impl ClassNames {
         class_name(&self.0.read().unwrap_or_else(|e| e.into_inner()), index)
     }
 
+    /// Runs `f` on the names in order (the lock is held for the call: keep `f` short).
+    pub fn read<R>(&self, f: impl FnOnce(&[String]) -> R) -> R {
+        f(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// The 0-based index of the class called `text` (ignoring case), if there is one.
     pub fn position(&self, text: &str) -> Option<usize> {
         self.0

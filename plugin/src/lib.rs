@@ -31,6 +31,7 @@ pub mod editor;
 pub mod levels;
 pub mod midi;
 pub mod outputs;
+pub mod param_text;
 pub mod params;
 pub mod persist;
 pub mod publish;
@@ -367,14 +368,11 @@ impl Timbrel {
         self.meters.hits.fetch_add(1, Ordering::Relaxed);
         block.hits += 1;
         let train = self.arming.record(&self.meters);
-        let prediction = self
-            .models
-            .current()
-            .map(|model| {
-                let mut prediction = Prediction::default();
-                model.classify_scaled(&hit.descriptor, block.unknown_scale, &mut prediction);
-                prediction
-            });
+        let prediction = self.models.current().map(|model| {
+            let mut prediction = Prediction::default();
+            model.classify_scaled(&hit.descriptor, block.unknown_scale, &mut prediction);
+            prediction
+        });
         let position = prediction
             .as_ref()
             .map_or(0.0, |p| block.range.map(p.interpolation));

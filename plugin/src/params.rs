@@ -2,6 +2,7 @@
 //! automation and presets by id.
 
 use crate::class_names::ClassNames;
+use crate::param_text::ClassSelector;
 use crate::persist::PersistedDataset;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
@@ -281,24 +282,20 @@ impl TimbrelParams {
     }
 }
 
+/// The `Train` parameter's texts: "Off", then the classes (see [`ClassSelector`]).
+const TRAIN_TEXT: ClassSelector = ClassSelector {
+    none: Some("Off"),
+    max: MAX_CLASSES as i32,
+};
+
 /// The `Train` parameter's text: "Off" or the class name.
 fn train_label(names: &ClassNames, value: i32) -> String {
-    if value <= 0 {
-        return "Off".to_owned();
-    }
-    names.name(value as usize - 1)
+    names.read(|names| TRAIN_TEXT.label(names, value))
 }
 
 /// Parses "Off", a class name, or a number.
 fn parse_train_label(names: &ClassNames, text: &str) -> Option<i32> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("off") {
-        return Some(0);
-    }
-    if let Some(i) = names.position(text) {
-        return Some(i as i32 + 1);
-    }
-    text.strip_prefix("Class ").unwrap_or(text).parse().ok()
+    names.read(|names| TRAIN_TEXT.parse(names, text))
 }
 
 #[cfg(test)]

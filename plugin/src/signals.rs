@@ -7,6 +7,7 @@
 //! the host).
 
 use crate::class_names::ClassNames;
+use crate::param_text::{format_number, parse_number, ClassSelector, IntFormatter, IntParser};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 use timbrel_core::control::{ControlBank, RangeCurve, Shaping};
@@ -67,7 +68,8 @@ impl SignalParams {
                     max: MAX_CLASSES as i32,
                 },
             )
-            .with_value_to_string(class_formatter(names))
+            .with_value_to_string(class_label(names, AUX_CLASS_TEXT))
+            .with_string_to_value(parse_class_label(names, AUX_CLASS_TEXT))
         };
         Self {
             glide_ms: FloatParam::new(
@@ -90,15 +92,15 @@ impl SignalParams {
                     factor: FloatRange::skew_factor(-2.0),
                 },
             )
-            .with_unit(" ms")
             .with_step_size(1.0)
             .with_value_to_string(Arc::new(|v| {
                 if v <= 0.0 {
                     "Off".to_owned()
                 } else {
-                    format!("{v:.0}")
+                    format!("{} ms", format_number(v, 0))
                 }
-            })),
+            }))
+            .with_string_to_value(Arc::new(|s| parse_number(s, " ms", Some(("Off", 0.0))))),
             rest: FloatParam::new(
                 "Rest position",
                 0.0,
@@ -141,13 +143,28 @@ impl SignalParams {
     }
 }
 
-/// Formats a 1-based class number with the class's name (see [`ClassNames::name`]).
-fn class_formatter(names: &ClassNames) -> Arc<dyn Fn(i32) -> String + Send + Sync> {
+/// The texts of the auxiliary output's class selectors: classes 1 to [`MAX_CLASSES`].
+const AUX_CLASS_TEXT: ClassSelector = ClassSelector {
+    none: None,
+    max: MAX_CLASSES as i32,
+};
+
+/// The texts of the class output: "Unknown", then classes 1 to [`MAX_CLASSES`].
+const OUT_CLASS_TEXT: ClassSelector = ClassSelector {
+    none: Some("Unknown"),
+    max: MAX_CLASSES as i32,
+};
+
+/// A class selector's value-to-text function, with the current class `names`.
+fn class_label(names: &ClassNames, selector: ClassSelector) -> IntFormatter {
     let names = names.clone();
-    Arc::new(move |v| match usize::try_from(v - 1) {
-        Ok(index) => names.name(index),
-        Err(_) => format!("Class {v}"),
-    })
+    Arc::new(move |v| names.read(|n| selector.label(n, v)))
+}
+
+/// A class selector's text-to-value function, with the current class `names`.
+fn parse_class_label(names: &ClassNames, selector: ClassSelector) -> IntParser {
+    let names = names.clone();
+    Arc::new(move |s| names.read(|n| selector.parse(n, s)))
 }
 
 /// The values the output parameters show, published by the audio thread and read by whoever
@@ -201,7 +218,6 @@ impl OutputParams {
             FloatParam::new(name, 0.0, FloatRange::Linear { min: 0.0, max: 1.0 })
                 .with_step_size(0.0001)
         };
-        let names_for_class = names.clone();
         Self {
             position: unit("Out: position".to_owned()),
             confidence: unit("Out: confidence".to_owned()),
@@ -214,7 +230,8 @@ impl OutputParams {
                 },
             )
             .with_unit(" dBFS")
-            .with_step_size(0.01),
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(|v| format_number(v, 2))),
             class: IntParam::new(
                 "Out: class",
                 0,
@@ -223,13 +240,8 @@ impl OutputParams {
                     max: MAX_CLASSES as i32,
                 },
             )
-            .with_value_to_string(Arc::new(move |v| {
-                if v <= 0 {
-                    "Unknown".to_owned()
-                } else {
-                    names_for_class.name(v as usize - 1)
-                }
-            })),
+            .with_value_to_string(class_label(names, OUT_CLASS_TEXT))
+            .with_string_to_value(parse_class_label(names, OUT_CLASS_TEXT)),
             probabilities: std::array::from_fn(|k| unit(format!("Out: P(class {})", k + 1))),
             probability_ids: std::array::from_fn(|k| format!("oprob{}", k + 1)),
         }

@@ -376,6 +376,30 @@ impl Instance {
         .unwrap_or_else(|| panic!("params.text_to_value({id:?}, {text:?}) failed"))
     }
 
+    /// `value` of the parameter with CLAP id `id` as the plugin displays it, or `None` when
+    /// `value_to_text` fails.
+    pub fn try_text(&mut self, id: u32, value: f64) -> Option<String> {
+        let ext = self.params_ext();
+        let mut buffer = [0u8; 256];
+        let text = ext
+            .value_to_text(
+                &self.instance.plugin_handle(),
+                ClapId::new(id),
+                value,
+                &mut buffer,
+            )
+            .ok()?;
+        Some(String::from_utf8_lossy(text).into_owned())
+    }
+
+    /// The CLAP value the plugin parses from `text` for the parameter with CLAP id `id`, or
+    /// `None` when `text_to_value` refuses it.
+    pub fn try_value_from_text(&mut self, id: u32, text: &str) -> Option<f64> {
+        let ext = self.params_ext();
+        let c_text = CString::new(text).ok()?;
+        ext.text_to_value(&self.instance.plugin_handle(), ClapId::new(id), &c_text)
+    }
+
     /// A stepped parameter's current value as a whole number of steps above its minimum (the
     /// wrapper computes CLAP values in `f32`, so 38 comes back as 38.0000008).
     pub fn param_steps(&mut self, id: &str) -> i64 {
