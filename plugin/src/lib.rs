@@ -11,9 +11,11 @@ use std::sync::Arc;
 use timbrel_core::analysis::{Analyzer, AnalyzerEvent, HitRecord};
 
 pub mod audition;
+pub mod clap_entry;
 pub mod demo;
 pub mod editor;
 pub mod engine;
+pub mod host_outputs;
 pub mod levels;
 pub mod midi;
 pub mod outputs;
@@ -310,6 +312,11 @@ impl Plugin for Timbrel {
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
+        // Issue #16 hook: the output parameters a format export reports itself (CLAP).
+        let outputs = self.params.outputs.targets(&Default::default()).map(|(p, _)| p);
+        if let Err(err) = self.output_bus.host().register(outputs) {
+            nice_error!("output parameters: {err}");
+        }
         if self.worker.is_none() {
             let (hits_out, hits) = rtrb::RingBuffer::new(HIT_QUEUE_CAPACITY);
             let (audio_out, audio) = rtrb::RingBuffer::new(AUDIO_QUEUE_CAPACITY);
@@ -534,6 +541,15 @@ impl Plugin for Timbrel {
                 self.since_publish = 0;
             }
         }
+        // Issue #16 hook: the CLAP export reports these values as parameter events after this
+        // block (at the last hit's sample), editor or not.
+        let host = self.output_bus.host();
+        if host.is_linked() {
+            let values = signals.values();
+            let offset = if hits_in_block > 0 { rendered } else { samples - 1 };
+            let normalized = params.outputs.targets(&values).map(|(_, n)| n);
+            host.store(normalized, offset as u32, hits_in_block > 0);
+        }
         // Auditioned snippets are heard, after the analysis, so they never count as hits.
         self.audition.mix_into(buffer.as_slice());
 
@@ -580,5 +596,6 @@ impl Vst3Plugin for Timbrel {
     ];
 }
 
-nice_export_clap!(Timbrel);
+// Issue #16: our own CLAP export, so that the output parameters work without the editor.
+export_clap_with_outputs!(Timbrel);
 nice_export_vst3!(Timbrel);
