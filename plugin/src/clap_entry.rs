@@ -179,7 +179,9 @@ unsafe extern "C" fn timed_try_push(
     let timed = unsafe { &*(list as *const TimedOutput) };
     // SAFETY: the wrapper pushes valid events; the host's list is valid during `process`.
     unsafe {
-        timed.last_time.set(timed.last_time.get().max((*event).time));
+        timed
+            .last_time
+            .set(timed.last_time.get().max((*event).time));
         match (*timed.host).try_push {
             Some(push) => push(timed.host, event),
             None => false,

@@ -117,7 +117,10 @@ impl HostOutputs {
 
     /// Registers the output parameters, one per slot (main thread, once; later calls are
     /// ignored).
-    pub fn register(&self, params: impl IntoIterator<Item = ParamPtr>) -> Result<(), RegisterError> {
+    pub fn register(
+        &self,
+        params: impl IntoIterator<Item = ParamPtr>,
+    ) -> Result<(), RegisterError> {
         if self.params.get().is_some() {
             return Ok(());
         }
@@ -146,8 +149,10 @@ impl HostOutputs {
         }
         if hit || changed {
             let offset = offset.min(HIT_FLAG - 1);
-            self.fresh
-                .store(if hit { offset | HIT_FLAG } else { offset }, Ordering::Release);
+            self.fresh.store(
+                if hit { offset | HIT_FLAG } else { offset },
+                Ordering::Release,
+            );
         }
     }
 
@@ -206,7 +211,10 @@ mod tests {
         outputs.store([0.25, 0.5], 3, false);
         assert_eq!(outputs.take_fresh(), None, "nothing moved");
         outputs.store([0.25, 0.5], 5, true);
-        assert!(outputs.take_fresh().is_some_and(|f| f.hit), "a hit, same values");
+        assert!(
+            outputs.take_fresh().is_some_and(|f| f.hit),
+            "a hit, same values"
+        );
         outputs.store([0.25, 0.75], 9, false);
         assert_eq!(
             outputs.take_fresh(),
@@ -222,7 +230,13 @@ mod tests {
     fn more_parameters_than_slots_are_refused() {
         use nice_plug::prelude::{FloatParam, FloatRange, Param};
         let params: Vec<FloatParam> = (0..MAX_OUTPUTS + 1)
-            .map(|i| FloatParam::new(format!("p{i}"), 0.0, FloatRange::Linear { min: 0.0, max: 1.0 }))
+            .map(|i| {
+                FloatParam::new(
+                    format!("p{i}"),
+                    0.0,
+                    FloatRange::Linear { min: 0.0, max: 1.0 },
+                )
+            })
             .collect();
         let outputs = HostOutputs::default();
         assert_eq!(

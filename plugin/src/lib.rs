@@ -313,7 +313,11 @@ impl Plugin for Timbrel {
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
         // Issue #16 hook: the output parameters a format export reports itself (CLAP).
-        let outputs = self.params.outputs.targets(&Default::default()).map(|(p, _)| p);
+        let outputs = self
+            .params
+            .outputs
+            .targets(&Default::default())
+            .map(|(p, _)| p);
         if let Err(err) = self.output_bus.host().register(outputs) {
             nice_error!("output parameters: {err}");
         }
@@ -546,7 +550,11 @@ impl Plugin for Timbrel {
         let host = self.output_bus.host();
         if host.is_linked() {
             let values = signals.values();
-            let offset = if hits_in_block > 0 { rendered } else { samples - 1 };
+            let offset = if hits_in_block > 0 {
+                rendered
+            } else {
+                samples - 1
+            };
             let normalized = params.outputs.targets(&values).map(|(_, n)| n);
             host.store(normalized, offset as u32, hits_in_block > 0);
         }

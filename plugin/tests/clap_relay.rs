@@ -98,7 +98,10 @@ unsafe extern "C" fn no_events(_list: *const clap_input_events) -> u32 {
     0
 }
 
-unsafe extern "C" fn no_event(_list: *const clap_input_events, _i: u32) -> *const clap_event_header {
+unsafe extern "C" fn no_event(
+    _list: *const clap_input_events,
+    _i: u32,
+) -> *const clap_event_header {
     std::ptr::null()
 }
 
@@ -191,8 +194,14 @@ fn the_relay_reports_every_hit_as_parameter_events_without_allocating() {
         unsafe { p.on_main_thread.unwrap()(plugin) };
         assert_ne!(status, CLAP_PROCESS_ERROR);
         let times = recorder.times.borrow();
-        assert!(times.windows(2).all(|w| w[0] <= w[1]), "events out of order: {times:?}");
-        assert!(times.iter().all(|&t| (t as usize) < n), "event outside its block");
+        assert!(
+            times.windows(2).all(|w| w[0] <= w[1]),
+            "events out of order: {times:?}"
+        );
+        assert!(
+            times.iter().all(|&t| (t as usize) < n),
+            "event outside its block"
+        );
         let values = recorder.values.borrow();
         if !values.is_empty() {
             blocks_with_reports += 1;
@@ -200,7 +209,10 @@ fn the_relay_reports_every_hit_as_parameter_events_without_allocating() {
             last_values = values.iter().map(|&(_, id, v)| (id, v)).collect();
             // Every report's values are the parameters' own values now.
             for &(_, id, value) in values.iter() {
-                assert!((get_value(id) - value).abs() < 1e-3, "get_value({id}) != {value}");
+                assert!(
+                    (get_value(id) - value).abs() < 1e-3,
+                    "get_value({id}) != {value}"
+                );
             }
         }
     }
@@ -208,8 +220,14 @@ fn the_relay_reports_every_hit_as_parameter_events_without_allocating() {
         "{blocks_with_reports} blocks with reports, {slots} parameters per hit; last: {:?}",
         &last_values[..4.min(last_values.len())]
     );
-    assert!(blocks_with_reports >= 20, "only {blocks_with_reports} reports for 20 s of hits");
-    assert_eq!(slots, 20, "every output parameter after a hit (4 + 16 probabilities)");
+    assert!(
+        blocks_with_reports >= 20,
+        "only {blocks_with_reports} reports for 20 s of hits"
+    );
+    assert_eq!(
+        slots, 20,
+        "every output parameter after a hit (4 + 16 probabilities)"
+    );
     // SAFETY: the host's shutdown order.
     unsafe {
         p.stop_processing.unwrap()(plugin);

@@ -87,8 +87,14 @@ fn output_parameters_follow_every_hit_without_the_editor() {
 
     assert_eq!(run.events_out_of_block, 0, "events outside their block");
     assert_eq!(run.events_out_of_order, 0, "events out of time order");
-    assert_eq!(run.param_gestures, 0, "gestures: hosts would record automation");
-    assert_eq!(flushes_in_process, 0, "params.request_flush on the audio thread");
+    assert_eq!(
+        run.param_gestures, 0,
+        "gestures: hosts would record automation"
+    );
+    assert_eq!(
+        flushes_in_process, 0,
+        "params.request_flush on the audio thread"
+    );
     let played: Vec<ParamOut> = run.param_values[events_before..]
         .iter()
         .copied()
