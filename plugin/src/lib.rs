@@ -24,6 +24,7 @@ pub mod publish;
 pub mod signals;
 pub mod snippets;
 pub mod swap;
+pub mod vst3_entry;
 pub mod zones;
 
 use demo::DemoPlayer;
@@ -606,4 +607,5 @@ impl Vst3Plugin for Timbrel {
 
 // Issue #16: our own CLAP export, so that the output parameters work without the editor.
 export_clap_with_outputs!(Timbrel);
-nice_export_vst3!(Timbrel);
+// Issue #16: our own VST3 export, so that the output parameters work without the editor.
+export_vst3_with_outputs!(Timbrel);

@@ -15,9 +15,9 @@
 //! This route serves the formats whose export cannot report parameters itself (VST3, the
 //! standalone): there, until the editor has been opened once in a plugin instance's life, the
 //! output parameters stay at their defaults. The CLAP export reports them from the first hit on,
-//! editor or not, through [`HostOutputs`] (see [`crate::clap_entry`]); when it does, this route
-//! stays idle, so that the values never go out twice (nor with gestures, which hosts record as
-//! automation). The MIDI notes and CCs and the auxiliary control output carry the same
+//! editor or not, through [`HostOutputs`] (see [`crate::clap_entry`], [`crate::vst3_entry`]);
+//! when it does, this route stays idle (so that the values never go out twice, nor with
+//! gestures, which hosts record as automation). The MIDI notes and CCs and the auxiliary control output carry the same
 //! information from the first hit on in every format.
 
 use crate::host_outputs::HostOutputs;
@@ -147,6 +147,10 @@ impl OutputBus {
     /// Runs a publish task (main thread): sets every output parameter whose value changed.
     pub fn publish(&self, outputs: &OutputParams) {
         self.pending.store(false, Ordering::Release);
+        if self.host.is_linked() {
+            // Issue #16: the format export reports the values itself.
+            return;
+        }
         let gui = self.gui.lock().unwrap_or_else(|e| e.into_inner());
         let Some(gui) = gui.as_ref() else { return };
         let values = self.load();
