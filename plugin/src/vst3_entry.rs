@@ -75,7 +75,7 @@ impl<P: Vst3Plugin> Class for Relay<P> {
 /// Decodes a VST3 UTF-16 string up to its NUL.
 fn decode(text: &[TChar]) -> String {
     let len = text.iter().position(|&c| c == 0).unwrap_or(text.len());
-    String::from_utf16_lossy(&text[..len].iter().map(|&c| c as u16).collect::<Vec<_>>())
+    String::from_utf16_lossy(&text[..len])
 }
 
 impl<P: Vst3Plugin + 'static> Relay<P> {
@@ -173,10 +173,24 @@ impl<P: Vst3Plugin + 'static> IAudioProcessorTrait for Relay<P> {
         }
         result
     }
-    unsafe fn setBusArrangements(&self, inputs: *mut SpeakerArrangement, num_ins: int32, outputs: *mut SpeakerArrangement, num_outs: int32) -> tresult {
-        unsafe { self.processor.setBusArrangements(inputs, num_ins, outputs, num_outs) }
+    unsafe fn setBusArrangements(
+        &self,
+        inputs: *mut SpeakerArrangement,
+        num_ins: int32,
+        outputs: *mut SpeakerArrangement,
+        num_outs: int32,
+    ) -> tresult {
+        unsafe {
+            self.processor
+                .setBusArrangements(inputs, num_ins, outputs, num_outs)
+        }
     }
-    unsafe fn getBusArrangement(&self, dir: BusDirection, index: int32, arr: *mut SpeakerArrangement) -> tresult {
+    unsafe fn getBusArrangement(
+        &self,
+        dir: BusDirection,
+        index: int32,
+        arr: *mut SpeakerArrangement,
+    ) -> tresult {
         unsafe { self.processor.getBusArrangement(dir, index, arr) }
     }
     unsafe fn canProcessSampleSize(&self, symbolic_sample_size: int32) -> tresult {
@@ -214,13 +228,29 @@ impl<P: Vst3Plugin + 'static> IComponentTrait for Relay<P> {
     unsafe fn getBusCount(&self, r#type: MediaType, dir: BusDirection) -> int32 {
         unsafe { self.component.getBusCount(r#type, dir) }
     }
-    unsafe fn getBusInfo(&self, r#type: MediaType, dir: BusDirection, index: int32, bus: *mut BusInfo) -> tresult {
+    unsafe fn getBusInfo(
+        &self,
+        r#type: MediaType,
+        dir: BusDirection,
+        index: int32,
+        bus: *mut BusInfo,
+    ) -> tresult {
         unsafe { self.component.getBusInfo(r#type, dir, index, bus) }
     }
-    unsafe fn getRoutingInfo(&self, in_info: *mut RoutingInfo, out_info: *mut RoutingInfo) -> tresult {
+    unsafe fn getRoutingInfo(
+        &self,
+        in_info: *mut RoutingInfo,
+        out_info: *mut RoutingInfo,
+    ) -> tresult {
         unsafe { self.component.getRoutingInfo(in_info, out_info) }
     }
-    unsafe fn activateBus(&self, r#type: MediaType, dir: BusDirection, index: int32, state: TBool) -> tresult {
+    unsafe fn activateBus(
+        &self,
+        r#type: MediaType,
+        dir: BusDirection,
+        index: int32,
+        state: TBool,
+    ) -> tresult {
         unsafe { self.component.activateBus(r#type, dir, index, state) }
     }
     unsafe fn setActive(&self, state: TBool) -> tresult {
@@ -257,13 +287,33 @@ impl<P: Vst3Plugin + 'static> IEditControllerTrait for Relay<P> {
     unsafe fn getParameterInfo(&self, param_index: int32, info: *mut ParameterInfo) -> tresult {
         unsafe { self.controller.getParameterInfo(param_index, info) }
     }
-    unsafe fn getParamStringByValue(&self, id: ParamID, value_normalized: ParamValue, string: *mut String128) -> tresult {
-        unsafe { self.controller.getParamStringByValue(id, value_normalized, string) }
+    unsafe fn getParamStringByValue(
+        &self,
+        id: ParamID,
+        value_normalized: ParamValue,
+        string: *mut String128,
+    ) -> tresult {
+        unsafe {
+            self.controller
+                .getParamStringByValue(id, value_normalized, string)
+        }
     }
-    unsafe fn getParamValueByString(&self, id: ParamID, string: *mut TChar, value_normalized: *mut ParamValue) -> tresult {
-        unsafe { self.controller.getParamValueByString(id, string, value_normalized) }
+    unsafe fn getParamValueByString(
+        &self,
+        id: ParamID,
+        string: *mut TChar,
+        value_normalized: *mut ParamValue,
+    ) -> tresult {
+        unsafe {
+            self.controller
+                .getParamValueByString(id, string, value_normalized)
+        }
     }
-    unsafe fn normalizedParamToPlain(&self, id: ParamID, value_normalized: ParamValue) -> ParamValue {
+    unsafe fn normalizedParamToPlain(
+        &self,
+        id: ParamID,
+        value_normalized: ParamValue,
+    ) -> ParamValue {
         unsafe { self.controller.normalizedParamToPlain(id, value_normalized) }
     }
     unsafe fn plainParamToNormalized(&self, id: ParamID, plain_value: ParamValue) -> ParamValue {
@@ -280,25 +330,83 @@ impl<P: Vst3Plugin + 'static> IEditControllerTrait for Relay<P> {
     }
 }
 
-
 impl<P: Vst3Plugin + 'static> IMidiMappingTrait for Relay<P> {
-    unsafe fn getMidiControllerAssignment(&self, bus_index: int32, channel: int16, midi_controller_number: CtrlNumber, id: *mut ParamID) -> tresult {
-        unsafe { self.midi_mapping.getMidiControllerAssignment(bus_index, channel, midi_controller_number, id) }
+    unsafe fn getMidiControllerAssignment(
+        &self,
+        bus_index: int32,
+        channel: int16,
+        midi_controller_number: CtrlNumber,
+        id: *mut ParamID,
+    ) -> tresult {
+        unsafe {
+            self.midi_mapping.getMidiControllerAssignment(
+                bus_index,
+                channel,
+                midi_controller_number,
+                id,
+            )
+        }
     }
 }
 
 impl<P: Vst3Plugin + 'static> INoteExpressionControllerTrait for Relay<P> {
     unsafe fn getNoteExpressionCount(&self, bus_index: int32, channel: int16) -> int32 {
-        unsafe { self.note_expressions.getNoteExpressionCount(bus_index, channel) }
+        unsafe {
+            self.note_expressions
+                .getNoteExpressionCount(bus_index, channel)
+        }
     }
-    unsafe fn getNoteExpressionInfo(&self, bus_index: int32, channel: int16, note_expression_index: int32, info: *mut NoteExpressionTypeInfo) -> tresult {
-        unsafe { self.note_expressions.getNoteExpressionInfo(bus_index, channel, note_expression_index, info) }
+    unsafe fn getNoteExpressionInfo(
+        &self,
+        bus_index: int32,
+        channel: int16,
+        note_expression_index: int32,
+        info: *mut NoteExpressionTypeInfo,
+    ) -> tresult {
+        unsafe {
+            self.note_expressions.getNoteExpressionInfo(
+                bus_index,
+                channel,
+                note_expression_index,
+                info,
+            )
+        }
     }
-    unsafe fn getNoteExpressionStringByValue(&self, bus_index: int32, channel: int16, id: NoteExpressionTypeID, value_normalized: NoteExpressionValue, string: *mut String128) -> tresult {
-        unsafe { self.note_expressions.getNoteExpressionStringByValue(bus_index, channel, id, value_normalized, string) }
+    unsafe fn getNoteExpressionStringByValue(
+        &self,
+        bus_index: int32,
+        channel: int16,
+        id: NoteExpressionTypeID,
+        value_normalized: NoteExpressionValue,
+        string: *mut String128,
+    ) -> tresult {
+        unsafe {
+            self.note_expressions.getNoteExpressionStringByValue(
+                bus_index,
+                channel,
+                id,
+                value_normalized,
+                string,
+            )
+        }
     }
-    unsafe fn getNoteExpressionValueByString(&self, bus_index: int32, channel: int16, id: NoteExpressionTypeID, string: *const TChar, value_normalized: *mut NoteExpressionValue) -> tresult {
-        unsafe { self.note_expressions.getNoteExpressionValueByString(bus_index, channel, id, string, value_normalized) }
+    unsafe fn getNoteExpressionValueByString(
+        &self,
+        bus_index: int32,
+        channel: int16,
+        id: NoteExpressionTypeID,
+        string: *const TChar,
+        value_normalized: *mut NoteExpressionValue,
+    ) -> tresult {
+        unsafe {
+            self.note_expressions.getNoteExpressionValueByString(
+                bus_index,
+                channel,
+                id,
+                string,
+                value_normalized,
+            )
+        }
     }
 }
 
@@ -321,17 +429,40 @@ impl<P: Vst3Plugin + 'static> IUnitInfoTrait for Relay<P> {
     unsafe fn getProgramListInfo(&self, list_index: int32, info: *mut ProgramListInfo) -> tresult {
         unsafe { self.units.getProgramListInfo(list_index, info) }
     }
-    unsafe fn getProgramName(&self, list_id: ProgramListID, program_index: int32, name: *mut String128) -> tresult {
+    unsafe fn getProgramName(
+        &self,
+        list_id: ProgramListID,
+        program_index: int32,
+        name: *mut String128,
+    ) -> tresult {
         unsafe { self.units.getProgramName(list_id, program_index, name) }
     }
-    unsafe fn getProgramInfo(&self, list_id: ProgramListID, program_index: int32, attribute_id: nice_plug::wrapper::vst3::vst3::Steinberg::Vst::CString, attribute_value: *mut String128) -> tresult {
-        unsafe { self.units.getProgramInfo(list_id, program_index, attribute_id, attribute_value) }
+    unsafe fn getProgramInfo(
+        &self,
+        list_id: ProgramListID,
+        program_index: int32,
+        attribute_id: nice_plug::wrapper::vst3::vst3::Steinberg::Vst::CString,
+        attribute_value: *mut String128,
+    ) -> tresult {
+        unsafe {
+            self.units
+                .getProgramInfo(list_id, program_index, attribute_id, attribute_value)
+        }
     }
     unsafe fn hasProgramPitchNames(&self, list_id: ProgramListID, program_index: int32) -> tresult {
         unsafe { self.units.hasProgramPitchNames(list_id, program_index) }
     }
-    unsafe fn getProgramPitchName(&self, list_id: ProgramListID, program_index: int32, midi_pitch: int16, name: *mut String128) -> tresult {
-        unsafe { self.units.getProgramPitchName(list_id, program_index, midi_pitch, name) }
+    unsafe fn getProgramPitchName(
+        &self,
+        list_id: ProgramListID,
+        program_index: int32,
+        midi_pitch: int16,
+        name: *mut String128,
+    ) -> tresult {
+        unsafe {
+            self.units
+                .getProgramPitchName(list_id, program_index, midi_pitch, name)
+        }
     }
     unsafe fn getSelectedUnit(&self) -> UnitID {
         unsafe { self.units.getSelectedUnit() }
@@ -339,11 +470,29 @@ impl<P: Vst3Plugin + 'static> IUnitInfoTrait for Relay<P> {
     unsafe fn selectUnit(&self, unit_id: UnitID) -> tresult {
         unsafe { self.units.selectUnit(unit_id) }
     }
-    unsafe fn getUnitByBus(&self, r#type: MediaType, dir: BusDirection, bus_index: int32, channel: int32, unit_id: *mut UnitID) -> tresult {
-        unsafe { self.units.getUnitByBus(r#type, dir, bus_index, channel, unit_id) }
+    unsafe fn getUnitByBus(
+        &self,
+        r#type: MediaType,
+        dir: BusDirection,
+        bus_index: int32,
+        channel: int32,
+        unit_id: *mut UnitID,
+    ) -> tresult {
+        unsafe {
+            self.units
+                .getUnitByBus(r#type, dir, bus_index, channel, unit_id)
+        }
     }
-    unsafe fn setUnitProgramData(&self, list_or_unit_id: int32, program_index: int32, data: *mut IBStream) -> tresult {
-        unsafe { self.units.setUnitProgramData(list_or_unit_id, program_index, data) }
+    unsafe fn setUnitProgramData(
+        &self,
+        list_or_unit_id: int32,
+        program_index: int32,
+        data: *mut IBStream,
+    ) -> tresult {
+        unsafe {
+            self.units
+                .setUnitProgramData(list_or_unit_id, program_index, data)
+        }
     }
 }
 
@@ -352,7 +501,6 @@ impl<P: Vst3Plugin + 'static> IInfoListenerTrait for Relay<P> {
         unsafe { self.info_listener.setChannelContextInfos(list) }
     }
 }
-
 
 /// The plugin factory: nice-plug's class descriptions, instances made by [`Relay::new`].
 pub struct Factory<P: Vst3Plugin> {

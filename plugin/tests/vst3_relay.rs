@@ -77,7 +77,11 @@ impl IParameterChangesTrait for Changes {
             _ => std::ptr::null_mut(),
         }
     }
-    unsafe fn addParameterData(&self, id: *const ParamID, index: *mut int32) -> *mut IParamValueQueue {
+    unsafe fn addParameterData(
+        &self,
+        id: *const ParamID,
+        index: *mut int32,
+    ) -> *mut IParamValueQueue {
         let id = unsafe { *id };
         let used = self.used.get();
         let found = (0..used).find(|&i| self.queues[i].id.get() == id);
@@ -91,7 +95,10 @@ impl IParameterChangesTrait for Changes {
             None => return std::ptr::null_mut(),
         };
         unsafe { *index = i as int32 };
-        self.queues[i].as_com_ref::<IParamValueQueue>().unwrap().as_ptr()
+        self.queues[i]
+            .as_com_ref::<IParamValueQueue>()
+            .unwrap()
+            .as_ptr()
     }
 }
 
@@ -126,7 +133,11 @@ fn the_relay_writes_every_hit_into_output_parameter_changes_without_allocating()
         }
     }
     assert_eq!(outputs.len(), 20, "{outputs:?}");
-    let level_id = outputs.iter().find(|(t, _)| t == "Out: hit level").unwrap().1;
+    let level_id = outputs
+        .iter()
+        .find(|(t, _)| t == "Out: hit level")
+        .unwrap()
+        .1;
     unsafe {
         assert_eq!(component.initialize(std::ptr::null_mut()), kResultOk);
         let mut setup = ProcessSetup {
@@ -167,7 +178,8 @@ fn the_relay_writes_every_hit_into_output_parameter_changes_without_allocating()
             channel[..n].copy_from_slice(chunk);
         }
         let mut in_ptrs: Vec<*mut f32> = inputs.iter_mut().map(|c| c.as_mut_ptr()).collect();
-        let mut out_ptrs: Vec<*mut f32> = outputs_audio.iter_mut().map(|c| c.as_mut_ptr()).collect();
+        let mut out_ptrs: Vec<*mut f32> =
+            outputs_audio.iter_mut().map(|c| c.as_mut_ptr()).collect();
         let mut in_bus = AudioBusBuffers {
             numChannels: 2,
             silenceFlags: 0,
@@ -207,10 +219,17 @@ fn the_relay_writes_every_hit_into_output_parameter_changes_without_allocating()
             .iter()
             .flat_map(|q| {
                 let id = q.id.get();
-                q.points.borrow().iter().map(move |&(o, v)| (id, o, v)).collect::<Vec<_>>()
+                q.points
+                    .borrow()
+                    .iter()
+                    .map(move |&(o, v)| (id, o, v))
+                    .collect::<Vec<_>>()
             })
             .collect();
-        assert!(points.iter().all(|&(_, o, _)| (o as usize) < n), "offset outside the block");
+        assert!(
+            points.iter().all(|&(_, o, _)| (o as usize) < n),
+            "offset outside the block"
+        );
         if let Some(&(_, _, level)) = points.iter().find(|p| p.0 == level_id) {
             if used == outputs.len() {
                 hit_blocks += 1;
@@ -220,11 +239,17 @@ fn the_relay_writes_every_hit_into_output_parameter_changes_without_allocating()
         // The host reads the reported values back.
         for &(id, _, value) in &points {
             let read = unsafe { controller.getParamNormalized(id) };
-            assert!((read - value).abs() < 1e-6, "getParamNormalized({id}) = {read}, reported {value}");
+            assert!(
+                (read - value).abs() < 1e-6,
+                "getParamNormalized({id}) = {read}, reported {value}"
+            );
         }
     }
     eprintln!("{hit_blocks} blocks reported every output parameter; last level {last_level:?}");
-    assert!(hit_blocks >= 20, "only {hit_blocks} blocks with hits in 20 s");
+    assert!(
+        hit_blocks >= 20,
+        "only {hit_blocks} blocks with hits in 20 s"
+    );
     assert!(last_level.is_some_and(|l| l > 0.0));
     unsafe {
         assert_eq!(processor.setProcessing(0), kResultOk);
