@@ -25,9 +25,11 @@ use timbrel_core::analysis::{Analyzer, AnalyzerEvent, HitRecord};
 
 pub mod arming;
 pub mod audition;
+pub mod clap_entry;
 pub mod class_names;
 pub mod demo;
 pub mod editor;
+pub mod host_outputs;
 pub mod levels;
 pub mod midi;
 pub mod outputs;
@@ -38,6 +40,7 @@ pub mod publish;
 pub mod signals;
 pub mod snippets;
 pub mod swap;
+pub mod vst3_entry;
 pub mod worker;
 pub mod zones;
 
@@ -206,14 +209,27 @@ impl Timbrel {
         }
     }
 
-    /// Hands the output values to the main thread after a hit, or while they glide.
+    /// Hands the output values to the host after a hit, or while they glide: to the format
+    /// export when it reports them itself ([`host_outputs`]), else to the main thread.
     fn publish_outputs(
         &mut self,
-        hits: u32,
-        samples: usize,
+        block: &Block,
         position: u64,
         context: &mut impl ProcessContext<Self>,
     ) {
+        let (hits, samples) = (block.hits, block.samples);
+        let host = self.output_bus.host();
+        if host.is_linked() {
+            // At the last hit's sample, or at the block's end while values glide.
+            let offset = if hits > 0 {
+                block.rendered
+            } else {
+                samples - 1
+            };
+            let values = self.signals.values();
+            let normalized = self.params.outputs.targets(&values).map(|(_, n)| n);
+            host.store(normalized, offset as u32, hits > 0);
+        }
         self.since_publish += samples as u64;
         let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * self.sample_rate;
         if hits > 0 || gliding {
@@ -515,6 +531,15 @@ impl Plugin for Timbrel {
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
+        // Issue #16 hook: the output parameters a format export reports itself (CLAP).
+        let outputs = self
+            .params
+            .outputs
+            .targets(&Default::default())
+            .map(|(p, _)| p);
+        if let Err(err) = self.output_bus.host().register(outputs) {
+            nice_error!("output parameters: {err}");
+        }
         // NOTE: the worker thread starts with the instance, so that a state loaded before the
         // first activation is applied (and its model waits in the model ring) by now.
         self.worker.is_some()
@@ -584,7 +609,7 @@ impl Plugin for Timbrel {
             let (rendered, aux_classes) = (block.rendered, block.aux_classes);
             self.signals
                 .render(control, rendered, samples - rendered, aux_classes);
-            self.publish_outputs(block.hits, samples, analyzer.position(), context);
+            self.publish_outputs(&block, analyzer.position(), context);
             // Auditioned snippets are heard, after the analysis, so they never count as hits.
             self.audition.mix_into(buffer.as_slice());
             self.update_meters(&mut analyzer);
@@ -618,5 +643,7 @@ impl Vst3Plugin for Timbrel {
     ];
 }
 
-nice_export_clap!(Timbrel);
-nice_export_vst3!(Timbrel);
+// Issue #16: our own CLAP export, so that the output parameters work without the editor.
+export_clap_with_outputs!(Timbrel);
+// Issue #16: our own VST3 export, so that the output parameters work without the editor.
+export_vst3_with_outputs!(Timbrel);

@@ -12,15 +12,20 @@
 //! 3. the task runs on the host's main thread and sets the parameters through the context's
 //!    `ParamSetter`, as a GUI would.
 //!
-//! Until the editor has been opened once in a plugin instance's life, the output parameters stay
-//! at their defaults: hosts see them, but they do not move. The MIDI notes and CCs and the
-//! auxiliary control output carry the same information from the first hit on.
+//! This route serves the formats whose export cannot report parameters itself (VST3, the
+//! standalone): there, until the editor has been opened once in a plugin instance's life, the
+//! output parameters stay at their defaults. The CLAP export reports them from the first hit on,
+//! editor or not, through [`HostOutputs`] (see [`crate::clap_entry`], [`crate::vst3_entry`]);
+//! when it does, this route stays idle (so that the values never go out twice, nor with
+//! gestures, which hosts record as automation). The MIDI notes and CCs and the auxiliary control output carry the same
+//! information from the first hit on in every format.
 
+use crate::host_outputs::HostOutputs;
 use crate::signals::{OutputParams, OutputValues, BANK_CHANNELS};
 use atomic_float::AtomicF32;
 use nice_plug::context::gui::GuiContext;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Shortest time between two parameter updates while values glide or decay, in seconds.
 pub const PUBLISH_INTERVAL_S: f32 = 1.0 / 30.0;
@@ -58,6 +63,9 @@ pub struct OutputBus {
     class: AtomicI32,
     /// Publish tasks that ran, for diagnostics and tests.
     pub published: AtomicU64,
+    /// Issue #16 hook: the values a format export reports itself (CLAP), claimed when the plugin
+    /// is built.
+    host: Arc<HostOutputs>,
 }
 
 impl Default for OutputBus {
@@ -73,6 +81,7 @@ impl Default for OutputBus {
             level_dbfs: AtomicF32::new(values.level_dbfs),
             class: AtomicI32::new(values.class),
             published: AtomicU64::new(0),
+            host: HostOutputs::claim(),
         }
     }
 }
@@ -94,9 +103,15 @@ impl OutputBus {
         self.gui_ready.store(true, Ordering::Release);
     }
 
-    /// Whether output parameters can reach the host (an editor was opened once).
+    /// Whether this route sets the output parameters: an editor was opened once, and the format
+    /// export does not report them itself.
     pub fn can_publish(&self) -> bool {
-        self.gui_ready.load(Ordering::Acquire)
+        self.gui_ready.load(Ordering::Acquire) && !self.host.is_linked()
+    }
+
+    /// The output values a format export reports itself, if it does ([`HostOutputs::is_linked`]).
+    pub fn host(&self) -> &Arc<HostOutputs> {
+        &self.host
     }
 
     /// Stores the latest values (audio thread; never blocks). Returns whether the caller should
@@ -135,6 +150,10 @@ impl OutputBus {
     /// Runs a publish task (main thread): sets every output parameter whose value changed.
     pub fn publish(&self, outputs: &OutputParams) {
         self.pending.store(false, Ordering::Release);
+        if self.host.is_linked() {
+            // Issue #16: the format export reports the values itself.
+            return;
+        }
         let gui = self.gui.lock().unwrap_or_else(|e| e.into_inner());
         let Some(gui) = gui.as_ref() else { return };
         let values = self.load();

@@ -7,7 +7,10 @@
 //!
 //! The host runs everything on the test's thread: it is the "main thread" (the plugin's CLAP
 //! wrapper takes the thread that created the instance as its main thread) and, while processing,
-//! also the audio thread. That is allowed by CLAP as long as calls do not overlap.
+//! also the audio thread. That is allowed by CLAP as long as calls do not overlap. A test can ask
+//! the host's thread-check extension to tell the plugin that `process` runs on an audio thread
+//! that is not the main thread ([`Instance::separate_audio_thread`]), as in a DAW: the plugin
+//! then defers its main-thread work to [`Instance::pump_main_thread`].
 
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
@@ -17,7 +20,11 @@ use clack_extensions::params::{
     ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
-use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent};
+use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
+use clack_host::events::event_types::{
+    MidiEvent, NoteOffEvent, NoteOnEvent, ParamGestureBeginEvent, ParamGestureEndEvent,
+    ParamValueEvent,
+};
 use clack_host::prelude::*;
 use std::ffi::{CStr, CString};
 use std::path::Path;
@@ -43,8 +50,15 @@ pub fn param_hash(id: &str) -> u32 {
 pub struct TestHost;
 
 /// Thread-safe host state: what the plugin asked for, and everything it logged.
-#[derive(Default)]
 pub struct Shared {
+    /// The thread that created the instance: the main thread.
+    pub main_thread: std::thread::ThreadId,
+    /// Whether the host tells the plugin that `process` runs on an audio thread of its own.
+    pub separate_audio_thread: AtomicBool,
+    /// Whether a `process` call is running.
+    pub in_process: AtomicBool,
+    /// `params.request_flush` calls made during `process` (CLAP forbids them on the audio thread).
+    pub flushes_in_process: AtomicUsize,
     /// The plugin asked for `on_main_thread`.
     pub callback_requested: AtomicBool,
     /// The plugin asked to be restarted (deactivated and activated again).
@@ -57,6 +71,34 @@ pub struct Shared {
     pub dirty_marks: AtomicUsize,
     /// Everything the plugin logged, with its severity.
     pub log: Mutex<Vec<(String, String)>>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            main_thread: std::thread::current().id(),
+            separate_audio_thread: AtomicBool::new(false),
+            in_process: AtomicBool::new(false),
+            flushes_in_process: AtomicUsize::new(0),
+            callback_requested: AtomicBool::new(false),
+            restart_requested: AtomicBool::new(false),
+            flush_requested: AtomicBool::new(false),
+            rescans: AtomicUsize::new(0),
+            dirty_marks: AtomicUsize::new(0),
+            log: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl HostThreadCheckImpl for Shared {
+    fn is_main_thread(&self) -> bool {
+        std::thread::current().id() == self.main_thread
+            && !(self.separate_audio_thread.load(Ordering::SeqCst)
+                && self.in_process.load(Ordering::SeqCst))
+    }
+    fn is_audio_thread(&self) -> bool {
+        self.in_process.load(Ordering::SeqCst)
+    }
 }
 
 impl SharedHandler<'_> for Shared {
@@ -81,6 +123,9 @@ impl HostLogImpl for Shared {
 
 impl HostParamsImplShared for Shared {
     fn request_flush(&self) {
+        if self.in_process.load(Ordering::SeqCst) {
+            self.flushes_in_process.fetch_add(1, Ordering::SeqCst);
+        }
         self.flush_requested.store(true, Ordering::SeqCst);
     }
 }
@@ -114,7 +159,8 @@ impl HostHandlers for TestHost {
         builder
             .register::<HostLog>()
             .register::<HostParams>()
-            .register::<HostState>();
+            .register::<HostState>()
+            .register::<HostThreadCheck>();
     }
 }
 
@@ -236,6 +282,19 @@ pub struct Cc {
     pub seq: usize,
 }
 
+/// A parameter value the plugin sent (a CLAP `param_value` output event).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamOut {
+    /// Absolute sample position (block start + event time).
+    pub sample: u64,
+    /// Start of the block it came in.
+    pub block_start: u64,
+    /// CLAP parameter id.
+    pub id: u32,
+    /// CLAP value (0..1 for continuous parameters, steps above the minimum for stepped ones).
+    pub value: f64,
+}
+
 /// What a run of audio produced.
 #[derive(Debug, Clone, Default)]
 pub struct Run {
@@ -245,6 +304,10 @@ pub struct Run {
     pub notes: Vec<Note>,
     /// Every MIDI control change, in order.
     pub ccs: Vec<Cc>,
+    /// Every parameter value event, in order.
+    pub param_values: Vec<ParamOut>,
+    /// Parameter gesture events (begin or end); hosts record gestures as automation.
+    pub param_gestures: usize,
     /// Number of output events that were neither notes, control changes nor parameter events.
     pub other_events: usize,
     /// Events whose time was outside their block.
@@ -300,6 +363,19 @@ impl Instance {
     pub fn log(&self) -> Vec<(String, String)> {
         self.instance
             .access_shared_handler(|s| s.log.lock().unwrap().clone())
+    }
+
+    /// Makes the host's thread-check tell the plugin that `process` runs on an audio thread
+    /// that is not the main thread (default: one thread for everything).
+    pub fn separate_audio_thread(&mut self, separate: bool) {
+        self.instance
+            .access_shared_handler(|s| s.separate_audio_thread.store(separate, Ordering::SeqCst));
+    }
+
+    /// `params.request_flush` calls the plugin made during `process` so far.
+    pub fn flushes_in_process(&self) -> usize {
+        self.instance
+            .access_shared_handler(|s| s.flushes_in_process.load(Ordering::SeqCst))
     }
 
     /// Number of `params.rescan` calls so far.
@@ -692,6 +768,12 @@ impl Session<'_> {
         }
         self.out_events.clear();
         let pos = self.pos;
+        let in_process = |instance: &Instance, on: bool| {
+            instance
+                .instance
+                .access_shared_handler(|s| s.in_process.store(on, Ordering::SeqCst))
+        };
+        in_process(self.instance, true);
         {
             let inputs = self.in_ports.with_input_buffers([AudioPortBuffer {
                 latency: 0,
@@ -720,6 +802,7 @@ impl Session<'_> {
                 )
                 .unwrap_or_else(|e| panic!("process failed at sample {pos} (block of {n}): {e:?}"));
         }
+        in_process(self.instance, false);
         if self.keep_output {
             for (c, out) in self.run.output.iter_mut().enumerate() {
                 out.extend_from_slice(&self.out_bufs[c][..n]);
@@ -767,7 +850,18 @@ impl Session<'_> {
                     }),
                     _ => run.other_events += 1,
                 }
-            } else if event.as_event::<ParamValueEvent>().is_none() {
+            } else if let Some(value) = event.as_event::<ParamValueEvent>() {
+                run.param_values.push(ParamOut {
+                    sample,
+                    block_start: pos,
+                    id: value.param_id().map_or(u32::MAX, |id| id.get()),
+                    value: value.value(),
+                });
+            } else if event.as_event::<ParamGestureBeginEvent>().is_some()
+                || event.as_event::<ParamGestureEndEvent>().is_some()
+            {
+                run.param_gestures += 1;
+            } else {
                 run.other_events += 1;
             }
         }
@@ -810,6 +904,11 @@ impl Session<'_> {
     /// Runs the main-thread callback if the plugin asked for it.
     pub fn pump_main_thread(&mut self) {
         self.instance.pump_main_thread();
+    }
+
+    /// The instance, for host-side settings and queries while the session runs.
+    pub fn instance_mut(&mut self) -> &mut Instance {
+        self.instance
     }
 
     /// Stops processing, deactivates, and returns everything the plugin sent.

@@ -562,6 +562,17 @@ fn open_container(state: &[u8]) -> Result<serde_json::Value, String> {
     serde_json::from_slice(&json).map_err(|e| e.to_string())
 }
 
+/// A state container without the *Outputs* parameters (`opos`, `oconf`, `olevel`, `oclass`,
+/// `oprob1`..): they follow the hits played since the state was loaded (issue #16), so a state
+/// saved after playing differs there by design.
+fn without_outputs(mut json: serde_json::Value) -> serde_json::Value {
+    if let Some(params) = json["params"].as_object_mut() {
+        params.retain(|id, _| !["opos", "oconf", "olevel", "oclass"].contains(&id.as_str()));
+        params.retain(|id, _| !id.starts_with("oprob"));
+    }
+    json
+}
+
 /// Seals JSON in nice-plug's CLAP state container.
 fn seal_container(json: &serde_json::Value) -> Vec<u8> {
     let packed = zstd::encode_all(serde_json::to_vec(json).unwrap().as_slice(), 3).unwrap();
@@ -829,15 +840,15 @@ fn a_newer_state_survives_load_play_and_save() {
             "{what}: the Timbrel state changed"
         );
         assert_eq!(
-            open_container(&saved).unwrap(),
-            open_container(&newer).unwrap(),
+            without_outputs(open_container(&saved).unwrap()),
+            without_outputs(open_container(&newer).unwrap()),
             "{what}: the saved state differs"
         );
         eprintln!(
             "{what}: {} bytes loaded, played {:.1} s, saved: Timbrel state identical byte for byte, whole state {}",
             newer.len(),
             track.len() as f64 / SAMPLE_RATE,
-            if saved == newer { "identical byte for byte" } else { "the same JSON (compressed differently)" }
+            if saved == newer { "identical byte for byte" } else { "the same JSON but for the Outputs parameters" }
         );
     }
 

@@ -10,7 +10,7 @@ pub mod takes;
 /// release builds (which CI uses, to share the bundles' compiled dependencies, and where
 /// nice-plug's checker is compiled out) a small checking allocator of our own. Either aborts the
 /// test process on any allocation or deallocation inside `f`.
-fn assert_no_alloc<T>(f: impl FnOnce() -> T) -> T {
+pub fn assert_no_alloc<T>(f: impl FnOnce() -> T) -> T {
     #[cfg(debug_assertions)]
     return nice_assert_no_alloc::assert_no_alloc(f);
     #[cfg(not(debug_assertions))]

@@ -1,0 +1,411 @@
+//! Timbrel's own CLAP entry point and plugin factory, used instead of `nice_export_clap!`, so that
+//! the output parameters reach the host from the first hit on, with or without the editor.
+//!
+//! nice-plug has no audio-thread parameter setter, and the only public object that can report a
+//! parameter change to the host is the editor's `GuiContext`. (Its CLAP `Wrapper` has a public
+//! `queue_parameter_event`, but its argument type, `OutputParamEvent`, lives in a private module
+//! and cannot be named outside nice-plug; and the queue asks the host for a flush, which CLAP
+//! forbids on the audio thread.) So the factory here creates nice-plug's `Wrapper` with its public
+//! `Wrapper::new`, and hands the host a thin [`Relay`] in front of it: a `clap_plugin` whose
+//! functions forward to the wrapper's, except that `process`, after the wrapper's, reports the
+//! output parameters:
+//!
+//! 1. during the block the plugin stores its output values in its [`HostOutputs`] (atomics);
+//! 2. after the wrapper's `process` returns, the relay builds one `CLAP_EVENT_PARAM_VALUE` per
+//!    slot to report (every slot after a hit, the changed ones while values glide), on the stack;
+//! 3. it gives them to the wrapper's public `handle_in_events`, the route by which host
+//!    automation reaches the parameters, so each parameter's own value changes (the host's
+//!    `params.get_value` and the plugin's `.value()` agree with what the host is told);
+//! 4. it pushes them to the host's `out_events`, at the sample of the hit that set them (or
+//!    after the last event the wrapper pushed, to keep the list in time order), without gesture
+//!    events: hosts take them as the plugin's own output, not as automation to record.
+//!
+//! Everything in the relay's `process` is lock- and allocation-free. The extensions are the
+//! wrapper's own: the relay's `clap_plugin` carries the wrapper as `plugin_data`, which is all
+//! nice-plug's extension functions read.
+
+use crate::host_outputs::{HostOutputs, MAX_OUTPUTS};
+use atomic_float::AtomicF32;
+use clap_sys::events::{
+    clap_event_header, clap_event_param_value, clap_input_events, clap_output_events,
+    CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_IS_LIVE, CLAP_EVENT_PARAM_VALUE,
+};
+use clap_sys::plugin::clap_plugin;
+use clap_sys::process::{clap_process, clap_process_status, CLAP_PROCESS_ERROR};
+use nice_plug::prelude::ClapPlugin;
+use nice_plug::wrapper::clap::{clap_host, Wrapper};
+use std::cell::Cell;
+use std::ffi::{c_char, c_void};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// What the host holds instead of the wrapper's own `clap_plugin`.
+#[repr(C)]
+pub struct Relay<P: ClapPlugin> {
+    /// The host's view: the wrapper's functions, except those below. Must stay the first field
+    /// (the relay's functions find the relay from this struct's address).
+    plugin: clap_plugin,
+    /// The wrapper's own `clap_plugin`.
+    inner: *const clap_plugin,
+    /// The wrapper; the reference counted for the host is released by the wrapper's `destroy`.
+    wrapper: *const Wrapper<P>,
+    /// The instance's output values.
+    outputs: Arc<HostOutputs>,
+    /// The normalized value last reported per slot (audio thread only).
+    reported: [AtomicF32; MAX_OUTPUTS],
+}
+
+/// Creates a CLAP instance of `P` for `host` and returns the `clap_plugin` the host gets.
+///
+/// # Safety
+/// `host` must be the valid host pointer the factory's `create_plugin` received, and outlive the
+/// instance.
+pub unsafe fn create_plugin<P: ClapPlugin>(host: *const clap_host) -> *const clap_plugin {
+    let outputs = HostOutputs::prepare();
+    // SAFETY: the caller's contract. `Wrapper::new` builds the plugin on this thread, where its
+    // `HostOutputs::claim` finds `outputs`.
+    let wrapper = unsafe { Wrapper::<P>::new(host) };
+    HostOutputs::withdraw();
+    let wrapper = Arc::into_raw(wrapper);
+    // SAFETY: `wrapper` is alive until the host calls `destroy`.
+    let inner = unsafe { (*wrapper).clap_plugin.as_ptr() as *const clap_plugin };
+    // SAFETY: as above; the wrapper's `clap_plugin` is fully set up by `Wrapper::new`.
+    let mut plugin = unsafe { *inner };
+    plugin.init = Some(init::<P>);
+    plugin.destroy = Some(destroy::<P>);
+    plugin.activate = Some(activate::<P>);
+    plugin.deactivate = Some(deactivate::<P>);
+    plugin.start_processing = Some(start_processing::<P>);
+    plugin.stop_processing = Some(stop_processing::<P>);
+    plugin.reset = Some(reset::<P>);
+    plugin.process = Some(process::<P>);
+    plugin.get_extension = Some(get_extension::<P>);
+    plugin.on_main_thread = Some(on_main_thread::<P>);
+    let relay = Box::new(Relay {
+        plugin,
+        inner,
+        wrapper,
+        outputs,
+        reported: std::array::from_fn(|_| AtomicF32::new(f32::NAN)),
+    });
+    Box::into_raw(relay) as *const clap_plugin
+}
+
+/// The relay behind `plugin`.
+///
+/// # Safety
+/// `plugin` must be a pointer [`create_plugin`] returned, not yet destroyed.
+unsafe fn relay<'a, P: ClapPlugin>(plugin: *const clap_plugin) -> &'a Relay<P> {
+    // SAFETY: `plugin` is the first field of a `#[repr(C)]` `Relay<P>`.
+    unsafe { &*(plugin as *const Relay<P>) }
+}
+
+/// Calls the wrapper's function `$name` with the wrapper's own `clap_plugin`.
+macro_rules! forward {
+    ($plugin:expr, $name:ident, $default:expr $(, $arg:expr)*) => {{
+        // SAFETY: the host calls with the pointer `create_plugin` returned.
+        let relay = unsafe { relay::<P>($plugin) };
+        // SAFETY: forwarding the host's call, on the host's thread, to the wrapper's function.
+        match unsafe { (*relay.inner).$name } {
+            Some(f) => unsafe { f(relay.inner $(, $arg)*) },
+            None => $default,
+        }
+    }};
+}
+
+unsafe extern "C" fn init<P: ClapPlugin>(plugin: *const clap_plugin) -> bool {
+    forward!(plugin, init, false)
+}
+
+unsafe extern "C" fn destroy<P: ClapPlugin>(plugin: *const clap_plugin) {
+    // SAFETY: the host destroys the pointer `create_plugin` returned, once.
+    let relay = unsafe { Box::from_raw(plugin as *mut Relay<P>) };
+    if let Some(destroy) = unsafe { (*relay.inner).destroy } {
+        // SAFETY: releases the wrapper (and the plugin) as nice-plug's own export would.
+        unsafe { destroy(relay.inner) };
+    }
+}
+
+unsafe extern "C" fn activate<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    sample_rate: f64,
+    min_frames: u32,
+    max_frames: u32,
+) -> bool {
+    forward!(plugin, activate, false, sample_rate, min_frames, max_frames)
+}
+
+unsafe extern "C" fn deactivate<P: ClapPlugin>(plugin: *const clap_plugin) {
+    forward!(plugin, deactivate, ())
+}
+
+unsafe extern "C" fn start_processing<P: ClapPlugin>(plugin: *const clap_plugin) -> bool {
+    forward!(plugin, start_processing, false)
+}
+
+unsafe extern "C" fn stop_processing<P: ClapPlugin>(plugin: *const clap_plugin) {
+    forward!(plugin, stop_processing, ())
+}
+
+unsafe extern "C" fn reset<P: ClapPlugin>(plugin: *const clap_plugin) {
+    forward!(plugin, reset, ())
+}
+
+unsafe extern "C" fn get_extension<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    id: *const c_char,
+) -> *const c_void {
+    forward!(plugin, get_extension, std::ptr::null(), id)
+}
+
+unsafe extern "C" fn on_main_thread<P: ClapPlugin>(plugin: *const clap_plugin) {
+    forward!(plugin, on_main_thread, ())
+}
+
+/// The host's output event list, with the time of the last event pushed through it.
+#[repr(C)]
+struct TimedOutput {
+    /// The list handed to the wrapper; must stay the first field.
+    list: clap_output_events,
+    host: *const clap_output_events,
+    last_time: Cell<u32>,
+}
+
+unsafe extern "C" fn timed_try_push(
+    list: *const clap_output_events,
+    event: *const clap_event_header,
+) -> bool {
+    // SAFETY: `list` is the first field of a live `TimedOutput` (see `process`).
+    let timed = unsafe { &*(list as *const TimedOutput) };
+    // SAFETY: the wrapper pushes valid events; the host's list is valid during `process`.
+    unsafe {
+        timed
+            .last_time
+            .set(timed.last_time.get().max((*event).time));
+        match (*timed.host).try_push {
+            Some(push) => push(timed.host, event),
+            None => false,
+        }
+    }
+}
+
+/// A fixed list of parameter events, as `clap_input_events`.
+#[repr(C)]
+struct EventList<'a> {
+    /// Must stay the first field.
+    list: clap_input_events,
+    events: &'a [clap_event_param_value],
+}
+
+unsafe extern "C" fn event_list_size(list: *const clap_input_events) -> u32 {
+    // SAFETY: `list` is the first field of a live `EventList`.
+    let list = unsafe { &*(list as *const EventList) };
+    list.events.len() as u32
+}
+
+unsafe extern "C" fn event_list_get(
+    list: *const clap_input_events,
+    index: u32,
+) -> *const clap_event_header {
+    // SAFETY: as above.
+    let events = unsafe { (*(list as *const EventList)).events };
+    events
+        .get(index as usize)
+        .map_or(std::ptr::null(), |e| &e.header as *const clap_event_header)
+}
+
+unsafe extern "C" fn process<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    process: *const clap_process,
+) -> clap_process_status {
+    if plugin.is_null() || process.is_null() {
+        return CLAP_PROCESS_ERROR;
+    }
+    // SAFETY: the host calls with the pointer `create_plugin` returned, and a valid `process`.
+    let (relay, host_process) = unsafe { (relay::<P>(plugin), &*process) };
+    let Some(inner_process) = (unsafe { (*relay.inner).process }) else {
+        return CLAP_PROCESS_ERROR;
+    };
+    let timed = TimedOutput {
+        list: clap_output_events {
+            ctx: std::ptr::null_mut(),
+            try_push: Some(timed_try_push),
+        },
+        host: host_process.out_events,
+        last_time: Cell::new(0),
+    };
+    let mut forwarded = *host_process;
+    if !host_process.out_events.is_null() {
+        forwarded.out_events = &timed.list;
+    }
+    // SAFETY: the wrapper's `process`, with the host's data and the list that forwards to the
+    // host's; `timed` outlives the call.
+    let status = unsafe { inner_process(relay.inner, &forwarded) };
+    if status != CLAP_PROCESS_ERROR && !host_process.out_events.is_null() {
+        let last = host_process.frames_count.saturating_sub(1);
+        // SAFETY: on the audio thread, during the host's `process`, with the host's list.
+        unsafe { relay.report(host_process.out_events, timed.last_time.get(), last) };
+    }
+    status
+}
+
+impl<P: ClapPlugin> Relay<P> {
+    /// Reports the output values stored during the block just processed: sets the parameters
+    /// through the wrapper and pushes the events to `out`, at the change's offset but not before
+    /// `earliest` nor after `last`. Never blocks or allocates.
+    ///
+    /// # Safety
+    /// Audio thread, inside the host's `process`; `out` is the host's valid output list.
+    unsafe fn report(&self, out: *const clap_output_events, earliest: u32, last: u32) {
+        let Some(fresh) = self.outputs.take_fresh() else {
+            return;
+        };
+        let time = fresh.offset.min(last).max(earliest);
+        // SAFETY: the wrapper lives until the host calls `destroy`.
+        let wrapper = unsafe { &*self.wrapper };
+        let blank = clap_event_param_value {
+            header: clap_event_header {
+                size: std::mem::size_of::<clap_event_param_value>() as u32,
+                time,
+                space_id: CLAP_CORE_EVENT_SPACE_ID,
+                type_: CLAP_EVENT_PARAM_VALUE,
+                flags: CLAP_EVENT_IS_LIVE,
+            },
+            param_id: 0,
+            cookie: std::ptr::null_mut(),
+            note_id: -1,
+            port_index: -1,
+            channel: -1,
+            key: -1,
+            value: 0.0,
+        };
+        let mut events = [blank; MAX_OUTPUTS];
+        let mut count = 0;
+        for (slot, param) in self.outputs.params().iter().enumerate() {
+            let value = self.outputs.value(slot);
+            let reported = &self.reported[slot];
+            if !value.is_finite() || (!fresh.hit && reported.load(Ordering::Relaxed) == value) {
+                continue;
+            }
+            let Some(&id) = wrapper.param_ptr_to_hash.get(param) else {
+                continue;
+            };
+            // SAFETY: the parameter belongs to the wrapper's plugin, alive as long as it.
+            let steps = unsafe { param.step_count() }.unwrap_or(1) as f64;
+            events[count].param_id = id;
+            events[count].value = value.clamp(0.0, 1.0) as f64 * steps;
+            reported.store(value, Ordering::Relaxed);
+            count += 1;
+        }
+        let events = &events[..count];
+        let list = EventList {
+            list: clap_input_events {
+                ctx: std::ptr::null_mut(),
+                size: Some(event_list_size),
+                get: Some(event_list_get),
+            },
+            events,
+        };
+        // SAFETY: `list` holds valid parameter events for the wrapper's own parameters; this is
+        // how the wrapper itself applies the host's automation, on this thread.
+        unsafe { wrapper.handle_in_events(&list.list, 0, last as usize + 1) };
+        // SAFETY: the host's list is valid during `process`.
+        if let Some(push) = unsafe { (*out).try_push } {
+            for event in events {
+                // NOTE: a full host list only loses this block's report; the parameters hold
+                // the values, and the next report carries them again.
+                let _ = unsafe { push(out, &event.header) };
+            }
+        }
+    }
+}
+
+/// Exports `clap_entry` for one plugin type, as `nice_export_clap!` does, but with instances
+/// created by [`create_plugin`].
+#[macro_export]
+macro_rules! export_clap_with_outputs {
+    ($plugin:ty) => {
+        #[doc(hidden)]
+        mod clap_export {
+            use super::*;
+            use ::nice_plug::wrapper::clap::{
+                clap_host, clap_plugin, clap_plugin_descriptor, clap_plugin_factory,
+                PluginDescriptor, CLAP_PLUGIN_FACTORY_ID,
+            };
+            use ::std::ffi::{c_char, c_void, CStr};
+            use ::std::sync::OnceLock;
+
+            /// The plugin's descriptor, built on first use.
+            fn descriptor() -> &'static PluginDescriptor {
+                static DESCRIPTOR: OnceLock<PluginDescriptor> = OnceLock::new();
+                DESCRIPTOR.get_or_init(PluginDescriptor::for_plugin::<$plugin>)
+            }
+
+            /// The factory the host gets from `get_factory`.
+            static FACTORY: clap_plugin_factory = clap_plugin_factory {
+                get_plugin_count: Some(get_plugin_count),
+                get_plugin_descriptor: Some(get_plugin_descriptor),
+                create_plugin: Some(create_plugin),
+            };
+
+            unsafe extern "C" fn get_plugin_count(_factory: *const clap_plugin_factory) -> u32 {
+                1
+            }
+
+            unsafe extern "C" fn get_plugin_descriptor(
+                _factory: *const clap_plugin_factory,
+                index: u32,
+            ) -> *const clap_plugin_descriptor {
+                match index {
+                    0 => descriptor().clap_plugin_descriptor(),
+                    _ => ::std::ptr::null(),
+                }
+            }
+
+            unsafe extern "C" fn create_plugin(
+                _factory: *const clap_plugin_factory,
+                host: *const clap_host,
+                plugin_id: *const c_char,
+            ) -> *const clap_plugin {
+                if host.is_null() || plugin_id.is_null() {
+                    return ::std::ptr::null();
+                }
+                // SAFETY: the host passes a NUL-terminated id.
+                if unsafe { CStr::from_ptr(plugin_id) } != descriptor().clap_id() {
+                    return ::std::ptr::null();
+                }
+                // SAFETY: `host` is the host's pointer, valid for the instance's life.
+                unsafe { $crate::clap_entry::create_plugin::<$plugin>(host) }
+            }
+
+            pub extern "C" fn init(_plugin_path: *const c_char) -> bool {
+                ::nice_plug::wrapper::setup_logger::<$plugin>();
+                true
+            }
+
+            pub extern "C" fn deinit() {}
+
+            pub extern "C" fn get_factory(factory_id: *const c_char) -> *const c_void {
+                // SAFETY: the host passes a NUL-terminated id.
+                if !factory_id.is_null()
+                    && unsafe { CStr::from_ptr(factory_id) } == CLAP_PLUGIN_FACTORY_ID
+                {
+                    &FACTORY as *const clap_plugin_factory as *const c_void
+                } else {
+                    ::std::ptr::null()
+                }
+            }
+        }
+
+        /// The CLAP entry point.
+        #[no_mangle]
+        #[used]
+        pub static clap_entry: ::nice_plug::wrapper::clap::clap_plugin_entry =
+            ::nice_plug::wrapper::clap::clap_plugin_entry {
+                clap_version: ::nice_plug::wrapper::clap::CLAP_VERSION,
+                init: Some(self::clap_export::init),
+                deinit: Some(self::clap_export::deinit),
+                get_factory: Some(self::clap_export::get_factory),
+            };
+    };
+}

@@ -1,0 +1,253 @@
+//! The output parameters' latest values, for a format export that reports them to the host
+//! itself (see [`crate::clap_entry`]), whether or not an editor was ever opened.
+//!
+//! nice-plug gives a plugin no way to set a parameter outside the editor's `GuiContext`. The CLAP
+//! export can do it when it owns the `clap_plugin` the host talks to: after each `process` it
+//! reads the values the plugin stored here during that block and sends them as the host's
+//! parameter-value output events, in the same block.
+//!
+//! Hand-over: the export calls [`HostOutputs::prepare`] just before it creates the wrapper; the
+//! wrapper builds the plugin on the same thread, and the plugin's [`HostOutputs::claim`] takes the
+//! prepared (linked) instance out of a thread-local slot. Formats that prepare none (VST3, the
+//! standalone, in-process tests) get an unlinked one, and the output parameters keep the editor's
+//! route ([`crate::publish`]).
+//!
+//! Threads: [`HostOutputs::register`] runs on the main thread before processing (it allocates);
+//! [`HostOutputs::store`] on the audio thread and [`HostOutputs::take_fresh`] on the audio thread
+//! after it, both lock- and allocation-free (atomics only).
+
+use atomic_float::AtomicF32;
+use nice_plug::prelude::ParamPtr;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Most output parameters a plugin can hand over.
+pub const MAX_OUTPUTS: usize = 32;
+
+/// `fresh` when nothing changed since the export last took the values.
+const NOTHING_FRESH: u32 = u32::MAX;
+/// Flag in `fresh`: a hit set the values (the export then reports every slot, changed or not).
+const HIT_FLAG: u32 = 1 << 31;
+
+/// Why the output parameters could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegisterError {
+    /// More parameters than [`MAX_OUTPUTS`].
+    #[error("{count} output parameters, at most {MAX_OUTPUTS} can be handed over")]
+    TooMany {
+        /// The number of parameters offered.
+        count: usize,
+    },
+}
+
+/// What changed since the export last looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fresh {
+    /// Sample offset, within the block just processed, of the last change (0-based).
+    pub offset: u32,
+    /// Whether a hit caused it (report every slot), or only gliding and decay (report the
+    /// slots whose value changed).
+    pub hit: bool,
+}
+
+/// The output parameters' latest normalized values, shared by the plugin and its format export.
+pub struct HostOutputs {
+    /// Whether a format export reads these values (set once, when the instance is created).
+    linked: AtomicBool,
+    /// The output parameters, one per slot, registered once before processing.
+    params: OnceLock<Vec<ParamPtr>>,
+    /// Latest normalized value (0..=1) per slot.
+    values: [AtomicF32; MAX_OUTPUTS],
+    /// Offset of the last change in the current block (with [`HIT_FLAG`]), or [`NOTHING_FRESH`].
+    fresh: AtomicU32,
+}
+
+impl Default for HostOutputs {
+    fn default() -> Self {
+        Self {
+            linked: AtomicBool::new(false),
+            params: OnceLock::new(),
+            values: std::array::from_fn(|_| AtomicF32::new(f32::NAN)),
+            fresh: AtomicU32::new(NOTHING_FRESH),
+        }
+    }
+}
+
+impl std::fmt::Debug for HostOutputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostOutputs")
+            .field("linked", &self.is_linked())
+            .field("slots", &self.params().len())
+            .finish()
+    }
+}
+
+thread_local! {
+    /// The instance prepared for the next plugin built on this thread.
+    static PREPARED: RefCell<Option<Arc<HostOutputs>>> = const { RefCell::new(None) };
+}
+
+impl HostOutputs {
+    /// Prepares a linked instance for the next plugin created on this thread, and returns it.
+    /// Replaces one left unclaimed.
+    pub fn prepare() -> Arc<Self> {
+        let outputs = Arc::new(Self::default());
+        outputs.linked.store(true, Ordering::Release);
+        PREPARED.with(|slot| *slot.borrow_mut() = Some(outputs.clone()));
+        outputs
+    }
+
+    /// Clears this thread's prepared instance, if no plugin claimed it.
+    pub fn withdraw() {
+        PREPARED.with(|slot| slot.borrow_mut().take());
+    }
+
+    /// The instance prepared on this thread for a new plugin, or a new unlinked one.
+    pub fn claim() -> Arc<Self> {
+        PREPARED
+            .with(|slot| slot.borrow_mut().take())
+            .unwrap_or_default()
+    }
+
+    /// Whether a format export reports these values to the host. Lock-free; any thread.
+    pub fn is_linked(&self) -> bool {
+        self.linked.load(Ordering::Acquire)
+    }
+
+    /// Registers the output parameters, one per slot (main thread, once; later calls are
+    /// ignored).
+    pub fn register(
+        &self,
+        params: impl IntoIterator<Item = ParamPtr>,
+    ) -> Result<(), RegisterError> {
+        if self.params.get().is_some() {
+            return Ok(());
+        }
+        let params: Vec<ParamPtr> = params.into_iter().collect();
+        if params.len() > MAX_OUTPUTS {
+            return Err(RegisterError::TooMany {
+                count: params.len(),
+            });
+        }
+        let _ = self.params.set(params);
+        Ok(())
+    }
+
+    /// The registered parameters, in slot order (empty before [`Self::register`]).
+    pub fn params(&self) -> &[ParamPtr] {
+        self.params.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Stores the slots' normalized values (audio thread). `offset` is the sample, within the
+    /// current block, at which they took effect; `hit` says a hit set them. Marks them fresh when
+    /// a hit set them or one changed. Never blocks or allocates.
+    pub fn store(&self, normalized: impl IntoIterator<Item = f32>, offset: u32, hit: bool) {
+        let mut changed = false;
+        for (slot, value) in self.values.iter().zip(normalized) {
+            changed |= slot.swap(value, Ordering::Relaxed).to_bits() != value.to_bits();
+        }
+        if hit || changed {
+            let offset = offset.min(HIT_FLAG - 1);
+            self.fresh.store(
+                if hit { offset | HIT_FLAG } else { offset },
+                Ordering::Release,
+            );
+        }
+    }
+
+    /// What changed since the last call, if anything (audio thread, after the plugin's block).
+    pub fn take_fresh(&self) -> Option<Fresh> {
+        match self.fresh.swap(NOTHING_FRESH, Ordering::Acquire) {
+            NOTHING_FRESH => None,
+            v => Some(Fresh {
+                offset: v & !HIT_FLAG,
+                hit: v & HIT_FLAG != 0,
+            }),
+        }
+    }
+
+    /// The latest normalized value of `slot` (NaN before the first [`Self::store`]).
+    pub fn value(&self, slot: usize) -> f32 {
+        self.values
+            .get(slot)
+            .map_or(f32::NAN, |v| v.load(Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prepared_instance_goes_to_the_next_plugin_on_this_thread_only() {
+        let prepared = HostOutputs::prepare();
+        let elsewhere = std::thread::spawn(|| HostOutputs::claim().is_linked())
+            .join()
+            .unwrap();
+        assert!(!elsewhere);
+        let claimed = HostOutputs::claim();
+        assert!(Arc::ptr_eq(&prepared, &claimed) && claimed.is_linked());
+        // Taken once: the next plugin gets its own, unlinked.
+        assert!(!HostOutputs::claim().is_linked());
+        HostOutputs::prepare();
+        HostOutputs::withdraw();
+        assert!(!HostOutputs::claim().is_linked());
+    }
+
+    #[test]
+    fn hits_are_always_fresh_and_glides_only_when_a_value_moved() {
+        let outputs = HostOutputs::default();
+        assert_eq!(outputs.take_fresh(), None);
+        outputs.store([0.25, 0.5], 17, true);
+        assert_eq!(
+            outputs.take_fresh(),
+            Some(Fresh {
+                offset: 17,
+                hit: true
+            })
+        );
+        assert_eq!(outputs.take_fresh(), None, "taken once");
+        outputs.store([0.25, 0.5], 3, false);
+        assert_eq!(outputs.take_fresh(), None, "nothing moved");
+        outputs.store([0.25, 0.5], 5, true);
+        assert!(
+            outputs.take_fresh().is_some_and(|f| f.hit),
+            "a hit, same values"
+        );
+        outputs.store([0.25, 0.75], 9, false);
+        assert_eq!(
+            outputs.take_fresh(),
+            Some(Fresh {
+                offset: 9,
+                hit: false
+            })
+        );
+        assert_eq!(outputs.value(1), 0.75);
+    }
+
+    #[test]
+    fn more_parameters_than_slots_are_refused() {
+        use nice_plug::prelude::{FloatParam, FloatRange, Param};
+        let params: Vec<FloatParam> = (0..MAX_OUTPUTS + 1)
+            .map(|i| {
+                FloatParam::new(
+                    format!("p{i}"),
+                    0.0,
+                    FloatRange::Linear { min: 0.0, max: 1.0 },
+                )
+            })
+            .collect();
+        let outputs = HostOutputs::default();
+        assert_eq!(
+            outputs.register(params.iter().map(|p| p.as_ptr())),
+            Err(RegisterError::TooMany {
+                count: MAX_OUTPUTS + 1
+            })
+        );
+        assert!(outputs
+            .register(params[..2].iter().map(|p| p.as_ptr()))
+            .is_ok());
+        assert_eq!(outputs.params().len(), 2);
+    }
+}
