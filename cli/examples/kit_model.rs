@@ -11,7 +11,9 @@
 //! out of the tests; `--exclude-kit KIT` leaves it out without the class, for comparison.
 //! `KIT_CACHE=FILE` keeps the descriptors between runs (a change to the model alone is then
 //! measured in a second); `KIT_DUMP=FILE` appends `model category novelty/threshold` per test
-//! hit, for trade-off curves over the threshold.
+//! hit, for trade-off curves over the threshold; `KIT_EXPORT=FILE` appends every model's training
+//! and test descriptors (JSON lines), which `kit_scorers.py` (next to this file) reads to compare
+//! other novelty scorers on the same hits.
 //!
 //! Protocol (per training kit with a snare, a rimshot and a side stick): train two classes from
 //! the snare's velocity layers, each layer in 3 rooms (about 15 hits per class); test
@@ -339,7 +341,11 @@ fn main() {
                 export(
                     &name,
                     set,
-                    &data.examples.iter().map(|e| e.descriptor.clone()).collect::<Vec<_>>(),
+                    &data
+                        .examples
+                        .iter()
+                        .map(|e| e.descriptor.clone())
+                        .collect::<Vec<_>>(),
                     &data
                         .examples
                         .iter()
@@ -426,9 +432,16 @@ fn main() {
                 })
                 .collect();
             let mut c = Counter::new();
-            let described: Vec<Vec<f32>> =
-                describe_all(&blends, settings).into_iter().flatten().collect();
-            export(&name, "between", &described, &vec![String::new(); described.len()]);
+            let described: Vec<Vec<f32>> = describe_all(&blends, settings)
+                .into_iter()
+                .flatten()
+                .collect();
+            export(
+                &name,
+                "between",
+                &described,
+                &vec![String::new(); described.len()],
+            );
             for d in described {
                 model.classify(&d, &mut p);
                 dump(
@@ -469,9 +482,16 @@ fn main() {
                 })
                 .collect();
             let mut c = Counter::new();
-            let described: Vec<Vec<f32>> =
-                describe_all(&bleed, settings).into_iter().flatten().collect();
-            export(&name, "snarehat", &described, &vec![String::new(); described.len()]);
+            let described: Vec<Vec<f32>> = describe_all(&bleed, settings)
+                .into_iter()
+                .flatten()
+                .collect();
+            export(
+                &name,
+                "snarehat",
+                &described,
+                &vec![String::new(); described.len()],
+            );
             for d in described {
                 model.classify(&d, &mut p);
                 dump(
