@@ -11,7 +11,9 @@
 //! out of the tests; `--exclude-kit KIT` leaves it out without the class, for comparison.
 //! `KIT_CACHE=FILE` keeps the descriptors between runs (a change to the model alone is then
 //! measured in a second); `KIT_DUMP=FILE` appends `model category novelty/threshold` per test
-//! hit, for trade-off curves over the threshold.
+//! hit, for trade-off curves over the threshold; `KIT_EXPORT=FILE` appends every model's training
+//! and test descriptors (JSON lines), which `kit_scorers.py` (next to this file) reads to compare
+//! other novelty scorers on the same hits.
 //!
 //! Protocol (per training kit with a snare, a rimshot and a side stick): train two classes from
 //! the snare's velocity layers, each layer in 3 rooms (about 15 hits per class); test
@@ -144,6 +146,22 @@ fn dump(model: &str, category: String, ratio: f32) {
             .open(p)
             .expect("open KIT_DUMP");
         writeln!(f, "{}\t{category}\t{ratio}", model.replace(' ', "_")).unwrap();
+    }
+}
+
+/// With `KIT_EXPORT` naming a file, appends one JSON line per model and set: `{model, set,
+/// rows: [[descriptor...]], labels: [class or category]}` (sets: `train`, `left_out` flags,
+/// and each test category), for trying other scorers offline on the same descriptors.
+fn export(model: &str, set: &str, rows: &[Vec<f32>], labels: &[String]) {
+    if let Ok(p) = std::env::var("KIT_EXPORT") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .expect("open KIT_EXPORT");
+        let v = serde_json::json!({"model": model, "set": set, "rows": rows, "labels": labels});
+        writeln!(f, "{v}").unwrap();
     }
 }
 
@@ -316,6 +334,27 @@ fn main() {
                     continue;
                 }
             };
+            let train_set = |data: &Dataset, model: &timbrel_learn::Model, set: &str| {
+                let out: Vec<bool> = (0..data.examples.len())
+                    .map(|i| model.doubtful().iter().any(|d| d.index == i && d.left_out))
+                    .collect();
+                export(
+                    &name,
+                    set,
+                    &data
+                        .examples
+                        .iter()
+                        .map(|e| e.descriptor.clone())
+                        .collect::<Vec<_>>(),
+                    &data
+                        .examples
+                        .iter()
+                        .zip(&out)
+                        .map(|(e, o)| format!("{}{}", e.class, if *o { "x" } else { "" }))
+                        .collect::<Vec<_>>(),
+                );
+            };
+            train_set(&data, &model, "train");
             let mut p = Prediction::default();
             let mut line = format!(
                 "{name} ({} hits, {:?}, threshold {:.2}):",
@@ -337,7 +376,17 @@ fn main() {
                     .collect();
                 let mut c = Counter::new();
                 let mut nov = Vec::new();
-                for d in describe_all(&recipes, settings).into_iter().flatten() {
+                let (described, files): (Vec<Vec<f32>>, Vec<String>) =
+                    describe_all(&recipes, settings)
+                        .into_iter()
+                        .zip(&recipes)
+                        .filter_map(|(d, r)| match r {
+                            Recipe::Layer { file, .. } => Some((d?, file.display().to_string())),
+                            _ => None,
+                        })
+                        .unzip();
+                export(&name, &format!("{kind:?}"), &described, &files);
+                for d in described {
                     model.classify(&d, &mut p);
                     dump(
                         &name,
@@ -383,7 +432,17 @@ fn main() {
                 })
                 .collect();
             let mut c = Counter::new();
-            for d in describe_all(&blends, settings).into_iter().flatten() {
+            let described: Vec<Vec<f32>> = describe_all(&blends, settings)
+                .into_iter()
+                .flatten()
+                .collect();
+            export(
+                &name,
+                "between",
+                &described,
+                &vec![String::new(); described.len()],
+            );
+            for d in described {
                 model.classify(&d, &mut p);
                 dump(
                     &name,
@@ -423,7 +482,17 @@ fn main() {
                 })
                 .collect();
             let mut c = Counter::new();
-            for d in describe_all(&bleed, settings).into_iter().flatten() {
+            let described: Vec<Vec<f32>> = describe_all(&bleed, settings)
+                .into_iter()
+                .flatten()
+                .collect();
+            export(
+                &name,
+                "snarehat",
+                &described,
+                &vec![String::new(); described.len()],
+            );
+            for d in described {
                 model.classify(&d, &mut p);
                 dump(
                     &name,
@@ -448,12 +517,21 @@ fn main() {
             let test_l: Vec<usize> = all_layers.iter().copied().filter(|l| l % 2 == 1).collect();
             let split = build(&train_l);
             if let Ok(m) = train(&split, &cfg) {
+                train_set(&split, &m, "split_train");
                 let mut c = Counter::new();
                 for (class, inst) in [(0u8, snare), (1, other)] {
-                    for d in describe_all(&layers_of(inst, &test_l, 400..406), settings)
-                        .into_iter()
-                        .flatten()
-                    {
+                    let described: Vec<Vec<f32>> =
+                        describe_all(&layers_of(inst, &test_l, 400..406), settings)
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    export(
+                        &name,
+                        "split_test",
+                        &described,
+                        &vec![class.to_string(); described.len()],
+                    );
+                    for d in described {
                         m.classify(&d, &mut p);
                         dump(
                             &name,
