@@ -272,8 +272,13 @@ impl Timbrel {
 }
 
 /// Names of the auxiliary control output's channels, in order.
-pub const AUX_CHANNEL_NAMES: [&str; AUX_CHANNELS] =
-    ["position", "confidence", "P(aux class A)", "P(aux class B)"];
+pub const AUX_CHANNEL_NAMES: [&str; AUX_CHANNELS] = [
+    "position",
+    "confidence",
+    "P(aux class A)",
+    "P(aux class B)",
+    "speed",
+];
 /// The auxiliary control output (see [`AUX_CHANNEL_NAMES`]).
 const CONTROL_PORT: &[NonZeroU32] = &[new_nonzero_u32(AUX_CHANNELS as u32)];
 /// Port names of layouts with the control output.
@@ -402,23 +407,33 @@ impl Timbrel {
         );
         block.rendered = offset;
         // A hit like an ignore class (bleed of the rest of the kit) sends nothing.
+        let mut speed = None;
         if !prediction.as_ref().is_some_and(|p| p.ignored) {
-            self.signals
-                .hit(prediction.as_ref(), position, hit.peak_dbfs);
+            let reading = self.signals.hit(
+                hit.onset_sample,
+                prediction.as_ref(),
+                position,
+                hit.peak_dbfs,
+            );
             outputs::send_hit(
                 &self.params.midi,
                 &self.params.class_outputs,
                 &mut self.notes,
                 hit,
                 prediction.as_ref(),
-                position,
+                outputs::HitValues {
+                    position,
+                    speed: reading.value,
+                },
                 self.sample_rate,
             );
+            speed = Some(reading);
         }
         self.tell_worker(ToWorker::Hit {
             hit: *hit,
             train,
             prediction,
+            speed,
         });
     }
 

@@ -85,6 +85,10 @@ pub struct MidiParams {
     /// Send the position as a 14-bit controller (MSB on the CC, LSB on CC + 32; CCs 0..=31).
     #[id = "pos14"]
     pub position_14bit: BoolParam,
+    /// Controller that carries the speed (the recent hit rate over the speed range, 0..127),
+    /// or −1 (Off, the default).
+    #[id = "spdcc"]
+    pub speed_cc: IntParam,
 }
 
 impl Default for MidiParams {
@@ -120,6 +124,9 @@ impl Default for MidiParams {
                 .with_value_to_string(off_or_number())
                 .with_string_to_value(parse_off_or_number()),
             position_14bit: BoolParam::new("Position 14-bit", false),
+            speed_cc: IntParam::new("Speed CC", -1, IntRange::Linear { min: -1, max: 119 })
+                .with_value_to_string(off_or_number())
+                .with_string_to_value(parse_off_or_number()),
         }
     }
 }
@@ -155,9 +162,18 @@ impl ClassOutputParams {
     }
 }
 
-/// Most control changes one hit sends: the position (two with 14 bits) and one probability per
-/// class.
-pub const MAX_CCS_PER_HIT: usize = 2 + CLASS_SLOTS;
+/// Most control changes one hit sends: the position (two with 14 bits), the speed and one
+/// probability per class.
+pub const MAX_CCS_PER_HIT: usize = 3 + CLASS_SLOTS;
+
+/// A hit's continuous values, as the outputs send them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct HitValues {
+    /// The interpolation after the output range and curve, 0..=1.
+    pub position: f32,
+    /// The speed over the speed range, 0..=1.
+    pub speed: f32,
+}
 
 /// Most note-ons and CCs that hits can send in `max_block` samples at `sample_rate` Hz (the
 /// [`NoteScheduler`]'s size): hits at the shortest lockout the parameters allow, with two to
@@ -174,18 +190,19 @@ pub fn velocity(peak_dbfs: f32, floor_dbfs: f32, curve: f32) -> f32 {
     linear.powf(curve).max(1.0 / 127.0)
 }
 
-/// Schedules everything one hit sends, at its ready sample. `position` is the interpolation
-/// after the output range and curve, 0..=1. Unknown hits send no position (they have no place
-/// between A and B). Never allocates.
+/// Schedules everything one hit sends, at its ready sample: the speed CC (with or without a
+/// model), the position CC, the probability CCs and the note. Unknown hits send no position
+/// (they have no place between A and B). Never allocates.
 pub fn send_hit(
     midi: &MidiParams,
     classes: &[ClassOutputParams; CLASS_SLOTS],
     notes: &mut NoteScheduler,
     hit: &HitRecord,
     prediction: Option<&Prediction>,
-    position: f32,
+    values: HitValues,
     sample_rate: f32,
 ) {
+    let position = values.position;
     let at = hit.ready_sample;
     let channel = (midi.channel.value().clamp(1, 16) - 1) as u8;
     let length = (midi.note_length_ms.value() * 0.001 * sample_rate) as u64;
@@ -194,6 +211,10 @@ pub fn send_hit(
         midi.velocity_floor_dbfs.value(),
         midi.velocity_curve.value(),
     );
+    let speed_cc = midi.speed_cc.value();
+    if speed_cc >= 0 {
+        notes.control(at, channel, speed_cc as u8, values.speed.clamp(0.0, 1.0));
+    }
     let Some(p) = prediction else {
         notes.note(
             at,

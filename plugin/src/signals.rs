@@ -2,6 +2,9 @@
 //! range and curve, which classes the auxiliary output carries), the per-sample control bank
 //! that renders them, and the read-only "Outputs" parameters that mirror them for hosts.
 //!
+//! Speed (the recent hit rate, [`timbrel_core::speed`]) is a channel like the others: set at
+//! each hit that counts, then held, glided or decayed with them.
+//!
 //! The bank runs per sample on the audio thread: the auxiliary output gets every sample, the
 //! output parameters get the values at block ends (see [`crate::publish`] for how they reach
 //! the host).
@@ -11,19 +14,22 @@ use crate::param_text::{format_number, parse_number, ClassSelector, IntFormatter
 use nice_plug::prelude::*;
 use std::sync::Arc;
 use timbrel_core::control::{ControlBank, RangeCurve, Shaping};
+use timbrel_core::speed::{SpeedMeter, SpeedRange};
 use timbrel_learn::{Prediction, MAX_CLASSES};
 
-/// Channels of the auxiliary "Control" output: position, confidence, and the probabilities of
-/// the two classes the user picks.
-pub const AUX_CHANNELS: usize = 4;
-/// Channels of the control bank: position, confidence, then one probability per class.
-pub const BANK_CHANNELS: usize = 2 + MAX_CLASSES;
+/// Channels of the auxiliary "Control" output: position, confidence, the probabilities of the
+/// two classes the user picks, and speed.
+pub const AUX_CHANNELS: usize = 5;
+/// Channels of the control bank: position, confidence, speed, then one probability per class.
+pub const BANK_CHANNELS: usize = 3 + MAX_CLASSES;
 /// Index of the position channel in the bank.
 pub const POSITION: usize = 0;
 /// Index of the confidence channel in the bank.
 pub const CONFIDENCE: usize = 1;
+/// Index of the speed channel in the bank (0..=1 over the speed range).
+pub const SPEED: usize = 2;
 /// Index of class 0's probability in the bank.
-pub const FIRST_PROBABILITY: usize = 2;
+pub const FIRST_PROBABILITY: usize = 3;
 
 /// How the continuous outputs move, and what the auxiliary output carries.
 #[derive(Params)]
@@ -53,6 +59,19 @@ pub struct SignalParams {
     /// Class whose probability the auxiliary output's channel 4 carries (1-based).
     #[id = "auxb"]
     pub aux_class_b: IntParam,
+    /// Time constant of the speed's smoothing, in ms (0 follows each interval between hits).
+    #[id = "spdtc"]
+    pub speed_smoothing_ms: FloatParam,
+    /// Hit rate that maps to speed 0, in hits per second.
+    #[id = "spdlo"]
+    pub speed_slowest: FloatParam,
+    /// Hit rate that maps to speed 1, in hits per second.
+    #[id = "spdhi"]
+    pub speed_fastest: FloatParam,
+    /// Which hits the speed counts: 0 = every hit of this drum (not those of an ignore class),
+    /// k = only hits classified as class k (1-based).
+    #[id = "spdcls"]
+    pub speed_class: IntParam,
 }
 
 impl SignalParams {
@@ -70,6 +89,18 @@ impl SignalParams {
             )
             .with_value_to_string(class_label(names, AUX_CLASS_TEXT))
             .with_string_to_value(parse_class_label(names, AUX_CLASS_TEXT))
+        };
+        let rate = |name: &str, default: f32| {
+            FloatParam::new(
+                name,
+                default,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 40.0,
+                },
+            )
+            .with_unit(" hits/s")
+            .with_step_size(0.1)
         };
         Self {
             glide_ms: FloatParam::new(
@@ -122,7 +153,35 @@ impl SignalParams {
             position_curve: crate::outputs::curve_param("Position curve"),
             aux_class_a: class("Aux class A", 1),
             aux_class_b: class("Aux class B", 2),
+            speed_smoothing_ms: FloatParam::new(
+                "Speed smoothing",
+                300.0,
+                FloatRange::Skewed {
+                    min: 0.0,
+                    max: 5_000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(1.0),
+            speed_slowest: rate("Speed slowest", 0.0),
+            speed_fastest: rate("Speed fastest", 16.0),
+            speed_class: IntParam::new(
+                "Speed counts",
+                0,
+                IntRange::Linear {
+                    min: 0,
+                    max: MAX_CLASSES as i32,
+                },
+            )
+            .with_value_to_string(class_label(names, SPEED_CLASS_TEXT))
+            .with_string_to_value(parse_class_label(names, SPEED_CLASS_TEXT)),
         }
+    }
+
+    /// The speed's mapping from hits per second onto 0..=1.
+    pub fn speed_range(&self) -> SpeedRange {
+        SpeedRange::new(self.speed_slowest.value(), self.speed_fastest.value())
     }
 
     /// Glide and decay as the core's [`Shaping`].
@@ -146,6 +205,12 @@ impl SignalParams {
 /// The texts of the auxiliary output's class selectors: classes 1 to [`MAX_CLASSES`].
 const AUX_CLASS_TEXT: ClassSelector = ClassSelector {
     none: None,
+    max: MAX_CLASSES as i32,
+};
+
+/// The texts of the speed's class selector: "All hits", then classes 1 to [`MAX_CLASSES`].
+const SPEED_CLASS_TEXT: ClassSelector = ClassSelector {
+    none: Some("All hits"),
     max: MAX_CLASSES as i32,
 };
 
@@ -205,6 +270,8 @@ pub struct OutputParams {
     pub level_dbfs: FloatParam,
     /// The last hit's class (1-based); 0 = unknown, or no model trained yet.
     pub class: IntParam,
+    /// The speed (recent hit rate over the speed range), 0..=1.
+    pub speed: FloatParam,
     /// Probability of each class for the last hit, 0..=1 (slot k = class k + 1).
     pub probabilities: [FloatParam; PROBABILITY_SLOTS],
     /// Stable parameter ids of the probability slots, `oprob1`..`oprob16`.
@@ -242,6 +309,7 @@ impl OutputParams {
             )
             .with_value_to_string(class_label(names, OUT_CLASS_TEXT))
             .with_string_to_value(parse_class_label(names, OUT_CLASS_TEXT)),
+            speed: unit("Out: speed".to_owned()),
             probabilities: std::array::from_fn(|k| unit(format!("Out: P(class {})", k + 1))),
             probability_ids: std::array::from_fn(|k| format!("oprob{}", k + 1)),
         }
@@ -262,13 +330,17 @@ impl OutputParams {
             .into_iter()
             .map(|(p, x)| (p.as_ptr(), p.preview_normalized(x)));
         let class = std::iter::once((self.class.as_ptr(), self.class.preview_normalized(v.class)));
+        let speed = std::iter::once((
+            self.speed.as_ptr(),
+            self.speed.preview_normalized(v.bank[SPEED]),
+        ));
         let probabilities = self.probabilities.iter().enumerate().map(move |(k, p)| {
             (
                 p.as_ptr(),
                 p.preview_normalized(v.bank[FIRST_PROBABILITY + k]),
             )
         });
-        fixed.chain(class).chain(probabilities)
+        fixed.chain(class).chain(probabilities).chain(speed)
     }
 }
 
@@ -285,6 +357,7 @@ unsafe impl Params for OutputParams {
         for (id, p) in self.probability_ids.iter().zip(&self.probabilities) {
             map.push((id.clone(), p.as_ptr(), String::new()));
         }
+        map.push(("ospeed".to_owned(), self.speed.as_ptr(), String::new()));
         map
     }
 }
@@ -297,6 +370,20 @@ pub struct Signals {
     class: i32,
     /// Peak level of the last hit, in dBFS.
     level_dbfs: f32,
+    /// The hit rate of the hits that count.
+    speed: SpeedMeter,
+    speed_range: SpeedRange,
+    /// Class the speed counts (0-based), or `None` for every hit.
+    speed_class: Option<u8>,
+}
+
+/// The speed after a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SpeedReading {
+    /// Smoothed hit rate, in hits per second.
+    pub rate_hz: f32,
+    /// The rate over the speed range, 0..=1.
+    pub value: f32,
 }
 
 impl Signals {
@@ -306,23 +393,52 @@ impl Signals {
             bank: ControlBank::new(sample_rate, Shaping::default()),
             class: 0,
             level_dbfs: LEVEL_FLOOR_DBFS,
+            speed: SpeedMeter::new(sample_rate, 0.0),
+            speed_range: SpeedRange::new(0.0, 1.0),
+            speed_class: None,
         }
     }
 
     /// Applies the current settings; call once per block before rendering.
     pub fn configure(&mut self, params: &SignalParams) {
+        self.speed
+            .set_time_constant_ms(params.speed_smoothing_ms.value());
+        self.speed_range = params.speed_range();
+        self.speed_class = u8::try_from(params.speed_class.value() - 1).ok();
         self.bank.set_shaping(params.shaping());
         let mut rest = [0.0; BANK_CHANNELS];
         rest[POSITION] = params.rest.value();
         self.bank.set_rest(rest);
     }
 
-    /// A hit's result: new targets for every channel. Unknown hits and hits without a model
+    /// A hit's result: new targets for every channel, and the speed, which counts this hit
+    /// (its onset at `onset_sample`, since activation) when it is of the class the speed
+    /// follows, or any hit when it follows them all. Unknown hits and hits without a model
     /// leave the position where it is (they have no place between A and B); `position` is the
-    /// interpolation after range and curve.
-    pub fn hit(&mut self, prediction: Option<&Prediction>, position: f32, level_dbfs: f32) {
+    /// interpolation after range and curve. Never allocates.
+    pub fn hit(
+        &mut self,
+        onset_sample: u64,
+        prediction: Option<&Prediction>,
+        position: f32,
+        level_dbfs: f32,
+    ) -> SpeedReading {
         self.level_dbfs = level_dbfs.max(LEVEL_FLOOR_DBFS);
+        let counts = match self.speed_class {
+            None => true,
+            Some(class) => prediction.is_some_and(|p| p.best == Some(class)),
+        };
+        let rate_hz = if counts {
+            self.speed.hit(onset_sample)
+        } else {
+            self.speed.rate()
+        };
+        let speed = SpeedReading {
+            rate_hz,
+            value: self.speed_range.map(rate_hz),
+        };
         let mut targets = self.bank.values();
+        targets[SPEED] = speed.value;
         match prediction {
             Some(p) => {
                 if p.best.is_some() {
@@ -346,6 +462,12 @@ impl Signals {
             None => self.class = 0,
         }
         self.bank.set_targets(targets);
+        speed
+    }
+
+    /// Forgets the hits the speed has counted (the next hit starts from 0 hits per second).
+    pub fn reset_speed(&mut self) {
+        self.speed.reset();
     }
 
     /// Advances `len` samples, writing the auxiliary channels (position, confidence, the
@@ -363,6 +485,7 @@ impl Signals {
             CONFIDENCE,
             FIRST_PROBABILITY + aux_classes[0],
             FIRST_PROBABILITY + aux_classes[1],
+            SPEED,
         ];
         match aux {
             Some(aux) => {
@@ -417,7 +540,7 @@ mod tests {
         let mut a = vec![vec![9.0f32; 64]; AUX_CHANNELS];
         let mut slices: Vec<&mut [f32]> = a.iter_mut().map(|c| c.as_mut_slice()).collect();
         s.render(Some(&mut slices), 0, 10, [0, 1]);
-        s.hit(Some(&prediction(Some(0), 0.3)), 0.3, -12.0);
+        s.hit(0, Some(&prediction(Some(0), 0.3)), 0.3, -12.0);
         s.render(Some(&mut slices), 10, 54, [0, 1]);
         assert!(a[0][..10].iter().all(|&x| x == 0.0));
         assert!(a[0][10..].iter().all(|&x| x == 0.3));
@@ -429,11 +552,47 @@ mod tests {
     }
 
     #[test]
+    fn speed_counts_the_hits_of_its_class_and_goes_out_on_the_fifth_channel() {
+        let names: ClassNames = Default::default();
+        let mut params = SignalParams::new(&names);
+        params.speed_class = IntParam::new("t", 1, IntRange::Linear { min: 0, max: 16 });
+        params.speed_smoothing_ms =
+            FloatParam::new("t", 0.0, FloatRange::Linear { min: 0.0, max: 1.0 });
+        let mut s = Signals::new(48_000.0);
+        s.configure(&params);
+        // Class 1 every 6000 samples (8 per second), class 2 in between: only class 1 counts.
+        let mut last = SpeedReading::default();
+        for i in 0..8u64 {
+            last = s.hit(i * 6_000, Some(&prediction(Some(0), 0.2)), 0.2, -6.0);
+            let other = s.hit(
+                i * 6_000 + 3_000,
+                Some(&prediction(Some(1), 0.8)),
+                0.8,
+                -6.0,
+            );
+            assert_eq!(other.rate_hz, last.rate_hz);
+        }
+        assert!((last.rate_hz - 8.0).abs() < 1e-3, "{last:?}");
+        assert!((last.value - 0.5).abs() < 1e-3, "{last:?}");
+        let mut a = vec![vec![0.0f32; 8]; AUX_CHANNELS];
+        let mut slices: Vec<&mut [f32]> = a.iter_mut().map(|c| c.as_mut_slice()).collect();
+        s.render(Some(&mut slices), 0, 8, [0, 1]);
+        assert!(a[4].iter().all(|&x| (x - last.value).abs() < 1e-6));
+        assert_eq!(s.values().bank[SPEED], last.value);
+        s.reset_speed();
+        assert_eq!(
+            s.hit(100_000, Some(&prediction(Some(0), 0.2)), 0.2, -6.0)
+                .rate_hz,
+            0.0
+        );
+    }
+
+    #[test]
     fn unknown_hits_keep_the_position_and_report_class_zero() {
         let mut s = Signals::new(48_000.0);
-        s.hit(Some(&prediction(Some(1), 0.9)), 0.9, -6.0);
+        s.hit(0, Some(&prediction(Some(1), 0.9)), 0.9, -6.0);
         s.render(None, 0, 1, [0, 1]);
-        s.hit(Some(&prediction(None, 0.1)), 0.1, -6.0);
+        s.hit(0, Some(&prediction(None, 0.1)), 0.1, -6.0);
         s.render(None, 0, 1, [0, 1]);
         let v = s.values();
         assert_eq!(v.bank[POSITION], 0.9);
@@ -453,6 +612,7 @@ mod tests {
         assert_eq!(&ids[..4], ["opos", "oconf", "olevel", "oclass"]);
         assert!(ids.len() - 4 >= 8);
         assert_eq!(ids[4], "oprob1");
+        assert_eq!(ids.last().map(String::as_str), Some("ospeed"));
         assert_eq!(outputs.targets(&OutputValues::default()).count(), ids.len());
     }
 }

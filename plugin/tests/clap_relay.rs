@@ -225,8 +225,8 @@ fn the_relay_reports_every_hit_as_parameter_events_without_allocating() {
         "only {blocks_with_reports} reports for 20 s of hits"
     );
     assert_eq!(
-        slots, 20,
-        "every output parameter after a hit (4 + 16 probabilities)"
+        slots, 21,
+        "every output parameter after a hit (4 + 16 probabilities + speed)"
     );
     // SAFETY: the host's shutdown order.
     unsafe {

@@ -28,10 +28,13 @@ fn play(host: &mut TestHost, blocks: &[usize], seed: u64) -> Vec<HitSummary> {
 }
 
 #[test]
-#[allow(clippy::needless_range_loop)] // four channels compared sample by sample
+#[allow(clippy::needless_range_loop)] // five channels compared sample by sample
 fn control_output_holds_each_hit_from_its_ready_sample_whatever_the_block_size() {
     let mut host = TestHost::with_control_output(SR, 1, 4096);
     train_center_and_edge(&mut host);
+    // Speed follows each interval at once, so that from a run's second hit on it does not
+    // depend on what came before the run.
+    host.set_param_plain("spdtc", 0.0);
     let mut runs = Vec::new();
     for blocks in [&[4096][..], &[1, 7, 333, 64, 1024]] {
         host.control.iter_mut().for_each(Vec::clear);
@@ -65,9 +68,11 @@ fn control_output_holds_each_hit_from_its_ready_sample_whatever_the_block_size()
                 assert_eq!(control[1][i], p.confidence, "hit {k}: confidence");
                 assert_eq!(control[2][i], p.probabilities[0], "hit {k}: P(center)");
                 assert_eq!(control[3][i], p.probabilities[1], "hit {k}: P(edge)");
+                let speed = hit.speed.expect("not an ignore class").value;
+                assert_eq!(control[4][i], speed, "hit {k}: speed");
             }
         }
-        let first = (log[0].ready_sample - start) as usize;
+        let first = (log[1].ready_sample - start) as usize;
         runs.push(
             control
                 .iter()
@@ -162,4 +167,42 @@ fn output_parameters_follow_the_hits_once_a_gui_context_exists() {
         log_with_gui.len()
     );
     drop(log);
+}
+
+#[test]
+fn speed_follows_the_hit_rate_and_goes_out_as_a_cc_only_when_asked() {
+    let mut host = TestHost::new(SR, 1, 512);
+    train_center_and_edge(&mut host);
+    // Follow each interval at once, over 0..20 hits per second.
+    host.set_param_plain("spdtc", 0.0);
+    host.set_param_plain("spdhi", 20.0);
+    let audio = take(&snares(6, (0.0, 1.0), 21), 3);
+    let events = host.run(&mut [audio.clone()], &[512]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !events.iter().any(|e| e.cc && e.key != 16),
+        "the speed CC is off by default"
+    );
+    host.set_param_plain("spdcc", 20.0);
+    host.clear_hit_log();
+    let events = host.run(&mut [audio], &[512]);
+    std::thread::sleep(Duration::from_millis(300));
+    let log = host.hit_log();
+    assert_eq!(log.len(), 6);
+    for pair in log.windows(2) {
+        let interval_s = pair[1].onset_s - pair[0].onset_s;
+        let speed = pair[1].speed.expect("a snare hit counts");
+        let expected = (1.0 / interval_s) as f32;
+        assert!(
+            (speed.rate_hz - expected).abs() < 1e-3 * expected,
+            "{} hits/s after an interval of {interval_s} s",
+            speed.rate_hz
+        );
+        assert!((speed.value - (expected / 20.0).min(1.0)).abs() < 1e-3);
+        let cc = events
+            .iter()
+            .find(|e| e.cc && e.key == 20 && e.sample == pair[1].ready_sample)
+            .expect("a speed CC at the hit's ready sample");
+        assert!((cc.velocity - speed.value).abs() < 1e-6);
+    }
 }

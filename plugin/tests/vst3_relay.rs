@@ -132,7 +132,7 @@ fn the_relay_writes_every_hit_into_output_parameter_changes_without_allocating()
             }
         }
     }
-    assert_eq!(outputs.len(), 20, "{outputs:?}");
+    assert_eq!(outputs.len(), 21, "{outputs:?}"); // 4 + 16 probabilities + speed
     let level_id = outputs
         .iter()
         .find(|(t, _)| t == "Out: hit level")

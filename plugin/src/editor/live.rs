@@ -4,6 +4,7 @@
 use super::widgets::{class_color, marker};
 use super::{TimbrelEditor, ACCENT, WARN};
 use crate::class_names::class_name;
+use crate::worker::HitSummary;
 use egui::{pos2, Color32, RichText, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug_egui::widgets::ParamSlider;
 
@@ -34,6 +35,7 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             "{:.1} dBFS at {:.2} s: no model yet{armed}",
             hit.peak_dbfs, hit.onset_s
         ));
+        speed_meter(ui, &hit);
         return;
     };
     let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
@@ -103,6 +105,25 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             Stroke::new(4.0, ACCENT),
         );
         ui.label(name(pair.1));
+    });
+    speed_meter(ui, &hit);
+}
+
+/// The speed after `hit`: its rate in hits per second and a bar over the speed range.
+fn speed_meter(ui: &mut egui::Ui, hit: &HitSummary) {
+    let Some(speed) = hit.speed else { return };
+    ui.horizontal(|ui| {
+        ui.label("speed");
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(120.0, 10.0), Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 2.0, Color32::from_gray(35));
+        let mut bar = rect;
+        bar.set_width(rect.width() * speed.value.clamp(0.0, 1.0));
+        painter.rect_filled(bar, 2.0, ACCENT);
+        ui.label(format!("{:.1} hits/s", speed.rate_hz))
+            .on_hover_text(
+                "Recent hit rate (Speed smoothing, Speed slowest/fastest, Speed counts)",
+            );
     });
 }
 

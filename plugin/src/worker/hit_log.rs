@@ -3,6 +3,7 @@
 
 use super::thread::WorkerLoop;
 use crate::class_names::class_name;
+use crate::signals::SpeedReading;
 use timbrel_core::analysis::HitRecord;
 use timbrel_learn::Prediction;
 
@@ -26,6 +27,8 @@ pub struct HitSummary {
     pub prediction: Option<Prediction>,
     /// Where it lands on the editor's map, when there is one.
     pub map_xy: Option<[f32; 2]>,
+    /// The speed after it; `None` when it sounded like an ignore class (it sent nothing).
+    pub speed: Option<SpeedReading>,
 }
 
 impl WorkerLoop {
@@ -35,6 +38,7 @@ impl WorkerLoop {
         hit: &HitRecord,
         train: Option<u8>,
         prediction: Option<Prediction>,
+        speed: Option<SpeedReading>,
     ) {
         let sample_rate = self.sample_rate();
         let summary = HitSummary {
@@ -46,6 +50,7 @@ impl WorkerLoop {
             trained_as: train,
             prediction,
             map_xy: self.projection.as_ref().map(|p| p.project(&hit.descriptor)),
+            speed,
         };
         if self.log_hits {
             self.print_hit(&summary);
@@ -84,8 +89,11 @@ impl WorkerLoop {
         let map = hit
             .map_xy
             .map_or("-".to_owned(), |[x, y]| format!("{x:.3},{y:.3}"));
+        let speed = hit
+            .speed
+            .map_or("-".to_owned(), |s| format!("{:.2}", s.rate_hz));
         eprintln!(
-            "timbrel-hit t={:.3} armed={armed} {result} map={map} level={:.1}",
+            "timbrel-hit t={:.3} armed={armed} {result} map={map} level={:.1} speed={speed}",
             hit.onset_s, hit.peak_dbfs
         );
     }

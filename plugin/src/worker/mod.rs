@@ -81,6 +81,8 @@ pub enum ToWorker {
         train: Option<u8>,
         /// What the current model made of it, if a model is loaded.
         prediction: Option<Prediction>,
+        /// The speed after it, unless it sounded like an ignore class (then it sent nothing).
+        speed: Option<crate::signals::SpeedReading>,
     },
     /// The armed class was disarmed (or reached the train-count limit): retrain.
     TrainingStopped,

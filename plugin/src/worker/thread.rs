@@ -251,8 +251,9 @@ impl WorkerLoop {
                     hit,
                     train,
                     prediction,
+                    speed,
                 } => {
-                    self.log_hit(&hit, train, prediction);
+                    self.log_hit(&hit, train, prediction, speed);
                     self.pending.push(PendingExample {
                         hit,
                         class: train,
