@@ -62,6 +62,8 @@ pub struct Relay<P: ClapPlugin> {
 /// instance.
 pub unsafe fn create_plugin<P: ClapPlugin>(host: *const clap_host) -> *const clap_plugin {
     let outputs = HostOutputs::prepare();
+    // The relay applies its events through the wrapper (`report`), so it can set `Train` too.
+    outputs.set_applies_parameters();
     // SAFETY: the caller's contract. `Wrapper::new` builds the plugin on this thread, where its
     // `HostOutputs::claim` finds `outputs`.
     let wrapper = unsafe { Wrapper::<P>::new(host) };
@@ -257,10 +259,12 @@ impl<P: ClapPlugin> Relay<P> {
     /// # Safety
     /// Audio thread, inside the host's `process`; `out` is the host's valid output list.
     unsafe fn report(&self, out: *const clap_output_events, earliest: u32, last: u32) {
-        let Some(fresh) = self.outputs.take_fresh() else {
+        let disarm = self.outputs.take_disarm();
+        let fresh = self.outputs.take_fresh();
+        if fresh.is_none() && disarm.is_none() {
             return;
-        };
-        let time = fresh.offset.min(last).max(earliest);
+        }
+        let time = fresh.map_or(last, |f| f.offset).min(last).max(earliest);
         // SAFETY: the wrapper lives until the host calls `destroy`.
         let wrapper = unsafe { &*self.wrapper };
         let blank = clap_event_param_value {
@@ -279,12 +283,20 @@ impl<P: ClapPlugin> Relay<P> {
             key: -1,
             value: 0.0,
         };
-        let mut events = [blank; MAX_OUTPUTS];
+        // The outputs, and `Train` going Off when the train-count limit stopped the recording.
+        let mut events = [blank; MAX_OUTPUTS + 1];
         let mut count = 0;
-        for (slot, param) in self.outputs.params().iter().enumerate() {
+        if let Some(id) = disarm.and_then(|train| wrapper.param_ptr_to_hash.get(&train)) {
+            events[count].param_id = *id;
+            events[count].value = 0.0;
+            count += 1;
+        }
+        let outputs = self.outputs.params().iter().enumerate();
+        for (slot, param) in outputs.filter(|_| fresh.is_some()) {
             let value = self.outputs.value(slot);
             let reported = &self.reported[slot];
-            if !value.is_finite() || (!fresh.hit && reported.load(Ordering::Relaxed) == value) {
+            let hit = fresh.is_some_and(|f| f.hit);
+            if !value.is_finite() || (!hit && reported.load(Ordering::Relaxed) == value) {
                 continue;
             }
             let Some(&id) = wrapper.param_ptr_to_hash.get(param) else {

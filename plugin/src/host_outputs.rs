@@ -61,6 +61,14 @@ pub struct HostOutputs {
     values: [AtomicF32; MAX_OUTPUTS],
     /// Offset of the last change in the current block (with [`HIT_FLAG`]), or [`NOTHING_FRESH`].
     fresh: AtomicU32,
+    /// The `Train` parameter, which the export sets to Off when the plugin asks
+    /// ([`Self::request_disarm`]).
+    train: OnceLock<ParamPtr>,
+    /// Whether the plugin asked for `Train` to go Off and the export has not done it yet.
+    disarm: AtomicBool,
+    /// Whether the export applies parameter changes to the plugin's own parameters (CLAP; the
+    /// VST3 export only reports them), so that it can set `Train`.
+    sets_parameters: AtomicBool,
 }
 
 impl Default for HostOutputs {
@@ -70,6 +78,9 @@ impl Default for HostOutputs {
             params: OnceLock::new(),
             values: std::array::from_fn(|_| AtomicF32::new(f32::NAN)),
             fresh: AtomicU32::new(NOTHING_FRESH),
+            train: OnceLock::new(),
+            disarm: AtomicBool::new(false),
+            sets_parameters: AtomicBool::new(false),
         }
     }
 }
@@ -96,6 +107,12 @@ impl HostOutputs {
         outputs.linked.store(true, Ordering::Release);
         PREPARED.with(|slot| *slot.borrow_mut() = Some(outputs.clone()));
         outputs
+    }
+
+    /// Says that the export applies parameter changes to the plugin's parameters too (not only
+    /// reports them), so that [`Self::request_disarm`] can be honoured.
+    pub fn set_applies_parameters(&self) {
+        self.sets_parameters.store(true, Ordering::Release);
     }
 
     /// Clears this thread's prepared instance, if no plugin claimed it.
@@ -132,6 +149,33 @@ impl HostOutputs {
         }
         let _ = self.params.set(params);
         Ok(())
+    }
+
+    /// Registers the `Train` parameter, which [`Self::request_disarm`] sets to Off (main thread,
+    /// once; later calls are ignored).
+    pub fn register_train(&self, train: ParamPtr) {
+        let _ = self.train.set(train);
+    }
+
+    /// Asks the export to set `Train` to Off after this block, as the host's own change of the
+    /// parameter (the train-count limit was reached). Audio thread; never blocks or allocates.
+    /// Returns whether an export will do it (else the caller must find another route).
+    pub fn request_disarm(&self) -> bool {
+        if !self.sets_parameters.load(Ordering::Acquire) || self.train.get().is_none() {
+            return false;
+        }
+        self.disarm.store(true, Ordering::Release);
+        true
+    }
+
+    /// The `Train` parameter, when the plugin asked for it to go Off since the last call (audio
+    /// thread, after the plugin's block).
+    pub fn take_disarm(&self) -> Option<ParamPtr> {
+        if self.disarm.swap(false, Ordering::Acquire) {
+            self.train.get().copied()
+        } else {
+            None
+        }
     }
 
     /// The registered parameters, in slot order (empty before [`Self::register`]).
@@ -224,6 +268,31 @@ mod tests {
             })
         );
         assert_eq!(outputs.value(1), 0.75);
+    }
+
+    #[test]
+    fn a_disarm_is_taken_once_and_only_when_linked_with_a_train_parameter() {
+        use nice_plug::prelude::{IntParam, IntRange, Param};
+        let train = IntParam::new("Train", 1, IntRange::Linear { min: 0, max: 16 });
+        let unlinked = HostOutputs::default();
+        unlinked.register_train(train.as_ptr());
+        assert!(!unlinked.request_disarm(), "no export to do it");
+        let linked = HostOutputs::prepare();
+        HostOutputs::withdraw();
+        linked.register_train(train.as_ptr());
+        assert!(
+            !linked.request_disarm(),
+            "an export that only reports (VST3)"
+        );
+        let linked = HostOutputs::prepare();
+        HostOutputs::withdraw();
+        linked.set_applies_parameters();
+        assert!(!linked.request_disarm(), "no Train parameter registered");
+        linked.register_train(train.as_ptr());
+        assert_eq!(linked.take_disarm(), None);
+        assert!(linked.request_disarm());
+        assert_eq!(linked.take_disarm(), Some(train.as_ptr()));
+        assert_eq!(linked.take_disarm(), None, "taken once");
     }
 
     #[test]

@@ -444,7 +444,12 @@ impl Timbrel {
         if end.training_stopped {
             self.tell_worker(ToWorker::TrainingStopped);
         }
-        if end.limit_reached && self.output_bus.can_publish() {
+        // `Train` goes Off: through the format export (CLAP) from the first block, editor or
+        // not; otherwise through the editor's context once it has been opened.
+        if end.limit_reached
+            && !self.output_bus.host().request_disarm()
+            && self.output_bus.has_gui()
+        {
             context.execute_gui(OutputTask::Disarm);
         }
     }
@@ -555,6 +560,9 @@ impl Plugin for Timbrel {
         if let Err(err) = self.output_bus.host().register(outputs) {
             nice_error!("output parameters: {err}");
         }
+        self.output_bus
+            .host()
+            .register_train(self.params.train.as_ptr());
         // NOTE: the worker thread starts with the instance, so that a state loaded before the
         // first activation is applied (and its model waits in the model ring) by now.
         self.worker.is_some()

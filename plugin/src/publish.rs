@@ -103,6 +103,11 @@ impl OutputBus {
         self.gui_ready.store(true, Ordering::Release);
     }
 
+    /// Whether an editor was opened once (its context can set parameters from the main thread).
+    pub fn has_gui(&self) -> bool {
+        self.gui_ready.load(Ordering::Acquire)
+    }
+
     /// Whether this route sets the output parameters: an editor was opened once, and the format
     /// export does not report them itself.
     pub fn can_publish(&self) -> bool {

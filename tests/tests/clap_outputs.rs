@@ -26,7 +26,7 @@ const MIN_SHARE: f64 = 0.9;
 /// Lowest rank correlation between the position parameter and the CC (and the strike radius).
 const MIN_SPEARMAN: f64 = 0.95;
 /// Stable ids of the output parameters, in the plugin's order.
-const OUTPUT_IDS: [&str; 4] = ["opos", "oconf", "olevel", "oclass"];
+const OUTPUT_IDS: [&str; 5] = ["opos", "oconf", "olevel", "oclass", "ospeed"];
 
 /// Plays `track` block by block, running the plugin's main-thread requests after each block.
 fn play_pumping(session: &mut Session, track: &[f32]) {

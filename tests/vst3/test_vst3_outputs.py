@@ -52,7 +52,7 @@ def read_back(plugin):
     plugin.raw_state = plugin.raw_state
     return {
         name: plugin.parameters[name].raw_value
-        for name in ["out_position", "out_class", "out_hit_level_dbfs"]
+        for name in ["out_position", "out_class", "out_hit_level_dbfs", "out_speed"]
     }
 
 
@@ -70,7 +70,7 @@ def test_output_parameters_read_back_each_hit_without_the_editor(capfd, monkeypa
         lines = wait_for_hits(capfd, 1)
         assert len(lines) == 1, f"one hit at {onset:.3f} s, logged: {lines}"
         values = read_back(plugin)
-        level = float(lines[0].rsplit("level=", 1)[1])
+        level = float(lines[0].rsplit("level=", 1)[1].split()[0])
         expected_level = (max(level, LEVEL_FLOOR_DBFS) - LEVEL_FLOOR_DBFS) / -LEVEL_FLOOR_DBFS
         known = CLASSIFIED.search(lines[0])
         if known and known["name"] in CLASS_NUMBER:
@@ -82,6 +82,9 @@ def test_output_parameters_read_back_each_hit_without_the_editor(capfd, monkeypa
         print(f"{onset:7.3f} s  {lines[0]}  ->  {values}")
         assert abs(values["out_hit_level_dbfs"] - expected_level) < 2e-3, (lines[0], values)
         assert abs(values["out_class"] - expected_class) < 1e-3, (lines[0], values)
+        # Speed over its default range, 0..16 hits per second.
+        rate = float(re.search(r"speed=(\S+)", lines[0])[1])
+        assert abs(values["out_speed"] - min(rate / 16.0, 1.0)) < 2e-3, (lines[0], values)
         if position is not None:
             assert abs(values["out_position"] - position) < 2e-3, (lines[0], values)
         checked.append(values)
