@@ -213,3 +213,59 @@ fn output_parameters_follow_every_hit_without_the_editor() {
     let last_class = classes.last().expect("no class event").value;
     assert!((plugin.param_value("oclass") - last_class).abs() < 1e-3);
 }
+
+/// The train-count limit disarms `Train` in a host that never opens the editor: the plugin
+/// reports `Train` going Off as a parameter-value event (no gesture), and the host reads Off back.
+#[test]
+fn the_train_count_limit_sets_train_off_without_the_editor() {
+    if !host_tests_enabled("the_train_count_limit_sets_train_off_without_the_editor") {
+        return;
+    }
+    let sample_rate = 44_100.0;
+    let limit = 5;
+    let mut plugin = Bundle::load(&clap_bundle()).instantiate(PLUGIN_ID);
+    let mut session = plugin.start(sample_rate, 2, BLOCK);
+    session.instance_mut().separate_audio_thread(true);
+    let spacing = (0.4 * sample_rate) as u64;
+    let start = session.position();
+    let hits = timbrel_host_tests::drums::hit_train(
+        start + 1000,
+        spacing,
+        2 * limit,
+        (0.0, 0.1),
+        (0.3, 1.0),
+        41,
+    );
+    let track = track_at(
+        start,
+        &hits,
+        (2 * limit as u64 * spacing) as usize + 2000,
+        sample_rate,
+    );
+    // Arm the first class with a limit of five hits, then play ten.
+    session.play(
+        &track,
+        || BLOCK,
+        &[(0, "trainmax", limit as f64), (0, "train", 1.0)],
+    );
+    session.silence(BLOCK * 4, BLOCK);
+    session.pump_main_thread();
+    let run = session.finish();
+    let train = param_hash("train");
+    let offs: Vec<&ParamOut> = run.param_values.iter().filter(|e| e.id == train).collect();
+    assert_eq!(offs.len(), 1, "one Train event: {offs:?}");
+    assert_eq!(offs[0].value, 0.0, "Train goes Off");
+    let fifth = hits[limit - 1].onset;
+    let sixth = hits[limit].onset;
+    assert!(
+        offs[0].sample > fifth && offs[0].sample < sixth + spacing,
+        "Off after the fifth hit's result ({} not in {fifth}..{})",
+        offs[0].sample,
+        sixth + spacing
+    );
+    assert_eq!(
+        run.param_gestures, 0,
+        "no gesture: not recorded as automation"
+    );
+    assert_eq!(plugin.param_value("train"), 0.0, "the host reads Off back");
+}

@@ -567,7 +567,9 @@ fn open_container(state: &[u8]) -> Result<serde_json::Value, String> {
 /// saved after playing differs there by design.
 fn without_outputs(mut json: serde_json::Value) -> serde_json::Value {
     if let Some(params) = json["params"].as_object_mut() {
-        params.retain(|id, _| !["opos", "oconf", "olevel", "oclass", "ospeed"].contains(&id.as_str()));
+        params.retain(|id, _| {
+            !["opos", "oconf", "olevel", "oclass", "ospeed"].contains(&id.as_str())
+        });
         params.retain(|id, _| !id.starts_with("oprob"));
     }
     json
