@@ -21,8 +21,10 @@
 //!    events: hosts take them as the plugin's own output, not as automation to record.
 //!
 //! Everything in the relay's `process` is lock- and allocation-free. The extensions are the
-//! wrapper's own: the relay's `clap_plugin` carries the wrapper as `plugin_data`, which is all
-//! nice-plug's extension functions read.
+//! wrapper's own (the relay's `clap_plugin` carries the wrapper as `plugin_data`, which is all
+//! nice-plug's extension functions read), except that the params extension's `get_info` marks
+//! the output parameters `CLAP_PARAM_IS_READONLY` (and neither automatable nor modulatable):
+//! they are the plugin's output, which hosts show and follow but never set.
 
 use crate::host_outputs::{HostOutputs, MAX_OUTPUTS};
 use atomic_float::AtomicF32;
@@ -30,12 +32,17 @@ use clap_sys::events::{
     clap_event_header, clap_event_param_value, clap_input_events, clap_output_events,
     CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_IS_LIVE, CLAP_EVENT_PARAM_VALUE,
 };
+use clap_sys::ext::params::{
+    clap_param_info, clap_plugin_params, CLAP_EXT_PARAMS, CLAP_PARAM_IS_HIDDEN,
+    CLAP_PARAM_IS_READONLY, CLAP_PARAM_IS_STEPPED,
+};
+use clap_sys::id::clap_id;
 use clap_sys::plugin::clap_plugin;
 use clap_sys::process::{clap_process, clap_process_status, CLAP_PROCESS_ERROR};
 use nice_plug::prelude::ClapPlugin;
 use nice_plug::wrapper::clap::{clap_host, Wrapper};
 use std::cell::Cell;
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_void, CStr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -53,6 +60,14 @@ pub struct Relay<P: ClapPlugin> {
     outputs: Arc<HostOutputs>,
     /// The normalized value last reported per slot (audio thread only).
     reported: [AtomicF32; MAX_OUTPUTS],
+    /// The params extension the host gets: the wrapper's, except that `get_info` marks the
+    /// output parameters read-only.
+    params: clap_plugin_params,
+    /// The wrapper's params extension (null if it has none).
+    inner_params: *const clap_plugin_params,
+    /// CLAP ids of the output parameters (the first `output_count`).
+    output_ids: [clap_id; MAX_OUTPUTS],
+    output_count: usize,
 }
 
 /// Creates a CLAP instance of `P` for `host` and returns the `clap_plugin` the host gets.
@@ -83,12 +98,38 @@ pub unsafe fn create_plugin<P: ClapPlugin>(host: *const clap_host) -> *const cla
     plugin.process = Some(process::<P>);
     plugin.get_extension = Some(get_extension::<P>);
     plugin.on_main_thread = Some(on_main_thread::<P>);
+    // The output parameters were registered when the plugin was built (in `Wrapper::new`).
+    let mut output_ids = [0; MAX_OUTPUTS];
+    let mut output_count = 0;
+    for param in outputs.params() {
+        // SAFETY: as above.
+        if let Some(&id) = unsafe { (*wrapper).param_ptr_to_hash.get(param) } {
+            output_ids[output_count] = id;
+            output_count += 1;
+        }
+    }
+    // SAFETY: the wrapper's `get_extension` only returns pointers to its static tables.
+    let inner_params = match unsafe { (*inner).get_extension } {
+        Some(get) => (unsafe { get(inner, CLAP_EXT_PARAMS.as_ptr()) }) as *const clap_plugin_params,
+        None => std::ptr::null(),
+    };
     let relay = Box::new(Relay {
         plugin,
         inner,
         wrapper,
         outputs,
         reported: std::array::from_fn(|_| AtomicF32::new(f32::NAN)),
+        params: clap_plugin_params {
+            count: Some(params_count::<P>),
+            get_info: Some(params_get_info::<P>),
+            get_value: Some(params_get_value::<P>),
+            value_to_text: Some(params_value_to_text::<P>),
+            text_to_value: Some(params_text_to_value::<P>),
+            flush: Some(params_flush::<P>),
+        },
+        inner_params,
+        output_ids,
+        output_count,
     });
     Box::into_raw(relay) as *const clap_plugin
 }
@@ -157,7 +198,87 @@ unsafe extern "C" fn get_extension<P: ClapPlugin>(
     plugin: *const clap_plugin,
     id: *const c_char,
 ) -> *const c_void {
+    // SAFETY: the host calls with the pointer `create_plugin` returned, and a C string.
+    let relay = unsafe { relay::<P>(plugin) };
+    if !id.is_null()
+        && !relay.inner_params.is_null()
+        && unsafe { CStr::from_ptr(id) } == CLAP_EXT_PARAMS
+    {
+        return &relay.params as *const clap_plugin_params as *const c_void;
+    }
     forward!(plugin, get_extension, std::ptr::null(), id)
+}
+
+/// Calls the wrapper's params function `$name` with the wrapper's own `clap_plugin`.
+macro_rules! forward_params {
+    ($plugin:expr, $name:ident, $default:expr $(, $arg:expr)*) => {{
+        // SAFETY: the host calls with the pointer `create_plugin` returned; `inner_params` is
+        // not null (the relay offers its params extension only then) and static.
+        let relay = unsafe { relay::<P>($plugin) };
+        match unsafe { (*relay.inner_params).$name } {
+            Some(f) => unsafe { f(relay.inner $(, $arg)*) },
+            None => $default,
+        }
+    }};
+}
+
+unsafe extern "C" fn params_count<P: ClapPlugin>(plugin: *const clap_plugin) -> u32 {
+    forward_params!(plugin, count, 0)
+}
+
+/// The wrapper's parameter info, with the output parameters marked read-only (an output of the
+/// plugin: hosts neither automate nor set them).
+unsafe extern "C" fn params_get_info<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    index: u32,
+    info: *mut clap_param_info,
+) -> bool {
+    if !forward_params!(plugin, get_info, false, index, info) {
+        return false;
+    }
+    // SAFETY: the wrapper filled the host's `info`.
+    let info = unsafe { &mut *info };
+    let relay = unsafe { relay::<P>(plugin) };
+    if relay.output_ids[..relay.output_count].contains(&info.id) {
+        info.flags =
+            (info.flags & (CLAP_PARAM_IS_STEPPED | CLAP_PARAM_IS_HIDDEN)) | CLAP_PARAM_IS_READONLY;
+    }
+    true
+}
+
+unsafe extern "C" fn params_get_value<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    id: clap_id,
+    value: *mut f64,
+) -> bool {
+    forward_params!(plugin, get_value, false, id, value)
+}
+
+unsafe extern "C" fn params_value_to_text<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    id: clap_id,
+    value: f64,
+    text: *mut c_char,
+    capacity: u32,
+) -> bool {
+    forward_params!(plugin, value_to_text, false, id, value, text, capacity)
+}
+
+unsafe extern "C" fn params_text_to_value<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    id: clap_id,
+    text: *const c_char,
+    value: *mut f64,
+) -> bool {
+    forward_params!(plugin, text_to_value, false, id, text, value)
+}
+
+unsafe extern "C" fn params_flush<P: ClapPlugin>(
+    plugin: *const clap_plugin,
+    input: *const clap_input_events,
+    output: *const clap_output_events,
+) {
+    forward_params!(plugin, flush, (), input, output)
 }
 
 unsafe extern "C" fn on_main_thread<P: ClapPlugin>(plugin: *const clap_plugin) {

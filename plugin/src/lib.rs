@@ -128,6 +128,15 @@ impl Default for Timbrel {
         let worker = Worker::spawn(parts, commands)
             .map_err(|err| nice_error!("could not start the worker thread: {err}"))
             .ok();
+        // The output parameters a format export reports itself (CLAP, VST3), registered as the
+        // plugin is built so that the export knows them before the host asks.
+        let output_bus = Arc::new(OutputBus::default());
+        let host = output_bus.host();
+        if let Err(err) = host.register(params.outputs.targets(&Default::default()).map(|(p, _)| p))
+        {
+            nice_error!("output parameters: {err}");
+        }
+        host.register_train(params.train.as_ptr());
         Self {
             params,
             meters,
@@ -144,7 +153,7 @@ impl Default for Timbrel {
             notes: NoteScheduler::default(),
             demo: None,
             signals: Signals::new(44_100.0),
-            output_bus: Arc::new(OutputBus::default()),
+            output_bus,
             since_publish: 0,
             audition,
             audition_sender: Arc::new(audition_sender),
@@ -551,18 +560,6 @@ impl Plugin for Timbrel {
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
-        // Issue #16 hook: the output parameters a format export reports itself (CLAP).
-        let outputs = self
-            .params
-            .outputs
-            .targets(&Default::default())
-            .map(|(p, _)| p);
-        if let Err(err) = self.output_bus.host().register(outputs) {
-            nice_error!("output parameters: {err}");
-        }
-        self.output_bus
-            .host()
-            .register_train(self.params.train.as_ptr());
         // NOTE: the worker thread starts with the instance, so that a state loaded before the
         // first activation is applied (and its model waits in the model ring) by now.
         self.worker.is_some()
