@@ -218,7 +218,7 @@ impl Timbrel {
         }
     }
 
-    /// Hands the output values to the host after a hit, or while they glide: to the format
+    /// Hands the last hit's output values to the host: to the format
     /// export when it reports them itself ([`host_outputs`]), else to the main thread.
     fn publish_outputs(
         &mut self,
@@ -228,20 +228,17 @@ impl Timbrel {
     ) {
         let (hits, samples) = (block.hits, block.samples);
         let host = self.output_bus.host();
-        if host.is_linked() {
-            // At the last hit's sample, or at the block's end while values glide.
-            let offset = if hits > 0 {
-                block.rendered
-            } else {
-                samples - 1
-            };
+        if host.is_linked() && hits > 0 {
+            // The block's last hit, at its sample.
             let values = self.signals.values();
             let normalized = self.params.outputs.targets(&values).map(|(_, n)| n);
-            host.store(normalized, offset as u32, hits > 0);
+            host.store(normalized, block.rendered as u32, true);
         }
+        // The editor's route: after a hit, and again while a value it could not hand over
+        // (a task was still pending) differs from what it last handed over.
         self.since_publish += samples as u64;
-        let gliding = self.since_publish as f32 >= PUBLISH_INTERVAL_S * self.sample_rate;
-        if hits > 0 || gliding {
+        let retry = self.since_publish as f32 >= PUBLISH_INTERVAL_S * self.sample_rate;
+        if hits > 0 || retry {
             let values = self.signals.values();
             let timeout = (publish::PENDING_TIMEOUT_S * self.sample_rate) as u64;
             if (hits > 0 || values != self.output_bus.load())

@@ -6,19 +6,21 @@
 //!
 //! 1. the editor stores its `GuiContext` here when it is built, and it stays usable after the
 //!    window closes (it only holds a weak reference to the wrapper);
-//! 2. the audio thread writes the latest output values into atomics and, when they changed and
-//!    a context is available, posts one small task with `ProcessContext::execute_gui` (at most
-//!    one pending at a time, at most [`PUBLISH_INTERVAL_S`] apart while values glide);
+//! 2. after each hit the audio thread writes the hit's output values into atomics and, when a
+//!    context is available, posts one small task with `ProcessContext::execute_gui` (at most
+//!    one pending at a time; values it could not hand over are retried [`PUBLISH_INTERVAL_S`]
+//!    apart);
 //! 3. the task runs on the host's main thread and sets the parameters through the context's
 //!    `ParamSetter`, as a GUI would.
 //!
-//! This route serves the formats whose export cannot report parameters itself (VST3, the
-//! standalone): there, until the editor has been opened once in a plugin instance's life, the
-//! output parameters stay at their defaults. The CLAP export reports them from the first hit on,
-//! editor or not, through [`HostOutputs`] (see [`crate::clap_entry`], [`crate::vst3_entry`]);
-//! when it does, this route stays idle (so that the values never go out twice, nor with
-//! gestures, which hosts record as automation). The MIDI notes and CCs and the auxiliary control output carry the same
-//! information from the first hit on in every format.
+//! The output parameters carry each hit's values, held until the next hit (glide and decay shape
+//! only the control output). This route serves the standalone, where until the editor has been
+//! opened once the output parameters stay at their defaults. The CLAP and VST3 exports report
+//! them from the first hit on, editor or not, through [`HostOutputs`] (see
+//! [`crate::clap_entry`], [`crate::vst3_entry`]); when they do, this route stays idle (so that
+//! the values never go out twice, nor with gestures, which hosts record as automation). The MIDI
+//! notes and CCs and the auxiliary control output carry the same information from the first hit
+//! on in every format.
 
 use crate::host_outputs::HostOutputs;
 use crate::signals::{OutputParams, OutputValues, BANK_CHANNELS};
@@ -27,7 +29,7 @@ use nice_plug::context::gui::GuiContext;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Shortest time between two parameter updates while values glide or decay, in seconds.
+/// Time between two attempts to hand over values a pending task kept back, in seconds.
 pub const PUBLISH_INTERVAL_S: f32 = 1.0 / 30.0;
 /// How long a posted task may stay pending before it counts as lost and another is posted, in
 /// seconds. nice-plug drops a task it cannot schedule without telling the plugin; waiting for

@@ -375,6 +375,8 @@ pub struct Signals {
     speed_range: SpeedRange,
     /// Class the speed counts (0-based), or `None` for every hit.
     speed_class: Option<u8>,
+    /// The channels' values as the last hit set them (before glide and decay).
+    hit_bank: [f32; BANK_CHANNELS],
 }
 
 /// The speed after a hit.
@@ -396,6 +398,7 @@ impl Signals {
             speed: SpeedMeter::new(sample_rate, 0.0),
             speed_range: SpeedRange::new(0.0, 1.0),
             speed_class: None,
+            hit_bank: [0.0; BANK_CHANNELS],
         }
     }
 
@@ -462,6 +465,7 @@ impl Signals {
             None => self.class = 0,
         }
         self.bank.set_targets(targets);
+        self.hit_bank = targets;
         speed
     }
 
@@ -506,10 +510,12 @@ impl Signals {
         }
     }
 
-    /// What the output parameters should show now.
+    /// What the output parameters show: the last hit's values, held until the next hit (glide
+    /// and decay shape the control output only; a parameter follows the hits, as hosts link and
+    /// record it).
     pub fn values(&self) -> OutputValues {
         OutputValues {
-            bank: self.bank.values(),
+            bank: self.hit_bank,
             level_dbfs: self.level_dbfs,
             class: self.class,
         }
