@@ -78,18 +78,7 @@ impl SignalParams {
     /// Default settings: sample-and-hold, no decay, full range, linear; classes 1 and 2 on the
     /// auxiliary output. `names` labels the class selectors.
     pub fn new(names: &ClassNames) -> Self {
-        let class = |name: &str, default: i32| {
-            IntParam::new(
-                name,
-                default,
-                IntRange::Linear {
-                    min: 1,
-                    max: MAX_CLASSES as i32,
-                },
-            )
-            .with_value_to_string(class_label(names, AUX_CLASS_TEXT))
-            .with_string_to_value(parse_class_label(names, AUX_CLASS_TEXT))
-        };
+        let class = |name: &str, default: i32| class_param(name, default, names, AUX_CLASS_TEXT);
         let rate = |name: &str, default: f32| {
             FloatParam::new(
                 name,
@@ -166,16 +155,7 @@ impl SignalParams {
             .with_step_size(1.0),
             speed_slowest: rate("Speed slowest", 0.0),
             speed_fastest: rate("Speed fastest", 16.0),
-            speed_class: IntParam::new(
-                "Speed counts",
-                0,
-                IntRange::Linear {
-                    min: 0,
-                    max: MAX_CLASSES as i32,
-                },
-            )
-            .with_value_to_string(class_label(names, SPEED_CLASS_TEXT))
-            .with_string_to_value(parse_class_label(names, SPEED_CLASS_TEXT)),
+            speed_class: class_param("Speed counts", 0, names, SPEED_CLASS_TEXT),
         }
     }
 
@@ -219,6 +199,21 @@ const OUT_CLASS_TEXT: ClassSelector = ClassSelector {
     none: Some("Unknown"),
     max: MAX_CLASSES as i32,
 };
+
+/// A parameter that picks a class, over the values of `selector`, shown with the current class
+/// `names`.
+fn class_param(name: &str, default: i32, names: &ClassNames, selector: ClassSelector) -> IntParam {
+    IntParam::new(
+        name,
+        default,
+        IntRange::Linear {
+            min: selector.min(),
+            max: selector.max,
+        },
+    )
+    .with_value_to_string(class_label(names, selector))
+    .with_string_to_value(parse_class_label(names, selector))
+}
 
 /// A class selector's value-to-text function, with the current class `names`.
 fn class_label(names: &ClassNames, selector: ClassSelector) -> IntFormatter {
@@ -299,16 +294,7 @@ impl OutputParams {
             .with_unit(" dBFS")
             .with_step_size(0.01)
             .with_value_to_string(Arc::new(|v| format_number(v, 2))),
-            class: IntParam::new(
-                "Out: class",
-                0,
-                IntRange::Linear {
-                    min: 0,
-                    max: MAX_CLASSES as i32,
-                },
-            )
-            .with_value_to_string(class_label(names, OUT_CLASS_TEXT))
-            .with_string_to_value(parse_class_label(names, OUT_CLASS_TEXT)),
+            class: class_param("Out: class", 0, names, OUT_CLASS_TEXT),
             speed: unit("Out: speed".to_owned()),
             probabilities: std::array::from_fn(|k| unit(format!("Out: P(class {})", k + 1))),
             probability_ids: std::array::from_fn(|k| format!("oprob{}", k + 1)),

@@ -36,23 +36,11 @@ fn the_train_count_limit_works_with_the_editor_closed() {
         // Only the first five hits joined the class.
         let started = Instant::now();
         let counts = loop {
-            let counts = host
-                .plugin
-                .timbrel_params()
-                .dataset
-                .project()
-                .dataset
-                .counts();
+            let counts = host.dataset_counts();
             if counts != vec![0, 0] || started.elapsed() > Duration::from_secs(5) {
                 std::thread::sleep(Duration::from_millis(600));
                 host.run(&mut [vec![0.0; 4800]], &[512]);
-                break host
-                    .plugin
-                    .timbrel_params()
-                    .dataset
-                    .project()
-                    .dataset
-                    .counts();
+                break host.dataset_counts();
             }
             host.run(&mut [vec![0.0; 512]], &[512]);
             std::thread::sleep(Duration::from_millis(20));

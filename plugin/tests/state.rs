@@ -92,13 +92,7 @@ fn a_project_saved_by_the_first_release_still_loads() {
     let fields = BTreeMap::from([("dataset".to_owned(), legacy)]);
     let mut host = restored(&fields);
     assert_eq!(problem(&host), None);
-    let counts = host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .project()
-        .dataset
-        .counts();
+    let counts = host.dataset_counts();
     assert!(
         counts.iter().sum::<usize>() > 0,
         "examples migrated: {counts:?}"
@@ -132,16 +126,7 @@ fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
             "could not be read"
         };
         assert!(message.contains(why), "{bad}: {message}");
-        assert_eq!(
-            host.plugin
-                .timbrel_params()
-                .dataset
-                .project()
-                .dataset
-                .counts(),
-            vec![0, 0],
-            "{bad}: defaults"
-        );
+        assert_eq!(host.dataset_counts(), vec![0, 0], "{bad}: defaults");
         // Still a drum trigger; armed, it records nothing that could not be saved.
         host.set_param_plain("train", 1.0);
         let events = host.run(&mut [take(&snares(2, (0.0, 0.2), 5), 9)], &[512]);
@@ -150,12 +135,7 @@ fn an_unreadable_state_is_kept_and_saved_back_until_start_over() {
         host.run(&mut [vec![0.0; 48_000]], &[512]);
         std::thread::sleep(Duration::from_millis(700));
         assert_eq!(
-            host.plugin
-                .timbrel_params()
-                .dataset
-                .project()
-                .dataset
-                .counts(),
+            host.dataset_counts(),
             vec![0, 0],
             "{bad}: recorded while kept"
         );
@@ -182,13 +162,7 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     let mut host = TestHost::new(SR, 1, 512);
     train_center_and_edge(&mut host);
     let fields = host.plugin.params().serialize_fields();
-    let counts = host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .project()
-        .dataset
-        .counts();
+    let counts = host.dataset_counts();
     let (f, m) = (
         timbrel_learn::state::STATE_FORMAT_VERSION,
         timbrel_learn::MODEL_FORMAT_VERSION,
@@ -201,15 +175,7 @@ fn a_newer_model_format_keeps_the_dataset_and_retrains() {
     let problem = problem(&host).expect("no message");
     assert!(problem.contains("retrained"), "{problem}");
     assert!(problem.contains("newer timbrel"), "{problem}");
-    assert_eq!(
-        host.plugin
-            .timbrel_params()
-            .dataset
-            .project()
-            .dataset
-            .counts(),
-        counts
-    );
+    assert_eq!(host.dataset_counts(), counts);
     wait_for_model(&mut host, 0, Duration::from_secs(30));
     // Saved with this build's model format.
     let saved = host.plugin.params().serialize_fields();

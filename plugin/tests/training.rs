@@ -25,13 +25,7 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
     host.set_param_normalized("train", 0.0);
     let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
     eprintln!("trained: {status:?}");
-    let counts = host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .project()
-        .dataset
-        .counts();
+    let counts = host.dataset_counts();
     assert_eq!(counts, vec![30, 30], "every hit joined its armed class");
 
     // Fresh hits: centre, edge, and sounds from elsewhere.
@@ -172,13 +166,7 @@ fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
     }
     let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
     eprintln!("trained: {status:?}");
-    let counts = host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .project()
-        .dataset
-        .counts();
+    let counts = host.dataset_counts();
     // Toms ring: a few of them retrigger, and the retriggers join the armed class too.
     assert_eq!(&counts[..2], &[30, 30]);
     assert!(

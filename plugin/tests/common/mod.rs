@@ -293,6 +293,16 @@ impl TestHost {
         unsafe { ptr.normalized_value_to_string(ptr.modulated_normalized_value(), true) }
     }
 
+    /// Hits per class in the published dataset.
+    pub fn dataset_counts(&self) -> Vec<usize> {
+        self.plugin
+            .timbrel_params()
+            .dataset
+            .project()
+            .dataset
+            .counts()
+    }
+
     /// The worker's log of recent hits, oldest first.
     pub fn hit_log(&self) -> Vec<timbrel::worker::HitSummary> {
         self.plugin.worker_view().log.iter().copied().collect()
