@@ -42,12 +42,20 @@ impl ClassNames {
     }
 }
 
-/// The name of class `index` (0-based) in `names`, or "Class N" (N = index + 1) when there is
-/// no such class.
+/// The word class numbers are shown with ("Class 3").
+pub const CLASS_WORD: &str = "Class";
+
+/// The name of class `index` (0-based) in `names`, or its [`numbered_name`] when there is no
+/// such class.
 pub fn class_name(names: &[impl AsRef<str>], index: usize) -> String {
     names
         .get(index)
-        .map_or_else(|| format!("Class {}", index + 1), |n| n.as_ref().to_owned())
+        .map_or_else(|| numbered_name(index + 1), |n| n.as_ref().to_owned())
+}
+
+/// "Class N" for the 1-based class number `number`.
+pub fn numbered_name(number: usize) -> String {
+    format!("{CLASS_WORD} {number}")
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //! Framework-free: the closures in [`crate::params`], [`crate::outputs`] and [`crate::signals`]
 //! call these with the current class names.
 
+use crate::class_names::{numbered_name, CLASS_WORD};
+
 /// An integer parameter's value-to-text function.
 pub type IntFormatter = std::sync::Arc<dyn Fn(i32) -> String + Send + Sync>;
 /// An integer parameter's text-to-value function.
@@ -45,7 +47,7 @@ impl ClassSelector {
         match name {
             Some(name) if self.stands_alone(names, value, name) => name.to_owned(),
             Some(name) => format!("{CLASS_WORD} {value}: {name}"),
-            None => format!("{CLASS_WORD} {value}"),
+            None => numbered_name(value.max(0) as usize),
         }
     }
 
@@ -85,9 +87,6 @@ impl ClassSelector {
         !reserved && !shared
     }
 }
-
-/// The word in front of a class number: "Class 3", "Class 3: snare".
-const CLASS_WORD: &str = "Class";
 
 /// The class number in "Class k", "Class k: anything" (the word in any ASCII case) or a bare
 /// integer `k`; `None` for any other text. The number is not checked against a range.
