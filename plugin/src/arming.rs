@@ -2,8 +2,10 @@
 //!
 //! While the `Train` parameter names a class, every hit is recorded into it, up to the
 //! train-count limit (0 = no limit). Disarming, or reaching the limit, ends the recording and
-//! the worker retrains. Reaching the limit also asks the main thread to return `Train` to off
-//! ([`crate::publish::OutputTask::Disarm`]), whether the editor is open or not. Never allocates.
+//! the worker retrains. Reaching the limit also asks for `Train` to return to off (through the
+//! format export, or the editor's context). While `Collect unknowns` is on (and no class is
+//! armed), hits the model calls unknown are collected into the ignore class; switching it off
+//! retrains too. Never allocates.
 
 use crate::worker::Meters;
 use std::sync::atomic::Ordering;
@@ -21,6 +23,9 @@ pub struct Arming {
     armed_hits: u32,
     /// Whether the limit was reached in this block.
     limit_reached: bool,
+    /// `Collect unknowns` this block, and in the previous one.
+    collect: bool,
+    last_collect: bool,
 }
 
 /// How a block ended the recording.
@@ -35,8 +40,9 @@ pub struct BlockEnd {
 impl Arming {
     /// Starts a block with the `Train` parameter at `train` and the limit at `limit` hits (0 =
     /// none); arming another class (or disarming) starts the count again.
-    pub fn begin_block(&mut self, train: i32, limit: i32, meters: &Meters) {
+    pub fn begin_block(&mut self, train: i32, limit: i32, collect: bool, meters: &Meters) {
         self.train = train;
+        self.collect = collect;
         self.limit = limit.max(0) as u32;
         self.limit_reached = false;
         if train != self.last_train {
@@ -63,12 +69,20 @@ impl Arming {
         Some((self.train - 1) as u8)
     }
 
+    /// Whether a hit the model called unknown (`unknown`, not of an ignore class) is collected
+    /// into the ignore class: `Collect unknowns` is on and no class is armed.
+    pub fn collects(&self, unknown: bool) -> bool {
+        unknown && self.collect && self.train <= 0
+    }
+
     /// Ends the block.
     pub fn end_block(&mut self) -> BlockEnd {
         let disarmed = self.last_train > 0 && self.train == 0;
+        let collected = self.last_collect && !self.collect;
         self.last_train = self.train;
+        self.last_collect = self.collect;
         BlockEnd {
-            training_stopped: disarmed || self.limit_reached,
+            training_stopped: disarmed || collected || self.limit_reached,
             limit_reached: self.limit_reached,
         }
     }
@@ -81,7 +95,7 @@ mod tests {
     /// Runs one block with `hits` hits; returns the classes they were recorded into.
     fn block(arming: &mut Arming, train: i32, limit: i32, hits: usize) -> (Vec<u8>, BlockEnd) {
         let meters = Meters::default();
-        arming.begin_block(train, limit, &meters);
+        arming.begin_block(train, limit, false, &meters);
         let recorded = (0..hits).filter_map(|_| arming.record(&meters)).collect();
         (recorded, arming.end_block())
     }
@@ -114,5 +128,26 @@ mod tests {
         );
         let (recorded, _) = block(&mut arming, 1, 0, 4);
         assert_eq!(recorded, vec![0; 4], "no limit");
+    }
+
+    #[test]
+    fn unknown_hits_are_collected_while_no_class_is_armed_and_stopping_retrains() {
+        let meters = Meters::default();
+        let mut arming = Arming::default();
+        arming.begin_block(0, 0, true, &meters);
+        assert!(arming.collects(true));
+        assert!(!arming.collects(false), "known hits are not collected");
+        assert!(!arming.end_block().training_stopped);
+        arming.begin_block(1, 0, true, &meters);
+        assert!(!arming.collects(true), "an armed class wins");
+        arming.end_block();
+        arming.begin_block(0, 0, true, &meters);
+        arming.end_block();
+        arming.begin_block(0, 0, false, &meters);
+        assert!(!arming.collects(true));
+        assert!(
+            arming.end_block().training_stopped,
+            "switching it off retrains"
+        );
     }
 }

@@ -435,9 +435,13 @@ impl Timbrel {
             );
             speed = Some(reading);
         }
+        let unknown = prediction
+            .as_ref()
+            .is_some_and(|p| p.best.is_none() && !p.ignored);
         self.tell_worker(ToWorker::Hit {
             hit: *hit,
             train,
+            collect: self.arming.collects(unknown),
             prediction,
             speed,
         });
@@ -591,7 +595,8 @@ impl Plugin for Timbrel {
                 .model_loaded
                 .store(model_loaded, Ordering::Relaxed);
             let (train, limit) = (self.params.train.value(), self.params.train_limit.value());
-            self.arming.begin_block(train, limit, &self.meters);
+            let collect = self.params.collect_unknowns.value();
+            self.arming.begin_block(train, limit, collect, &self.meters);
             self.signals.configure(&self.params.signals);
             let mut block = Block::new(analyzer.position(), samples, &self.params);
             let mut control = aux.outputs.first_mut().map(|port| port.as_slice());

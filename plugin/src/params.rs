@@ -58,6 +58,11 @@ pub struct TimbrelParams {
     /// Hits recorded per arming before training stops by itself; 0 = no limit.
     #[id = "trainmax"]
     pub train_limit: IntParam,
+    /// While on, hits the model calls unknown are recorded into the ignore class (made, as
+    /// "ignored sounds", when there is none); switching it off retrains. `Train` wins while a
+    /// class is armed.
+    #[id = "collect"]
+    pub collect_unknowns: BoolParam,
     /// Scales the model's unknown-hit threshold: below 1 rejects more hits as unknown, above 1
     /// fewer.
     #[id = "unk"]
@@ -152,6 +157,7 @@ impl TimbrelParams {
             )
             .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
             .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
+            collect_unknowns: BoolParam::new("Collect unknowns", false),
             train_limit: IntParam::new("Train count", 0, IntRange::Linear { min: 0, max: 200 })
                 .with_value_to_string(Arc::new(|v| {
                     if v <= 0 {

@@ -6,6 +6,7 @@ mod common;
 
 use common::takes::{snares, take, wait_for_model, SR};
 use common::TestHost;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use timbrel::worker::Command;
 use timbrel_learn::synthetic::Sound;
@@ -214,5 +215,81 @@ fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
         ignored * 10 >= log.len() * 8,
         "{ignored} of {} hits ignored",
         log.len()
+    );
+}
+
+#[test]
+fn collecting_unknowns_makes_an_ignore_class_that_then_silences_the_kit() {
+    let mut host = TestHost::new(SR, 1, 512);
+    common::takes::train_center_and_edge(&mut host);
+    let models = host.plugin.meters().models_trained.load(Ordering::Relaxed);
+    let kit = |count: usize| -> Vec<Sound> {
+        [Sound::Tom, Sound::Kick]
+            .iter()
+            .copied()
+            .cycle()
+            .take(count)
+            .collect()
+    };
+    // The user switches Collect unknowns on and plays the kit without this drum.
+    host.set_param_normalized("collect", 1.0);
+    host.clear_hit_log();
+    host.run(&mut [take(&kit(24), 600)], &[512]);
+    std::thread::sleep(Duration::from_millis(300));
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    let log = host.hit_log();
+    let unknown = log
+        .iter()
+        .filter(|h| h.prediction.is_some_and(|p| p.best.is_none()))
+        .count();
+    assert!(unknown >= 18, "{unknown} of {} kit hits unknown", log.len());
+    host.set_param_normalized("collect", 0.0);
+    let status = wait_for_model(&mut host, models, Duration::from_secs(60));
+    eprintln!("retrained: {status:?}");
+    let project = host.plugin.timbrel_params().dataset.project();
+    let classes = &project.dataset.classes;
+    assert_eq!(classes.len(), 3, "an ignore class was made");
+    assert!(classes[2].ignore && classes[2].name == "ignored sounds");
+    let counts = host.dataset_counts();
+    assert_eq!(&counts[..2], &[30, 30], "the drum's classes are untouched");
+    assert_eq!(
+        counts[2], unknown,
+        "every unknown hit was collected, nothing else"
+    );
+
+    // Fresh kit hits are now ignored (they send nothing), fresh snare hits keep their class.
+    host.clear_hit_log();
+    host.run(&mut [take(&kit(10), 700)], &[256]);
+    std::thread::sleep(Duration::from_millis(300));
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    let log = host.hit_log();
+    let ignored = log
+        .iter()
+        .filter(|h| h.prediction.is_some_and(|p| p.ignored))
+        .count();
+    assert!(
+        ignored * 10 >= log.len() * 8,
+        "{ignored} of {} ignored",
+        log.len()
+    );
+    host.clear_hit_log();
+    host.run(&mut [take(&snares(10, (0.0, 0.12), 8), 800)], &[256]);
+    std::thread::sleep(Duration::from_millis(300));
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    let log = host.hit_log();
+    assert_eq!(log.len(), 10);
+    assert!(log.iter().all(|h| h
+        .prediction
+        .is_some_and(|p| p.best == Some(0) && !p.ignored)));
+    // Collecting again adds to the same class: no second one is made.
+    assert_eq!(
+        host.plugin
+            .timbrel_params()
+            .dataset
+            .project()
+            .dataset
+            .classes
+            .len(),
+        3
     );
 }

@@ -79,6 +79,9 @@ pub enum ToWorker {
         hit: HitRecord,
         /// The armed class (index into the dataset's classes) when the hit arrived.
         train: Option<u8>,
+        /// The model called it unknown while `Collect unknowns` was on: record it into the
+        /// ignore class.
+        collect: bool,
         /// What the current model made of it, if a model is loaded.
         prediction: Option<Prediction>,
         /// The speed after it, unless it sounded like an ignore class (then it sent nothing).

@@ -18,9 +18,12 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use timbrel_learn::dataset::PALETTE;
 use timbrel_learn::projection::Projection;
 use timbrel_learn::{Dataset, Model, TrainConfig};
 
+/// Name of the ignore class `Collect unknowns` makes when the dataset has none.
+pub const COLLECTED_CLASS: &str = "ignored sounds";
 /// How often the worker drains the rings when no command arrives.
 const WORKER_POLL: Duration = Duration::from_millis(5);
 /// Seconds of signal the worker keeps for cutting snippets.
@@ -227,6 +230,27 @@ impl WorkerLoop {
         self.retrain_requested = true;
     }
 
+    /// The class `Collect unknowns` records into: the first ignore class, made (as
+    /// [`COLLECTED_CLASS`]) when there is none. `None` while an unreadable state is kept or when
+    /// every class slot is taken.
+    fn collecting_class(&mut self) -> Option<u8> {
+        if self.project.is_kept() {
+            return None;
+        }
+        let classes = &self.project.dataset.classes;
+        if let Some(k) = classes.iter().position(|c| c.ignore) {
+            return u8::try_from(k).ok();
+        }
+        let color = PALETTE[classes.len() % PALETTE.len()];
+        let dataset = &mut self.project_mut().dataset;
+        let k = dataset.add_class(COLLECTED_CLASS, color).ok()?;
+        dataset.set_ignore(k, true).ok()?;
+        // The new class trains when the collecting stops, as an armed class does.
+        self.sync_class_names();
+        self.map_dirty = true;
+        u8::try_from(k).ok()
+    }
+
     /// Gives the parameters' texts the dataset's class names.
     fn sync_class_names(&self) {
         let names = self
@@ -250,13 +274,18 @@ impl WorkerLoop {
                 ToWorker::Hit {
                     hit,
                     train,
+                    collect,
                     prediction,
                     speed,
                 } => {
                     self.log_hit(&hit, train, prediction, speed);
+                    let class = match (train, collect) {
+                        (None, true) => self.collecting_class(),
+                        _ => train,
+                    };
                     self.pending.push(PendingExample {
                         hit,
-                        class: train,
+                        class,
                         predicted: prediction.and_then(|p| p.best).map(usize::from),
                         since: Instant::now(),
                     });
