@@ -211,6 +211,21 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
                 }
             }));
         }
+        // On this row so that the panels below keep their places.
+        if let Some(gui) = &ed.gui {
+            let setter = gui.param_setter();
+            let mut collect = params.collect_unknowns.value();
+            let toggle = ui.checkbox(&mut collect, "Collect unknowns").on_hover_text(
+                "While on (and no class is armed), every hit the model calls unknown is \
+                     recorded into the ignore class (made if there is none); switch it off to \
+                     retrain. Play the kit without this drum for a few seconds.",
+            );
+            if toggle.changed() {
+                setter.begin_set_parameter(&params.collect_unknowns);
+                setter.set_parameter(&params.collect_unknowns, collect);
+                setter.end_set_parameter(&params.collect_unknowns);
+            }
+        }
     });
     if let Some(gui) = &ed.gui {
         let setter = gui.param_setter();
@@ -218,19 +233,6 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             ui.label("Stop training after");
             ui.add(ParamSlider::for_param(&params.train_limit, &setter).with_width(110.0));
         });
-        let mut collect = params.collect_unknowns.value();
-        let toggle = ui
-            .checkbox(&mut collect, "Collect unknown hits into the ignore class")
-            .on_hover_text(
-                "While on (and no class is armed), every hit the model calls unknown is \
-                 recorded into the ignore class (made if there is none); switch it off to \
-                 retrain. Play the kit without this drum for a few seconds.",
-            );
-        if toggle.changed() {
-            setter.begin_set_parameter(&params.collect_unknowns);
-            setter.set_parameter(&params.collect_unknowns, collect);
-            setter.end_set_parameter(&params.collect_unknowns);
-        }
     }
     ui.horizontal(|ui| {
         ui.label("Interpolation A");
