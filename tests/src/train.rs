@@ -54,19 +54,9 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
     let sample_rate = session.sample_rate();
     let spacing = (TRAIN_SPACING_S * sample_rate) as u64;
     let block = TRAIN_BLOCK.min(session.max_block());
-    // The host plays at TRAIN_PACE times real time, as a fast but live session: the worker drains
-    // the plugin's rings every few milliseconds, so its audio ring (about 6 s) does not overflow
-    // and every training hit keeps its snippet.
-    let pause = Duration::from_secs_f64(block as f64 / sample_rate / TRAIN_PACE);
-    let paced = || {
-        std::thread::sleep(pause);
-        block
-    };
-    let record = |session: &mut Session, class: f64, radius: (f32, f32), seed: u64| {
-        // Arm at the start of a silent block, play, and disarm after the last hit has rung out:
-        // every hit's result (onset + window) is ready while the class is armed.
-        session.silence(block, block);
-        let start = session.position();
+    let record = |session: &mut Session, class: u8, radius: (f32, f32), seed: u64| {
+        // The class is armed at the start of a silent block (see `record_take`).
+        let start = session.position() + block as u64;
         let hits = hit_train(
             start + spacing / 4,
             spacing,
@@ -76,32 +66,63 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
             seed,
         );
         let len = (per_class as u64 * spacing + spacing / 4) as usize;
-        let track = track_at(start, &hits, len, sample_rate);
-        session.play(&track, paced, &[(0, TRAIN_PARAM, class)]);
-        let silence = vec![&[0.0f32; 1][..]; session.channels()];
-        session.process(&silence, &[(0, TRAIN_PARAM, 0.0)]);
-        // Silence, in real time, before the next class is armed, as after a click in a DAW: the
-        // worker files this class's hits and tries to train (which needs both classes) before
-        // any hit of the next class arrives. Without the pause, a worker that drained this
-        // disarm together with some of the next class's hits could train on those (the plugin
-        // retrains on every disarm) and use that intermediate model until the final one; not
-        // observed here, but nothing prevents it.
-        let settled = Instant::now();
-        while settled.elapsed() < SETTLE {
-            session.silence(block, block);
-            std::thread::sleep(Duration::from_secs_f64(block as f64 / sample_rate));
-        }
+        record_take(session, class, &track_at(start, &hits, len, sample_rate));
         hits
     };
-    let center = record(session, 1.0, (0.0, CENTER_MAX_RADIUS), seed);
+    let center = record(session, 1, (0.0, CENTER_MAX_RADIUS), seed);
     let edge = record(
         session,
-        2.0,
+        2,
         (EDGE_MIN_RADIUS, EDGE_MAX_RADIUS),
         seed ^ 0x5eed,
     );
+    let (model_wait, probes) = wait_for_model(session);
+    Training {
+        center,
+        edge,
+        model_wait,
+        probes,
+        end: session.position(),
+    }
+}
 
-    // Wait for the model: probe hits in between, silence after each, near real time.
+/// Records `take` into class `class` (1-based) through the `Train` parameter, as a host would:
+/// arms the class at the start of a silent block, plays the take at [`TRAIN_PACE`] times real
+/// time (the worker drains the plugin's rings every few milliseconds, so its audio ring, about
+/// 6 s, does not overflow and every training hit keeps its snippet), disarms, and plays
+/// [`SETTLE`] of silence in real time. The take should end after its last hit has rung out, so
+/// that every hit's result (onset + window) is ready while the class is armed.
+pub fn record_take(session: &mut Session, class: u8, take: &[f32]) {
+    let sample_rate = session.sample_rate();
+    let block = TRAIN_BLOCK.min(session.max_block());
+    let pause = Duration::from_secs_f64(block as f64 / sample_rate / TRAIN_PACE);
+    let paced = || {
+        std::thread::sleep(pause);
+        block
+    };
+    session.silence(block, block);
+    session.play(take, paced, &[(0, TRAIN_PARAM, f64::from(class))]);
+    let silence = vec![&[0.0f32; 1][..]; session.channels()];
+    session.process(&silence, &[(0, TRAIN_PARAM, 0.0)]);
+    // Silence, in real time, before the next class is armed, as after a click in a DAW: the
+    // worker files this class's hits and tries to train (which needs both classes) before any
+    // hit of the next class arrives. Without the pause, a worker that drained this disarm
+    // together with some of the next class's hits could train on those (the plugin retrains on
+    // every disarm) and use that intermediate model until the final one; not observed here, but
+    // nothing prevents it.
+    let settled = Instant::now();
+    while settled.elapsed() < SETTLE {
+        session.silence(block, block);
+        std::thread::sleep(Duration::from_secs_f64(block as f64 / sample_rate));
+    }
+}
+
+/// Waits, near real time, for the model the last disarm trains: plays probe hits with silence
+/// after each until the plugin sends a position CC (which only a trained plugin does). Returns
+/// the wall time it took and the number of probes. Panics after [`MODEL_TIMEOUT`].
+pub fn wait_for_model(session: &mut Session) -> (Duration, usize) {
+    let sample_rate = session.sample_rate();
+    let block = TRAIN_BLOCK.min(session.max_block());
     let disarmed = Instant::now();
     let mut probes = 0;
     let period = (TRAIN_SPACING_S * sample_rate) as usize;
@@ -124,20 +145,13 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
             .iter()
             .any(|c| c.controller == POSITION_CC)
         {
-            break;
+            return (disarmed.elapsed(), probes);
         }
         assert!(
             disarmed.elapsed() < MODEL_TIMEOUT,
             "no trained model after {:?} ({probes} probe hits): the plugin sent no position CC",
             disarmed.elapsed()
         );
-    }
-    Training {
-        center,
-        edge,
-        model_wait: disarmed.elapsed(),
-        probes,
-        end: session.position(),
     }
 }
 
