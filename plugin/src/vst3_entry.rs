@@ -284,8 +284,20 @@ impl<P: Vst3Plugin + 'static> IEditControllerTrait for Relay<P> {
     unsafe fn getParameterCount(&self) -> int32 {
         unsafe { self.controller.getParameterCount() }
     }
+    /// The wrapper's parameter info, with the output parameters read-only and not automatable
+    /// (the plugin's output: hosts show them but neither automate nor set them).
     unsafe fn getParameterInfo(&self, param_index: int32, info: *mut ParameterInfo) -> tresult {
-        unsafe { self.controller.getParameterInfo(param_index, info) }
+        let result = unsafe { self.controller.getParameterInfo(param_index, info) };
+        if result == kResultOk && !info.is_null() {
+            // SAFETY: the wrapper filled the host's `info`.
+            let info = unsafe { &mut *info };
+            let output = (0..self.outputs.params().len()).any(|s| self.id_of(s) == Some(info.id));
+            if output {
+                use ParameterInfo_::ParameterFlags_::{kCanAutomate, kIsReadOnly};
+                info.flags = (info.flags & !kCanAutomate) | kIsReadOnly;
+            }
+        }
+        result
     }
     unsafe fn getParamStringByValue(
         &self,

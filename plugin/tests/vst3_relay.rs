@@ -127,8 +127,13 @@ fn the_relay_writes_every_hit_into_output_parameter_changes_without_allocating()
             assert_eq!(controller.getParameterInfo(index, &mut info), kResultOk);
             let len = info.title.iter().position(|&c| c == 0).unwrap();
             let title: String = info.title[..len].iter().map(|&c| c as u8 as char).collect();
+            let read_only = info.flags & ParameterInfo_::ParameterFlags_::kIsReadOnly != 0;
+            let automatable = info.flags & ParameterInfo_::ParameterFlags_::kCanAutomate != 0;
             if title.starts_with("Out: ") {
+                assert!(read_only && !automatable, "{title}: an output, read-only");
                 outputs.push((title, info.id));
+            } else {
+                assert!(!read_only, "{title}: not an output, not read-only");
             }
         }
     }

@@ -249,6 +249,10 @@ pub struct Param {
     pub max: f64,
     pub default: f64,
     pub stepped: bool,
+    /// `CLAP_PARAM_IS_READONLY`: an output of the plugin.
+    pub read_only: bool,
+    /// `CLAP_PARAM_IS_AUTOMATABLE`.
+    pub automatable: bool,
 }
 
 /// A note event the plugin sent, at an absolute sample position (block start + event time).
@@ -404,6 +408,12 @@ impl Instance {
                     stepped: info
                         .flags
                         .contains(clack_extensions::params::ParamInfoFlags::IS_STEPPED),
+                    read_only: info
+                        .flags
+                        .contains(clack_extensions::params::ParamInfoFlags::IS_READONLY),
+                    automatable: info
+                        .flags
+                        .contains(clack_extensions::params::ParamInfoFlags::IS_AUTOMATABLE),
                 }
             })
             .collect()

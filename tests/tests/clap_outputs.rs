@@ -58,6 +58,19 @@ fn output_parameters_follow_every_hit_without_the_editor() {
         .chain(probabilities.iter().map(String::as_str))
         .collect();
     let output_hashes: Vec<u32> = output_ids.iter().map(|id| param_hash(id)).collect();
+    for param in plugin.params() {
+        let output = output_hashes.contains(&param.id);
+        assert_eq!(
+            param.read_only, output,
+            "{}: read-only exactly when an output",
+            param.name
+        );
+        assert!(
+            !(output && param.automatable),
+            "{}: an output is not automatable",
+            param.name
+        );
+    }
     let position_before = plugin.param_value("opos");
 
     let mut session = plugin.start(sample_rate, 2, BLOCK);
