@@ -110,7 +110,7 @@ impl SpeedRange {
     /// `rate` (hits per second) as 0–1; a range of zero width maps to 0 below it and 1 above.
     pub fn map(&self, rate: f32) -> f32 {
         let width = self.fastest - self.slowest;
-        if !(width > 0.0) {
+        if width.is_nan() || width <= 0.0 {
             return if rate > self.slowest { 1.0 } else { 0.0 };
         }
         let x = (rate - self.slowest) / width;

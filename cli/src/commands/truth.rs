@@ -222,7 +222,7 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(parse("onset_s\n1.25\n", p).unwrap()[0].target, true);
+        assert!(parse("onset_s\n1.25\n", p).unwrap()[0].target);
     }
 
     #[test]

@@ -206,6 +206,7 @@ impl NoveltyV2 {
     /// relative distance to a class or to the nearest point of a segment between two classes
     /// (dimensionless, ≥ 0; ≈ 1 at the edge of a class's own hits). Never allocates.
     #[inline]
+    #[allow(clippy::needless_range_loop)] // format 2 as it scored, kept verbatim
     pub fn score(&self, z: &[f32]) -> f32 {
         let mut u = [0.0f32; DESCRIPTOR_LEN];
         let d = self.used.len();
