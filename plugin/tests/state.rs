@@ -69,15 +69,7 @@ fn a_restored_project_gives_identical_outputs_at_once() {
         shift(&after),
         "same notes, CCs and velocities after restoring"
     );
-    assert_eq!(
-        copy.plugin
-            .timbrel_params()
-            .dataset
-            .project()
-            .dataset
-            .counts(),
-        vec![30, 30]
-    );
+    assert_eq!(copy.dataset_counts(), vec![30, 30]);
     eprintln!("state: {size} bytes for 60 hits with snippets; save {save_ms:.1} ms, restore until the model plays {restore_ms:.1} ms");
 }
 

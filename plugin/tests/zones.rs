@@ -145,13 +145,7 @@ fn free_play_becomes_named_classes_that_classify_new_hits() {
         assert!(state.zones.is_none(), "the kept proposal is gone");
         assert_eq!(state.take.hits, 0, "kept hits left the take");
     }
-    let data = host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .project()
-        .dataset
-        .clone();
+    let data = host.dataset();
     let names: Vec<&str> = data.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, NAMES);
     let sizes: Vec<usize> = (0..3)
@@ -214,13 +208,7 @@ fn training_hits_stay_out_of_the_take_and_bad_requests_say_why() {
     assert!(outcome.is_ok(), "{outcome:?}");
     let id = host.plugin.worker_view().zones.as_ref().unwrap().id;
     // Choices for a proposal that is no longer shown are refused, and nothing changes.
-    let data_before = host
-        .plugin
-        .timbrel_params()
-        .dataset
-        .project()
-        .dataset
-        .clone();
+    let data_before = host.dataset();
     let outcome = ask(
         &mut host,
         ZoneRequest::Keep {
@@ -229,10 +217,7 @@ fn training_hits_stay_out_of_the_take_and_bad_requests_say_why() {
         },
     );
     assert!(outcome.is_err(), "{outcome:?}");
-    assert_eq!(
-        host.plugin.timbrel_params().dataset.project().dataset,
-        data_before
-    );
+    assert_eq!(host.dataset(), data_before);
     assert!(ask(&mut host, ZoneRequest::Dismiss).is_ok());
     assert!(host.plugin.worker_view().zones.is_none());
     assert!(ask(&mut host, ZoneRequest::ClearTake).is_ok());

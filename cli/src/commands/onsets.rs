@@ -61,17 +61,7 @@ pub fn run(
     });
     if let Some(learned) = runner.learned() {
         match learned {
-            Ok(l) => eprintln!(
-                "timbrel: learned from {} hits in {:.1} s: gate {:.1} dBFS (noise {:.1}, soft hits \
-                 {:.1}), threshold {:.1} dB, retrigger decay {:.0} ms",
-                l.hits,
-                l.seconds,
-                l.floor_dbfs,
-                l.noise_dbfs,
-                l.soft_hit_dbfs,
-                l.threshold_db,
-                l.retrigger_decay_ms
-            ),
+            Ok(l) => eprintln!("timbrel: learned {l}"),
             Err(e) => eprintln!("timbrel: levels not learned ({e}); the given settings are used"),
         }
     }

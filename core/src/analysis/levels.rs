@@ -88,6 +88,25 @@ pub struct LearnedLevels {
     pub seconds: f32,
 }
 
+impl std::fmt::Display for LearnedLevels {
+    /// "from N hits in S s: gate … dBFS (noise …, soft hits …), threshold … dB, retrigger
+    /// decay … ms", for "learned {levels}" messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "from {} hits in {:.1} s: gate {:.1} dBFS (noise {:.1}, soft hits {:.1}), threshold \
+             {:.1} dB, retrigger decay {:.0} ms",
+            self.hits,
+            self.seconds,
+            self.floor_dbfs,
+            self.noise_dbfs,
+            self.soft_hit_dbfs,
+            self.threshold_db,
+            self.retrigger_decay_ms
+        )
+    }
+}
+
 impl LearnedLevels {
     /// `settings` with the learned gate, threshold and retrigger decay.
     pub fn apply(&self, settings: DetectorSettings) -> DetectorSettings {

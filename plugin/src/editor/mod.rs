@@ -260,20 +260,7 @@ impl TimbrelEditor {
         if params.learn_levels.value() {
             self.set(&params.learn_levels, false);
         }
-        self.say(
-            format!(
-                "Learned from {} hits in {:.1} s: gate {:.1} dBFS (noise {:.1}, soft hits {:.1}), \
-                 threshold {:.1} dB, retrigger decay {:.0} ms.",
-                l.hits,
-                l.seconds,
-                l.floor_dbfs,
-                l.noise_dbfs,
-                l.soft_hit_dbfs,
-                l.threshold_db,
-                l.retrigger_decay_ms
-            ),
-            false,
-        );
+        self.say(format!("Learned {l}."), false);
     }
 
     /// Shows the outcome of an action: a confirmation, or the error.

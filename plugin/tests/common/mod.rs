@@ -293,14 +293,19 @@ impl TestHost {
         unsafe { ptr.normalized_value_to_string(ptr.modulated_normalized_value(), true) }
     }
 
-    /// Hits per class in the published dataset.
-    pub fn dataset_counts(&self) -> Vec<usize> {
+    /// The published dataset.
+    pub fn dataset(&self) -> timbrel_learn::Dataset {
         self.plugin
             .timbrel_params()
             .dataset
             .project()
             .dataset
-            .counts()
+            .clone()
+    }
+
+    /// Hits per class in the published dataset.
+    pub fn dataset_counts(&self) -> Vec<usize> {
+        self.dataset().counts()
     }
 
     /// The worker's log of recent hits, oldest first.
