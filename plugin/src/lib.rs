@@ -27,6 +27,7 @@ pub mod arming;
 pub mod audition;
 pub mod clap_entry;
 pub mod class_names;
+pub mod delay;
 pub mod demo;
 pub mod editor;
 pub mod host_outputs;
@@ -86,6 +87,9 @@ pub struct Timbrel {
     demo: Option<DemoPlayer>,
     /// The continuous outputs (auxiliary control signals, output parameters).
     signals: Signals,
+    /// The main audio delayed by the reported latency (latency compensation), sized in
+    /// `activate()`.
+    delay: delay::PassThroughDelay,
     /// Hands the output parameters' values to the main thread.
     output_bus: Arc<OutputBus>,
     /// Samples since the output parameters were last published.
@@ -153,6 +157,7 @@ impl Default for Timbrel {
             notes: NoteScheduler::default(),
             demo: None,
             signals: Signals::new(44_100.0),
+            delay: delay::PassThroughDelay::default(),
             output_bus,
             since_publish: 0,
             audition,
@@ -248,6 +253,27 @@ impl Timbrel {
                 self.since_publish = 0;
             }
         }
+    }
+
+    /// The latency reported to the host, in samples: the analysis window (the time from a hit's
+    /// onset to its result) with *Latency compensation* on, 0 with it off.
+    fn latency_samples(&self) -> u32 {
+        if self.params.latency_compensation.value() {
+            self.params
+                .analysis_settings()
+                .window_len_samples(self.sample_rate) as u32
+        } else {
+            0
+        }
+    }
+
+    /// The longest latency [`Self::latency_samples`] can report at this sample rate, in samples.
+    fn max_latency_samples(&self) -> usize {
+        let longest = timbrel_core::analysis::AnalysisSettings {
+            window_ref_samples: *timbrel_core::analysis::settings::WINDOW_REF_RANGE.end(),
+            ..Default::default()
+        };
+        longest.window_len_samples(self.sample_rate)
     }
 
     /// Publishes the block's detection meters, MIDI counters and latency for the editor.
@@ -539,9 +565,9 @@ impl Plugin for Timbrel {
 
     fn activate(
         &mut self,
-        _audio_io_layout: &AudioIOLayout,
+        audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.sample_rate = buffer_config.sample_rate;
         self.meters
@@ -561,6 +587,11 @@ impl Plugin for Timbrel {
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(0, |c| c.get() as usize);
+        self.delay = delay::PassThroughDelay::new(channels, self.max_latency_samples());
+        context.set_latency_samples(self.latency_samples());
         // NOTE: the worker thread starts with the instance, so that a state loaded before the
         // first activation is applied (and its model waits in the model ring) by now.
         self.worker.is_some()
@@ -572,6 +603,7 @@ impl Plugin for Timbrel {
         }
         self.notes.reset();
         self.signals = Signals::new(self.sample_rate);
+        self.delay.reset();
     }
 
     fn process(
@@ -627,6 +659,10 @@ impl Plugin for Timbrel {
                 });
             }
             self.mono = mono;
+            // Latency compensation: the audio leaves as late as the results (see `delay`).
+            let latency = self.latency_samples();
+            context.set_latency_samples(latency);
+            self.delay.process(buffer.as_slice(), latency as usize);
             self.end_arming(context);
             let (rendered, aux_classes) = (block.rendered, block.aux_classes);
             self.signals

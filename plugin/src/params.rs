@@ -98,6 +98,11 @@ pub struct TimbrelParams {
     /// the hit-to-result latency.
     #[id = "win"]
     pub window: IntParam,
+    /// Latency compensation: report the analysis window to the host as the plugin's latency and
+    /// delay the audio by it, so that a host with delay compensation puts the notes, CCs and
+    /// control signals on the hits (see [`crate::delay`]). Off: no latency, for playing live.
+    #[id = "pdc"]
+    pub latency_compensation: BoolParam,
 
     /// Replace the input with the built-in demo performance (centre, edge and in-between hits).
     #[id = "demo"]
@@ -253,6 +258,7 @@ impl TimbrelParams {
                 IntRange::Linear { min: 64, max: 4096 },
             )
             .with_unit(" smp"),
+            latency_compensation: BoolParam::new("Latency compensation", false),
             demo_input: BoolParam::new("Demo input", false),
             midi: crate::outputs::MidiParams::default(),
             class_outputs: std::array::from_fn(crate::outputs::ClassOutputParams::new),

@@ -14,6 +14,7 @@
 
 use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -69,6 +70,8 @@ pub struct Shared {
     pub rescans: AtomicUsize,
     /// Number of `state.mark_dirty` calls.
     pub dirty_marks: AtomicUsize,
+    /// Number of `latency.changed` calls.
+    pub latency_changes: AtomicUsize,
     /// Everything the plugin logged, with its severity.
     pub log: Mutex<Vec<(String, String)>>,
 }
@@ -85,6 +88,7 @@ impl Default for Shared {
             flush_requested: AtomicBool::new(false),
             rescans: AtomicUsize::new(0),
             dirty_marks: AtomicUsize::new(0),
+            latency_changes: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
         }
     }
@@ -144,6 +148,12 @@ impl HostParamsImplMainThread for MainThread<'_> {
     fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
 }
 
+impl HostLatencyImpl for MainThread<'_> {
+    fn changed(&self) {
+        self.shared.latency_changes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 impl HostStateImpl for MainThread<'_> {
     fn mark_dirty(&self) {
         self.shared.dirty_marks.fetch_add(1, Ordering::SeqCst);
@@ -158,6 +168,7 @@ impl HostHandlers for TestHost {
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder
             .register::<HostLog>()
+            .register::<HostLatency>()
             .register::<HostParams>()
             .register::<HostState>()
             .register::<HostThreadCheck>();
@@ -380,6 +391,29 @@ impl Instance {
     pub fn flushes_in_process(&self) -> usize {
         self.instance
             .access_shared_handler(|s| s.flushes_in_process.load(Ordering::SeqCst))
+    }
+
+    /// The latency the plugin reports (`latency.get`), in samples. CLAP asks for it while the
+    /// plugin is active or being activated; nice-plug answers with the last reported value.
+    pub fn latency(&mut self) -> u32 {
+        let ext: PluginLatency = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("the plugin has no latency extension");
+        ext.get(&self.instance.plugin_handle())
+    }
+
+    /// Number of `latency.changed` calls so far.
+    pub fn latency_changes(&self) -> usize {
+        self.instance
+            .access_shared_handler(|s| s.latency_changes.load(Ordering::SeqCst))
+    }
+
+    /// Whether the plugin asked to be restarted since the last call (and forgets it).
+    pub fn take_restart_request(&self) -> bool {
+        self.instance
+            .access_shared_handler(|s| s.restart_requested.swap(false, Ordering::SeqCst))
     }
 
     /// Number of `params.rescan` calls so far.

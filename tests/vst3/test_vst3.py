@@ -150,6 +150,24 @@ def test_bad_samples_become_zero(plugin):
     assert_bit_exact(expected, out, "bad samples")
 
 
+@pytest.mark.parametrize("sample_rate", [44100, 96000])
+def test_latency_compensation_reports_the_window_and_pedalboard_lines_the_audio_up(sample_rate):
+    """With Latency compensation on, the VST3 reports its analysis window as latency (256
+    samples at 44.1 kHz, scaled with the rate) and delays its audio by it; pedalboard, like a
+    DAW, compensates the reported latency, so what comes out is the input, sample for sample."""
+    plugin = load()
+    assert not plugin.latency_compensation
+    plugin.latency_compensation = True
+    audio = np.stack([drum_track(sample_rate)] * 2)
+    out = plugin.process(audio, sample_rate, buffer_size=512, reset=True)
+    assert plugin.reported_latency_samples == round(256 * sample_rate / 44100)
+    assert_bit_exact(audio, out, f"compensated at {sample_rate} Hz")
+    plugin.latency_compensation = False
+    out = plugin.process(audio, sample_rate, buffer_size=512, reset=True)
+    assert plugin.reported_latency_samples == 0
+    assert_bit_exact(audio, out, f"uncompensated at {sample_rate} Hz")
+
+
 def test_parameters_are_shown_with_their_names_and_defaults(plugin):
     params = plugin.parameters
     shown = {name: (str(p), p.raw_value, getattr(p, "units", None)) for name, p in params.items()}

@@ -349,6 +349,22 @@ impl TimbrelEditor {
             ui.separator();
             let latency = self.shared.meters.latency_ms.load(Ordering::Relaxed);
             ui.label(format!("latency {latency:.1} ms")).on_hover_text("Hit-to-result latency: the analysis window");
+            if self.gui.is_some() {
+                let compensation = &self.shared.params.latency_compensation;
+                let on = compensation.value();
+                if ui
+                    .selectable_label(on, if on { "compensated" } else { "live" })
+                    .on_hover_text(
+                        "Live: results leave one window after each hit, the audio is not delayed. \
+                         Compensated: the window is reported to the host as latency and the audio \
+                         is delayed by it, so a host with delay compensation puts the notes, CCs \
+                         and control signals on the hits (for mixing). Click to switch.",
+                    )
+                    .clicked()
+                {
+                    self.set(compensation, !on);
+                }
+            }
             let lost = self.shared.meters.queue_overflows.load(Ordering::Relaxed);
             if lost > 0 {
                 ui.colored_label(WARN, format!("{lost} hits lost (queue full)"));

@@ -94,14 +94,20 @@ pub struct SentEvent {
 /// Capacity reserved for sent events, so that collecting them never allocates in `process()`.
 const EVENT_CAPACITY: usize = 1 << 16;
 
-struct MockActivate;
+/// A stand-in for the wrapper's activation context; records the latency reported.
+#[derive(Default)]
+struct MockActivate {
+    latency: Cell<u32>,
+}
 
 impl ActivateContext<Timbrel> for MockActivate {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Clap
     }
     fn execute(&self, _task: OutputTask) {}
-    fn set_latency_samples(&self, _samples: u32) {}
+    fn set_latency_samples(&self, samples: u32) {
+        self.latency.set(samples);
+    }
     fn set_current_voice_capacity(&self, _capacity: u32) {}
 }
 
@@ -112,6 +118,8 @@ struct MockProcess<'a> {
     gui_tasks: &'a Cell<u32>,
     /// Disarm tasks posted to the main thread during the call.
     disarm_tasks: &'a Cell<u32>,
+    /// The latency the plugin reports, in samples.
+    latency: &'a Cell<u32>,
 }
 
 impl ProcessContext<Timbrel> for MockProcess<'_> {
@@ -142,7 +150,9 @@ impl ProcessContext<Timbrel> for MockProcess<'_> {
         self.events.push((event.timing(), event));
         Ok(())
     }
-    fn set_latency_samples(&self, _samples: u32) {}
+    fn set_latency_samples(&self, samples: u32) {
+        self.latency.set(samples);
+    }
     fn request_restart(&self) {}
     fn set_current_voice_capacity(&self, _capacity: u32) {}
 }
@@ -167,6 +177,8 @@ pub struct TestHost {
     pub oversized_blocks: bool,
     /// Everything the auxiliary control output produced, one Vec per channel.
     pub control: Vec<Vec<f32>>,
+    /// The latency the plugin reported last (at activation or in a block), in samples.
+    pub latency: u32,
 }
 
 /// A stand-in for the wrapper's `GuiContext`: applies parameter changes the way the wrappers do
@@ -249,7 +261,8 @@ impl TestHost {
             max_buffer_size: max_block as u32,
             process_mode: ProcessMode::Realtime,
         };
-        assert!(plugin.activate(layout, &config, &mut MockActivate));
+        let mut activation = MockActivate::default();
+        assert!(plugin.activate(layout, &config, &mut activation));
         plugin.reset();
         Self {
             plugin,
@@ -263,6 +276,7 @@ impl TestHost {
             with_control,
             oversized_blocks: false,
             control: vec![Vec::new(); control_channels],
+            latency: activation.latency.get(),
         }
     }
 
@@ -399,6 +413,7 @@ impl TestHost {
             }
             let gui_tasks = Cell::new(0);
             let disarm_tasks = Cell::new(0);
+            let latency = Cell::new(self.latency);
             let status = {
                 // The ports (and the slices they borrow from `control`) end with this scope.
                 let mut control_ports = [control_buffer];
@@ -416,11 +431,13 @@ impl TestHost {
                     events: &mut self.raw_events,
                     gui_tasks: &gui_tasks,
                     disarm_tasks: &disarm_tasks,
+                    latency: &latency,
                 };
                 let plugin = &mut self.plugin;
                 assert_no_alloc(|| plugin.process(&mut buffer, &mut aux, &mut context))
             };
             assert_eq!(status, ProcessStatus::Normal);
+            self.latency = latency.get();
             for (all, block) in self.control.iter_mut().zip(&control) {
                 all.extend_from_slice(block);
             }
