@@ -117,28 +117,43 @@ pub fn record_take(session: &mut Session, class: u8, take: &[f32]) {
     }
 }
 
-/// Waits, near real time, for the model the last disarm trains: plays probe hits with silence
-/// after each until the plugin sends a position CC (which only a trained plugin does). Returns
-/// the wall time it took and the number of probes. Panics after [`MODEL_TIMEOUT`].
+/// Waits, near real time, for the model the last disarm trains: plays probe hits (the membrane
+/// synthesizer's snare, between centre and edge) with silence after each until the plugin sends
+/// a position CC (which only a trained plugin does). Returns the wall time it took and the number
+/// of probes. Panics after [`MODEL_TIMEOUT`].
 pub fn wait_for_model(session: &mut Session) -> (Duration, usize) {
     let sample_rate = session.sample_rate();
-    let block = TRAIN_BLOCK.min(session.max_block());
-    let disarmed = Instant::now();
-    let mut probes = 0;
     let period = (TRAIN_SPACING_S * sample_rate) as usize;
-    loop {
-        let start = session.position();
+    wait_for_model_probing(session, |probes| {
         let probe = Hit {
-            onset: start + 64,
+            onset: 64,
             radius: 0.5,
             velocity: 0.7,
             seed: 77 + probes as u64,
         };
+        track_at(0, &[probe], period, sample_rate)
+    })
+}
+
+/// As [`wait_for_model`], with the probe audio `probe(k)` for the `k`-th probe (a hit the model
+/// will know, followed by silence: for a model trained on other sounds than the synthesizer's).
+pub fn wait_for_model_probing(
+    session: &mut Session,
+    probe: impl Fn(usize) -> Vec<f32>,
+) -> (Duration, usize) {
+    let block = TRAIN_BLOCK.min(session.max_block());
+    let disarmed = Instant::now();
+    let mut probes = 0;
+    loop {
         let ccs_before = session.output().ccs.len();
-        play_hits_with(session, &[probe], period, || {
-            std::thread::sleep(WAIT_SLEEP);
-            block
-        });
+        session.play(
+            &probe(probes),
+            || {
+                std::thread::sleep(WAIT_SLEEP);
+                block
+            },
+            &[],
+        );
         probes += 1;
         session.pump_main_thread();
         if session.output().ccs[ccs_before..]
