@@ -7,17 +7,27 @@
 //! how many notes come at no snare stroke (the other pieces' strokes, ringing, the room).
 //!
 //! The goals (issue #13: one note per snare hit, recall >= 0.98; issue #14: <= 2 notes per 100
-//! snare hits that are not snare hits) are printed; the test asserts the floors reached today so
-//! that a regression fails it. Today, of 87 snare strokes: 51.7 % get exactly one note, 43.7 %
-//! none (26 roll strokes, 11 ghosts, 1 flam grace: the detector), 43.7 % are called unknown
-//! (backbeats with the hat and kick on them, unlike the clean one-shots), 12.6 % get their
-//! class's note; 6.9 class notes per 100 snare strokes come at other pieces (toms, kick). Unknown hits get a note of their own here (37), so a stroke the
-//! model rejected is told from one the detector missed. Loads the built
-//! `target/bundled/Timbrel.clap`; gated behind `TIMBREL_HOST_TESTS=1`, needs `hydrogen-data`.
+//! snare hits that are not snare hits) are printed; each test asserts the floors reached today
+//! so that a regression fails it. Three ways to train, the same 40 s performance (87 snare
+//! strokes; the detector misses 38 of them, 26 roll strokes, 11 ghosts and a flam grace, so at
+//! most 56 % can get a note):
+//!
+//! | trained on | one note | class's note | unknown | class notes elsewhere per 100 |
+//! |---|---|---|---|---|
+//! | one-shots in the room | 51.7 % | 12.6 % | 43.7 % | 6.9 |
+//! | backbeats while playing the kit | 51.7 % | 42.5 % | 1.1 % | 109 |
+//! | the kit collected as ignored, then backbeats while playing | 34.5 % | 26.4 % | 0 % | 33 |
+//!
+//! Clean one-shots make a model that calls the backbeats (with hat and kick on them) unknown;
+//! training with the kit playing teaches the classes the bleed, hats and all; an ignore class
+//! taught first takes most of the bleed back but also ghost notes and some backbeats. Unknown
+//! hits get a note of their own here (37), so a stroke the model rejected is told from one the
+//! detector missed. Loads the built `target/bundled/Timbrel.clap`; gated behind
+//! `TIMBREL_HOST_TESTS=1`, needs `hydrogen-data`.
 
 use std::collections::BTreeMap;
 use timbrel_host_tests::clap::{Bundle, PLUGIN_ID};
-use timbrel_host_tests::kit::groove::{groove, snare_velocity, GrooveSpec, Target};
+use timbrel_host_tests::kit::groove::{groove, plan, snare_velocity, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits};
 use timbrel_host_tests::kit::render::{render, Mix, Sound, Stroke};
@@ -81,15 +91,25 @@ fn one_shots(instrument: &Instrument, room: &Room, count: usize, seed: u64) -> V
     render(mix, &strokes).audio
 }
 
-#[test]
-fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
-    let test = "trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke";
-    if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
-        return;
-    }
+/// What a trained instance sends for the snare strokes of a real-kit groove.
+struct Outcome {
+    /// Snare strokes.
+    strokes: usize,
+    /// Shares of the strokes with exactly one note, and with their class's note.
+    one: f64,
+    right: f64,
+    /// Class notes at no snare stroke, per 100 snare strokes.
+    elsewhere_per_100: f64,
+}
+
+/// Trains an instance with `train` (given the session and the performance's room), waits for
+/// the model, plays the performance and scores its notes; prints the figures under `what`.
+fn play_trained(
+    what: &str,
+    train: impl FnOnce(&mut timbrel_host_tests::clap::Session, &Room),
+) -> Outcome {
     let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
     let snare = kit.first(Category::Snare).expect("a snare");
-    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
     let performance = groove(
         &kit,
         Target::Kit,
@@ -101,16 +121,7 @@ fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
     );
     let mut plugin = Bundle::load(&clap_bundle()).instantiate(PLUGIN_ID);
     let mut session = plugin.start(SAMPLE_RATE as f64, 2, BLOCK);
-    record_take(
-        &mut session,
-        1,
-        &one_shots(snare, &performance.room, PER_CLASS, 1),
-    );
-    record_take(
-        &mut session,
-        2,
-        &one_shots(rimshot, &performance.room, PER_CLASS, 2),
-    );
+    train(&mut session, &performance.room);
     let (model_wait, probes) = wait_for_model_probing(&mut session, |k| {
         one_shots(snare, &performance.room, 1, 100 + k as u64)
     });
@@ -193,7 +204,7 @@ fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
     let share = |k: usize| k as f64 / n;
     let per_100 = 100.0 * class_notes_elsewhere as f64 / n;
     eprintln!(
-        "model after {model_wait:?} ({probes} probes); {} snare strokes: {:.1} % with exactly \
+        "{what}: model after {model_wait:?} ({probes} probes); {} snare strokes: {:.1} % with exactly \
          one note (goal 100 %), {:.1} % with their class's note, {:.1} % with no note \
          (missed: {missed_by_tag:?}), {:.1} % called unknown; class notes at no snare stroke: \
          {class_notes_elsewhere} = {per_100:.1} per 100 snare strokes (goal <= 2); all notes at \
@@ -204,19 +215,137 @@ fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
         100.0 * share(none),
         100.0 * share(unknown),
     );
-    assert!(snares.len() > 50, "{} snare strokes", snares.len());
+    Outcome {
+        strokes: snares.len(),
+        one: share(one),
+        right: share(right),
+        elsewhere_per_100: per_100,
+    }
+}
+
+#[test]
+fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
+    let test = "trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke";
+    if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
+        return;
+    }
+    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let snare = kit.first(Category::Snare).expect("a snare");
+    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
+    let outcome = play_trained("one-shots", |session, room| {
+        record_take(session, 1, &one_shots(snare, room, PER_CLASS, 1));
+        record_take(session, 2, &one_shots(rimshot, room, PER_CLASS, 2));
+    });
+    let Outcome {
+        strokes,
+        one,
+        right,
+        elsewhere_per_100,
+    } = outcome;
+    assert!(strokes > 50, "{strokes} snare strokes");
+    assert!(one >= MIN_ONE_NOTE, "{one:.3} with one note");
     assert!(
-        share(one) >= MIN_ONE_NOTE,
-        "{:.3} with one note",
-        share(one)
+        right >= MIN_RIGHT_CLASS,
+        "{right:.3} with their class's note"
     );
     assert!(
-        share(right) >= MIN_RIGHT_CLASS,
+        elsewhere_per_100 <= MAX_OTHER_NOTES_PER_100,
+        "{elsewhere_per_100:.1} class notes per 100 snare strokes at no snare stroke"
+    );
+}
+
+/// The same, trained the other way a drummer can: arming *center* and playing 20 s of the kit
+/// with plain backbeats, then *edge* with rimshot backbeats (hi-hat, kick and cymbals going), so
+/// the training hits carry the kit's bleed; the kit's own strokes the detector hears while armed
+/// become training hits too (the model-quality panel's doubtful hits).
+#[test]
+fn trained_while_playing_the_kit_a_real_kit_groove_gets_one_note_per_snare_stroke() {
+    let test = "trained_while_playing_the_kit_a_real_kit_groove_gets_one_note_per_snare_stroke";
+    if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
+        return;
+    }
+    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let backbeats = |rimshots: f32, seed: u64| {
+        groove(
+            &kit,
+            Target::Kit,
+            &GrooveSpec {
+                duration_s: 20.0,
+                ghost_probability: 0.0,
+                flam_probability: 0.0,
+                roll_probability: 0.0,
+                fill_probability: 0.0,
+                rimshot_probability: rimshots,
+                ..GrooveSpec::default()
+            },
+            seed,
+        )
+        .audio
+    };
+    let outcome = play_trained("while playing the kit", |session, _room| {
+        record_take(session, 1, &backbeats(0.0, 31));
+        record_take(session, 2, &backbeats(1.0, 32));
+    });
+    // Today: 42.5 % with their class's note (the backbeats' bleed is learned), but 109 class
+    // notes per 100 snare strokes at the other pieces (learned too).
+    assert!(outcome.strokes > 50, "{} snare strokes", outcome.strokes);
+    assert!(
+        outcome.right >= 0.35,
         "{:.3} with their class's note",
-        share(right)
+        outcome.right
+    );
+}
+
+/// The workflow the two above suggest: the kit's bleed taught as an *ignore* class first (Collect
+/// unknowns on, after training on one-shots, while the drummer plays 20 s of the kit without the
+/// snare), then *center* and *edge* trained while playing the kit, as in the test above.
+#[test]
+fn with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_snare_stroke() {
+    let test =
+        "with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_snare_stroke";
+    if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
+        return;
+    }
+    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let snare = kit.first(Category::Snare).expect("a snare");
+    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
+    let spec = |rimshots: f32| GrooveSpec {
+        duration_s: 20.0,
+        ghost_probability: 0.0,
+        flam_probability: 0.0,
+        roll_probability: 0.0,
+        fill_probability: 0.0,
+        rimshot_probability: rimshots,
+        ..GrooveSpec::default()
+    };
+    let without_snare = {
+        let (mix, strokes) = plan(&kit, Target::Kit, &spec(0.0), 33);
+        let others: Vec<Stroke> = strokes.into_iter().filter(|s| !s.event.target).collect();
+        render(mix, &others).audio
+    };
+    let outcome = play_trained(
+        "kit collected as ignored, then trained while playing",
+        |session, room| {
+            record_take(session, 1, &one_shots(snare, room, PER_CLASS, 1));
+            record_take(session, 2, &one_shots(rimshot, room, PER_CLASS, 2));
+            let _ = wait_for_model_probing(session, |k| one_shots(snare, room, 1, 200 + k as u64));
+            session.play(&without_snare, || BLOCK, &[(0, "collect", 1.0)]);
+            let silence = vec![&[0.0f32; 1][..]; session.channels()];
+            session.process(&silence, &[(0, "collect", 0.0)]);
+            record_take(session, 1, &groove(&kit, Target::Kit, &spec(0.0), 31).audio);
+            record_take(session, 2, &groove(&kit, Target::Kit, &spec(1.0), 32).audio);
+        },
+    );
+    // Today: 26.4 % with their class's note, 33 class notes per 100 snare strokes elsewhere.
+    assert!(outcome.strokes > 50, "{} snare strokes", outcome.strokes);
+    assert!(
+        outcome.right >= 0.20,
+        "{:.3} with their class's note",
+        outcome.right
     );
     assert!(
-        per_100 <= MAX_OTHER_NOTES_PER_100,
-        "{per_100:.1} class notes per 100 snare strokes at no snare stroke"
+        outcome.elsewhere_per_100 <= 45.0,
+        "{:.1} class notes per 100 snare strokes elsewhere",
+        outcome.elsewhere_per_100
     );
 }
