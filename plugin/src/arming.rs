@@ -5,7 +5,8 @@
 //! the worker retrains. Reaching the limit also asks for `Train` to return to off (through the
 //! format export, or the editor's context). While `Collect unknowns` is on (and no class is
 //! armed), hits the model calls unknown are collected into the ignore class; switching it off
-//! retrains too. Never allocates.
+//! retrains too, as does switching `Train with kit playing` (which the worker reads from
+//! [`Meters::train_with_kit`]). Never allocates.
 
 use crate::worker::Meters;
 use std::sync::atomic::Ordering;
@@ -26,6 +27,9 @@ pub struct Arming {
     /// `Collect unknowns` this block, and in the previous one.
     collect: bool,
     last_collect: bool,
+    /// `Train with kit playing` this block, and in the previous one.
+    kit_playing: bool,
+    last_kit_playing: bool,
 }
 
 /// How a block ended the recording.
@@ -38,11 +42,21 @@ pub struct BlockEnd {
 }
 
 impl Arming {
-    /// Starts a block with the `Train` parameter at `train` and the limit at `limit` hits (0 =
-    /// none); arming another class (or disarming) starts the count again.
-    pub fn begin_block(&mut self, train: i32, limit: i32, collect: bool, meters: &Meters) {
+    /// Starts a block with the `Train` parameter at `train`, the limit at `limit` hits (0 =
+    /// none), `Collect unknowns` at `collect` and `Train with kit playing` at `kit_playing`
+    /// (published for the worker); arming another class (or disarming) starts the count again.
+    pub fn begin_block(
+        &mut self,
+        train: i32,
+        limit: i32,
+        collect: bool,
+        kit_playing: bool,
+        meters: &Meters,
+    ) {
         self.train = train;
         self.collect = collect;
+        self.kit_playing = kit_playing;
+        meters.train_with_kit.store(kit_playing, Ordering::Relaxed);
         self.limit = limit.max(0) as u32;
         self.limit_reached = false;
         if train != self.last_train {
@@ -79,10 +93,13 @@ impl Arming {
     pub fn end_block(&mut self) -> BlockEnd {
         let disarmed = self.last_train > 0 && self.train == 0;
         let collected = self.last_collect && !self.collect;
+        // Switched while no class is armed: retrain with the new setting (a disarm retrains).
+        let kit_switched = self.last_kit_playing != self.kit_playing && self.train <= 0;
         self.last_train = self.train;
         self.last_collect = self.collect;
+        self.last_kit_playing = self.kit_playing;
         BlockEnd {
-            training_stopped: disarmed || collected || self.limit_reached,
+            training_stopped: disarmed || collected || kit_switched || self.limit_reached,
             limit_reached: self.limit_reached,
         }
     }
@@ -95,7 +112,7 @@ mod tests {
     /// Runs one block with `hits` hits; returns the classes they were recorded into.
     fn block(arming: &mut Arming, train: i32, limit: i32, hits: usize) -> (Vec<u8>, BlockEnd) {
         let meters = Meters::default();
-        arming.begin_block(train, limit, false, &meters);
+        arming.begin_block(train, limit, false, false, &meters);
         let recorded = (0..hits).filter_map(|_| arming.record(&meters)).collect();
         (recorded, arming.end_block())
     }
@@ -134,20 +151,39 @@ mod tests {
     fn unknown_hits_are_collected_while_no_class_is_armed_and_stopping_retrains() {
         let meters = Meters::default();
         let mut arming = Arming::default();
-        arming.begin_block(0, 0, true, &meters);
+        arming.begin_block(0, 0, true, false, &meters);
         assert!(arming.collects(true));
         assert!(!arming.collects(false), "known hits are not collected");
         assert!(!arming.end_block().training_stopped);
-        arming.begin_block(1, 0, true, &meters);
+        arming.begin_block(1, 0, true, false, &meters);
         assert!(!arming.collects(true), "an armed class wins");
         arming.end_block();
-        arming.begin_block(0, 0, true, &meters);
+        arming.begin_block(0, 0, true, false, &meters);
         arming.end_block();
-        arming.begin_block(0, 0, false, &meters);
+        arming.begin_block(0, 0, false, false, &meters);
         assert!(!arming.collects(true));
         assert!(
             arming.end_block().training_stopped,
             "switching it off retrains"
+        );
+    }
+
+    #[test]
+    fn train_with_kit_playing_is_published_and_switching_it_retrains_unless_armed() {
+        let meters = Meters::default();
+        let mut arming = Arming::default();
+        arming.begin_block(0, 0, false, false, &meters);
+        assert!(!arming.end_block().training_stopped);
+        arming.begin_block(0, 0, false, true, &meters);
+        assert!(meters.train_with_kit.load(Ordering::Relaxed));
+        assert!(arming.end_block().training_stopped, "switched: retrain");
+        arming.begin_block(0, 0, false, true, &meters);
+        assert!(!arming.end_block().training_stopped, "unchanged: nothing");
+        arming.begin_block(2, 0, false, false, &meters);
+        assert!(!meters.train_with_kit.load(Ordering::Relaxed));
+        assert!(
+            !arming.end_block().training_stopped,
+            "while armed the disarm retrains"
         );
     }
 }

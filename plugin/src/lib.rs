@@ -628,7 +628,9 @@ impl Plugin for Timbrel {
                 .store(model_loaded, Ordering::Relaxed);
             let (train, limit) = (self.params.train.value(), self.params.train_limit.value());
             let collect = self.params.collect_unknowns.value();
-            self.arming.begin_block(train, limit, collect, &self.meters);
+            let kit_playing = self.params.train_with_kit.value();
+            self.arming
+                .begin_block(train, limit, collect, kit_playing, &self.meters);
             self.signals.configure(&self.params.signals);
             let mut block = Block::new(analyzer.position(), samples, &self.params);
             let mut control = aux.outputs.first_mut().map(|port| port.as_slice());

@@ -63,6 +63,11 @@ pub struct TimbrelParams {
     /// class is armed.
     #[id = "collect"]
     pub collect_unknowns: BoolParam,
+    /// Train with the kit playing: the classes are recorded while the rest of the kit plays, so
+    /// training leaves out a class's hits that are much softer than its loud ones and unlike
+    /// them (bleed), however many (`TrainConfig::kit_playing`).
+    #[id = "trainkit"]
+    pub train_with_kit: BoolParam,
     /// Scales the model's unknown-hit threshold: below 1 rejects more hits as unknown, above 1
     /// fewer.
     #[id = "unk"]
@@ -163,6 +168,7 @@ impl TimbrelParams {
             .with_value_to_string(Arc::new(move |v| train_label(&names_out, v)))
             .with_string_to_value(Arc::new(move |s| parse_train_label(&names_in, s))),
             collect_unknowns: BoolParam::new("Collect unknowns", false),
+            train_with_kit: BoolParam::new("Train with kit playing", false),
             train_limit: IntParam::new("Train count", 0, IntRange::Linear { min: 0, max: 200 })
                 .with_value_to_string(Arc::new(|v| {
                     if v <= 0 {

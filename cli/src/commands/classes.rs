@@ -100,6 +100,11 @@ pub struct ClassArgs {
     /// strongest hit alone is taken otherwise.
     #[arg(long)]
     pub every_hit: bool,
+    /// The takes were recorded while the rest of the kit played: a class's hits much softer
+    /// than its loud ones and unlike them are taken for bleed and left out of training,
+    /// however many (listed as "bleed?" among the doubtful hits).
+    #[arg(long)]
+    pub kit_playing: bool,
     /// Seed of every random choice (cross-validation folds, MLP initialisation); the same
     /// audio, options and seed give the same model.
     #[arg(long, value_name = "N", default_value_t = TrainConfig::default().seed)]
@@ -114,6 +119,7 @@ impl ClassArgs {
         TrainConfig {
             kind: self.kind.into(),
             seed: self.seed,
+            kit_playing: self.kit_playing,
             ..TrainConfig::default()
         }
     }

@@ -50,6 +50,12 @@ pub struct TrainConfig {
     pub interpolation_shrinkage: Option<f64>,
     /// Whether the hit's energy is regressed out of the timbre features for interpolation.
     pub regress_energy: bool,
+    /// Whether the classes were recorded while the rest of the kit played: then a class's hits
+    /// much softer than its loud ones and unlike them are bleed ([`crate::doubt::Reason::Bleed`])
+    /// and left out, however many. Off, soft hits unlike the loud ones are only ordinary doubts
+    /// (a real drum's soft strokes can sound as unlike its accents as a hi-hat does).
+    #[serde(default)]
+    pub kit_playing: bool,
 }
 
 impl Default for TrainConfig {
@@ -67,6 +73,7 @@ impl Default for TrainConfig {
             unknown_threshold: None,
             interpolation_shrinkage: None,
             regress_energy: true,
+            kit_playing: false,
         }
     }
 }

@@ -193,11 +193,6 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
         .iter()
         .map(|&i| data.examples[i].level_dbfs)
         .collect();
-    // (row, reason, severity): timing doubts rank above sound doubts.
-    let mut found: Vec<(usize, Reason, f32)> = doubt::timing(&times, &levels)
-        .into_iter()
-        .map(|(r, reason)| (r, reason, f32::INFINITY))
-        .collect();
     let descs: Vec<&[f32]> = prep
         .rows
         .iter()
@@ -211,6 +206,17 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
         .iter()
         .map(|&c| data.classes[c as usize].ignore)
         .collect();
+    // (row, reason, severity): bleed first (always left out), then timing, then sound doubts.
+    let mut found: Vec<(usize, Reason, f32)> = (0..classes)
+        .filter(|&c| cfg.kit_playing && !ignore[c])
+        .flat_map(|c| bleed(&z, &levels, &prep.labels, c, cfg.novelty_quantile))
+        .map(|(r, reason)| (r, reason, f32::INFINITY))
+        .collect();
+    for (r, reason) in doubt::timing(&times, &levels) {
+        if !found.iter().any(|f| f.0 == r) {
+            found.push((r, reason, f32::MAX));
+        }
+    }
     let novelty = Novelty::fit(&z, &prep.labels, &ignore, cfg.novelty_quantile);
     let class_distance = |z: &[f32], c: usize| novelty.class_distance(z, c);
     let limit = doubt::UNLIKE_FACTOR
@@ -254,8 +260,8 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
             let c = prep.labels[r];
             let room = ((counts[c] as f64 * doubt::MAX_LEFT_OUT).floor() as usize)
                 .min(counts[c].saturating_sub(MIN_EXAMPLES.max(3)));
-            let left_out = left[c] < room;
-            left[c] += left_out as usize;
+            let left_out = matches!(reason, Reason::Bleed { .. }) || left[c] < room;
+            left[c] += (left_out && !matches!(reason, Reason::Bleed { .. })) as usize;
             Doubt {
                 index: prep.rows[r],
                 reason,
@@ -265,6 +271,58 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
         .collect();
     doubts.sort_by_key(|d| d.index);
     Ok(doubts)
+}
+
+/// Bleed heard while class `class` (compact index) was armed ([`Reason::Bleed`]): its examples
+/// at least [`doubt::BLEED_SOFTER_DB`] softer than its loud hits (within [`doubt::LOUD_HITS_DB`]
+/// of its [`doubt::LOUD_QUANTILE`] level) and further from them than
+/// [`doubt::BLEED_FACTOR`] times their own unseen hits' typical distance, when they are at
+/// least [`doubt::BLEED_MIN_SHARE`] of the class (else none: a few soft strokes unlike the
+/// accents are the drum's own, and the ordinary doubts judge them). `z` are the
+/// standardised descriptors, `levels` their levels (dBFS), `labels` their compact classes.
+fn bleed(
+    z: &[Vec<f64>],
+    levels: &[f32],
+    labels: &[usize],
+    class: usize,
+    quantile_q: f64,
+) -> Vec<(usize, Reason)> {
+    let members: Vec<usize> = (0..z.len()).filter(|&r| labels[r] == class).collect();
+    let mut sorted: Vec<f64> = members.iter().map(|&r| f64::from(levels[r])).collect();
+    sorted.sort_by(f64::total_cmp);
+    let loud_level = crate::novelty::quantile(&sorted, doubt::LOUD_QUANTILE) as f32;
+    let loud: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&r| levels[r] >= loud_level - doubt::LOUD_HITS_DB)
+        .collect();
+    if loud.len() < doubt::MIN_LOUD_HITS {
+        return Vec::new();
+    }
+    let rows: Vec<Vec<f64>> = loud.iter().map(|&r| z[r].clone()).collect();
+    let zeros = vec![0usize; rows.len()];
+    let core = Novelty::fit(&rows, &zeros, &[false], quantile_q);
+    let limit = doubt::BLEED_FACTOR * core.loo_quantile(AUTO_THRESHOLD_QUANTILE, &zeros).max(1.0);
+    let count = members.len();
+    let found: Vec<(usize, Reason)> = members
+        .into_iter()
+        .filter(|&r| levels[r] <= loud_level - doubt::BLEED_SOFTER_DB)
+        .filter_map(|r| {
+            let zf: Vec<f32> = z[r].iter().map(|&v| v as f32).collect();
+            let novelty = core.class_distance(&zf, 0);
+            (novelty > limit).then_some((
+                r,
+                Reason::Bleed {
+                    softer_db: loud_level - levels[r],
+                    novelty,
+                },
+            ))
+        })
+        .collect();
+    if (found.len() as f64) < doubt::BLEED_MIN_SHARE * count as f64 {
+        return Vec::new();
+    }
+    found
 }
 
 /// Fits every part of a model on all of `data`'s examples of trained classes.

@@ -232,6 +232,18 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         ui.horizontal(|ui| {
             ui.label("Stop training after");
             ui.add(ParamSlider::for_param(&params.train_limit, &setter).with_width(110.0));
+            let mut kit = params.train_with_kit.value();
+            let toggle = ui.checkbox(&mut kit, "Kit playing").on_hover_text(
+                "Train while the rest of the kit plays (a groove with this drum's strokes): \
+                 a class's hits much softer than its loud ones and unlike them are taken for \
+                 bleed and left out (listed as doubtful, \"bleed?\"). Leave off for one-shots, \
+                 where soft strokes of the drum itself are kept.",
+            );
+            if toggle.changed() {
+                setter.begin_set_parameter(&params.train_with_kit);
+                setter.set_parameter(&params.train_with_kit, kit);
+                setter.end_set_parameter(&params.train_with_kit);
+            }
         });
     }
     ui.horizontal(|ui| {

@@ -41,6 +41,9 @@ pub struct Meters {
     pub midi_dropped: AtomicU64,
     /// Note-offs the host refused and that were sent again in a later block.
     pub late_note_offs: AtomicU64,
+    /// The *Train with kit playing* parameter as the audio thread last saw it: the worker
+    /// trains with `TrainConfig::kit_playing` set to it.
+    pub train_with_kit: AtomicBool,
 }
 
 impl Default for Meters {
@@ -61,6 +64,7 @@ impl Default for Meters {
             limit_stops: AtomicU64::new(0),
             midi_dropped: AtomicU64::new(0),
             late_note_offs: AtomicU64::new(0),
+            train_with_kit: AtomicBool::new(false),
         }
     }
 }

@@ -57,13 +57,26 @@ pub(super) enum Trained {
 }
 
 impl WorkerLoop {
+    /// The training configuration: the worker's, with *Train with kit playing* as the audio
+    /// thread last saw it.
+    fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            kit_playing: self
+                .parts
+                .meters
+                .train_with_kit
+                .load(std::sync::atomic::Ordering::Relaxed),
+            ..self.parts.config
+        }
+    }
+
     /// Starts a training thread on a copy of the dataset (nothing without examples).
     pub(super) fn start_training(&mut self) {
         let data: Dataset = self.project.dataset.clone();
         if data.examples.is_empty() {
             return;
         }
-        let config = self.parts.config;
+        let config = self.train_config();
         let (tx, rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("timbrel-train".into())
@@ -161,7 +174,7 @@ impl WorkerLoop {
         view.quality = None;
         self.announce_model();
         let data: Dataset = self.project.dataset.clone();
-        let config = self.parts.config;
+        let config = self.train_config();
         let (tx, rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("timbrel-evaluate".into())
