@@ -231,7 +231,7 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
         let setter = gui.param_setter();
         ui.horizontal(|ui| {
             ui.label("Stop training after");
-            ui.add(ParamSlider::for_param(&params.train_limit, &setter).with_width(110.0));
+            ui.add(ParamSlider::for_param(&params.train_limit, &setter).with_width(50.0));
             let mut kit = params.train_with_kit.value();
             let toggle = ui.checkbox(&mut kit, "Kit playing").on_hover_text(
                 "Train while the rest of the kit plays (a groove with this drum's strokes): \
