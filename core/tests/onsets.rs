@@ -3,14 +3,21 @@
 //! Goals (asserted): envelope detector F >= 0.99 at ±10 ms with both hits of every flam found,
 //! median |error| <= 0.5 ms, Onset events emitted within 2 ms of the true onset. The flux
 //! detector has its own targets, stated below.
+//!
+//! Detections within ±10 ms of a bleed stroke's onset (kick or tom) that match no main-drum hit
+//! are scored apart as bleed, as the real-kit report does (issue 13: detections of other kit
+//! pieces' own strokes may reach the classifier, which tells them apart); they are neither true
+//! nor false positives here. Every other unmatched detection (a retrigger, at no stroke at all)
+//! counts as false. The envelope detector's low band hears the body of kick and tom bleed.
 
 mod common;
 
 use timbrel_core::analysis::{AnalysisSettings, DetectorKind};
 use timbrel_core::eval::score_onsets;
-use timbrel_core::synth::{Performance, PerformanceSpec};
+use timbrel_core::synth::{Performance, PerformanceSpec, Source};
 
 struct Eval {
+    /// F-measure at ±10 ms, bleed detections left out.
     f: f64,
     median_ms: f64,
     max_ms: f64,
@@ -47,6 +54,30 @@ fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) ->
         .collect();
     let detected: Vec<u64> = run.onsets.iter().map(|o| o.0).collect();
     let s = score_onsets(&detected, &truth, sample_rate, 10.0);
+    // Unmatched detections at a bleed stroke's onset are bleed, not false onsets.
+    let tol = (0.010 * sample_rate as f64).round() as i64;
+    let bleed_onsets: Vec<i64> = perf
+        .events
+        .iter()
+        .filter(|e| e.source != Source::Main)
+        .map(|e| e.onset_sample(sample_rate) as i64)
+        .collect();
+    let matched: std::collections::HashSet<usize> = s.matches.iter().flatten().copied().collect();
+    let bleed = (0..detected.len())
+        .filter(|d| !matched.contains(d))
+        .filter(|&d| {
+            bleed_onsets
+                .iter()
+                .any(|&b| (detected[d] as i64 - b).abs() <= tol)
+        })
+        .count();
+    let false_positives = s.false_positives - bleed;
+    let precision = s.true_positives as f64 / (s.true_positives + false_positives).max(1) as f64;
+    let f = if precision + s.recall > 0.0 {
+        2.0 * precision * s.recall / (precision + s.recall)
+    } else {
+        0.0
+    };
     let main: Vec<_> = perf.main_hits().collect();
     let (mut flams, mut flams_found) = (0, 0);
     for i in 0..main.len().saturating_sub(1) {
@@ -140,18 +171,17 @@ fn evaluate(kind: DetectorKind, sample_rate: f32, seed: u64, duration_s: f32) ->
         }
     }
     eprintln!(
-        "{kind:?} @ {sample_rate} Hz seed {seed}: {} true hits, {} detected; P {:.4} R {:.4} F {:.4}; \
-         median |err| {:.3} ms, max {:.3} ms; flams {flams_found}/{flams}; max emission latency {max_latency_ms:.3} ms",
+        "{kind:?} @ {sample_rate} Hz seed {seed}: {} true hits, {} detected ({bleed} on bleed); \
+         P {precision:.4} R {:.4} F {f:.4}; median |err| {:.3} ms, max {:.3} ms; \
+         flams {flams_found}/{flams}; max emission latency {max_latency_ms:.3} ms",
         truth.len(),
         detected.len(),
-        s.precision,
         s.recall,
-        s.f_measure,
         s.median_abs_error_ms,
         s.max_abs_error_ms,
     );
     Eval {
-        f: s.f_measure,
+        f,
         median_ms: s.median_abs_error_ms,
         max_ms: s.max_abs_error_ms,
         flams,

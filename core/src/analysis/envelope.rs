@@ -97,11 +97,22 @@ pub(crate) struct EnvelopeDetector {
 
 impl EnvelopeDetector {
     pub(crate) fn new(sample_rate: f32, s: &DetectorSettings) -> Self {
+        Self::with_times(sample_rate, s, FAST_TIME_S, SLOW_TIME_S)
+    }
+
+    /// A detector whose fast and slow envelopes have the time constants `fast_s` and `slow_s`
+    /// (seconds) instead of [`FAST_TIME_S`] and [`SLOW_TIME_S`].
+    pub(crate) fn with_times(
+        sample_rate: f32,
+        s: &DetectorSettings,
+        fast_s: f32,
+        slow_s: f32,
+    ) -> Self {
         let mut d = Self {
             fast: 0.0,
             slow: 0.0,
-            fast_coef: 1.0 - (-1.0 / (FAST_TIME_S * sample_rate)).exp(),
-            slow_coef: 1.0 - (-1.0 / (SLOW_TIME_S * sample_rate)).exp(),
+            fast_coef: 1.0 - (-1.0 / (fast_s * sample_rate)).exp(),
+            slow_coef: 1.0 - (-1.0 / (slow_s * sample_rate)).exp(),
             ratio: 1.0,
             mask: 0.0,
             mask_release: 1.0,
@@ -155,6 +166,23 @@ impl EnvelopeDetector {
             rise_db: db(fast) - db(slow),
             mask_dbfs: db(mask),
         }
+    }
+
+    /// Records a detection at `pos` made elsewhere (the low band, see [`super::lowband`]): the
+    /// same minimum interval and mask hold as after one of its own, and disarmed until the
+    /// envelope falls below the threshold.
+    #[inline(always)]
+    pub(crate) fn note_detection(&mut self, pos: u64) {
+        self.armed = false;
+        self.holdoff_until = pos + self.min_interval;
+        self.note_hold(pos);
+    }
+
+    /// Raises the mask by [`MASK_HOLD_DB`] for [`MASK_HOLD_S`] from `pos`, as after a detection,
+    /// but keeps the detector armed: only a steep new attack fires meanwhile.
+    #[inline(always)]
+    pub(crate) fn note_hold(&mut self, pos: u64) {
+        self.hold_until = pos + self.hold;
     }
 
     /// Where the rise behind the latest detection began, in absolute samples.

@@ -23,6 +23,7 @@ pub mod flux;
 pub mod frame;
 mod lanes;
 pub mod levels;
+pub mod lowband;
 pub mod mel;
 pub mod refine;
 mod ring;
@@ -36,6 +37,7 @@ use descriptor::HitAccumulator;
 use envelope::EnvelopeDetector;
 use flux::FluxDetector;
 use frame::FrameAnalyzer;
+use lowband::LowBand;
 use ring::History;
 use settings::{scale_ref, WINDOW_REF_RANGE};
 
@@ -180,6 +182,17 @@ pub struct DetectionMeter {
     pub mask: Option<f32>,
 }
 
+/// What the per-sample loop stopped on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fired {
+    /// Nothing: the chunk was consumed.
+    None,
+    /// The main band fired at the last sample processed.
+    Main,
+    /// A low-band detection at this absolute position is due (it waited for the main band).
+    Low(u64),
+}
+
 /// One hit window in flight.
 struct Slot {
     active: bool,
@@ -206,7 +219,10 @@ pub struct Analyzer {
     highpass: Biquad,
     raw: History,
     hp: History,
+    /// Low-band (body) history, for refining low-band detections.
+    low_hist: History,
     envelope: EnvelopeDetector,
+    low: LowBand,
     flux: FluxDetector,
     flux_countdown: usize,
     frames: FrameAnalyzer,
@@ -236,7 +252,9 @@ impl Analyzer {
         let flux = FluxDetector::new(sample_rate, &settings.detector);
         let envelope_search = ((ENVELOPE_SEARCH_S * sample_rate) as usize).max(8);
         let noise_stretch = ((NOISE_STRETCH_S * sample_rate) as usize).max(4);
-        let lookback = envelope_search.max(flux.max_delay()) + noise_stretch;
+        // A low-band detection is refined up to its wait after it fired.
+        let low_wait = (lowband::WAIT_S * sample_rate) as usize + 1;
+        let lookback = (envelope_search + low_wait).max(flux.max_delay()) + noise_stretch;
         let capacity = max_window + lookback + 2 * max_layout.frame_len + 64;
         let slots = (0..POOL_SIZE)
             .map(|_| Slot {
@@ -255,7 +273,9 @@ impl Analyzer {
             highpass: Biquad::identity(),
             raw: History::new(capacity),
             hp: History::new(capacity),
+            low_hist: History::new(capacity),
             envelope: EnvelopeDetector::new(sample_rate, &settings.detector),
+            low: LowBand::new(sample_rate, &settings.detector),
             flux_countdown: flux.hop(),
             flux,
             frames,
@@ -289,6 +309,7 @@ impl Analyzer {
             self.sample_rate,
         ));
         self.envelope.configure(self.sample_rate, &d);
+        self.low.configure(self.sample_rate, &d);
         self.flux.configure(&d);
     }
 
@@ -302,6 +323,7 @@ impl Analyzer {
         self.apply_detector_settings();
         if new.detector.kind != old.detector.kind {
             self.envelope.reset();
+            self.low.reset();
             self.flux.reset();
         }
         if new.window_ref_samples != old.window_ref_samples {
@@ -330,7 +352,9 @@ impl Analyzer {
         self.highpass.reset();
         self.raw.reset();
         self.hp.reset();
+        self.low_hist.reset();
         self.envelope.reset();
+        self.low.reset();
         self.flux.reset();
         self.flux_countdown = self.flux.hop();
         for s in &mut self.slots {
@@ -358,29 +382,36 @@ impl Analyzer {
             let (consumed, fired) = self.run(&rest[..len as usize], kind);
             rest = &rest[consumed..];
             let at = self.pos - 1;
-            if fired {
-                // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
-                let from = self
-                    .envelope
-                    .rise_start()
-                    .saturating_sub(self.rise_margin as u64);
-                let search =
-                    ((at + 1 - from) as usize).clamp(self.rise_margin, self.envelope_search);
-                let detection = self.envelope.last_detection();
-                self.on_detect(at, search, detection, &mut on_event);
+            match fired {
+                Fired::Main => {
+                    // Search from a little before the rise began, at most ENVELOPE_SEARCH_S.
+                    let search = self.search(self.envelope.rise_start(), at);
+                    let detection = self.envelope.last_detection();
+                    let onset = self.refine(false, at, search);
+                    self.on_detect(onset, at, detection, &mut on_event);
+                }
+                Fired::Low(det) => {
+                    let search = self.search(self.low.detector.rise_start(), det);
+                    let detection = self.low.detector.last_detection();
+                    let onset = self.refine(true, det, search);
+                    self.on_detect(onset, at, detection, &mut on_event);
+                }
+                Fired::None => {}
             }
             if kind == DetectorKind::Flux {
                 self.flux_countdown -= consumed;
                 if self.flux_countdown == 0 {
                     self.flux_countdown = self.flux.hop();
                     if self.flux.process_hop(&self.hp, self.pos) {
-                        self.on_detect(at, self.flux.max_delay(), Detection::NONE, &mut on_event);
+                        let onset = self.refine(false, at, self.flux.max_delay());
+                        self.on_detect(onset, at, Detection::NONE, &mut on_event);
                     }
                 }
             }
             if self.pos.is_multiple_of(FLUSH_PERIOD) {
                 self.highpass.flush();
                 self.envelope.flush(self.pos);
+                self.low.flush(self.pos);
             }
             if self.pos >= self.next_due {
                 self.service(&mut on_event);
@@ -388,18 +419,21 @@ impl Analyzer {
         }
     }
 
-    /// The per-sample loop: sanitise, high-pass, record, and (envelope) detect. Stops after the
-    /// sample at which the envelope detector fires. Returns (samples consumed, fired).
+    /// The per-sample loop: sanitise, high-pass, record, and (envelope) detect in both bands.
+    /// Stops after the sample at which the main band fires or a low-band detection is due.
+    /// Returns (samples consumed, what fired).
     #[inline(always)]
-    fn run(&mut self, chunk: &[f32], kind: DetectorKind) -> (usize, bool) {
+    fn run(&mut self, chunk: &[f32], kind: DetectorKind) -> (usize, Fired) {
         let mut hpf = self.highpass;
         let mut env = self.envelope;
+        let mut low = self.low;
         let mask = self.raw.mask;
         let raw = &mut self.raw.buf[..];
         let hpb = &mut self.hp.buf[..];
+        let lob = &mut self.low_hist.buf[..];
         let mut pos = self.pos;
         let mut consumed = chunk.len();
-        let mut fired = false;
+        let mut fired = Fired::None;
         let detect = kind == DetectorKind::Envelope;
         for (k, &s) in chunk.iter().enumerate() {
             let x = sanitize(s);
@@ -409,30 +443,60 @@ impl Analyzer {
             hpb[i] = y;
             let at = pos;
             pos += 1;
-            if detect && env.process(y, at) {
-                consumed = k + 1;
-                fired = true;
-                break;
+            if detect {
+                let z = low.filter(x);
+                lob[i] = z;
+                let low_due = low.process(z, at);
+                if env.process(y, at) {
+                    low.main_fired(at);
+                    consumed = k + 1;
+                    fired = Fired::Main;
+                    break;
+                }
+                if let Some(p) = low_due {
+                    // The same stroke's click may still emerge from the hats in the main band:
+                    // its mask stands higher as after a detection of its own, so only a steep
+                    // new attack (the next stroke) fires it.
+                    env.note_hold(p);
+                    consumed = k + 1;
+                    fired = Fired::Low(p);
+                    break;
+                }
             }
         }
         self.highpass = hpf;
         self.envelope = env;
+        self.low = low;
         self.pos = pos;
         self.raw.pos = pos;
         self.hp.pos = pos;
+        self.low_hist.pos = pos;
         (consumed, fired)
     }
 
-    /// A detection at sample `det`: refine, report, start a hit window.
+    /// How many samples refinement searches back from a detection at `det` whose rise began at
+    /// `rise_start`: from [`RISE_MARGIN_S`] before the rise, at most [`ENVELOPE_SEARCH_S`].
+    fn search(&self, rise_start: u64, det: u64) -> usize {
+        let from = rise_start.saturating_sub(self.rise_margin as u64);
+        ((det + 1).saturating_sub(from) as usize).clamp(self.rise_margin, self.envelope_search)
+    }
+
+    /// The exact onset of a detection at `det`, searched `search` samples back in the main
+    /// band's history (or the low band's, for a low-band detection), not before the last onset.
+    fn refine(&self, low_band: bool, det: u64, search: usize) -> u64 {
+        let min_start = self.last_onset.map_or(0, |o| o + 1);
+        let hist = if low_band { &self.low_hist } else { &self.hp };
+        refine::refine_onset(hist, det, search, self.noise_stretch, min_start)
+    }
+
+    /// A hit at `onset` detected while processing sample `det`: report it, start a hit window.
     fn on_detect<F: FnMut(AnalyzerEvent<'_>)>(
         &mut self,
+        onset: u64,
         det: u64,
-        search: usize,
         detection: Detection,
         on_event: &mut F,
     ) {
-        let min_start = self.last_onset.map_or(0, |o| o + 1);
-        let onset = refine::refine_onset(&self.hp, det, search, self.noise_stretch, min_start);
         self.last_onset = Some(onset);
         on_event(AnalyzerEvent::Onset {
             onset_sample: onset,

@@ -1,0 +1,131 @@
+//! The low detection band: a second envelope detector on the snare's body (150 Hz up to the
+//! main band's high-pass cutoff), which only adds hits the main band did not find.
+//!
+//! The input is band-passed ([`FROM_HZ`] 2nd-order Butterworth high-pass, then a 2nd-order
+//! Butterworth low-pass at [`DetectorSettings::highpass_hz`]) and fed to an
+//! [`EnvelopeDetector`] of its own: its own fast/slow envelopes, retrigger mask (the same decay
+//! as the main band's) and gate, with the threshold [`EXTRA_DB`] higher and the floor
+//! [`FLOOR_OFFSET_DB`] higher than the main band's. When it fires, its detection waits
+//! [`WAIT_S`]: if the main band fires meanwhile, the main band's detection stands and the low
+//! band's is dropped; a main-band detection also holds the low band off for the minimum interval.
+//! So every hit the main band finds keeps its onset (and its descriptor), and the low band only
+//! adds strokes whose click above the cutoff is lost under hats, cymbal wash or the previous
+//! stroke's wires, and quiet hits (soft kicks and snares) whose energy above the cutoff stays
+//! under the floor.
+
+use super::envelope::EnvelopeDetector;
+use super::DetectorSettings;
+use crate::biquad::{Biquad, BUTTERWORTH_Q};
+
+/// Time constant of the low band's fast envelope, in seconds.
+pub const FAST_TIME_S: f32 = 0.002;
+/// Time constant of the low band's slow envelope, in seconds.
+pub const SLOW_TIME_S: f32 = 0.010;
+/// Lower edge of the low band, in Hz.
+pub const FROM_HZ: f32 = 150.0;
+/// The upper edge is the main band's high-pass cutoff, but at least this, in Hz.
+pub const MIN_TO_HZ: f32 = 300.0;
+/// The low band's threshold stands this much above the main band's, in dB.
+pub const EXTRA_DB: f32 = 3.0;
+/// How long a low-band detection waits for the main band before it is reported, in seconds.
+pub const WAIT_S: f32 = 0.003;
+
+/// The low band's filters, detector and pending detection. Plain data, copied into the
+/// per-sample loop like the main detector.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LowBand {
+    highpass: Biquad,
+    lowpass: Biquad,
+    pub(crate) detector: EnvelopeDetector,
+    /// A detection waiting for [`WAIT_S`]: its absolute position.
+    pending: Option<u64>,
+    /// [`WAIT_S`] in samples.
+    wait: u64,
+}
+
+impl LowBand {
+    pub(crate) fn new(sample_rate: f32, s: &DetectorSettings) -> Self {
+        let mut b = Self {
+            highpass: Biquad::identity(),
+            lowpass: Biquad::identity(),
+            detector: EnvelopeDetector::with_times(
+                sample_rate,
+                &Self::settings(s),
+                FAST_TIME_S,
+                SLOW_TIME_S,
+            ),
+            pending: None,
+            wait: 1,
+        };
+        b.configure(sample_rate, s);
+        b.reset();
+        b
+    }
+
+    /// The low band's detector settings: the main band's with the threshold raised.
+    fn settings(s: &DetectorSettings) -> DetectorSettings {
+        DetectorSettings {
+            threshold_db: s.threshold_db + EXTRA_DB,
+            ..*s
+        }
+    }
+
+    /// Applies new settings (the upper edge follows the main band's cutoff), keeping the state.
+    pub(crate) fn configure(&mut self, sample_rate: f32, s: &DetectorSettings) {
+        let to = s.highpass_hz.max(MIN_TO_HZ).min(0.45 * sample_rate);
+        let from = FROM_HZ.min(0.5 * to);
+        self.highpass
+            .set_coefficients(&Biquad::highpass(from, BUTTERWORTH_Q, sample_rate));
+        self.lowpass
+            .set_coefficients(&Biquad::lowpass(to, BUTTERWORTH_Q, sample_rate));
+        self.detector.configure(sample_rate, &Self::settings(s));
+        self.wait = ((WAIT_S * sample_rate).round() as u64).max(1);
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.highpass.reset();
+        self.lowpass.reset();
+        self.detector.reset();
+        self.pending = None;
+    }
+
+    /// Band-passes the (sanitised) input sample `x`.
+    #[inline(always)]
+    pub(crate) fn filter(&mut self, x: f32) -> f32 {
+        self.lowpass
+            .process_unflushed(self.highpass.process_unflushed(x))
+    }
+
+    /// Feeds the band-passed sample `z` at absolute position `pos`; returns the position of a
+    /// low-band detection that has waited [`WAIT_S`] without the main band firing (call
+    /// [`LowBand::main_fired`] first when the main band fires at `pos`).
+    #[inline(always)]
+    pub(crate) fn process(&mut self, z: f32, pos: u64) -> Option<u64> {
+        if self.detector.process(z, pos) && self.pending.is_none() {
+            self.pending = Some(pos);
+        }
+        match self.pending {
+            Some(p) if pos >= p + self.wait => {
+                self.pending = None;
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    /// The main band fired at `pos`: a pending low-band detection is dropped and the low band is
+    /// held off as after a detection of its own.
+    #[inline(always)]
+    pub(crate) fn main_fired(&mut self, pos: u64) {
+        self.pending = None;
+        self.detector.note_detection(pos);
+    }
+
+    /// Flushes tiny filter and envelope values (see [`EnvelopeDetector::flush`]).
+    #[inline]
+    pub(crate) fn flush(&mut self, pos: u64) {
+        self.highpass.flush();
+        self.lowpass.flush();
+        self.detector.flush(pos);
+    }
+}
