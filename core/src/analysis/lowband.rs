@@ -45,8 +45,9 @@ pub(crate) struct LowBand {
     highpass: Biquad,
     lowpass: Biquad,
     pub(crate) detector: EnvelopeDetector,
-    /// A detection waiting for [`WAIT_S`]: its absolute position.
-    pending: Option<u64>,
+    /// Where a detection waiting for [`WAIT_S`] is due (its absolute position plus the wait),
+    /// `u64::MAX` when none is waiting.
+    due: u64,
     /// [`WAIT_S`] in samples.
     wait: u64,
 }
@@ -62,7 +63,7 @@ impl LowBand {
                 FAST_TIME_S,
                 SLOW_TIME_S,
             ),
-            pending: None,
+            due: u64::MAX,
             wait: 1,
         };
         b.configure(sample_rate, s);
@@ -94,7 +95,7 @@ impl LowBand {
         self.highpass.reset();
         self.lowpass.reset();
         self.detector.reset();
-        self.pending = None;
+        self.due = u64::MAX;
     }
 
     /// Band-passes the (sanitised) input sample `x`.
@@ -109,15 +110,15 @@ impl LowBand {
     /// [`LowBand::main_fired`] first when the main band fires at `pos`).
     #[inline(always)]
     pub(crate) fn process(&mut self, z: f32, pos: u64) -> Option<u64> {
-        if self.detector.process(z, pos) && self.pending.is_none() {
-            self.pending = Some(pos);
+        if self.detector.process(z, pos) && self.due == u64::MAX {
+            self.due = pos + self.wait;
         }
-        match self.pending {
-            Some(p) if pos >= p + self.wait => {
-                self.pending = None;
-                Some(p)
-            }
-            _ => None,
+        if pos >= self.due {
+            let p = self.due - self.wait;
+            self.due = u64::MAX;
+            Some(p)
+        } else {
+            None
         }
     }
 
@@ -125,7 +126,7 @@ impl LowBand {
     /// held off as after a detection of its own.
     #[inline(always)]
     pub(crate) fn main_fired(&mut self, pos: u64) {
-        self.pending = None;
+        self.due = u64::MAX;
         self.detector.note_detection(pos);
     }
 
