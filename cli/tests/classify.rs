@@ -106,6 +106,7 @@ fn training_corpus(root: &Path) {
 #[derive(Debug)]
 struct Row {
     file: String,
+    onset_s: f64,
     class: String,
     confidence: f64,
     interpolation: f64,
@@ -126,6 +127,7 @@ fn parse_classify(text: &str) -> (Vec<String>, Vec<Row>) {
             assert_eq!(f.len(), header.len(), "{line}");
             Row {
                 file: f[0].to_string(),
+                onset_s: f[1].parse().unwrap(),
                 class: f[2].to_string(),
                 confidence: f[3].parse().unwrap(),
                 interpolation: f[4].parse().unwrap(),
@@ -215,6 +217,16 @@ fn train_then_classify_held_out_hits() {
     let (mut ci, mut ei, mut mi) = (vec![], vec![], vec![]);
     for row in &rows {
         let name = row.file.rsplit('/').next().unwrap();
+        // A third of the files have another drum's stroke (the synthesizer's kick or tom bleed,
+        // up to 40 ms before the snare); a detection there is not the snare and must not be
+        // called one of its classes.
+        if (row.onset_s - f64::from(timbrel_learn::synthetic::PRE_ROLL_S)).abs() > 0.01 {
+            assert!(
+                row.class == "unknown" || row.class == "ignored",
+                "a bleed detection called a class of the drum: {row:?}"
+            );
+            continue;
+        }
         let sum: f64 = row.probabilities.iter().sum();
         assert!((sum - 1.0).abs() < 2e-3, "{row:?}");
         assert!(
