@@ -81,21 +81,7 @@ fn membrane_strokes(
         .map(|i| {
             let r = rng.range(radius.0, radius.1);
             let v = rng.range(velocity.0, velocity.1);
-            Stroke {
-                event: Event {
-                    onset: spacing / 4 + i * spacing,
-                    piece: Category::Snare,
-                    instrument: "membrane".to_owned(),
-                    layer: String::new(),
-                    target: true,
-                    level_db: 40.0 * (v / 0.9).log10(),
-                    velocity: v,
-                    tags: Tags::NONE,
-                    radius: Some(r),
-                },
-                sound: Sound::membrane(r, v, SAMPLE_RATE, rng.next_u64()),
-                path: 0,
-            }
+            Stroke::membrane(spacing / 4 + i * spacing, r, v, SAMPLE_RATE, rng.next_u64())
         })
         .collect()
 }

@@ -112,6 +112,26 @@ fn backbeat_spec(rimshots: f32) -> GrooveSpec {
     }
 }
 
+/// [`play_trained`] on GMRockKit's backbeats played while the kit plays (*center*, then
+/// *edge* with rimshot backbeats), with *Train with kit playing* at `kit_playing`.
+fn trained_while_playing(kit_playing: bool) -> Outcome {
+    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let what = if kit_playing {
+        "while playing the kit, Kit playing on"
+    } else {
+        "while playing the kit"
+    };
+    play_trained(what, |session, _room| {
+        let silence = vec![&[0.0f32; 1][..]; session.channels()];
+        session.process(
+            &silence,
+            &[(0, "trainkit", f64::from(u8::from(kit_playing)))],
+        );
+        record_take(session, 1, &backbeats(&kit, 0.0, 31));
+        record_take(session, 2, &backbeats(&kit, 1.0, 32));
+    })
+}
+
 /// What a trained instance sends for the snare strokes of a real-kit groove.
 struct Outcome {
     /// Snare strokes.
@@ -285,11 +305,7 @@ fn trained_while_playing_the_kit_a_real_kit_groove_gets_one_note_per_snare_strok
     if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
         return;
     }
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
-    let outcome = play_trained("while playing the kit", |session, _room| {
-        record_take(session, 1, &backbeats(&kit, 0.0, 31));
-        record_take(session, 2, &backbeats(&kit, 1.0, 32));
-    });
+    let outcome = trained_while_playing(false);
     // Today: 39.1 % with their class's note (the backbeats' bleed is learned), but 111.5 class
     // notes per 100 snare strokes at the other pieces (learned too).
     assert!(outcome.strokes > 50, "{} snare strokes", outcome.strokes);
@@ -309,13 +325,7 @@ fn trained_while_playing_with_kit_playing_on_a_real_kit_groove_gets_one_note_per
     if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
         return;
     }
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
-    let outcome = play_trained("while playing the kit, Kit playing on", |session, _room| {
-        let silence = vec![&[0.0f32; 1][..]; session.channels()];
-        session.process(&silence, &[(0, "trainkit", 1.0)]);
-        record_take(session, 1, &backbeats(&kit, 0.0, 31));
-        record_take(session, 2, &backbeats(&kit, 1.0, 32));
-    });
+    let outcome = trained_while_playing(true);
     // Today: 24.1 % with their class's note, no class note elsewhere.
     assert!(outcome.strokes > 50, "{} snare strokes", outcome.strokes);
     assert!(

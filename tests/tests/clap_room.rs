@@ -16,11 +16,10 @@
 use timbrel_host_tests::clap::{Bundle, PLUGIN_ID};
 use timbrel_host_tests::drums::spearman;
 use timbrel_host_tests::kit::groove::{groove, GrooveSpec, Target};
-use timbrel_host_tests::kit::hydrogen::Category;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits};
-use timbrel_host_tests::kit::render::{render, Mix, Sound, Stroke};
+use timbrel_host_tests::kit::render::{render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::truth::{Event, Tags};
+use timbrel_host_tests::kit::truth::Event;
 use timbrel_host_tests::signal::Rng;
 use timbrel_host_tests::train::{record_take, wait_for_model, POSITION_CC};
 use timbrel_host_tests::{clap_bundle, host_tests_enabled};
@@ -48,22 +47,13 @@ fn one_shots(radius: (f32, f32), room: &Room, seed: u64) -> Vec<f32> {
         .map(|i| {
             let r = rng.range(radius.0, radius.1);
             let velocity = rng.range(0.3, 1.0);
-            let level_db = 40.0 * (velocity / 0.9).log10();
-            Stroke {
-                event: Event {
-                    onset: spacing / 4 + i * spacing,
-                    piece: Category::Snare,
-                    instrument: "membrane".to_owned(),
-                    layer: String::new(),
-                    target: true,
-                    level_db,
-                    velocity,
-                    tags: Tags::NONE,
-                    radius: Some(r),
-                },
-                sound: Sound::membrane(r, velocity, SAMPLE_RATE, rng.next_u64()),
-                path: 0,
-            }
+            Stroke::membrane(
+                spacing / 4 + i * spacing,
+                r,
+                velocity,
+                SAMPLE_RATE,
+                rng.next_u64(),
+            )
         })
         .collect();
     let mix = Mix {

@@ -8,7 +8,7 @@ use timbrel_core::synth::Membrane;
 use super::attack::{db_to_gain, peak};
 use super::hydrogen::{Category, Layer};
 use super::room::Room;
-use super::truth::{Event, Tag};
+use super::truth::{Event, Tag, Tags};
 use crate::signal::Rng;
 
 /// Two strokes this close count as coinciding (the matching tolerance), in seconds.
@@ -56,6 +56,29 @@ pub struct Stroke {
     pub sound: Sound,
     /// Room path (source position; 0 is the drum the mic is on).
     pub path: usize,
+}
+
+impl Stroke {
+    /// A stroke of the membrane synthesizer's snare on the drum the mic is on (path 0): struck
+    /// at `radius` with `velocity` at sample `onset` of a take at `sample_rate`, at the level a
+    /// drummer's velocity gives (`40 log10(velocity / 0.9)` dB under the backbeat).
+    pub fn membrane(onset: u64, radius: f32, velocity: f32, sample_rate: f32, seed: u64) -> Stroke {
+        Stroke {
+            event: Event {
+                onset,
+                piece: Category::Snare,
+                instrument: "membrane".to_owned(),
+                layer: String::new(),
+                target: true,
+                level_db: 40.0 * (velocity / 0.9).log10(),
+                velocity,
+                tags: Tags::NONE,
+                radius: Some(radius),
+            },
+            sound: Sound::membrane(radius, velocity, sample_rate, seed),
+            path: 0,
+        }
+    }
 }
 
 /// Rendered audio with its ground truth.
