@@ -14,7 +14,8 @@
 //!   limit: [`arming`];
 //! - persistence (the project state): [`persist`];
 //! - outputs: MIDI notes and CCs ([`outputs`] decides, [`midi`] schedules and translates), the
-//!   auxiliary control signals and output parameters ([`signals`], [`publish`]);
+//!   auxiliary control signals and output parameters ([`signals`], [`publish`]); latency
+//!   compensation (the audio delayed by the reported window): [`delay`];
 //! - parameters: [`params`], class names: [`class_names`]; the editor: [`editor`]; auditioning
 //!   snippets: [`audition`]; the demo input: [`demo`].
 
