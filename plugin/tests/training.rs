@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::takes::{snares, take, wait_for_model, SR};
+use common::takes::{snares, take, wait_for_model, wait_for_model_on_all, SR};
 use common::TestHost;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -165,7 +165,11 @@ fn an_armed_ignore_class_records_the_kit_and_its_sounds_send_nothing() {
         host.set_param_normalized("train", 0.0);
         host.run(&mut [vec![0.0; 4800]], &[512]);
     }
-    let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
+    let status = wait_for_model_on_all(
+        &mut host,
+        |counts| counts.len() == 3 && counts[..2] == [30, 30] && counts[2] >= 20,
+        Duration::from_secs(60),
+    );
     eprintln!("trained: {status:?}");
     let counts = host.dataset_counts();
     // Toms ring: a few of them retrigger, and the retriggers join the armed class too.

@@ -69,6 +69,42 @@ pub fn wait_for_model(host: &mut TestHost, models_before: u64, limit: Duration) 
     }
 }
 
+/// Waits (playing silence) until the worker has filed every hit, as `filed` judges from the
+/// published per-class counts, then has it retrain on them (an empty dataset edit) and waits for
+/// that model; returns its status. Under load the worker may retrain on a disarm while the next
+/// class's hits are still arriving, so the first model can be an intermediate one. Panics
+/// after `limit`.
+pub fn wait_for_model_on_all(
+    host: &mut TestHost,
+    filed: impl Fn(&[usize]) -> bool,
+    limit: Duration,
+) -> TrainStatus {
+    let started = Instant::now();
+    while !filed(&host.dataset_counts()) {
+        assert!(
+            started.elapsed() < limit,
+            "hits not filed after {limit:?}: counts {:?}",
+            host.dataset_counts()
+        );
+        host.run(&mut [vec![0.0; 512]], &[512]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A training that started before the last hit was filed must not pass for the new one.
+    while matches!(host.plugin.worker_view().status, TrainStatus::Training) {
+        assert!(started.elapsed() < limit, "still training after {limit:?}");
+        host.run(&mut [vec![0.0; 512]], &[512]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let models = host
+        .plugin
+        .meters()
+        .models_trained
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let retrain = timbrel::worker::Command::Edit(Box::new(|_| Ok(String::new())));
+    assert!(host.plugin.commands().send_and_wait(retrain));
+    wait_for_model(host, models, limit)
+}
+
 /// Trains `host` through its `Train` parameter on 30 centre hits (class 1) and 30 edge hits
 /// (class 2), and waits for the model to reach the audio thread.
 pub fn train_center_and_edge(host: &mut TestHost) {
