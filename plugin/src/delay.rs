@@ -52,11 +52,16 @@ impl PassThroughDelay {
         let samples = channels.first().map_or(0, |c| c.len());
         for (ring, channel) in self.rings.iter_mut().zip(channels.iter_mut()) {
             let mut write = self.write;
+            let mut read = if write >= delay {
+                write - delay
+            } else {
+                write + len - delay
+            };
             for sample in channel.iter_mut() {
                 ring[write] = *sample;
-                let read = (write + len - delay) % len;
                 *sample = ring[read];
-                write = (write + 1) % len;
+                write = if write + 1 == len { 0 } else { write + 1 };
+                read = if read + 1 == len { 0 } else { read + 1 };
             }
         }
         self.write = (self.write + samples) % len;

@@ -256,25 +256,24 @@ impl Timbrel {
         }
     }
 
-    /// The latency reported to the host, in samples: the analysis window (the time from a hit's
+    /// The latency reported to the host, in samples: `analyzer`'s window (the time from a hit's
     /// onset to its result) with *Latency compensation* on, 0 with it off.
-    fn latency_samples(&self) -> u32 {
+    fn latency_samples(&self, analyzer: &Analyzer) -> u32 {
         if self.params.latency_compensation.value() {
-            self.params
-                .analysis_settings()
-                .window_len_samples(self.sample_rate) as u32
+            analyzer.latency_samples()
         } else {
             0
         }
     }
 
-    /// The longest latency [`Self::latency_samples`] can report at this sample rate, in samples.
-    fn max_latency_samples(&self) -> usize {
+    /// The longest latency [`Self::latency_samples`] can report for `analyzer` (its longest
+    /// window at its sample rate), in samples.
+    fn max_latency_samples(analyzer: &Analyzer) -> usize {
         let longest = timbrel_core::analysis::AnalysisSettings {
             window_ref_samples: *timbrel_core::analysis::settings::WINDOW_REF_RANGE.end(),
             ..Default::default()
         };
-        longest.window_len_samples(self.sample_rate)
+        longest.window_len_samples(analyzer.sample_rate())
     }
 
     /// Publishes the block's detection meters, MIDI counters and latency for the editor.
@@ -574,10 +573,13 @@ impl Plugin for Timbrel {
         self.meters
             .sample_rate
             .store(self.sample_rate, Ordering::Relaxed);
-        self.analyzer = Some(Analyzer::new(
-            self.sample_rate,
-            self.params.analysis_settings(),
-        ));
+        let analyzer = Analyzer::new(self.sample_rate, self.params.analysis_settings());
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(0, |c| c.get() as usize);
+        self.delay = delay::PassThroughDelay::new(channels, Self::max_latency_samples(&analyzer));
+        context.set_latency_samples(self.latency_samples(&analyzer));
+        self.analyzer = Some(analyzer);
         // NOTE: blocks larger than announced are analysed in chunks of this size.
         let max_block = (buffer_config.max_buffer_size as usize).max(1);
         self.mono = vec![0.0; max_block];
@@ -588,11 +590,6 @@ impl Plugin for Timbrel {
         self.notes = NoteScheduler::new(outputs::events_per_block(max_block, self.sample_rate));
         self.demo = Some(DemoPlayer::new(self.sample_rate));
         self.signals = Signals::new(self.sample_rate);
-        let channels = audio_io_layout
-            .main_output_channels
-            .map_or(0, |c| c.get() as usize);
-        self.delay = delay::PassThroughDelay::new(channels, self.max_latency_samples());
-        context.set_latency_samples(self.latency_samples());
         // NOTE: the worker thread starts with the instance, so that a state loaded before the
         // first activation is applied (and its model waits in the model ring) by now.
         self.worker.is_some()
@@ -663,7 +660,7 @@ impl Plugin for Timbrel {
             }
             self.mono = mono;
             // Latency compensation: the audio leaves as late as the results (see `delay`).
-            let latency = self.latency_samples();
+            let latency = self.latency_samples(&analyzer);
             context.set_latency_samples(latency);
             self.delay.process(buffer.as_slice(), latency as usize);
             self.end_arming(context);

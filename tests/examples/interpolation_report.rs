@@ -86,18 +86,41 @@ fn membrane_strokes(
         .collect()
 }
 
-/// A stroke of another piece of `kit` within 3 ms of `onset`, at a close-mic bleed level.
-fn bleed_stroke(kit: &Kit, onset: u64, rng: &mut Rng) -> Option<Stroke> {
-    // `BLEED=a..b` keeps the draw in that part of 0..1 (hat 0..0.5, kick ..0.7, tom ..0.85,
-    // crash ..1), to measure one kind of bleed at a time.
-    let draw = rng.range(0.0, 1.0);
-    let draw = match std::env::var("BLEED").ok().and_then(|r| {
-        let (a, b) = r.split_once("..")?;
-        Some((a.parse::<f32>().ok()?, b.parse::<f32>().ok()?))
-    }) {
-        Some((a, b)) => a + draw * (b - a),
-        None => draw,
-    };
+/// Which bleed strokes to draw, from the environment (read once).
+#[derive(Debug, Clone, Copy)]
+struct BleedSpec {
+    /// `BLEED=a..b`: the part of 0..1 the kind is drawn from (hat 0..0.5, kick ..0.7, tom
+    /// ..0.85, crash ..1), to measure one kind of bleed at a time. Default 0..1.
+    kinds: (f32, f32),
+    /// `BLEED_SHIFT_MS=a..b`: when the bleed stroke arrives relative to the hit, in
+    /// milliseconds. Default -3..3.
+    shift_ms: (f32, f32),
+}
+
+impl BleedSpec {
+    fn from_env() -> Self {
+        Self {
+            kinds: env_range("BLEED", (0.0, 1.0)),
+            shift_ms: env_range("BLEED_SHIFT_MS", (-3.0, 3.0)),
+        }
+    }
+}
+
+/// The range `a..b` in environment variable `name`, or `default`.
+fn env_range(name: &str, default: (f32, f32)) -> (f32, f32) {
+    std::env::var(name)
+        .ok()
+        .and_then(|r| {
+            let (a, b) = r.split_once("..")?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .unwrap_or(default)
+}
+
+/// A stroke of another piece of `kit` near `onset` (as `spec` says), at a close-mic bleed level.
+fn bleed_stroke(kit: &Kit, onset: u64, rng: &mut Rng, spec: &BleedSpec) -> Option<Stroke> {
+    let (a, b) = spec.kinds;
+    let draw = a + rng.range(0.0, 1.0) * (b - a);
     let (category, level) = match draw {
         x if x < 0.5 => (Category::HiHatClosed, rng.range(-20.0, -10.0)),
         x if x < 0.7 => (Category::Kick, rng.range(-25.0, -15.0)),
@@ -111,14 +134,7 @@ fn bleed_stroke(kit: &Kit, onset: u64, rng: &mut Rng) -> Option<Stroke> {
     let index = (rng.next_u64() % instruments.len() as u64) as usize;
     let velocity = rng.range(0.5, 1.0);
     let layer = instruments[index].layer_for(velocity);
-    let (lo, hi) = std::env::var("BLEED_SHIFT_MS")
-        .ok()
-        .and_then(|r| {
-            let (a, b) = r.split_once("..")?;
-            Some((a.parse::<f32>().ok()?, b.parse::<f32>().ok()?))
-        })
-        .unwrap_or((-3.0, 3.0));
-    let shift = rng.range(lo, hi) * 0.001 * SAMPLE_RATE;
+    let shift = rng.range(spec.shift_ms.0, spec.shift_ms.1) * 0.001 * SAMPLE_RATE;
     Some(Stroke {
         event: Event {
             onset: (onset as f32 + shift).max(0.0) as u64,
@@ -253,6 +269,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(6);
     let kits = kits(&GROOVE_KITS, SAMPLE_RATE).expect("kits load");
+    let bleed = BleedSpec::from_env();
     println!("| material | window | hits | rho(interp, radius) | rho(interp, velocity) | centre/edge accuracy | unknown |");
     println!("|---|---|---|---|---|---|---|");
     for window in [256u32, 128, 1024] {
@@ -283,7 +300,7 @@ fn main() {
                 let mut bled = membrane_strokes(TEST_HITS, (0.0, 0.95), (0.6, 1.0), &mut rng);
                 let extra: Vec<Stroke> = bled
                     .iter()
-                    .filter_map(|s| bleed_stroke(kit, s.event.onset, &mut rng))
+                    .filter_map(|s| bleed_stroke(kit, s.event.onset, &mut rng, &bleed))
                     .collect();
                 bled.extend(extra);
                 bled.sort_by_key(|s| s.event.onset);

@@ -7,7 +7,7 @@
 //! worker can follow (twenty times real time) and pauses after each disarm, as a live session would;
 //! see [`train_center_and_edge`].
 
-use crate::clap::Session;
+use crate::clap::{Cc, Session};
 use crate::drums::{hit_train, render, Hit, CENTER_MAX_RADIUS, EDGE_MAX_RADIUS, EDGE_MIN_RADIUS};
 use std::time::{Duration, Instant};
 
@@ -211,4 +211,50 @@ pub fn track_at(start: u64, hits: &[Hit], len: usize, sample_rate: f64) -> Vec<f
         })
         .collect();
     render(&relative, len, sample_rate as f32)
+}
+
+/// What a trained instance sent while playing a performance (see [`play_performance`]): samples
+/// count from the performance's first sample.
+#[derive(Debug, Clone, Default)]
+pub struct Played {
+    /// Note-ons: (sample, key).
+    pub note_ons: Vec<(u64, i16)>,
+    /// Control changes.
+    pub ccs: Vec<Cc>,
+}
+
+/// Plays `audio` through `session` in blocks of `block` samples with unknown hits sending
+/// `unknown_note` (so that a hit the model rejected is told from one the detector missed), then
+/// silence until every result is out, and finishes the session; returns what it sent from the
+/// performance's start on.
+pub fn play_performance(
+    mut session: Session,
+    audio: &[f32],
+    block: usize,
+    unknown_note: i16,
+) -> Played {
+    let start = session.position();
+    let (notes_before, ccs_before) = (session.output().notes.len(), session.output().ccs.len());
+    session.play(
+        audio,
+        || block,
+        // nice-plug's CLAP values of an integer parameter count steps from its minimum (-1).
+        &[(0, "unknote", f64::from(unknown_note + 1))],
+    );
+    session.silence(block * 8, block);
+    let run = session.finish();
+    Played {
+        note_ons: run.notes[notes_before..]
+            .iter()
+            .filter(|n| n.on)
+            .map(|n| (n.sample - start, n.key))
+            .collect(),
+        ccs: run.ccs[ccs_before..]
+            .iter()
+            .map(|c| Cc {
+                sample: c.sample - start,
+                ..*c
+            })
+            .collect(),
+    }
 }

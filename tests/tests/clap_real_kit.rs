@@ -36,7 +36,9 @@ use timbrel_host_tests::kit::render::{render, Mix, Sound, Stroke};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::truth::{Event, Tag, Tags};
 use timbrel_host_tests::signal::Rng;
-use timbrel_host_tests::train::{record_take, wait_for_model_probing, CENTER_NOTE, EDGE_NOTE};
+use timbrel_host_tests::train::{
+    play_performance, record_take, wait_for_model_probing, CENTER_NOTE, EDGE_NOTE,
+};
 use timbrel_host_tests::{clap_bundle, host_tests_enabled};
 
 /// Render and host rate, in Hz.
@@ -186,21 +188,7 @@ fn play_trained(
     let (model_wait, probes) = wait_for_model_probing(&mut session, |k| {
         one_shots(snare, &performance.room, 1, 100 + k as u64)
     });
-    let start = session.position();
-    let notes_before = session.output().notes.len();
-    session.play(
-        &performance.audio,
-        || BLOCK,
-        // nice-plug's CLAP values of an integer parameter count steps from its minimum (-1).
-        &[(0, "unknote", f64::from(UNKNOWN_NOTE + 1))],
-    );
-    session.silence(BLOCK * 8, BLOCK);
-    let run = session.finish();
-    let notes: Vec<(u64, i16)> = run.notes[notes_before..]
-        .iter()
-        .filter(|n| n.on)
-        .map(|n| (n.sample - start, n.key))
-        .collect();
+    let notes = play_performance(session, &performance.audio, BLOCK, UNKNOWN_NOTE).note_ons;
 
     let is_snare = |e: &Event| e.target;
     let near = |onset: u64, at: u64| at >= onset && at <= onset + NOTE_WINDOW;

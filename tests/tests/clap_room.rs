@@ -21,7 +21,7 @@ use timbrel_host_tests::kit::render::{render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::truth::Event;
 use timbrel_host_tests::signal::Rng;
-use timbrel_host_tests::train::{record_take, wait_for_model, POSITION_CC};
+use timbrel_host_tests::train::{play_performance, record_take, wait_for_model, POSITION_CC};
 use timbrel_host_tests::{clap_bundle, host_tests_enabled};
 
 /// Render and host rate, in Hz.
@@ -98,33 +98,21 @@ fn trained_through_train_on_room_one_shots_cc16_follows_the_radius_in_a_kit() {
         &one_shots((0.8, 0.95), &performance.room, 2),
     );
     let (model_wait, probes) = wait_for_model(&mut session);
-    let start = session.position();
-    let notes_before = session.output().notes.len();
-    let ccs_before = session.output().ccs.len();
     // Unknown hits get a note of their own, so that a hit the detector found but the model
     // rejected is told from a hit the detector missed.
-    session.play(
-        &performance.audio,
-        || BLOCK,
-        // nice-plug's CLAP values of an integer parameter count steps from its minimum (-1).
-        &[(0, "unknote", f64::from(UNKNOWN_NOTE + 1))],
-    );
-    session.silence(BLOCK * 8, BLOCK);
-    let run = session.finish();
-    let notes: Vec<u64> = run.notes[notes_before..]
+    let played = play_performance(session, &performance.audio, BLOCK, UNKNOWN_NOTE);
+    let notes: Vec<u64> = played.note_ons.iter().map(|&(at, _)| at).collect();
+    let unknown_notes: Vec<u64> = played
+        .note_ons
         .iter()
-        .filter(|n| n.on)
-        .map(|n| n.sample - start)
+        .filter(|&&(_, key)| key == UNKNOWN_NOTE)
+        .map(|&(at, _)| at)
         .collect();
-    let unknown_notes: Vec<u64> = run.notes[notes_before..]
-        .iter()
-        .filter(|n| n.on && n.key == UNKNOWN_NOTE)
-        .map(|n| n.sample - start)
-        .collect();
-    let ccs: Vec<(u64, u8)> = run.ccs[ccs_before..]
+    let ccs: Vec<(u64, u8)> = played
+        .ccs
         .iter()
         .filter(|c| c.controller == POSITION_CC)
-        .map(|c| (c.sample - start, c.value))
+        .map(|c| (c.sample, c.value))
         .collect();
 
     let snares: Vec<&Event> = performance
@@ -158,8 +146,8 @@ fn trained_through_train_on_room_one_shots_cc16_follows_the_radius_in_a_kit() {
         .filter(|e| unknown_notes.iter().any(|&n| near(e.onset, n)))
         .count();
     let mut keys = std::collections::BTreeMap::new();
-    for n in run.notes[notes_before..].iter().filter(|n| n.on) {
-        *keys.entry(n.key).or_insert(0usize) += 1;
+    for &(_, key) in &played.note_ons {
+        *keys.entry(key).or_insert(0usize) += 1;
     }
     eprintln!("note keys: {keys:?}; {} CC16 in all", ccs.len());
     let missed_db: Vec<String> = missed

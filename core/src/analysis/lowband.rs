@@ -123,8 +123,8 @@ impl LowBand {
     }
 
     /// Feeds the band-passed sample `z` at absolute position `pos`; returns the position of a
-    /// low-band detection that has waited [`WAIT_S`] without the main band firing (call
-    /// [`LowBand::main_fired`] first when the main band fires at `pos`).
+    /// low-band detection that has waited [`WAIT_S`] (when the main band fires at `pos` too, its
+    /// detection wins and [`LowBand::main_fired`] drops any pending one).
     #[inline(always)]
     pub(crate) fn process(&mut self, z: f32, pos: u64) -> Option<u64> {
         if self.detector.process(z, pos) && self.due == u64::MAX {

@@ -1,5 +1,6 @@
-//! The meters: values the audio thread publishes for the editor, embedding hosts and tests, as
-//! plain atomics (the audio thread only stores and adds; nobody waits).
+//! The meters: values the audio thread publishes for the editor, embedding hosts and tests (and,
+//! for `train_with_kit`, for the worker's training), as plain atomics (the audio thread only
+//! stores and adds; nobody waits).
 
 use atomic_float::AtomicF32;
 use std::sync::atomic::{AtomicBool, AtomicU64};
