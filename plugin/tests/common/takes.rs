@@ -106,7 +106,8 @@ pub fn wait_for_model_on_all(
 }
 
 /// Trains `host` through its `Train` parameter on 30 centre hits (class 1) and 30 edge hits
-/// (class 2), and waits for the model to reach the audio thread.
+/// (class 2), and waits until all 60 are filed and the model trained on them has reached the
+/// audio thread (a test may save the state right after).
 pub fn train_center_and_edge(host: &mut TestHost) {
     host.set_param_normalized("train", 1.0 / 16.0);
     host.run(&mut [take(&snares(30, (0.0, 0.15), 1), 100)], &[512]);
@@ -115,5 +116,9 @@ pub fn train_center_and_edge(host: &mut TestHost) {
     host.set_param_normalized("train", 2.0 / 16.0);
     host.run(&mut [take(&snares(30, (0.8, 0.95), 2), 200)], &[512]);
     host.set_param_normalized("train", 0.0);
-    wait_for_model(host, 0, Duration::from_secs(60));
+    wait_for_model_on_all(
+        host,
+        |counts| counts.len() >= 2 && counts[0] >= 30 && counts[1] >= 30,
+        Duration::from_secs(60),
+    );
 }
