@@ -24,7 +24,11 @@ fn automating_train_records_classes_and_the_model_classifies_new_hits() {
     host.set_param_normalized("train", 2.0 / 16.0);
     host.run(&mut [edge], &[512]);
     host.set_param_normalized("train", 0.0);
-    let status = wait_for_model(&mut host, 0, Duration::from_secs(60));
+    let status = wait_for_model_on_all(
+        &mut host,
+        |counts| counts.iter().sum::<usize>() >= 60,
+        Duration::from_secs(60),
+    );
     eprintln!("trained: {status:?}");
     let counts = host.dataset_counts();
     assert_eq!(counts, vec![30, 30], "every hit joined its armed class");
