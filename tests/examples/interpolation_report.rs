@@ -40,7 +40,7 @@ use timbrel_host_tests::drums::spearman;
 use timbrel_host_tests::kit::groove::{groove, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
-use timbrel_host_tests::kit::render::{path_of, render, Mix, Sound, Stroke};
+use timbrel_host_tests::kit::render::{path_of, render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::truth::{Event, Tags};
 use timbrel_host_tests::signal::Rng;
@@ -133,23 +133,16 @@ fn bleed_stroke(kit: &Kit, onset: u64, rng: &mut Rng, spec: &BleedSpec) -> Optio
     }
     let index = (rng.next_u64() % instruments.len() as u64) as usize;
     let velocity = rng.range(0.5, 1.0);
-    let layer = instruments[index].layer_for(velocity);
     let shift = rng.range(spec.shift_ms.0, spec.shift_ms.1) * 0.001 * SAMPLE_RATE;
-    Some(Stroke {
-        event: Event {
-            onset: (onset as f32 + shift).max(0.0) as u64,
-            piece: category,
-            instrument: instruments[index].name.clone(),
-            layer: String::new(),
-            target: false,
-            level_db: level,
-            velocity,
-            tags: Tags::NONE,
-            radius: None,
-        },
-        sound: Sound::layer(layer),
-        path: path_of(category, false, index),
-    })
+    Some(Stroke::of_layer(
+        instruments[index],
+        velocity,
+        (onset as f32 + shift).max(0.0) as u64,
+        level,
+        false,
+        Tags::NONE,
+        path_of(category, false, index),
+    ))
 }
 
 fn mix(name: &str, strokes: &[Stroke], room: &Room, seed: u64) -> Mix {

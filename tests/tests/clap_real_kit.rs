@@ -32,7 +32,7 @@ use timbrel_host_tests::clap::{Bundle, PLUGIN_ID};
 use timbrel_host_tests::kit::groove::{groove, plan, snare_velocity, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits};
-use timbrel_host_tests::kit::render::{render, Mix, Sound, Stroke};
+use timbrel_host_tests::kit::render::{render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::truth::{Event, Tag, Tags};
 use timbrel_host_tests::signal::Rng;
@@ -65,22 +65,15 @@ fn one_shots(instrument: &Instrument, room: &Room, count: usize, seed: u64) -> V
         .map(|i| {
             let level_db = rng.range(-12.0, 0.0);
             let velocity = snare_velocity(level_db);
-            let layer = instrument.layer_for(velocity);
-            Stroke {
-                event: Event {
-                    onset: spacing / 4 + i * spacing,
-                    piece: instrument.category,
-                    instrument: instrument.name.clone(),
-                    layer: String::new(),
-                    target: true,
-                    level_db,
-                    velocity,
-                    tags: Tags::NONE,
-                    radius: None,
-                },
-                sound: Sound::layer(layer),
-                path: 0,
-            }
+            Stroke::of_layer(
+                instrument,
+                velocity,
+                spacing / 4 + i * spacing,
+                level_db,
+                true,
+                Tags::NONE,
+                0,
+            )
         })
         .collect();
     let mix = Mix {

@@ -5,9 +5,9 @@
 //! the kit's own, or the membrane synthesizer (known strike radius).
 
 use super::hydrogen::{Category, Instrument, Kit};
-use super::render::{path_of, render, Mix, Sound, Stroke, Take, PATHS};
+use super::render::{path_of, render, Mix, Stroke, Take, PATHS};
 use super::room::Room;
-use super::truth::{Event, Tag, Tags};
+use super::truth::{Tag, Tags};
 use crate::signal::Rng;
 
 /// Which snare the mic is on.
@@ -142,7 +142,7 @@ impl Builder<'_> {
     fn snare(&mut self, t: f32, level_db: f32, tags: Tags, rimshot: bool) {
         let onset = (t * self.sample_rate).round().max(0.0) as u64;
         let velocity = snare_velocity(level_db);
-        let (sound, instrument, layer, piece, radius) = match self.target {
+        let stroke = match self.target {
             Target::Membrane => {
                 let radius = if rimshot {
                     self.rng.range(0.8, 0.95)
@@ -151,44 +151,21 @@ impl Builder<'_> {
                 };
                 let seed = self.rng.next_u64();
                 let v = (0.9 * 10f32.powf(level_db / 40.0)).clamp(0.05, 1.0);
-                (
-                    Sound::membrane(radius, v, self.sample_rate, seed),
-                    "membrane".to_string(),
-                    String::new(),
-                    Category::Snare,
-                    Some(radius),
-                )
+                let mut stroke = Stroke::membrane(onset, radius, v, self.sample_rate, seed);
+                stroke.event.level_db = level_db;
+                stroke.event.velocity = velocity;
+                stroke.event.tags = tags;
+                stroke
             }
             Target::Kit => {
                 let inst = match (rimshot, self.pieces.rimshot) {
                     (true, Some(r)) => r,
                     _ => self.pieces.snare,
                 };
-                let l = inst.layer_for(velocity);
-                (
-                    Sound::layer(l),
-                    inst.name.clone(),
-                    file_name(&l.file),
-                    inst.category,
-                    None,
-                )
+                Stroke::of_layer(inst, velocity, onset, level_db, true, tags, 0)
             }
         };
-        self.strokes.push(Stroke {
-            event: Event {
-                onset,
-                piece,
-                instrument,
-                layer,
-                target: true,
-                level_db,
-                velocity,
-                tags,
-                radius,
-            },
-            sound,
-            path: 0,
-        });
+        self.strokes.push(stroke);
     }
 
     /// A bleed stroke of `inst` at `t` seconds, musical velocity `velocity`, base level
@@ -196,22 +173,19 @@ impl Builder<'_> {
     fn bleed(&mut self, inst: &Instrument, index: usize, t: f32, velocity: f32, base_db: f32) {
         let t = t + self.jitter();
         let onset = (t * self.sample_rate).round().max(0.0) as u64;
-        let l = inst.layer_for(velocity);
-        self.strokes.push(Stroke {
-            event: Event {
-                onset,
-                piece: inst.category,
-                instrument: inst.name.clone(),
-                layer: file_name(&l.file),
-                target: false,
-                level_db: base_db + dynamics_db(velocity),
-                velocity,
-                tags: Tags::NONE,
-                radius: None,
-            },
-            sound: Sound::layer(l),
-            path: path_of(inst.category, false, index),
-        });
+        let (level_db, path) = (
+            base_db + dynamics_db(velocity),
+            path_of(inst.category, false, index),
+        );
+        self.strokes.push(Stroke::of_layer(
+            inst,
+            velocity,
+            onset,
+            level_db,
+            false,
+            Tags::NONE,
+            path,
+        ));
     }
 }
 
@@ -220,12 +194,6 @@ fn name_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-fn file_name(p: &std::path::Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// Hi-hat/ride style of a phrase.

@@ -230,6 +230,16 @@ pub struct Layer {
     pub peak: f32,
 }
 
+impl Layer {
+    /// The name of the layer's file, without its folder.
+    pub fn file_name(&self) -> String {
+        self.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
 /// One instrument of a kit with its layers, softest first.
 #[derive(Debug, Clone)]
 pub struct Instrument {

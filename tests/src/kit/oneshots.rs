@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::hydrogen::{Category, Group, Kit};
-use super::render::{path_of, render, Mix, Sound, Stroke, Take, PATHS};
+use super::render::{path_of, render, Mix, Stroke, Take, PATHS};
 use super::room::Room;
 use super::truth::{Event, Tag, Tags};
 use crate::signal::Rng;
@@ -31,12 +31,6 @@ pub const MAIN_CATEGORIES: [Category; 5] = [
     Category::Kick,
 ];
 
-fn file_name(p: &std::path::Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 /// A seeded single-hit file from one of `kits` (all at the same rate): a drum hit of one of
 /// [`MAIN_CATEGORIES`] at a random velocity (layer and level: a stroke at Hydrogen velocity v is
 /// `20 log10(v)` dB, at least -30 dB, relative to a full stroke peaking at -8..-3 dBFS), at
@@ -58,22 +52,15 @@ pub fn single_hit_file(kits: &[Arc<Kit>], seed: u64) -> Take {
     let level_db = (20.0 * velocity.log10()).max(-30.0);
     let at = rng.range(HIT_AT_S.0, HIT_AT_S.1);
     let onset = (at * sr).round() as u64;
-    let layer = main.layer_for(velocity);
-    let mut strokes = vec![Stroke {
-        event: Event {
-            onset,
-            piece: main.category,
-            instrument: main.name.clone(),
-            layer: file_name(&layer.file),
-            target: true,
-            level_db,
-            velocity,
-            tags: Tags::NONE,
-            radius: None,
-        },
-        sound: Sound::layer(layer),
-        path: 0,
-    }];
+    let mut strokes = vec![Stroke::of_layer(
+        main,
+        velocity,
+        onset,
+        level_db,
+        true,
+        Tags::NONE,
+        0,
+    )];
     if rng.unit() < SECOND_PROBABILITY {
         let others: Vec<(usize, &super::hydrogen::Instrument)> = kit
             .instruments
@@ -83,28 +70,21 @@ pub fn single_hit_file(kits: &[Arc<Kit>], seed: u64) -> Take {
             .collect();
         let (k, other) = others[(rng.next_u64() % others.len() as u64) as usize];
         let v = rng.range(0.3, 1.0);
-        let l = other.layer_for(v);
         // Anywhere from 0.3 s before the hit to 0.6 s after it, not within the minimum gap.
         let mut dt = rng.range(-0.3, 0.6 - 2.0 * SECOND_MIN_GAP_S);
         if dt > -SECOND_MIN_GAP_S {
             dt += 2.0 * SECOND_MIN_GAP_S;
         }
         let t = (at + dt).max(0.01);
-        strokes.push(Stroke {
-            event: Event {
-                onset: (t * sr).round() as u64,
-                piece: other.category,
-                instrument: other.name.clone(),
-                layer: file_name(&l.file),
-                target: false,
-                level_db: level_db - rng.range(SECOND_DB.0, SECOND_DB.1),
-                velocity: v,
-                tags: Tags::NONE.with(Tag::Second),
-                radius: None,
-            },
-            sound: Sound::layer(l),
-            path: path_of(other.category, false, k).max(1),
-        });
+        strokes.push(Stroke::of_layer(
+            other,
+            v,
+            (t * sr).round() as u64,
+            level_db - rng.range(SECOND_DB.0, SECOND_DB.1),
+            false,
+            Tags::NONE.with(Tag::Second),
+            path_of(other.category, false, k).max(1),
+        ));
     }
     let reference_dbfs = rng.range(-8.0, -3.0);
     let noise_dbfs = rng.range(-72.0, -60.0);
@@ -154,14 +134,14 @@ pub fn dry_strokes(kit: &Kit, groups: &[Group]) -> Vec<DryStroke> {
             out.push(DryStroke {
                 group: inst.category.group(),
                 take: Take {
-                    name: format!("dry {} {} {}", kit.name, inst.name, file_name(&layer.file)),
+                    name: format!("dry {} {} {}", kit.name, inst.name, layer.file_name()),
                     sample_rate: sr,
                     audio,
                     events: vec![Event {
                         onset,
                         piece: inst.category,
                         instrument: inst.name.clone(),
-                        layer: file_name(&layer.file),
+                        layer: layer.file_name(),
                         target: true,
                         level_db,
                         velocity: 0.5 * (layer.velocity.0 + layer.velocity.1),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use timbrel_core::synth::Membrane;
 
 use super::attack::{db_to_gain, peak};
-use super::hydrogen::{Category, Layer};
+use super::hydrogen::{Category, Instrument, Layer};
 use super::room::Room;
 use super::truth::{Event, Tag, Tags};
 use crate::signal::Rng;
@@ -77,6 +77,36 @@ impl Stroke {
             },
             sound: Sound::membrane(radius, velocity, sample_rate, seed),
             path: 0,
+        }
+    }
+
+    /// A stroke of a kit's `instrument` at `velocity` (0..1; the layer Hydrogen plays at it) at
+    /// sample `onset`, `level_db` dB relative to the backbeat, reaching the mic by room path
+    /// `path`; `target` when it is the drum the mic is on.
+    pub fn of_layer(
+        instrument: &Instrument,
+        velocity: f32,
+        onset: u64,
+        level_db: f32,
+        target: bool,
+        tags: Tags,
+        path: usize,
+    ) -> Stroke {
+        let layer = instrument.layer_for(velocity);
+        Stroke {
+            event: Event {
+                onset,
+                piece: instrument.category,
+                instrument: instrument.name.clone(),
+                layer: layer.file_name(),
+                target,
+                level_db,
+                velocity,
+                tags,
+                radius: None,
+            },
+            sound: Sound::layer(layer),
+            path,
         }
     }
 }
