@@ -12,7 +12,7 @@
 //!
 //! 1. during the block the plugin stores its output values in its [`HostOutputs`] (atomics);
 //! 2. after the wrapper's `process` returns, the relay builds one `CLAP_EVENT_PARAM_VALUE` per
-//!    slot to report (every slot after a hit, the changed ones while values glide), on the stack;
+//!    slot to report (every slot after a hit), on the stack;
 //! 3. it gives them to the wrapper's public `handle_in_events`, the route by which host
 //!    automation reaches the parameters, so each parameter's own value changes (the host's
 //!    `params.get_value` and the plugin's `.value()` agree with what the host is told);
@@ -27,7 +27,6 @@
 //! they are the plugin's output, which hosts show and follow but never set.
 
 use crate::host_outputs::{HostOutputs, MAX_OUTPUTS};
-use atomic_float::AtomicF32;
 use clap_sys::events::{
     clap_event_header, clap_event_param_value, clap_input_events, clap_output_events,
     CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_IS_LIVE, CLAP_EVENT_PARAM_VALUE,
@@ -43,7 +42,6 @@ use nice_plug::prelude::ClapPlugin;
 use nice_plug::wrapper::clap::{clap_host, Wrapper};
 use std::cell::Cell;
 use std::ffi::{c_char, c_void, CStr};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// What the host holds instead of the wrapper's own `clap_plugin`.
@@ -58,8 +56,6 @@ pub struct Relay<P: ClapPlugin> {
     wrapper: *const Wrapper<P>,
     /// The instance's output values.
     outputs: Arc<HostOutputs>,
-    /// The normalized value last reported per slot (audio thread only).
-    reported: [AtomicF32; MAX_OUTPUTS],
     /// The params extension the host gets: the wrapper's, except that `get_info` marks the
     /// output parameters read-only.
     params: clap_plugin_params,
@@ -118,7 +114,6 @@ pub unsafe fn create_plugin<P: ClapPlugin>(host: *const clap_host) -> *const cla
         inner,
         wrapper,
         outputs,
-        reported: std::array::from_fn(|_| AtomicF32::new(f32::NAN)),
         params: clap_plugin_params {
             count: Some(params_count::<P>),
             get_info: Some(params_get_info::<P>),
@@ -385,7 +380,7 @@ impl<P: ClapPlugin> Relay<P> {
         if fresh.is_none() && disarm.is_none() {
             return;
         }
-        let time = fresh.map_or(last, |f| f.offset).min(last).max(earliest);
+        let time = fresh.unwrap_or(last).min(last).max(earliest);
         // SAFETY: the wrapper lives until the host calls `destroy`.
         let wrapper = unsafe { &*self.wrapper };
         let blank = clap_event_param_value {
@@ -415,9 +410,7 @@ impl<P: ClapPlugin> Relay<P> {
         let outputs = self.outputs.params().iter().enumerate();
         for (slot, param) in outputs.filter(|_| fresh.is_some()) {
             let value = self.outputs.value(slot);
-            let reported = &self.reported[slot];
-            let hit = fresh.is_some_and(|f| f.hit);
-            if !value.is_finite() || (!hit && reported.load(Ordering::Relaxed) == value) {
+            if !value.is_finite() {
                 continue;
             }
             let Some(&id) = wrapper.param_ptr_to_hash.get(param) else {
@@ -427,7 +420,6 @@ impl<P: ClapPlugin> Relay<P> {
             let steps = unsafe { param.step_count() }.unwrap_or(1) as f64;
             events[count].param_id = id;
             events[count].value = value.clamp(0.0, 1.0) as f64 * steps;
-            reported.store(value, Ordering::Relaxed);
             count += 1;
         }
         let events = &events[..count];

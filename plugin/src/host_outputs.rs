@@ -25,10 +25,8 @@ use std::sync::{Arc, OnceLock};
 /// Most output parameters a plugin can hand over.
 pub const MAX_OUTPUTS: usize = 32;
 
-/// `fresh` when nothing changed since the export last took the values.
+/// `fresh` when no hit set the values since the export last took them.
 const NOTHING_FRESH: u32 = u32::MAX;
-/// Flag in `fresh`: a hit set the values (the export then reports every slot, changed or not).
-const HIT_FLAG: u32 = 1 << 31;
 
 /// Why the output parameters could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,16 +39,6 @@ pub enum RegisterError {
     },
 }
 
-/// What changed since the export last looked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fresh {
-    /// Sample offset, within the block just processed, of the last change (0-based).
-    pub offset: u32,
-    /// Whether a hit caused it (report every slot), or only gliding and decay (report the
-    /// slots whose value changed).
-    pub hit: bool,
-}
-
 /// The output parameters' latest normalized values, shared by the plugin and its format export.
 pub struct HostOutputs {
     /// Whether a format export reads these values (set once, when the instance is created).
@@ -59,7 +47,8 @@ pub struct HostOutputs {
     params: OnceLock<Vec<ParamPtr>>,
     /// Latest normalized value (0..=1) per slot.
     values: [AtomicF32; MAX_OUTPUTS],
-    /// Offset of the last change in the current block (with [`HIT_FLAG`]), or [`NOTHING_FRESH`].
+    /// Sample offset, in the current block, of the last hit that set the values, or
+    /// [`NOTHING_FRESH`].
     fresh: AtomicU32,
     /// The `Train` parameter, which the export sets to Off when the plugin asks
     /// ([`Self::request_disarm`]).
@@ -183,31 +172,24 @@ impl HostOutputs {
         self.params.get().map_or(&[], Vec::as_slice)
     }
 
-    /// Stores the slots' normalized values (audio thread). `offset` is the sample, within the
-    /// current block, at which they took effect; `hit` says a hit set them. Marks them fresh when
-    /// a hit set them or one changed. Never blocks or allocates.
-    pub fn store(&self, normalized: impl IntoIterator<Item = f32>, offset: u32, hit: bool) {
-        let mut changed = false;
+    /// Stores the slots' normalized values a hit set (audio thread); `offset` is the sample,
+    /// within the current block, at which the hit took effect. The export reports every slot
+    /// after it, changed or not (a hit is news even when its values repeat the last one's).
+    /// Never blocks or allocates.
+    pub fn store(&self, normalized: impl IntoIterator<Item = f32>, offset: u32) {
         for (slot, value) in self.values.iter().zip(normalized) {
-            changed |= slot.swap(value, Ordering::Relaxed).to_bits() != value.to_bits();
+            slot.store(value, Ordering::Relaxed);
         }
-        if hit || changed {
-            let offset = offset.min(HIT_FLAG - 1);
-            self.fresh.store(
-                if hit { offset | HIT_FLAG } else { offset },
-                Ordering::Release,
-            );
-        }
+        self.fresh
+            .store(offset.min(NOTHING_FRESH - 1), Ordering::Release);
     }
 
-    /// What changed since the last call, if anything (audio thread, after the plugin's block).
-    pub fn take_fresh(&self) -> Option<Fresh> {
+    /// The sample offset, within the block just processed, of the last hit that set the values
+    /// since the last call, if any (audio thread, after the plugin's block).
+    pub fn take_fresh(&self) -> Option<u32> {
         match self.fresh.swap(NOTHING_FRESH, Ordering::Acquire) {
             NOTHING_FRESH => None,
-            v => Some(Fresh {
-                offset: v & !HIT_FLAG,
-                hit: v & HIT_FLAG != 0,
-            }),
+            offset => Some(offset),
         }
     }
 
@@ -240,33 +222,18 @@ mod tests {
     }
 
     #[test]
-    fn hits_are_always_fresh_and_glides_only_when_a_value_moved() {
+    fn every_hit_is_fresh_once_even_with_the_same_values() {
         let outputs = HostOutputs::default();
         assert_eq!(outputs.take_fresh(), None);
-        outputs.store([0.25, 0.5], 17, true);
-        assert_eq!(
-            outputs.take_fresh(),
-            Some(Fresh {
-                offset: 17,
-                hit: true
-            })
-        );
+        outputs.store([0.25, 0.5], 17);
+        assert_eq!(outputs.take_fresh(), Some(17));
         assert_eq!(outputs.take_fresh(), None, "taken once");
-        outputs.store([0.25, 0.5], 3, false);
-        assert_eq!(outputs.take_fresh(), None, "nothing moved");
-        outputs.store([0.25, 0.5], 5, true);
-        assert!(
-            outputs.take_fresh().is_some_and(|f| f.hit),
-            "a hit, same values"
-        );
-        outputs.store([0.25, 0.75], 9, false);
-        assert_eq!(
-            outputs.take_fresh(),
-            Some(Fresh {
-                offset: 9,
-                hit: false
-            })
-        );
+        outputs.store([0.25, 0.5], 5);
+        assert_eq!(outputs.take_fresh(), Some(5), "a hit, same values");
+        outputs.store([0.25, 0.75], 9);
+        outputs.store([0.5, 0.75], 30);
+        assert_eq!(outputs.take_fresh(), Some(30), "the last hit of the block");
+        assert_eq!(outputs.value(0), 0.5);
         assert_eq!(outputs.value(1), 0.75);
     }
 

@@ -238,7 +238,7 @@ impl Timbrel {
             // The block's last hit, at its sample.
             let values = self.signals.values();
             let normalized = self.params.outputs.targets(&values).map(|(_, n)| n);
-            host.store(normalized, block.rendered as u32, true);
+            host.store(normalized, block.rendered as u32);
         }
         // The editor's route: after a hit, and again while a value it could not hand over
         // (a task was still pending) differs from what it last handed over.

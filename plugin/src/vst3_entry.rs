@@ -9,7 +9,7 @@
 //!
 //! - `IAudioProcessor::process`: after the wrapper's, the values the plugin stored in its
 //!   [`HostOutputs`] during the block go into the host's `outputParameterChanges`, one point per
-//!   output parameter (every one after a hit, the changed ones while values glide), at the hit's
+//!   output parameter (every one after a hit), at the hit's
 //!   sample offset: the VST3 route for read-only output parameters. Lock- and allocation-free
 //!   (the host owns the queues).
 //! - `IEditController::getParamNormalized`: for an output parameter, the last reported value, so
@@ -132,18 +132,18 @@ impl<P: Vst3Plugin + 'static> Relay<P> {
     /// # Safety
     /// Audio thread, inside the host's `process`, with its valid `data`.
     unsafe fn report(&self, data: &ProcessData) {
-        let Some(fresh) = self.outputs.take_fresh() else {
+        let Some(hit_offset) = self.outputs.take_fresh() else {
             return;
         };
         // SAFETY: the host's list, valid during `process` (or null).
         let Some(changes) = (unsafe { ComRef::from_raw(data.outputParameterChanges) }) else {
             return;
         };
-        let offset = fresh.offset.min(data.numSamples.max(1) as u32 - 1) as int32;
+        let offset = hit_offset.min(data.numSamples.max(1) as u32 - 1) as int32;
         for slot in 0..self.outputs.params().len() {
             let value = self.outputs.value(slot);
             let reported = &self.reported[slot];
-            if !value.is_finite() || (!fresh.hit && reported.load(Ordering::Relaxed) == value) {
+            if !value.is_finite() {
                 continue;
             }
             let Some(id) = self.id_of(slot) else {
