@@ -8,18 +8,21 @@
 //!
 //! The goals (issue #13: one note per snare hit, recall >= 0.98; issue #14: <= 2 notes per 100
 //! snare hits that are not snare hits) are printed; each test asserts the floors reached today
-//! so that a regression fails it. Four ways to train, the same 40 s performance (87 snare
+//! so that a regression fails it. Five ways to train, the same 40 s performance (87 snare
 //! strokes; the detector misses 35 of them, 26 roll strokes and 9 ghosts, so at most 60 % can
 //! get a note):
 //!
 //! | trained on | one note | class's note | unknown | class notes elsewhere per 100 |
 //! |---|---|---|---|---|
 //! | one-shots in the room | 55.2 % | 12.6 % | 47.1 % | 6.9 |
+//! | the same, played from the softest to the loudest stroke | 55.2 % | 24.1 % | 37.9 % | 13.8 |
 //! | backbeats while playing the kit | 55.2 % | 39.1 % | 1.1 % | 111.5 |
 //! | the same with *Train with kit playing* on | 55.2 % | 24.1 % | 33.3 % | 0 |
 //! | the kit collected as ignored, then backbeats while playing (kit playing on) | 32.2 % | 28.7 % | 2.3 % | 18.4 |
 //!
 //! Unknown strokes by kind (ghost / roll / flam grace / backbeat): one-shots 17 / 7 / 3 / 14;
+//! soft to loud 14 / 7 / 1 / 11 (and toms called a class: 11 instead of 5, the soft snare
+//! layers sounding like toms);
 //! kit playing on 17 / 7 / 4 / 1: trained on backbeats alone, the model knows the backbeats
 //! with the kit on them but not the soft strokes, which sound unlike any accent (and which the
 //! kit-playing rule would leave out of training as bleed: 8 dB softer and unlike the loud hits).
@@ -60,15 +63,31 @@ const UNKNOWN_NOTE: i16 = 37;
 const MIN_ONE_NOTE: f64 = 0.45;
 const MIN_RIGHT_CLASS: f64 = 0.10;
 const MAX_OTHER_NOTES_PER_100: f64 = 10.0;
+/// Levels of one-shots played as accents, in dB under the backbeat.
+const ACCENT_DB: (f32, f32) = (-12.0, 0.0);
+/// Levels of one-shots played from the softest ghost note to an accent, in dB under the
+/// backbeat (the groove's ghost notes are -35..-20 dB).
+const SOFT_TO_LOUD_DB: (f32, f32) = (-32.0, 0.0);
 
 /// `count` one-shots of `instrument`, 0.5 s apart, at levels -12..0 dB under the backbeat (the
 /// layer Hydrogen plays at that level), played into `room` with a noise floor.
 fn one_shots(instrument: &Instrument, room: &Room, count: usize, seed: u64) -> Vec<f32> {
+    one_shots_at(instrument, room, count, seed, ACCENT_DB)
+}
+
+/// [`one_shots`] at levels `levels` (dB under the backbeat, uniform).
+fn one_shots_at(
+    instrument: &Instrument,
+    room: &Room,
+    count: usize,
+    seed: u64,
+    levels: (f32, f32),
+) -> Vec<f32> {
     let spacing = (0.5 * SAMPLE_RATE) as u64;
     let mut rng = Rng::new(seed);
     let strokes: Vec<Stroke> = (0..count as u64)
         .map(|i| {
-            let level_db = rng.range(-12.0, 0.0);
+            let level_db = rng.range(levels.0, levels.1);
             let velocity = snare_velocity(level_db);
             Stroke::of_layer(
                 instrument,
@@ -288,6 +307,34 @@ fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
         record_take(session, 2, &one_shots(rimshot, room, PER_CLASS, 2));
     });
     outcome.assert_floors(MIN_ONE_NOTE, MIN_RIGHT_CLASS, MAX_OTHER_NOTES_PER_100);
+}
+
+/// The same with the one-shots played from the softest to the loudest stroke, as the README
+/// tells a drummer to train.
+#[test]
+fn trained_soft_to_loud_a_real_kit_groove_gets_one_note_per_snare_stroke() {
+    let test = "trained_soft_to_loud_a_real_kit_groove_gets_one_note_per_snare_stroke";
+    if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
+        return;
+    }
+    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let snare = kit.first(Category::Snare).expect("a snare");
+    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
+    let outcome = play_trained("one-shots, soft to loud", |session, room| {
+        record_take(
+            session,
+            1,
+            &one_shots_at(snare, room, PER_CLASS, 1, SOFT_TO_LOUD_DB),
+        );
+        record_take(
+            session,
+            2,
+            &one_shots_at(rimshot, room, PER_CLASS, 2, SOFT_TO_LOUD_DB),
+        );
+    });
+    // More strokes known than trained on accents alone, but more tom bleed passes (floors
+    // reached today: 24.1 % with their class's note, 13.8 class notes per 100 elsewhere).
+    outcome.assert_floors(MIN_ONE_NOTE, 0.20, 16.0);
 }
 
 /// The same, trained the other way a drummer can: arming *center* and playing 20 s of the kit
