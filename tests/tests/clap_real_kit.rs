@@ -8,7 +8,7 @@
 //!
 //! The goals (issue #13: one note per snare hit, recall >= 0.98; issue #14: <= 2 notes per 100
 //! snare hits that are not snare hits) are printed; each test asserts the floors reached today
-//! so that a regression fails it. Five ways to train, the same 40 s performance (87 snare
+//! so that a regression fails it. Six ways to train, the same 40 s performance (87 snare
 //! strokes; the detector misses 35 of them, 26 roll strokes and 9 ghosts, so at most 60 % can
 //! get a note):
 //!
@@ -18,7 +18,8 @@
 //! | the same, played from the softest to the loudest stroke | 55.2 % | 24.1 % | 37.9 % | 13.8 |
 //! | backbeats while playing the kit | 55.2 % | 39.1 % | 1.1 % | 111.5 |
 //! | the same with *Train with kit playing* on | 55.2 % | 24.1 % | 33.3 % | 0 |
-//! | the kit collected as ignored, then backbeats while playing (kit playing on) | 32.2 % | 28.7 % | 2.3 % | 18.4 |
+//! | the kit collected as ignored, then backbeats while playing (kit playing on) | 32.2 % | 28.7 % | 2.3 % | 0 |
+//! | one-shots soft to loud, then the kit as an armed ignore class | 29.9 % | 24.1 % | 8.0 % | 4.6 |
 //!
 //! Unknown strokes by kind (ghost / roll / flam grace / backbeat): one-shots 17 / 7 / 3 / 14;
 //! soft to loud 14 / 7 / 1 / 11 (and toms called a class: 11 instead of 5, the soft snare
@@ -30,7 +31,8 @@
 //! Clean one-shots make a model that calls the backbeats (with hat and kick on them) unknown;
 //! training with the kit playing teaches the classes the bleed, hats and all, unless *Train
 //! with kit playing* leaves the soft, unlike hits out; an ignore class taught first also takes
-//! ghost notes and some backbeats. Unknown
+//! ghost notes and some backbeats, and it must hear the toms: collected from a take without tom
+//! fills it let 18.4 tom notes per 100 snare strokes through. Unknown
 //! hits get a note of their own here (37), so a stroke the model rejected is told from one the
 //! detector missed. Loads the built `target/bundled/Timbrel.clap`; gated behind
 //! `TIMBREL_HOST_TESTS=1`, needs `hydrogen-data`.
@@ -129,6 +131,18 @@ fn backbeat_spec(rimshots: f32) -> GrooveSpec {
         rimshot_probability: rimshots,
         ..GrooveSpec::default()
     }
+}
+
+/// 20 s of the kit without its snare, as a drummer plays it to teach an ignore class: the
+/// groove of [`backbeats`] with tom fills, every snare stroke left out.
+fn kit_without_snare(kit: &Kit, seed: u64) -> Vec<f32> {
+    let spec = GrooveSpec {
+        fill_probability: GrooveSpec::default().fill_probability,
+        ..backbeat_spec(0.0)
+    };
+    let (mix, strokes) = plan(kit, Target::Kit, &spec, seed);
+    let others: Vec<Stroke> = strokes.into_iter().filter(|s| !s.event.target).collect();
+    render(mix, &others).audio
 }
 
 /// [`play_trained`] on GMRockKit's backbeats played while the kit plays (*center*, then
@@ -369,7 +383,8 @@ fn trained_while_playing_with_kit_playing_on_a_real_kit_groove_gets_one_note_per
 
 /// The workflow the two above suggest: the kit's bleed taught as an *ignore* class first (Collect
 /// unknowns on, after training on one-shots, while the drummer plays 20 s of the kit without the
-/// snare), then *center* and *edge* trained while playing the kit, as in the test above.
+/// snare, tom fills included), then *center* and *edge* trained while playing the kit, as in the
+/// test above.
 #[test]
 fn with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_snare_stroke() {
     let test =
@@ -380,11 +395,7 @@ fn with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_s
     let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
     let snare = kit.first(Category::Snare).expect("a snare");
     let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
-    let without_snare = {
-        let (mix, strokes) = plan(&kit, Target::Kit, &backbeat_spec(0.0), 33);
-        let others: Vec<Stroke> = strokes.into_iter().filter(|s| !s.event.target).collect();
-        render(mix, &others).audio
-    };
+    let without_snare = kit_without_snare(&kit, 33);
     let outcome = play_trained(
         "kit collected as ignored, then trained while playing",
         |session, room| {
@@ -399,6 +410,41 @@ fn with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_s
             record_take(session, 2, &backbeats(&kit, 1.0, 32));
         },
     );
-    // Today: 28.7 % with their class's note, 18.4 class notes per 100 snare strokes elsewhere.
-    outcome.assert_floors(0.25, 0.20, 25.0);
+    // Today: 28.7 % with their class's note, no class note elsewhere (18.4, all toms, when the
+    // collected take had no tom fills).
+    outcome.assert_floors(0.25, 0.20, 5.0);
+}
+
+/// What the README tells a drummer: *center* and *edge* from one-shots played from the softest
+/// to the loudest stroke, then an ignore class armed while the rest of the kit plays (tom fills
+/// included). A host without the editor makes the class with *Collect unknowns* (which records
+/// only the hits the model calls unknown, not the toms it takes for soft snare strokes), then
+/// arms it with `Train` as the editor's ignore class would be armed.
+#[test]
+fn soft_to_loud_with_the_kit_as_ignore_class_a_real_kit_groove_gets_one_note_per_snare_stroke() {
+    let test = "soft_to_loud_with_the_kit_as_ignore_class_a_real_kit_groove_gets_one_note_per_snare_stroke";
+    if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
+        return;
+    }
+    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let snare = kit.first(Category::Snare).expect("a snare");
+    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
+    let without_snare = kit_without_snare(&kit, 33);
+    let outcome = play_trained(
+        "one-shots soft to loud, then the kit as an armed ignore class",
+        |session, room| {
+            let soft_to_loud =
+                |instrument, seed| one_shots_at(instrument, room, PER_CLASS, seed, SOFT_TO_LOUD_DB);
+            record_take(session, 1, &soft_to_loud(snare, 1));
+            record_take(session, 2, &soft_to_loud(rimshot, 2));
+            let _ = wait_for_model_probing(session, |k| one_shots(snare, room, 1, 200 + k as u64));
+            session.play(&without_snare, || BLOCK, &[(0, "collect", 1.0)]);
+            let silence = vec![&[0.0f32; 1][..]; session.channels()];
+            session.process(&silence, &[(0, "collect", 0.0)]);
+            record_take(session, 3, &kit_without_snare(&kit, 34));
+        },
+    );
+    // Today: 24.1 % with their class's note, 4.6 class notes per 100 snare strokes elsewhere
+    // (toms); the ignore class also takes the ghost notes (29.9 % with one note).
+    outcome.assert_floors(0.25, 0.20, 8.0);
 }
