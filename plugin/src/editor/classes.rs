@@ -280,7 +280,8 @@ pub(super) fn classes_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
     let status = ed.shared.view.load().status.clone();
     let text = match status {
         TrainStatus::Untrained => {
-            "Not trained yet: click Train on a class and play about 20 hits.".to_owned()
+            "Not trained yet: click Train on a class and play about 20 hits, soft to loud."
+                .to_owned()
         }
         TrainStatus::Training => "Training...".to_owned(),
         TrainStatus::Trained {
