@@ -29,6 +29,12 @@
 //! `hydrogen-drumkits`) the detections per stroke went from 8.75 (crash), 5.6 (ride), 1.85
 //! (snare), 1.64 (tom) and 1.40 (hi-hat) without the mask to 1.15, 1.23, 1.08, 0.98 and 1.03 with
 //! it; what remains is mostly samples that hold several strokes (rolls, rivets).
+//!
+//! The mask only gates: it follows the fast envelope sample by sample, so a rise is measured
+//! over the slow envelope. Firing also on a rise over the mask as it stood where the rise began
+//! (for roll strokes that come before the previous one has decayed) traded recall against
+//! retriggers on the threshold's own curve; see [`super::lowband`] for the numbers, and for
+//! how far under the rest of the mix the strokes this detector misses are.
 
 use super::DetectorSettings;
 
