@@ -99,7 +99,7 @@ enum Command {
     /// accuracy and calibration error (ECE), and timings. The analysis settings are stored in
     /// the model and reused by `classify`.
     Train(commands::train::TrainArgs),
-    /// Print one CSV row per hit: file,onset_s,class,confidence,interpolation,p_<class>...
+    /// Print one CSV row per hit: file,onset_s,class,confidence,interpolation,p_CLASS...
     ///
     /// class is `unknown` for a hit unlike every trained class (confidence, interpolation and
     /// probabilities are still given); interpolation is 0 on the model's class A and 1 on B.

@@ -1,6 +1,6 @@
 //! Training examples that are probably not clean hits of their class: retriggers (a ringing or
 //! a reflection detected as a second hit), flam grace notes, and hits unlike their own class
-//! (bleed, a wrong label). [`find`] flags them with a reason; [`crate::train`] leaves them out
+//! (bleed, a wrong label). `find_doubts` flags them with a reason; [`crate::train`] leaves them out
 //! of every fit, so a handful of them moves neither a class, its novelty nor the interpolation
 //! axis, and reports them so the user can listen and remove them.
 

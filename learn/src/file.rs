@@ -82,7 +82,7 @@ impl ModelFile {
     }
 
     /// Checks the dataset, the model and that they agree
-    /// ([`check_together`](crate::version::check_together), as the project state does), then
+    /// ([`crate::version::check_together`], as the project state does), then
     /// the analysis settings; the error says which part is wrong.
     pub fn validate(&self) -> Result<(), Invalid> {
         check_together(self.dataset.as_ref(), Some(&self.model))?;

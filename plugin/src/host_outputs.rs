@@ -1,5 +1,5 @@
 //! The output parameters' latest values, for a format export that reports them to the host
-//! itself (see [`crate::clap_entry`]), whether or not an editor was ever opened.
+//! itself (see [`crate::clap_entry`](mod@crate::clap_entry)), whether or not an editor was ever opened.
 //!
 //! nice-plug gives a plugin no way to set a parameter outside the editor's `GuiContext`. The CLAP
 //! export can do it when it owns the `clap_plugin` the host talks to: after each `process` it

@@ -17,7 +17,7 @@
 //! only the control output). This route serves the standalone, where until the editor has been
 //! opened once the output parameters stay at their defaults. The CLAP and VST3 exports report
 //! them from the first hit on, editor or not, through [`HostOutputs`] (see
-//! [`crate::clap_entry`], [`crate::vst3_entry`]); when they do, this route stays idle (so that
+//! [`crate::clap_entry`](mod@crate::clap_entry), [`crate::vst3_entry`]); when they do, this route stays idle (so that
 //! the values never go out twice, nor with gestures, which hosts record as automation). The MIDI
 //! notes and CCs and the auxiliary control output carry the same information from the first hit
 //! on in every format.

@@ -87,10 +87,10 @@ pub fn train_center_and_edge(session: &mut Session, per_class: usize, seed: u64)
 }
 
 /// Records `take` into class `class` (1-based) through the `Train` parameter, as a host would:
-/// arms the class at the start of a silent block, plays the take at [`TRAIN_PACE`] times real
+/// arms the class at the start of a silent block, plays the take at `TRAIN_PACE` times real
 /// time (the worker drains the plugin's rings every few milliseconds, so its audio ring, about
 /// 6 s, does not overflow and every training hit keeps its snippet), disarms, and plays
-/// [`SETTLE`] of silence in real time. The take should end after its last hit has rung out, so
+/// `SETTLE` of silence in real time. The take should end after its last hit has rung out, so
 /// that every hit's result (onset + window) is ready while the class is armed.
 pub fn record_take(session: &mut Session, class: u8, take: &[f32]) {
     let sample_rate = session.sample_rate();

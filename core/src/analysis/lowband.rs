@@ -3,7 +3,7 @@
 //!
 //! The input is band-passed ([`FROM_HZ`] 2nd-order Butterworth high-pass, then a 2nd-order
 //! Butterworth low-pass at [`DetectorSettings::highpass_hz`]) and fed to an
-//! [`EnvelopeDetector`] of its own: its own fast/slow envelopes, retrigger mask (the main band's
+//! `EnvelopeDetector` of its own: its own fast/slow envelopes, retrigger mask (the main band's
 //! decay) and gate (the main band's floor), with the threshold [`EXTRA_DB`] higher. Its fast
 //! envelope is slower than the main band's ([`FAST_TIME_S`], 2 ms): a band a few hundred hertz
 //! wide holds few independent values per half millisecond, so a 0.5 ms power envelope of

@@ -62,7 +62,7 @@ pub struct PerformanceSpec {
     /// Mean number of bleed events (kick or tom) per second.
     pub bleed_per_s: f32,
     /// Gain applied to bleed events (linear; 0.1 = -20 dB); bleed is also low-passed at
-    /// [`BLEED_LOWPASS_HZ`].
+    /// `BLEED_LOWPASS_HZ` (2 kHz).
     pub bleed_gain: f32,
     /// RMS level of the continuous background noise, in dBFS (band-limited to 16 kHz).
     pub noise_dbfs: f32,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ModelKind {
     /// Pick the one with the lowest cross-validated log-loss after calibration (near-ties, see
-    /// [`AUTO_TIE_NATS`], go to LDA, then kNN, then MLP).
+    /// [`super::AUTO_TIE_NATS`], go to LDA, then kNN, then MLP).
     #[default]
     Auto,
     /// Distance-weighted k-nearest neighbours.
@@ -31,7 +31,7 @@ pub struct TrainConfig {
     pub seed: u64,
     /// kNN: neighbours that vote (1..=[`MAX_K`]).
     pub k: usize,
-    /// kNN: vote smoothing (0..=1), see [`Knn::smoothing`].
+    /// kNN: vote smoothing (0..=1), see [`crate::knn::Knn::smoothing`].
     pub knn_smoothing: f32,
     /// Principal components kept for the classifiers (1..=[`MAX_COMPONENTS`]; also at most
     /// examples − 1).

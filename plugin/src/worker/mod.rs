@@ -9,14 +9,14 @@
 //!   SPSC rings), stores the [`Meters`] (atomics), and posts main-thread tasks
 //!   ([`crate::publish`]). It never touches the command queue, the published snapshots or any
 //!   lock, and never allocates or waits.
-//! - **Worker thread** (this module; [`thread`]): the only writer of the project (dataset, model,
+//! - **Worker thread** (this module; `thread`): the only writer of the project (dataset, model,
 //!   kept unreadable state, problem; [`Project`]), the free-play take and the editor's view
-//!   ([`WorkerView`]). It waits for a [`Command`] or [`thread`]'s poll interval, applies the
+//!   ([`WorkerView`]). It waits for a [`Command`] or `thread`'s poll interval, applies the
 //!   commands in order, drains both rings, files the recorded hits (after their snippets:
-//!   [`take`]), refits the map ([`map_view`]), starts and finishes trainings ([`training`]),
+//!   `take`), refits the map (`map_view`), starts and finishes trainings (`training`),
 //!   sends new models to the audio thread, keeps the parameters' [`ClassNames`](crate::class_names::ClassNames) in step, and
 //!   publishes new snapshots of the project and the view.
-//! - **Training and evaluation threads** ([`training`]): short-lived; each owns a copy of the
+//! - **Training and evaluation threads** (`training`): short-lived; each owns a copy of the
 //!   dataset and reports to the worker through its own channel.
 //! - **Editor (GUI) thread** (`crate::editor`): reads the meters and the latest snapshots, sends
 //!   [`Command`]s (dataset edits, zones, import, start over), sets parameters through the host
