@@ -38,6 +38,7 @@
 //! `TIMBREL_HOST_TESTS=1`, needs `hydrogen-data`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use timbrel_host_tests::clap::{Bundle, PLUGIN_ID};
 use timbrel_host_tests::kit::groove::{groove, plan, snare_velocity, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
@@ -70,6 +71,11 @@ const ACCENT_DB: (f32, f32) = (-12.0, 0.0);
 /// Levels of one-shots played from the softest ghost note to an accent, in dB under the
 /// backbeat (the groove's ghost notes are -35..-20 dB).
 const SOFT_TO_LOUD_DB: (f32, f32) = (-32.0, 0.0);
+
+/// GMRockKit at [`SAMPLE_RATE`].
+fn gm_rock_kit() -> Arc<Kit> {
+    kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone()
+}
 
 /// `count` one-shots of `instrument`, 0.5 s apart, at levels -12..0 dB under the backbeat (the
 /// layer Hydrogen plays at that level), played into `room` with a noise floor.
@@ -148,7 +154,7 @@ fn kit_without_snare(kit: &Kit, seed: u64) -> Vec<f32> {
 /// [`play_trained`] on GMRockKit's backbeats played while the kit plays (*center*, then
 /// *edge* with rimshot backbeats), with *Train with kit playing* at `kit_playing`.
 fn trained_while_playing(kit_playing: bool) -> Outcome {
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let kit = gm_rock_kit();
     let what = if kit_playing {
         "while playing the kit, Kit playing on"
     } else {
@@ -202,7 +208,7 @@ fn play_trained(
     what: &str,
     train: impl FnOnce(&mut timbrel_host_tests::clap::Session, &Room),
 ) -> Outcome {
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let kit = gm_rock_kit();
     let snare = kit.first(Category::Snare).expect("a snare");
     let performance = groove(
         &kit,
@@ -307,19 +313,29 @@ fn play_trained(
     }
 }
 
+/// [`play_trained`] on 20 + 20 one-shots of GMRockKit's snare (*center*) and rimshot (*edge*)
+/// at `levels` (dB under the backbeat) in the performance's room.
+fn trained_on_one_shots(what: &str, levels: (f32, f32)) -> Outcome {
+    let kit = gm_rock_kit();
+    let snare = kit.first(Category::Snare).expect("a snare");
+    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
+    play_trained(what, |session, room| {
+        record_take(session, 1, &one_shots_at(snare, room, PER_CLASS, 1, levels));
+        record_take(
+            session,
+            2,
+            &one_shots_at(rimshot, room, PER_CLASS, 2, levels),
+        );
+    })
+}
+
 #[test]
 fn trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke() {
     let test = "trained_on_a_real_snare_a_real_kit_groove_gets_one_note_per_snare_stroke";
     if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
         return;
     }
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
-    let snare = kit.first(Category::Snare).expect("a snare");
-    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
-    let outcome = play_trained("one-shots", |session, room| {
-        record_take(session, 1, &one_shots(snare, room, PER_CLASS, 1));
-        record_take(session, 2, &one_shots(rimshot, room, PER_CLASS, 2));
-    });
+    let outcome = trained_on_one_shots("one-shots", ACCENT_DB);
     outcome.assert_floors(MIN_ONE_NOTE, MIN_RIGHT_CLASS, MAX_OTHER_NOTES_PER_100);
 }
 
@@ -331,21 +347,7 @@ fn trained_soft_to_loud_a_real_kit_groove_gets_one_note_per_snare_stroke() {
     if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
         return;
     }
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
-    let snare = kit.first(Category::Snare).expect("a snare");
-    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
-    let outcome = play_trained("one-shots, soft to loud", |session, room| {
-        record_take(
-            session,
-            1,
-            &one_shots_at(snare, room, PER_CLASS, 1, SOFT_TO_LOUD_DB),
-        );
-        record_take(
-            session,
-            2,
-            &one_shots_at(rimshot, room, PER_CLASS, 2, SOFT_TO_LOUD_DB),
-        );
-    });
+    let outcome = trained_on_one_shots("one-shots, soft to loud", SOFT_TO_LOUD_DB);
     // More strokes known than trained on accents alone, but more tom bleed passes (floors
     // reached today: 24.1 % with their class's note, 13.8 class notes per 100 elsewhere).
     outcome.assert_floors(MIN_ONE_NOTE, 0.20, 16.0);
@@ -392,7 +394,7 @@ fn with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_s
     if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
         return;
     }
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let kit = gm_rock_kit();
     let snare = kit.first(Category::Snare).expect("a snare");
     let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
     let without_snare = kit_without_snare(&kit, 33);
@@ -426,7 +428,7 @@ fn soft_to_loud_with_the_kit_as_ignore_class_a_real_kit_groove_gets_one_note_per
     if !host_tests_enabled(test) || drumkits_or_skip(test).is_none() {
         return;
     }
-    let kit = kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone();
+    let kit = gm_rock_kit();
     let snare = kit.first(Category::Snare).expect("a snare");
     let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
     let without_snare = kit_without_snare(&kit, 33);
