@@ -219,8 +219,11 @@ struct Slot {
 /// The streaming analyzer: feed mono samples in any block size, get identical hits.
 ///
 /// Positions are absolute sample counts since the last reset. The `Onset` event for a hit is
-/// emitted while processing the sample at which the detector fires; its `Hit` follows while
-/// processing sample `ready_sample - 1`, where `ready_sample = onset_sample + window` (or the
+/// emitted while processing the sample at which the detector fires, with the detection's
+/// refined onset; the hit's window may then start up to [`anchor::LOOK_S`] later, on a drum's
+/// attack that followed a bodiless stroke ([`anchor`]; the `Hit` carries both positions). Its
+/// `Hit` follows while processing sample `ready_sample - 1`, where
+/// `ready_sample = onset_sample + window` (or the
 /// detection position + 1 if the detector's own delay ever exceeds the window, which only the
 /// flux detector with windows under about 5 ms can do). If more than [`POOL_SIZE`] windows would
 /// be in flight, the onset is reported but its descriptor is dropped (see
