@@ -1,11 +1,11 @@
 //! Which hits the analyzer moves to a second source's attack (`timbrel_core::analysis::anchor`),
 //! and how close the hit's onset then is to the drum's.
 //!
-//! `cargo run --release -p timbrel-host-tests --example anchor_report -- [HITS]`
+//! `cargo run --release -p timbrel-host-tests --example anchor_report -- [HITS [LONE]]`
 //!
 //! - **Lone strokes, which must not move**: every layer of every piece of the seven
-//!   `ONESHOT_KITS`, dry (`dry_strokes`), at 44.1 and 48 kHz; and HITS membrane-synthesizer
-//!   hits (radius 0..0.95, velocity 0.1..1) dry and in seeded rooms. Printed: hits, hits moved,
+//!   `ONESHOT_KITS`, dry (`dry_strokes`), at 44.1 and 48 kHz; and LONE (default 4 x HITS)
+//!   membrane-synthesizer hits (radius 0..0.99, velocity 0.05..1) dry and in seeded rooms. Printed: hits, hits moved,
 //!   and the moves (samples) of those that moved.
 //! - **A membrane hit with a real hi-hat stroke before or after it** (the five groove kits'
 //!   closed hats, 10..20 dB under a full hit, in a seeded room), in 0.5 ms steps of the hat's
@@ -162,6 +162,10 @@ fn main() {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
+    let lone: u64 = std::env::args()
+        .nth(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4 * count);
 
     println!("| lone strokes | hits | moved | moves (samples) |");
     println!("|---|---|---|---|");
@@ -196,15 +200,15 @@ fn main() {
         ("membrane hits, rooms", true),
     ] {
         eprintln!("LABEL {name}");
-        let r: Vec<(usize, Vec<u64>)> = (0..count)
+        let r: Vec<(usize, Vec<u64>)> = (0..lone)
             .into_par_iter()
             .map(|i| {
                 let mut rng = Rng::new(0xa4c0 + i);
                 let onset = 2_000 + (rng.next_u64() % 2_000);
                 let s = membrane(
                     onset,
-                    rng.range(0.0, 0.95),
-                    rng.range(0.1, 1.0),
+                    rng.range(0.0, 0.99),
+                    rng.range(0.05, 1.0),
                     rng.next_u64(),
                 );
                 let room = if roomy {

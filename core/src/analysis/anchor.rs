@@ -75,6 +75,21 @@ pub const BODILESS_DB: f32 = 15.0;
 /// look-ahead, in dB (the second source is a drum with a body).
 pub const BODY_DB: f32 = 10.0;
 
+/// Block length of the high-band checks on the second source, in seconds: its click is
+/// measured over one block, the stretch before it over two.
+pub const CLICK_S: f32 = 0.00025;
+/// Near the second source's band onset, the high band's power over one [`CLICK_S`] block
+/// exceeds the two blocks before it by at least this, in dB (the second stroke brings its own
+/// click; a lone stroke's high band only decays there).
+pub const CLICK_DB: f32 = 4.0;
+/// The quietest [`CLICK_S`] block of the high band between the detection and the second source
+/// is at least this far below the second source's first two blocks, in dB (a louder stroke
+/// starts; a lone stroke whose body lags its click has no such step).
+pub const NEW_SOURCE_DB: f32 = 9.0;
+/// ... and at most this far below, in dB: a detection on a precursor 35-45 dB under the stroke
+/// (seen on dry real toms and cymbals) is not a stroke of its own.
+pub const PRECURSOR_DB: f32 = 33.0;
+
 /// The body-band history and the decision, sized for one sample rate.
 #[derive(Debug, Clone)]
 pub(crate) struct Anchor {
@@ -92,6 +107,14 @@ pub(crate) struct Anchor {
     bodiless: f32,
     /// [`BODY_DB`] as an amplitude ratio (below 1).
     body: f32,
+    /// [`CLICK_S`] in samples.
+    click: usize,
+    /// [`CLICK_DB`] as a power ratio.
+    click_rise: f32,
+    /// [`NEW_SOURCE_DB`] as a power ratio (below 1).
+    new_source: f32,
+    /// [`PRECURSOR_DB`] as a power ratio (below 1).
+    precursor: f32,
 }
 
 impl Anchor {
@@ -112,6 +135,10 @@ impl Anchor {
             rise: samples(RISE_S),
             bodiless: 10f32.powf(BODILESS_DB / 20.0),
             body: 10f32.powf(-BODY_DB / 20.0),
+            click: samples(CLICK_S),
+            click_rise: 10f32.powf(CLICK_DB / 10.0),
+            new_source: 10f32.powf(-NEW_SOURCE_DB / 10.0),
+            precursor: 10f32.powf(-PRECURSOR_DB / 10.0),
         }
     }
 
@@ -163,11 +190,50 @@ impl Anchor {
         let bodiless = high(onset, second) >= self.bodiless * max(&after[..k]);
         // The second source has a body worth the name next to everything above 1 kHz.
         let body = peak >= self.body * high(onset, end);
-        if steep && bodiless && body {
+        if !(steep && bodiless && body) {
+            return onset;
+        }
+        if self.new_source(hp, onset, second, end) {
             second
         } else {
             onset
         }
+    }
+
+    /// Whether the high band (`hp`) says that a second stroke starts at `second`: its first
+    /// [`CLICK_S`]-blocks after `onset` never fell more than [`PRECURSOR_DB`] below the second's
+    /// (the detection was a stroke, not a precursor of the same one), their quietest block lies
+    /// at least [`NEW_SOURCE_DB`] below the second's (something new and louder starts there),
+    /// and the high band's power rises by [`CLICK_DB`] or more near `second` (the second stroke
+    /// brings its own click). All ratios: level-invariant. Reads `hp` before `end` only.
+    fn new_source(&self, hp: &History, onset: u64, second: u64, end: u64) -> bool {
+        let q = self.click as u64;
+        let power = |from: u64, to: u64| {
+            (from..to).map(|p| hp.at(p as i64).powi(2)).sum::<f32>() / (to - from).max(1) as f32
+        };
+        let post_end = (second + 2 * q).min(end);
+        if post_end <= second + q / 2 {
+            return false;
+        }
+        let post = power(second, post_end);
+        // The first stroke's quietest block, ending a block before the second's band onset
+        // (whose click may lead its body by a little).
+        let mut quiet = f32::MAX;
+        let mut b = onset;
+        while b + 2 * q <= second.max(onset + 2 * q) {
+            quiet = quiet.min(power(b, b + q));
+            b += q;
+        }
+        if quiet > self.new_source * post || quiet < self.precursor * post {
+            return false;
+        }
+        let mut rise = 0.0f32;
+        let mut p = (onset + 2 * q).max(second.saturating_sub(2 * q));
+        while p <= (second + q).min(end.saturating_sub(q)) {
+            rise = rise.max(power(p, p + q) / power(p - 2 * q, p).max(f32::MIN_POSITIVE));
+            p += 1;
+        }
+        rise >= self.click_rise
     }
 }
 
