@@ -2,7 +2,9 @@
 //! host: renders the same seeded performances, runs timbrel-core's analyzer on them at the
 //! default settings (the plugin runs exactly this analysis, so its notes are these hits),
 //! matches the onsets to the ground truth within 10 ms and, for every hit missed or found more
-//! than 1 ms late, measures what the detector had to work with.
+//! than 1 ms late, measures what the detector had to work with. It also lists every hit whose
+//! analysis window was moved off its detection (`timbrel_core::analysis::anchor`): the
+//! plugin's notes carry the window's onset, so none of these lone hits may move.
 //!
 //! `cargo run --release -p timbrel-host-tests --example performance_misses -- [seed ...]`
 //! (default: the test's seeds 2024 and 1..=5). Environment: `TIMBREL_THR`, `TIMBREL_FLOOR`
