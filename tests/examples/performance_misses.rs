@@ -254,7 +254,9 @@ fn main() {
         );
         for &(det, onset) in &moved {
             let k = truth.partition_point(|&t| t <= det).saturating_sub(1);
-            let prev = truth[..k].last().map_or(f64::INFINITY, |&t| (truth[k] - t) as f64 * 1000.0 / SR);
+            let prev = truth[..k]
+                .last()
+                .map_or(f64::INFINITY, |&t| (truth[k] - t) as f64 * 1000.0 / SR);
             println!(
                 "  moved hit: detected {:+.2} ms from hit {k} (velocity {:.2}, radius {:.2}, {prev:.0} ms after the previous), window moved by {:.2} ms",
                 (det as f64 - truth[k] as f64) * 1000.0 / SR,
