@@ -5,8 +5,8 @@
 //!
 //! - **Lone strokes, which must not move**: every layer of every piece of the seven
 //!   `ONESHOT_KITS`, dry (`dry_strokes`), at 44.1 and 48 kHz; and LONE (default 4 x HITS)
-//!   membrane-synthesizer hits (radius 0..0.99, velocity 0.05..1) dry and in seeded rooms. Printed: hits, hits moved,
-//!   and the moves (samples) of those that moved.
+//!   membrane-synthesizer hits (radius 0..0.99, velocity 0.05..1) dry and in seeded rooms.
+//!   Printed: hits, hits moved, and the moves (samples) of those that moved.
 //! - **A membrane hit with a real hi-hat stroke before or after it** (the five groove kits'
 //!   closed hats, 10..20 dB under a full hit, in a seeded room), in 0.5 ms steps of the hat's
 //!   lead: the share of hits moved, and the median and 90th percentile of |hit onset - membrane

@@ -258,7 +258,8 @@ fn main() {
                 .last()
                 .map_or(f64::INFINITY, |&t| (truth[k] - t) as f64 * 1000.0 / SR);
             println!(
-                "  moved hit: detected {:+.2} ms from hit {k} (velocity {:.2}, radius {:.2}, {prev:.0} ms after the previous), window moved by {:.2} ms",
+                "  moved hit: detected {:+.2} ms from hit {k} (velocity {:.2}, radius {:.2}, \
+                 {prev:.0} ms after the previous), window moved by {:.2} ms",
                 (det as f64 - truth[k] as f64) * 1000.0 / SR,
                 hits[k].velocity,
                 hits[k].radius,
