@@ -43,7 +43,8 @@
 //! the interpolation report with `BLEED=0.0..0.5 BLEED_SHIFT_MS=-3..-0.5`, and
 //! `performance_misses`): no lone stroke moves: 0 of 1,036 dry strokes of the seven
 //! `ONESHOT_KITS` (44.1 and 48 kHz), 0 of 3,218 membrane hits (radius 0..0.99, velocity
-//! 0.05..1, dry and in rooms), 0 of 4,562 hits of the six performance seeds. Membrane hits
+//! 0.05..1, dry and in rooms; 0 of 12,967 with `-- 20 8000`), 0 of 4,562 hits of the six
+//! performance seeds (and 0 of 11,389 on seeds 6-20). Membrane hits
 //! after a real closed hat by 0.5/1/1.5/2/2.5/3 ms are moved in 24/64/62/50/47/44 % of cases
 //! (real snares 20/32/44/50/53/46 %), to a median 0.16-0.18 ms from the membrane's onset at
 //! leads up to 1.5 ms; hats after the hit move nothing. On the real-kit grooves
