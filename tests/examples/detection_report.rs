@@ -7,20 +7,21 @@
 //! files (default 1200), runs `Analyzer` with default settings in random block sizes, and prints
 //! one table per material:
 //! (a) membrane snare in a room with flams and real-kit bleed, (b) single-hit files,
-//! (c) real-kit grooves, (d) dry single strokes per piece.
+//! (c) real-kit grooves, with where the hits' analysis windows start (moved off the detection
+//! by `timbrel_core::analysis::anchor` or not), (d) dry single strokes per piece.
 //! It first prints what the kits hold and a few numbers on the material's realism, and writes one
 //! groove as `/tmp/timbrel-groove-GMRockKit-seed1.wav` with its ground truth `.csv`, to try
 //! `timbrel onsets` on.
 use std::time::Instant;
 
-use timbrel_core::analysis::AnalysisSettings;
+use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
 use timbrel_core::biquad::{Biquad, BUTTERWORTH_Q};
 use timbrel_host_tests::kit::attack::{gain_to_db, peak};
-use timbrel_host_tests::kit::groove::{plan, GrooveSpec, Target};
+use timbrel_host_tests::kit::groove::{groove, plan, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{shared_kit, Category, Group};
 use timbrel_host_tests::kit::material::{
-    drumkits_or_skip, evaluate_dry_strokes, evaluate_grooves, evaluate_single_hits, GROOVE_KITS,
-    ONESHOT_KITS, RATES,
+    drumkits_or_skip, evaluate_dry_strokes, evaluate_grooves, evaluate_single_hits, kits,
+    GROOVE_KITS, ONESHOT_KITS, RATES,
 };
 use timbrel_host_tests::kit::render::{render, Take};
 use timbrel_host_tests::kit::score::{median, TakeScore};
@@ -115,6 +116,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     print_take_score(&c);
+    print_window_timing(1..1 + seeds, &spec, settings);
 
     let t = Instant::now();
     let d = evaluate_dry_strokes(&ONESHOT_KITS, &RATES, settings).expect("kits load");
@@ -135,6 +137,63 @@ fn main() {
         );
     }
     println!("\ntotal {:.1} s", start.elapsed().as_secs_f64());
+}
+
+/// Where the hits' analysis windows start on the real-kit grooves, against the snare strokes:
+/// a hit moved off its detection (`timbrel_core::analysis::anchor`) should move towards the
+/// stroke. Hits are matched to the nearest snare stroke within 10 ms of their detection.
+fn print_window_timing(seeds: std::ops::Range<u64>, spec: &GrooveSpec, settings: AnalysisSettings) {
+    let (mut hits, mut moved, mut worse) = (0usize, 0usize, 0usize);
+    let (mut window, mut detection, mut moved_window, mut moved_detection) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for rate in RATES {
+        for kit in kits(&GROOVE_KITS, rate).expect("kits load") {
+            for seed in seeds.clone() {
+                let take = groove(&kit, Target::Kit, spec, seed);
+                let mut analyzer = Analyzer::new(take.sample_rate, settings);
+                let mut found = Vec::new();
+                analyzer.process(&take.audio, |e| {
+                    if let AnalyzerEvent::Hit(h) = e {
+                        found.push((h.detected_onset_sample, h.onset_sample));
+                    }
+                });
+                analyzer.process(&vec![0.0; 16_384], |e| {
+                    if let AnalyzerEvent::Hit(h) = e {
+                        found.push((h.detected_onset_sample, h.onset_sample));
+                    }
+                });
+                let ms = |a: u64, b: u64| a.abs_diff(b) as f64 * 1000.0 / rate as f64;
+                for (det, onset) in found {
+                    let Some(stroke) = take
+                        .events
+                        .iter()
+                        .filter(|e| e.target && ms(e.onset, det) <= 10.0)
+                        .min_by_key(|e| e.onset.abs_diff(det))
+                    else {
+                        continue;
+                    };
+                    hits += 1;
+                    window.push(ms(onset, stroke.onset));
+                    detection.push(ms(det, stroke.onset));
+                    if onset != det {
+                        moved += 1;
+                        worse += usize::from(ms(onset, stroke.onset) > ms(det, stroke.onset));
+                        moved_window.push(ms(onset, stroke.onset));
+                        moved_detection.push(ms(det, stroke.onset));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "  hit windows at snare strokes: {hits}, median |window start - onset| {:.3} ms \
+         (detections {:.3} ms); moved {moved}: median {:.3} ms (their detections {:.3} ms), \
+         {worse} of them further from the stroke",
+        median(&window),
+        median(&detection),
+        median(&moved_window),
+        median(&moved_detection)
+    );
 }
 
 fn print_take_score(s: &TakeScore) {

@@ -2,7 +2,9 @@
 //! host: renders the same seeded performances, runs timbrel-core's analyzer on them at the
 //! default settings (the plugin runs exactly this analysis, so its notes are these hits),
 //! matches the onsets to the ground truth within 10 ms and, for every hit missed or found more
-//! than 1 ms late, measures what the detector had to work with.
+//! than 1 ms late, measures what the detector had to work with. It also lists every hit whose
+//! analysis window was moved off its detection (`timbrel_core::analysis::anchor`): the
+//! plugin's notes carry the window's onset, so none of these lone hits may move.
 //!
 //! `cargo run --release -p timbrel-host-tests --example performance_misses -- [seed ...]`
 //! (default: the test's seeds 2024 and 1..=5). Environment: `TIMBREL_THR`, `TIMBREL_FLOOR`
@@ -35,6 +37,12 @@ fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
 }
 
 fn onsets(kind: DetectorKind, track: &[f32]) -> Vec<u64> {
+    analyse(kind, track).0
+}
+
+/// The detections' onsets, and the hits whose window was moved off their detection
+/// (`timbrel_core::analysis::anchor`) as (detected onset, hit onset).
+fn analyse(kind: DetectorKind, track: &[f32]) -> (Vec<u64>, Vec<(u64, u64)>) {
     let mut s = AnalysisSettings::default();
     s.detector.kind = kind;
     if let Some(t) = env("TIMBREL_THR") {
@@ -44,13 +52,15 @@ fn onsets(kind: DetectorKind, track: &[f32]) -> Vec<u64> {
         s.detector.floor_dbfs = f;
     }
     let mut an = Analyzer::new(SR as f32, s);
-    let mut out = Vec::new();
-    an.process(track, |e| {
-        if let AnalyzerEvent::Onset { onset_sample } = e {
-            out.push(onset_sample);
+    let (mut out, mut moved) = (Vec::new(), Vec::new());
+    an.process(track, |e| match e {
+        AnalyzerEvent::Onset { onset_sample } => out.push(onset_sample),
+        AnalyzerEvent::Hit(h) if h.onset_sample != h.detected_onset_sample => {
+            moved.push((h.detected_onset_sample, h.onset_sample))
         }
+        _ => {}
     });
-    out
+    (out, moved)
 }
 
 /// The samples `from..to` of the mix of `hits`, without hit `skip`.
@@ -221,12 +231,13 @@ fn main() {
     let stats = env::<u8>("TIMBREL_TAIL_STATS").is_some_and(|v| v > 0);
     let spec = PerformanceSpec::default();
     let (mut total, mut missed, mut false_onsets, mut late) = (0, 0, 0, 0);
+    let mut moved_total = 0;
     let (mut early_max, mut settled_max) = (f32::MIN, f32::MIN);
     for &seed in &seeds {
         let hits = random_performance(&spec, SR, seed);
         let track = track_at(0, &hits, (spec.duration_s * SR) as usize, SR);
         let truth: Vec<u64> = hits.iter().map(|h| h.onset).collect();
-        let found = onsets(DetectorKind::Envelope, &track);
+        let (found, moved) = analyse(DetectorKind::Envelope, &track);
         let s = score_onsets(&found, &truth, SR as f32, 10.0);
         let error_ms =
             |i: usize| s.matches[i].map(|d| (found[d] as f64 - truth[i] as f64) * 1000.0 / SR);
@@ -241,6 +252,21 @@ fn main() {
             s.false_positives,
             late_hits.len()
         );
+        for &(det, onset) in &moved {
+            let k = truth.partition_point(|&t| t <= det).saturating_sub(1);
+            let prev = truth[..k]
+                .last()
+                .map_or(f64::INFINITY, |&t| (truth[k] - t) as f64 * 1000.0 / SR);
+            println!(
+                "  moved hit: detected {:+.2} ms from hit {k} (velocity {:.2}, radius {:.2}, \
+                 {prev:.0} ms after the previous), window moved by {:.2} ms",
+                (det as f64 - truth[k] as f64) * 1000.0 / SR,
+                hits[k].velocity,
+                hits[k].radius,
+                (onset - det) as f64 * 1000.0 / SR
+            );
+        }
+        moved_total += moved.len();
         total += hits.len();
         missed += s.false_negatives;
         false_onsets += s.false_positives;
@@ -306,7 +332,7 @@ fn main() {
         }
     }
     println!(
-        "total: {total} hits, missed {missed}, false onsets {false_onsets}, more than 1 ms off {late}"
+        "total: {total} hits, missed {missed}, false onsets {false_onsets}, more than 1 ms off {late}, windows moved {moved_total}"
     );
     if stats {
         println!(

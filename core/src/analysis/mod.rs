@@ -11,11 +11,14 @@
 //! high-pass ([`DetectorSettings::highpass_hz`], 2nd-order Butterworth) → high-passed history →
 //! detector ([`envelope`] every sample, or [`flux`] every hop) → on a detection, [`refine`] finds
 //! the exact onset sample in the high-passed history, an `Onset` event is emitted and one of
-//! [`POOL_SIZE`] hit windows starts → each window's frames are analysed as soon as their samples
-//! have arrived → at `onset + window` the descriptor is finished and a `Hit` event is emitted.
+//! [`POOL_SIZE`] hit windows is reserved → a few milliseconds later [`anchor`] decides where the
+//! window starts (the detected onset, or a drum's attack that followed a bodiless stroke such as
+//! a hi-hat) → each window's frames are analysed as soon as their samples have arrived → at
+//! `onset + window` the descriptor is finished and a `Hit` event is emitted.
 //! All state advances per sample (or per hop counted in absolute samples), never per block, so any
 //! block size gives bit-identical results.
 
+pub mod anchor;
 pub mod descriptor;
 pub mod envelope;
 pub mod fastmath;
@@ -33,6 +36,7 @@ pub mod shape;
 pub use settings::SettingsError;
 
 use crate::biquad::Biquad;
+use anchor::Anchor;
 use descriptor::HitAccumulator;
 use envelope::EnvelopeDetector;
 use flux::FluxDetector;
@@ -142,8 +146,12 @@ impl Detection {
 /// One detected hit, with its descriptor. Plain data of fixed size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HitRecord {
-    /// Absolute sample position of the (refined) onset since the last reset.
+    /// Absolute sample position of the hit's onset since the last reset: where its analysis
+    /// window starts (the detection's refined onset, or a second source's, see [`anchor`]).
     pub onset_sample: u64,
+    /// Absolute sample position of the detection's refined onset (the `Onset` event's); equals
+    /// `onset_sample` unless the hit was moved to a second source's attack ([`anchor`]).
+    pub detected_onset_sample: u64,
     /// Absolute sample position at which the descriptor became ready (onset + window).
     pub ready_sample: u64,
     /// Peak level in the analysis window, in dBFS.
@@ -159,9 +167,11 @@ pub struct HitRecord {
 /// What the analyzer reports while processing.
 #[derive(Debug, Clone, Copy)]
 pub enum AnalyzerEvent<'a> {
-    /// An onset was detected (descriptor not ready yet). Positions are absolute samples.
+    /// An onset was detected (descriptor not ready yet), emitted at the sample where the
+    /// detector fires. Positions are absolute samples.
     Onset {
-        /// Refined onset position.
+        /// Refined onset position of the detection. The hit's window may start later, on a
+        /// second source's attack (see [`anchor`]); its `Hit` then reports both positions.
         onset_sample: u64,
     },
     /// A hit's descriptor is complete.
@@ -197,6 +207,10 @@ enum Fired {
 struct Slot {
     active: bool,
     onset: u64,
+    /// The detection's refined onset.
+    detected: u64,
+    /// Position at which [`Anchor::anchor`] decides where the window starts; 0 once decided.
+    decide_at: u64,
     detection: Detection,
     ready: u64,
     acc: HitAccumulator,
@@ -205,8 +219,11 @@ struct Slot {
 /// The streaming analyzer: feed mono samples in any block size, get identical hits.
 ///
 /// Positions are absolute sample counts since the last reset. The `Onset` event for a hit is
-/// emitted while processing the sample at which the detector fires; its `Hit` follows while
-/// processing sample `ready_sample - 1`, where `ready_sample = onset_sample + window` (or the
+/// emitted while processing the sample at which the detector fires, with the detection's
+/// refined onset; the hit's window may then start up to [`anchor::LOOK_S`] later, on a drum's
+/// attack that followed a bodiless stroke ([`anchor`]; the `Hit` carries both positions). Its
+/// `Hit` follows while processing sample `ready_sample - 1`, where
+/// `ready_sample = onset_sample + window` (or the
 /// detection position + 1 if the detector's own delay ever exceeds the window, which only the
 /// flux detector with windows under about 5 ms can do). If more than [`POOL_SIZE`] windows would
 /// be in flight, the onset is reported but its descriptor is dropped (see
@@ -234,6 +251,7 @@ pub struct Analyzer {
     rise_margin: usize,
     noise_stretch: usize,
     record: HitRecord,
+    anchor: Anchor,
 }
 
 impl Analyzer {
@@ -255,11 +273,15 @@ impl Analyzer {
         // A low-band detection is refined up to its wait after it fired.
         let low_wait = (lowband::WAIT_S * sample_rate) as usize + 1;
         let lookback = (envelope_search + low_wait).max(flux.max_delay()) + noise_stretch;
-        let capacity = max_window + lookback + 2 * max_layout.frame_len + 64;
+        let anchor = Anchor::new(sample_rate, lookback);
+        let capacity =
+            max_window + lookback + anchor.look() + anchor.reach() + 2 * max_layout.frame_len + 64;
         let slots = (0..POOL_SIZE)
             .map(|_| Slot {
                 active: false,
                 onset: 0,
+                detected: 0,
+                decide_at: 0,
                 detection: Detection::NONE,
                 ready: 0,
                 acc: HitAccumulator::new(max_layout.n_frames, max_layout.bins()),
@@ -286,8 +308,10 @@ impl Analyzer {
             envelope_search,
             rise_margin: ((RISE_MARGIN_S * sample_rate) as usize).max(4),
             noise_stretch,
+            anchor,
             record: HitRecord {
                 onset_sample: 0,
+                detected_onset_sample: 0,
                 ready_sample: 0,
                 peak_dbfs: 0.0,
                 rms_dbfs: 0.0,
@@ -502,16 +526,19 @@ impl Analyzer {
             onset_sample: onset,
         });
         let ready = (onset + self.window_len as u64).max(det + 1);
+        // The window's start is decided once the body band has been heard a little after the
+        // onset (never later than the window's end, so an unmoved hit keeps its `ready`).
+        let decide_at = (onset + self.anchor.look().min(self.window_len) as u64).max(det + 1);
         match self.slots.iter_mut().find(|s| !s.active) {
             Some(slot) => {
                 slot.active = true;
                 slot.onset = onset;
+                slot.detected = onset;
+                slot.decide_at = decide_at;
                 slot.detection = detection;
                 slot.ready = ready;
                 slot.acc.clear();
-                self.next_due = self
-                    .next_due
-                    .min(onset + self.frames.layout().frame_len as u64);
+                self.next_due = self.next_due.min(decide_at);
             }
             None => self.dropped += 1,
         }
@@ -525,6 +552,20 @@ impl Analyzer {
             let slot = &mut self.slots[i];
             if !slot.active {
                 continue;
+            }
+            if slot.decide_at != 0 {
+                if self.pos < slot.decide_at {
+                    next_due = next_due.min(slot.decide_at);
+                    continue;
+                }
+                let onset = self
+                    .anchor
+                    .anchor(&self.raw, &self.hp, slot.detected, slot.decide_at);
+                if onset != slot.onset {
+                    slot.ready = (onset + self.window_len as u64).max(slot.ready);
+                    slot.onset = onset;
+                }
+                slot.decide_at = 0;
             }
             while slot.acc.frames_done() < l.n_frames {
                 let start = slot.onset + l.frame_start(slot.acc.frames_done()) as u64;
@@ -541,6 +582,7 @@ impl Analyzer {
                         .finalize(&self.frames, window, &mut self.record.descriptor);
                 slot.active = false;
                 self.record.onset_sample = slot.onset;
+                self.record.detected_onset_sample = slot.detected;
                 self.record.ready_sample = slot.ready;
                 self.record.peak_dbfs = peak;
                 self.record.rms_dbfs = rms;
