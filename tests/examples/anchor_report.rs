@@ -16,9 +16,9 @@ use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecor
 use timbrel_host_tests::kit::hydrogen::{Category, Group, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS, ONESHOT_KITS};
 use timbrel_host_tests::kit::oneshots::dry_strokes;
-use timbrel_host_tests::kit::render::{path_of, render, Mix, Sound, Stroke, PATHS};
+use timbrel_host_tests::kit::render::{path_of, render, Mix, Stroke, PATHS};
 use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::truth::{Event, Tags};
+use timbrel_host_tests::kit::truth::Tags;
 use timbrel_host_tests::signal::Rng;
 
 /// Render rate of the membrane material, in Hz.
@@ -50,63 +50,31 @@ fn hits(audio: &[f32], sample_rate: f32, seed: u64) -> Vec<HitRecord> {
 }
 
 fn membrane(onset: u64, radius: f32, velocity: f32, seed: u64) -> Stroke {
-    Stroke {
-        event: Event {
-            onset,
-            piece: Category::Snare,
-            instrument: "membrane".to_owned(),
-            layer: String::new(),
-            target: true,
-            level_db: 40.0 * (velocity / 0.9).log10(),
-            velocity,
-            tags: Tags::NONE,
-            radius: Some(radius),
-        },
-        sound: Sound::membrane(radius, velocity, SAMPLE_RATE, seed),
-        path: 0,
-    }
+    Stroke::membrane(onset, radius, velocity, SAMPLE_RATE, seed)
 }
 
 fn hat(kit: &Kit, onset: u64, rng: &mut Rng) -> Stroke {
     let hats: Vec<_> = kit.of(Category::HiHatClosed).collect();
     let index = (rng.next_u64() % hats.len() as u64) as usize;
     let velocity = rng.range(0.5, 1.0);
-    Stroke {
-        event: Event {
-            onset,
-            piece: Category::HiHatClosed,
-            instrument: hats[index].name.clone(),
-            layer: String::new(),
-            target: false,
-            level_db: rng.range(-20.0, -10.0),
-            velocity,
-            tags: Tags::NONE,
-            radius: None,
-        },
-        sound: Sound::layer(hats[index].layer_for(velocity)),
-        path: path_of(Category::HiHatClosed, false, index),
-    }
+    let level_db = rng.range(-20.0, -10.0);
+    let path = path_of(Category::HiHatClosed, false, index);
+    Stroke::of_layer(
+        hats[index],
+        velocity,
+        onset,
+        level_db,
+        false,
+        Tags::NONE,
+        path,
+    )
 }
 
 fn snare(kit: &Kit, onset: u64, rng: &mut Rng) -> Stroke {
     let snares: Vec<_> = kit.of(Category::Snare).collect();
     let index = (rng.next_u64() % snares.len() as u64) as usize;
     let velocity = rng.range(0.5, 1.0);
-    Stroke {
-        event: Event {
-            onset,
-            piece: Category::Snare,
-            instrument: snares[index].name.clone(),
-            layer: String::new(),
-            target: true,
-            level_db: 0.0,
-            velocity,
-            tags: Tags::NONE,
-            radius: None,
-        },
-        sound: Sound::layer(snares[index].layer_for(velocity)),
-        path: 0,
-    }
+    Stroke::of_layer(snares[index], velocity, onset, 0.0, true, Tags::NONE, 0)
 }
 
 fn mix(strokes: &[Stroke], room: Room, seed: u64) -> Mix {
