@@ -39,7 +39,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use timbrel_host_tests::clap::{Bundle, PLUGIN_ID};
+use timbrel_host_tests::clap::{Bundle, Session, PLUGIN_ID};
 use timbrel_host_tests::kit::groove::{groove, plan, snare_velocity, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits};
@@ -204,10 +204,7 @@ impl Outcome {
 
 /// Trains an instance with `train` (given the session and the performance's room), waits for
 /// the model, plays the performance and scores its notes; prints the figures under `what`.
-fn play_trained(
-    what: &str,
-    train: impl FnOnce(&mut timbrel_host_tests::clap::Session, &Room),
-) -> Outcome {
+fn play_trained(what: &str, train: impl FnOnce(&mut Session, &Room)) -> Outcome {
     let kit = gm_rock_kit();
     let snare = kit.first(Category::Snare).expect("a snare");
     let performance = groove(
@@ -313,20 +310,41 @@ fn play_trained(
     }
 }
 
-/// [`play_trained`] on 20 + 20 one-shots of GMRockKit's snare (*center*) and rimshot (*edge*)
-/// at `levels` (dB under the backbeat) in the performance's room.
-fn trained_on_one_shots(what: &str, levels: (f32, f32)) -> Outcome {
-    let kit = gm_rock_kit();
+/// Records 20 + 20 one-shots of `kit`'s snare (*center*) and rimshot (*edge*) at `levels` (dB
+/// under the backbeat) in `room` through `Train`.
+fn record_one_shots(session: &mut Session, kit: &Kit, room: &Room, levels: (f32, f32)) {
     let snare = kit.first(Category::Snare).expect("a snare");
     let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
+    record_take(session, 1, &one_shots_at(snare, room, PER_CLASS, 1, levels));
+    record_take(
+        session,
+        2,
+        &one_shots_at(rimshot, room, PER_CLASS, 2, levels),
+    );
+}
+
+/// [`play_trained`] on [`record_one_shots`] of GMRockKit at `levels`.
+fn trained_on_one_shots(what: &str, levels: (f32, f32)) -> Outcome {
+    let kit = gm_rock_kit();
     play_trained(what, |session, room| {
-        record_take(session, 1, &one_shots_at(snare, room, PER_CLASS, 1, levels));
-        record_take(
-            session,
-            2,
-            &one_shots_at(rimshot, room, PER_CLASS, 2, levels),
-        );
+        record_one_shots(session, &kit, room, levels)
     })
+}
+
+/// After [`record_one_shots`] at `levels`, waits for the model and plays
+/// [`kit_without_snare`] with *Collect unknowns* on: the hits the model calls unknown become
+/// the ignore class (class 3, "ignored sounds").
+fn collect_the_kit_as_ignored(session: &mut Session, kit: &Kit, room: &Room, levels: (f32, f32)) {
+    record_one_shots(session, kit, room, levels);
+    let snare = kit.first(Category::Snare).expect("a snare");
+    let _ = wait_for_model_probing(session, |k| one_shots(snare, room, 1, 200 + k as u64));
+    session.play(
+        &kit_without_snare(kit, 33),
+        || BLOCK,
+        &[(0, "collect", 1.0)],
+    );
+    let silence = vec![&[0.0f32; 1][..]; session.channels()];
+    session.process(&silence, &[(0, "collect", 0.0)]);
 }
 
 #[test]
@@ -395,18 +413,11 @@ fn with_the_kit_collected_as_ignored_first_a_real_kit_groove_gets_one_note_per_s
         return;
     }
     let kit = gm_rock_kit();
-    let snare = kit.first(Category::Snare).expect("a snare");
-    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
-    let without_snare = kit_without_snare(&kit, 33);
     let outcome = play_trained(
         "kit collected as ignored, then trained while playing",
         |session, room| {
-            record_take(session, 1, &one_shots(snare, room, PER_CLASS, 1));
-            record_take(session, 2, &one_shots(rimshot, room, PER_CLASS, 2));
-            let _ = wait_for_model_probing(session, |k| one_shots(snare, room, 1, 200 + k as u64));
-            session.play(&without_snare, || BLOCK, &[(0, "collect", 1.0)]);
+            collect_the_kit_as_ignored(session, &kit, room, ACCENT_DB);
             let silence = vec![&[0.0f32; 1][..]; session.channels()];
-            session.process(&silence, &[(0, "collect", 0.0)]);
             session.process(&silence, &[(0, "trainkit", 1.0)]);
             record_take(session, 1, &backbeats(&kit, 0.0, 31));
             record_take(session, 2, &backbeats(&kit, 1.0, 32));
@@ -429,20 +440,10 @@ fn soft_to_loud_with_the_kit_as_ignore_class_a_real_kit_groove_gets_one_note_per
         return;
     }
     let kit = gm_rock_kit();
-    let snare = kit.first(Category::Snare).expect("a snare");
-    let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
-    let without_snare = kit_without_snare(&kit, 33);
     let outcome = play_trained(
         "one-shots soft to loud, then the kit as an armed ignore class",
         |session, room| {
-            let soft_to_loud =
-                |instrument, seed| one_shots_at(instrument, room, PER_CLASS, seed, SOFT_TO_LOUD_DB);
-            record_take(session, 1, &soft_to_loud(snare, 1));
-            record_take(session, 2, &soft_to_loud(rimshot, 2));
-            let _ = wait_for_model_probing(session, |k| one_shots(snare, room, 1, 200 + k as u64));
-            session.play(&without_snare, || BLOCK, &[(0, "collect", 1.0)]);
-            let silence = vec![&[0.0f32; 1][..]; session.channels()];
-            session.process(&silence, &[(0, "collect", 0.0)]);
+            collect_the_kit_as_ignored(session, &kit, room, SOFT_TO_LOUD_DB);
             record_take(session, 3, &kit_without_snare(&kit, 34));
         },
     );
