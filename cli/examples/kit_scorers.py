@@ -202,6 +202,63 @@ class BrightForgiven(FormatThree):
         return np.minimum(FormatThree.score(self, x), forgiving / self.kappa)
 
 
+class LevelConditioned(FormatThree):
+    """Format 3 whose class centres move with the hit's level: each whitened dimension linear in
+    the window RMS (dBFS, descriptor index 169) within the class, the slope shrunk towards 0 by
+    `shrink`, the level clamped to the class's trained range (widened by `margin` dB). Whitening
+    and scales come from the residuals (exact leave-one-out for the regression)."""
+
+    LEVEL = 169
+
+    def __init__(self, x, y, shrink=0.0, floor=0.15, in_box=0.5, margin=0.0):
+        self.in_box, self.power, self.precision = in_box, 2.0, None
+        self.mu = x.mean(0)
+        sd = x.std(0)
+        self.inv = np.where(sd < 1e-6, 1.0, 1.0 / np.maximum(sd, 1e-300))
+        z = ((x - self.mu) * self.inv)[:, USED]
+        level = x[:, self.LEVEL]
+        self.mean_level, self.lo, self.hi, slopes, means = [], [], [], [], []
+        res = np.zeros_like(z)
+        leverage = np.zeros(len(y))
+        for c in (0, 1):
+            i = y == c
+            dl = level[i] - level[i].mean()
+            m = z[i].mean(0)
+            sxx = max((dl**2).sum(), 1e-9)
+            slope = (dl[:, None] * (z[i] - m)).sum(0) / sxx * (1 - shrink)
+            res[i] = z[i] - m - dl[:, None] * slope
+            leverage[i] = 1.0 / i.sum() + (1 - shrink) * dl**2 / sxx
+            self.mean_level.append(level[i].mean())
+            self.lo.append(level[i].min() - margin)
+            self.hi.append(level[i].max() + margin)
+            slopes.append(slope)
+            means.append(m)
+        self.whiten = 1.0 / np.maximum(np.sqrt((res**2).sum(0) / (len(y) - 4)), floor)
+        self.means = np.array(means) * self.whiten
+        self.slopes = np.array(slopes) * self.whiten
+        loo = np.sqrt(((res * self.whiten) ** 2).mean(1)) / (1 - leverage)
+        self.scale = np.array([max(np.quantile(loo[y == c], 0.9), 1e-3) for c in (0, 1)])
+        loo /= self.scale[y]
+        self.threshold = max(1.5 * np.quantile(loo, 0.9), 1.25)
+
+    def score(self, x):
+        u = ((x - self.mu) * self.inv)[:, USED] * self.whiten
+        level = x[:, self.LEVEL]
+        c0, c1 = (
+            self.means[c] + (np.clip(level, self.lo[c], self.hi[c]) - self.mean_level[c])[:, None] * self.slopes[c]
+            for c in (0, 1)
+        )
+        best = np.minimum(self._norm(u - c0) / self.scale[0], self._norm(u - c1) / self.scale[1])
+        v = c1 - c0
+        r = u - c0
+        t = (r * v).sum(1) / (v * v).sum(1)
+        outside = r - np.clip(r, np.minimum(v, 0), np.maximum(v, 0))
+        e_box = np.mean(outside**2, 1)
+        e = e_box + self.in_box * np.maximum(np.mean((r - t[:, None] * v) ** 2, 1) - e_box, 0)
+        seg = np.sqrt(e) / (self.scale[0] + t * (self.scale[1] - self.scale[0]))
+        return np.where((t > 0) & (t < 1), np.minimum(best, seg), best)
+
+
 def training(m, name):
     x, labels = m[name]
     keep = np.array(["x" not in s for s in labels])  # "x": left out as doubtful by train()
@@ -235,6 +292,8 @@ SCORERS = {
     ),
     "brighter spectral stats forgiven": lambda x, y: BrightForgiven(x, y),
     "brighter forgiven, 0.9 x stricter": lambda x, y: BrightForgiven(x, y, kappa=0.9),
+    "centres following the level": lambda x, y: LevelConditioned(x, y),
+    "the same, slopes shrunk halfway": lambda x, y: LevelConditioned(x, y, shrink=0.5),
 }
 
 def scores(models, make):

@@ -65,6 +65,17 @@
 //! but no deficit) kept 96 % of snare + hat but also 27 % of hats and 35 % of cymbals (5.8 ms);
 //! as a second opinion made 0.3 × stricter it was free at 5.8 and 23 ms (43 → 38 %, 42 → 35 %
 //! unknown) but let 5 % more hats through at 2.9 ms.
+//!
+//! NOTE: centres that follow the hit's level (each dimension linear in the window RMS within the
+//! class, clamped to the trained range; `kit_scorers.py`, "centres following the level") did not
+//! help either, compared at 5.6 % of blends unknown: 5.8 ms toms 73.1 -> 71.2 % rejected
+//! (75.8 % with the slopes shrunk halfway), cymbals 91.7 -> 97.6 (93.9), hats 98.3 -> 100
+//! (99.7), but held-out velocity layers unknown 5.8 -> 20.8 % (7.5 %); at 2.9 ms hats 93.6 ->
+//! 90.1 and kicks 98.0 -> 91.1 % rejected. The toms a model takes for its snare are the louder
+//! ones (GMRockKit snare/rimshot: median -12.6 dBFS accepted, -17 rejected), and their pitch
+//! is no way out at 5.8 ms: the 40 Hz-1 kHz spectral centroid of the first 256 samples (dry
+//! Hydrogen layers, 8192-point FFT) spans 177-334 Hz over seven kits' snares and 195-287 Hz
+//! over most of their toms.
 
 pub mod v1;
 pub mod v2;
