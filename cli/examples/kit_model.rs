@@ -14,6 +14,10 @@
 //! hit, for trade-off curves over the threshold; `KIT_EXPORT=FILE` appends every model's training
 //! and test descriptors (JSON lines), which `kit_scorers.py` (next to this file) reads to compare
 //! other novelty scorers on the same hits.
+//! With `KIT_EXPORT` it also exports (set `train_hat`) the training layers with a synthetic
+//! hi-hat burst on their attack (seeded noise high-passed at 5 kHz, 15-40 ms decay; its peak
+//! 10, 15 and 20 dB below the layer's; no real hat), for scorers that know what a hat stroke
+//! does to this drum's hits.
 //!
 //! Protocol (per training kit with a snare, a rimshot and a side stick): train two classes from
 //! the snare's velocity layers, each layer in 3 rooms (about 15 hits per class); test
@@ -74,6 +78,15 @@ enum Recipe {
         lead_ms: f32,
         room: u64,
     },
+    /// A drum layer with a synthetic hi-hat-like burst on its attack (seeded high-passed noise,
+    /// 5 kHz, decaying over 15-40 ms; its peak `db` below the drum's): what a hat stroke adds
+    /// to a hit, without any real hat (`KIT_EXPORT` set `train_hat`).
+    SyntheticHat {
+        drum: std::path::PathBuf,
+        db: f32,
+        seed: u64,
+        room: u64,
+    },
 }
 
 /// Largest magnitude in `s` (linear).
@@ -130,7 +143,45 @@ fn render(r: &Recipe) -> (Vec<f32>, u32) {
             let m = kit::mix(&x, y, gain, ax.saturating_sub(ay));
             (kit::in_room(&m, rate, *room), rate)
         }
+        Recipe::SyntheticHat {
+            drum,
+            db,
+            seed,
+            room,
+        } => {
+            let (x, rate) = load(drum);
+            let burst = synthetic_hat(rate, *seed);
+            let gain = peak(&x) / peak(&burst).max(1e-9) * 10f32.powf(-db / 20.0);
+            let m = kit::mix(&x, &burst, gain, attack(&x));
+            (kit::in_room(&m, rate, *room), rate)
+        }
     }
+}
+
+/// A hi-hat-like burst at `rate` Hz: seeded white noise through two 5 kHz Butterworth
+/// high-passes, decaying exponentially with a time constant of 15-40 ms (from the seed); 0.2 s.
+fn synthetic_hat(rate: u32, seed: u64) -> Vec<f32> {
+    use timbrel_core::biquad::{Biquad, BUTTERWORTH_Q};
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let tau_s = 0.015 + 0.025 * (next() * 0.5 + 0.5);
+    let mut f = [
+        Biquad::highpass(5000.0, BUTTERWORTH_Q, rate as f32),
+        Biquad::highpass(5000.0, BUTTERWORTH_Q, rate as f32),
+    ];
+    (0..rate as usize / 5)
+        .map(|i| {
+            let v = f.iter_mut().fold(next(), |v, b| b.process(v));
+            v * (-(i as f32) / (tau_s * rate as f32)).exp()
+        })
+        .collect()
 }
 
 type Cache = std::sync::Mutex<std::collections::HashMap<String, Option<Vec<f32>>>>;
@@ -378,6 +429,35 @@ fn main() {
                 );
             };
             train_set(&data, &model, "train");
+            if std::env::var("KIT_EXPORT").is_ok() {
+                // The training layers with a synthetic hat on their attack, for scorers that
+                // know what a hat does to a hit (`kit_scorers.py`).
+                let mut rows = Vec::new();
+                let mut labels = Vec::new();
+                for (class, inst) in [(0usize, snare), (1, other)] {
+                    let recipes: Vec<Recipe> = all_layers
+                        .iter()
+                        .filter_map(|&l| inst.layers.get(l))
+                        .enumerate()
+                        .flat_map(|(k, f)| {
+                            [10.0f32, 15.0, 20.0]
+                                .into_iter()
+                                .enumerate()
+                                .map(move |(j, db)| Recipe::SyntheticHat {
+                                    drum: f.clone(),
+                                    db,
+                                    seed: (k * 3 + j) as u64,
+                                    room: 600 + (k * 3 + j) as u64,
+                                })
+                        })
+                        .collect();
+                    for d in describe_all(&recipes, settings).into_iter().flatten() {
+                        rows.push(d);
+                        labels.push(class.to_string());
+                    }
+                }
+                export(&name, "train_hat", &rows, &labels);
+            }
             let mut p = Prediction::default();
             let mut line = format!(
                 "{name} ({} hits, {:?}, threshold {:.2}):",
