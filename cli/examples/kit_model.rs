@@ -14,10 +14,10 @@
 //! hit, for trade-off curves over the threshold; `KIT_EXPORT=FILE` appends every model's training
 //! and test descriptors (JSON lines), which `kit_scorers.py` (next to this file) reads to compare
 //! other novelty scorers on the same hits.
-//! With `KIT_EXPORT` it also exports (set `train_hat`) the training layers with a synthetic
-//! hi-hat burst on their attack (seeded noise high-passed at 5 kHz, 15-40 ms decay; its peak
-//! 10, 15 and 20 dB below the layer's; no real hat), for scorers that know what a hat stroke
-//! does to this drum's hits.
+//! With `KIT_EXPORT` it also exports (set `train_hat`) the training layers described with the
+//! analyzer's synthetic hi-hat stroke on their window (`timbrel_core::analysis::hat`; its
+//! peak 10, 15 and 20 dB under the window's; no real hat), for scorers that know what a hat
+//! stroke does to this drum's hits.
 //!
 //! Protocol (per training kit with a snare, a rimshot and a side stick): train two classes from
 //! the snare's velocity layers, each layer in 3 rooms (about 15 hits per class); test
@@ -38,14 +38,22 @@ use rayon::prelude::*;
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
 use timbrel_learn::{train, Dataset, Example, Prediction, TrainConfig};
 
-/// The strongest hit's descriptor in `samples`.
-fn describe(samples: &[f32], rate: u32, settings: AnalysisSettings) -> Option<Vec<f32>> {
+/// The strongest hit's descriptor in `samples` (with the analyzer's synthetic hat `hat_db`
+/// under it when given).
+fn describe(
+    samples: &[f32],
+    rate: u32,
+    settings: AnalysisSettings,
+    hat_db: Option<f32>,
+) -> Option<Vec<f32>> {
     let mut a = Analyzer::new(rate as f32, settings);
+    a.set_hat_mix(hat_db);
     let mut best: Option<(f32, Vec<f32>)> = None;
     let mut on = |e: AnalyzerEvent<'_>| {
         if let AnalyzerEvent::Hit(h) = e {
             if best.as_ref().is_none_or(|(l, _)| h.rms_dbfs > *l) {
-                best = Some((h.rms_dbfs, h.descriptor.to_vec()));
+                let d = h.hat_descriptor.as_ref().unwrap_or(&h.descriptor);
+                best = Some((h.rms_dbfs, d.to_vec()));
             }
         }
     };
@@ -78,14 +86,13 @@ enum Recipe {
         lead_ms: f32,
         room: u64,
     },
-    /// A drum layer with a synthetic hi-hat-like burst on its attack (seeded high-passed noise,
-    /// 5 kHz, decaying over 15-40 ms; its peak `db` below the drum's): what a hat stroke adds
-    /// to a hit, without any real hat (`KIT_EXPORT` set `train_hat`).
-    SyntheticHat {
-        drum: std::path::PathBuf,
-        db: f32,
-        seed: u64,
+    /// A layer in a room, described with the analyzer's synthetic hi-hat stroke on its window
+    /// (`timbrel_core::analysis::hat`), its peak `db` under the window's (`KIT_EXPORT` set
+    /// `train_hat`).
+    WithHat {
+        file: std::path::PathBuf,
         room: u64,
+        db: f32,
     },
 }
 
@@ -143,45 +150,11 @@ fn render(r: &Recipe) -> (Vec<f32>, u32) {
             let m = kit::mix(&x, y, gain, ax.saturating_sub(ay));
             (kit::in_room(&m, rate, *room), rate)
         }
-        Recipe::SyntheticHat {
-            drum,
-            db,
-            seed,
-            room,
-        } => {
-            let (x, rate) = load(drum);
-            let burst = synthetic_hat(rate, *seed);
-            let gain = peak(&x) / peak(&burst).max(1e-9) * 10f32.powf(-db / 20.0);
-            let m = kit::mix(&x, &burst, gain, attack(&x));
-            (kit::in_room(&m, rate, *room), rate)
+        Recipe::WithHat { file, room, .. } => {
+            let (s, rate) = load(file);
+            (kit::in_room(&s, rate, *room), rate)
         }
     }
-}
-
-/// A hi-hat-like burst at `rate` Hz: seeded white noise through two 5 kHz Butterworth
-/// high-passes, decaying exponentially with a time constant of 15-40 ms (from the seed); 0.2 s.
-fn synthetic_hat(rate: u32, seed: u64) -> Vec<f32> {
-    use timbrel_core::biquad::{Biquad, BUTTERWORTH_Q};
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    };
-    let tau_s = 0.015 + 0.025 * (next() * 0.5 + 0.5);
-    let mut f = [
-        Biquad::highpass(5000.0, BUTTERWORTH_Q, rate as f32),
-        Biquad::highpass(5000.0, BUTTERWORTH_Q, rate as f32),
-    ];
-    (0..rate as usize / 5)
-        .map(|i| {
-            let v = f.iter_mut().fold(next(), |v, b| b.process(v));
-            v * (-(i as f32) / (tau_s * rate as f32)).exp()
-        })
-        .collect()
 }
 
 type Cache = std::sync::Mutex<std::collections::HashMap<String, Option<Vec<f32>>>>;
@@ -248,7 +221,11 @@ fn describe_all(recipes: &[Recipe], settings: AnalysisSettings) -> Vec<Option<Ve
                 return d.clone();
             }
             let (s, rate) = render(r);
-            let d = describe(&s, rate, settings);
+            let hat_db = match r {
+                Recipe::WithHat { db, .. } => Some(*db),
+                _ => None,
+            };
+            let d = describe(&s, rate, settings, hat_db);
             cache().lock().unwrap().insert(key, d.clone());
             d
         })
@@ -443,11 +420,10 @@ fn main() {
                             [10.0f32, 15.0, 20.0]
                                 .into_iter()
                                 .enumerate()
-                                .map(move |(j, db)| Recipe::SyntheticHat {
-                                    drum: f.clone(),
-                                    db,
-                                    seed: (k * 3 + j) as u64,
+                                .map(move |(j, db)| Recipe::WithHat {
+                                    file: f.clone(),
                                     room: 600 + (k * 3 + j) as u64,
+                                    db,
                                 })
                         })
                         .collect();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use timbrel_core::analysis::descriptor::{timbre_indices, Extractor, DESCRIPTOR_LEN};
+use timbrel_core::analysis::descriptor::{timbre_indices, Extractor, DESCRIPTOR_LEN, NAMES};
 use timbrel_core::analysis::{AnalysisSettings, DetectorKind, HitRecord};
 use timbrel_core::synth::{Performance, PerformanceSpec};
 
@@ -81,6 +81,72 @@ fn streaming_descriptors_equal_offline_extraction() {
                 .zip(&h.descriptor)
                 .all(|(a, b)| a.to_bits() == b.to_bits()));
         }
+    }
+}
+
+#[test]
+fn hat_descriptors_are_the_windows_with_the_burst_for_every_block_size() {
+    use timbrel_core::analysis::hat::{max_len, HatMix};
+    use timbrel_core::analysis::Analyzer;
+    let sr = 44_100.0;
+    let spec = PerformanceSpec {
+        duration_s: 3.0,
+        ..Default::default()
+    };
+    let audio = Performance::generate(spec, 9).render(sr);
+    for window in [128u32, 256, 1024] {
+        let settings = AnalysisSettings {
+            window_ref_samples: window,
+            ..Default::default()
+        };
+        let run = |block: usize| {
+            let mut an = Analyzer::new(sr, settings);
+            an.set_hat_mix(Some(12.0));
+            let mut hits: Vec<HitRecord> = Vec::new();
+            for chunk in audio.chunks(block) {
+                an.process(chunk, |e| {
+                    if let timbrel_core::analysis::AnalyzerEvent::Hit(h) = e {
+                        hits.push(*h);
+                    }
+                });
+            }
+            hits
+        };
+        let reference = run(1);
+        assert!(reference.len() > 5);
+        let mut burst = HatMix::new(sr, max_len(sr, 4096), 12.0);
+        let mut ex = Extractor::new(sr, window).unwrap();
+        let len = settings.window_len_samples(sr);
+        for h in &reference {
+            let start = h.onset_sample as usize;
+            let mixed = burst.mix(&audio[start..start + len], &[]).to_vec();
+            let mut want = [0.0; DESCRIPTOR_LEN];
+            ex.extract(&mixed, &mut want).unwrap();
+            let got = h.hat_descriptor.expect("asked for");
+            assert!(got
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
+            // The burst brightens the hit: its log-frequency centroid rises.
+            let centroid = timbre_indices().start + 80;
+            assert_eq!(NAMES[centroid], "timbre.whole.log_centroid_oct");
+            assert!(got[centroid] > h.descriptor[centroid], "window {window}");
+        }
+        for block in [64usize, 512, 4096] {
+            let hits = run(block);
+            assert!(
+                same_hits(&hits, &reference),
+                "window {window} block {block}"
+            );
+            assert!(hits.iter().zip(&reference).all(|(a, b)| {
+                let (a, b) = (a.hat_descriptor.unwrap(), b.hat_descriptor.unwrap());
+                a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits())
+            }));
+        }
+        // Off by default.
+        let plain = common::run(sr, settings, &audio, 512);
+        assert!(plain.hits.iter().all(|h| h.hat_descriptor.is_none()));
+        assert!(same_hits(&plain.hits, &reference));
     }
 }
 

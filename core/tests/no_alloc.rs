@@ -60,6 +60,7 @@ fn process_set_settings_and_reset_never_allocate() {
 
     COUNTING.store(true, Ordering::SeqCst);
     for an in &mut analyzers {
+        an.set_hat_mix(Some(15.0));
         for block in audio.chunks(333) {
             an.process(block, |e| {
                 if let AnalyzerEvent::Hit(_) = e {
@@ -69,6 +70,7 @@ fn process_set_settings_and_reset_never_allocate() {
             let _ = an.detection_meter();
         }
         long.detector.kind = an.settings().detector.kind;
+        an.set_hat_mix(None);
         an.set_settings(long);
         an.reset();
         for block in audio.chunks(4096) {

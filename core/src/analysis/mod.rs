@@ -24,6 +24,7 @@ pub mod envelope;
 pub mod fastmath;
 pub mod flux;
 pub mod frame;
+pub mod hat;
 mod lanes;
 pub mod levels;
 pub mod lowband;
@@ -162,6 +163,9 @@ pub struct HitRecord {
     pub detection: Detection,
     /// The descriptor, laid out as in [`descriptor::NAMES`].
     pub descriptor: [f32; descriptor::DESCRIPTOR_LEN],
+    /// The descriptor of the same window with a synthetic hi-hat stroke on it ([`hat`]), when
+    /// [`Analyzer::set_hat_mix`] asked for it.
+    pub hat_descriptor: Option<[f32; descriptor::DESCRIPTOR_LEN]>,
 }
 
 /// What the analyzer reports while processing.
@@ -251,6 +255,10 @@ pub struct Analyzer {
     rise_margin: usize,
     noise_stretch: usize,
     record: HitRecord,
+    /// The synthetic hat laid on each window when `hat_on`, and its descriptor's accumulator.
+    hat: hat::HatMix,
+    hat_on: bool,
+    hat_acc: HitAccumulator,
     anchor: Anchor,
 }
 
@@ -317,7 +325,11 @@ impl Analyzer {
                 rms_dbfs: 0.0,
                 detection: Detection::NONE,
                 descriptor: [0.0; descriptor::DESCRIPTOR_LEN],
+                hat_descriptor: None,
             },
+            hat: hat::HatMix::new(sample_rate, max_window, hat::DEFAULT_LEVEL_DB),
+            hat_on: false,
+            hat_acc: HitAccumulator::new(max_layout.n_frames, max_layout.bins()),
         };
         a.apply_detector_settings();
         a.reset();
@@ -357,6 +369,16 @@ impl Analyzer {
                 s.active = false;
             }
             self.next_due = u64::MAX;
+        }
+    }
+
+    /// Also describe every hit's window with a synthetic hi-hat stroke on it, its peak
+    /// `level_db` (clamped to 0..=60) under the window's ([`HitRecord::hat_descriptor`]);
+    /// `None` stops. Never allocates; costs a second descriptor per hit while on.
+    pub fn set_hat_mix(&mut self, level_db: Option<f32>) {
+        self.hat_on = level_db.is_some();
+        if let Some(db) = level_db {
+            self.hat.level_db = db.clamp(0.0, 60.0);
         }
     }
 
@@ -587,6 +609,19 @@ impl Analyzer {
                 self.record.peak_dbfs = peak;
                 self.record.rms_dbfs = rms;
                 self.record.detection = slot.detection;
+                self.record.hat_descriptor = None;
+                if self.hat_on {
+                    let mixed = self.hat.mix(window.0, window.1);
+                    self.hat_acc.clear();
+                    for f in 0..l.n_frames {
+                        let start = l.frame_start(f);
+                        let frame = &mixed[start..start + l.frame_len];
+                        self.hat_acc.push_frame(&mut self.frames, frame, &[]);
+                    }
+                    let mut d = [0.0; descriptor::DESCRIPTOR_LEN];
+                    self.hat_acc.finalize(&self.frames, (mixed, &[]), &mut d);
+                    self.record.hat_descriptor = Some(d);
+                }
                 on_event(AnalyzerEvent::Hit(&self.record));
                 continue;
             }
