@@ -74,6 +74,7 @@ impl DatasetV1 {
                 class: e.class,
                 level_dbfs: e.level_dbfs,
                 time_s: e.time_s,
+                hat_descriptor: None,
             })
             .collect();
         Dataset {

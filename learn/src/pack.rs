@@ -10,8 +10,12 @@
 //! - Per example the rest is kept as is: class, level, time, and the snippet's rate, peak and
 //!   length.
 //!
-//! [`unpack`] checks the sizes against each other before allocating anything; the values are
-//! left to [`Dataset::validate`].
+//! - Since state format 4, the examples' hat descriptors ([`Example::hat_descriptor`]) follow
+//!   as a separate part ([`HatsOut`]): one byte per example (1: it has one), then byte planes
+//!   as above over the examples that have one.
+//!
+//! [`unpack`] and [`unpack_hats`] check the sizes against each other before allocating
+//! anything; the values are left to [`Dataset::validate`].
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -60,17 +64,100 @@ pub(crate) struct PackedIn<'a, C = ClassInfo> {
     codes: &'a [u8],
 }
 
-/// Packs `d` (validated: every descriptor has [`DESCRIPTOR_LEN`] values).
-pub(crate) fn pack(d: &Dataset) -> PackedOut<'_> {
-    let n = d.examples.len();
-    let mut descriptors = vec![0u8; 4 * DESCRIPTOR_LEN * n];
-    for (i, e) in d.examples.iter().enumerate() {
-        for (j, v) in e.descriptor.iter().take(DESCRIPTOR_LEN).enumerate() {
+/// The examples' hat descriptors, as written (state format 4 on).
+#[derive(Serialize)]
+pub(crate) struct HatsOut {
+    #[serde(serialize_with = "as_bytes")]
+    present: Vec<u8>,
+    #[serde(serialize_with = "as_bytes")]
+    planes: Vec<u8>,
+}
+
+/// The examples' hat descriptors, as read.
+#[derive(Deserialize)]
+pub(crate) struct HatsIn<'a> {
+    #[serde(borrow)]
+    present: &'a [u8],
+    #[serde(borrow)]
+    planes: &'a [u8],
+}
+
+/// Byte planes of `rows` (each [`DESCRIPTOR_LEN`] values): byte `k` of value `j` of row `i`
+/// at `(k · DESCRIPTOR_LEN + j) · rows + i`.
+fn planes<'a>(rows: impl ExactSizeIterator<Item = &'a [f32]>) -> Vec<u8> {
+    let n = rows.len();
+    let mut out = vec![0u8; 4 * DESCRIPTOR_LEN * n];
+    for (i, row) in rows.enumerate() {
+        for (j, v) in row.iter().take(DESCRIPTOR_LEN).enumerate() {
             for (k, b) in v.to_le_bytes().into_iter().enumerate() {
-                descriptors[(k * DESCRIPTOR_LEN + j) * n + i] = b;
+                out[(k * DESCRIPTOR_LEN + j) * n + i] = b;
             }
         }
     }
+    out
+}
+
+/// Row `i` of `n` rows from [`planes`].
+fn row(planes: &[u8], n: usize, i: usize) -> Vec<f32> {
+    (0..DESCRIPTOR_LEN)
+        .map(|j| {
+            f32::from_le_bytes(std::array::from_fn(|k| {
+                planes[(k * DESCRIPTOR_LEN + j) * n + i]
+            }))
+        })
+        .collect()
+}
+
+/// Packs the hat descriptors of `d` (validated).
+pub(crate) fn pack_hats(d: &Dataset) -> HatsOut {
+    let with: Vec<&[f32]> = d
+        .examples
+        .iter()
+        .filter_map(|e| e.hat_descriptor.as_deref())
+        .collect();
+    HatsOut {
+        present: d
+            .examples
+            .iter()
+            .map(|e| e.hat_descriptor.is_some() as u8)
+            .collect(),
+        planes: planes(with.into_iter()),
+    }
+}
+
+/// Puts the hat descriptors `h` into `d`'s examples; the error says which sizes disagree.
+pub(crate) fn unpack_hats(d: &mut Dataset, h: HatsIn) -> Result<(), String> {
+    if h.present.len() != d.examples.len() {
+        return Err(format!(
+            "hat flags for {} examples, the dataset has {}",
+            h.present.len(),
+            d.examples.len()
+        ));
+    }
+    if let Some(bad) = h.present.iter().position(|&b| b > 1) {
+        return Err(format!("hat flag {} of example {bad}", h.present[bad]));
+    }
+    let n = h.present.iter().filter(|&&b| b == 1).count();
+    if Some(h.planes.len()) != n.checked_mul(4 * DESCRIPTOR_LEN) {
+        return Err(format!(
+            "{} hat descriptor bytes for {n} hat descriptors, expected {} each",
+            h.planes.len(),
+            4 * DESCRIPTOR_LEN
+        ));
+    }
+    let mut k = 0;
+    for (e, &present) in d.examples.iter_mut().zip(h.present) {
+        if present == 1 {
+            e.hat_descriptor = Some(row(h.planes, n, k));
+            k += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Packs `d` (validated: every descriptor has [`DESCRIPTOR_LEN`] values).
+pub(crate) fn pack(d: &Dataset) -> PackedOut<'_> {
+    let descriptors = planes(d.examples.iter().map(|e| e.descriptor.as_slice()));
     let mut codes = Vec::with_capacity(d.examples.iter().map(|e| e.snippet.len()).sum());
     for e in &d.examples {
         let mut previous = 0u8;
@@ -131,13 +218,7 @@ pub(crate) fn unpack<C: Into<ClassInfo>>(p: PackedIn<C>) -> Result<Dataset, Stri
     let mut examples = Vec::with_capacity(n);
     let mut at = 0;
     for (i, h) in p.examples.iter().enumerate() {
-        let descriptor = (0..DESCRIPTOR_LEN)
-            .map(|j| {
-                f32::from_le_bytes(std::array::from_fn(|k| {
-                    p.descriptors[(k * DESCRIPTOR_LEN + j) * n + i]
-                }))
-            })
-            .collect();
+        let descriptor = row(p.descriptors, n, i);
         let mut previous = 0u8;
         let codes = p.codes[at..at + h.snippet_len]
             .iter()
@@ -153,6 +234,7 @@ pub(crate) fn unpack<C: Into<ClassInfo>>(p: PackedIn<C>) -> Result<Dataset, Stri
             level_dbfs: h.level_dbfs,
             time_s: h.time_s,
             snippet: Snippet::from_parts(h.snippet_rate_hz, h.snippet_peak, codes),
+            hat_descriptor: None,
         });
     }
     Ok(Dataset {
@@ -190,6 +272,45 @@ mod tests {
         d.examples[1].descriptor[5] = -0.0;
         assert_eq!(round_trip(&d).unwrap(), d);
         assert!(round_trip(&d).unwrap().examples[1].descriptor[5].is_sign_negative());
+    }
+
+    #[test]
+    fn hat_descriptors_round_trip_and_bad_sizes_are_named() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut d = Dataset::default();
+        for i in 0..5 {
+            let x: Vec<f32> = (0..DESCRIPTOR_LEN).map(|_| rng.f32()).collect();
+            let hat: Vec<f32> = (0..DESCRIPTOR_LEN).map(|_| rng.f32() - 9.0).collect();
+            let e = Example::new(&x, i % 2, -3.0, i as f64);
+            d.add_example(e.with_hat((i != 2).then_some(hat.as_slice())))
+                .unwrap();
+        }
+        let bytes = postcard::to_allocvec(&pack_hats(&d)).unwrap();
+        let mut back = round_trip(&d).unwrap();
+        assert!(back.examples.iter().all(|e| e.hat_descriptor.is_none()));
+        unpack_hats(&mut back, postcard::from_bytes(&bytes).unwrap()).unwrap();
+        assert_eq!(back, d);
+        let mut short = back.clone();
+        short.examples.pop();
+        assert_eq!(
+            unpack_hats(&mut short, postcard::from_bytes(&bytes).unwrap()).unwrap_err(),
+            "hat flags for 5 examples, the dataset has 4"
+        );
+        let mut h = pack_hats(&d);
+        h.planes.pop();
+        let bytes = postcard::to_allocvec(&h).unwrap();
+        assert!(
+            unpack_hats(&mut back, postcard::from_bytes(&bytes).unwrap())
+                .unwrap_err()
+                .contains("for 4 hat descriptors")
+        );
+        let mut h = pack_hats(&d);
+        h.present[0] = 7;
+        let bytes = postcard::to_allocvec(&h).unwrap();
+        assert_eq!(
+            unpack_hats(&mut back, postcard::from_bytes(&bytes).unwrap()).unwrap_err(),
+            "hat flag 7 of example 0"
+        );
     }
 
     #[test]

@@ -1,24 +1,29 @@
 //! The project state: the [`Dataset`] and its trained [`Model`] as one string, kept by the
 //! plugin in the host's project (a persisted field of the plugin state).
 //!
-//! # Format 3 (written)
+//! # Format 4 (written)
 //!
 //! ```text
-//! timbrel-state:3:<layout>:<model>:<base64>
+//! timbrel-state:4:<layout>:<model>:<base64>
 //! ```
 //!
 //! A readable prefix — the magic [`MAGIC`], the state format [`STATE_FORMAT_VERSION`], the
 //! descriptor layout [`LAYOUT_VERSION`] and the model format [`MODEL_FORMAT_VERSION`], as
 //! decimal numbers, each followed by `:` — then base64 (standard alphabet, padded) of one zstd
 //! frame that records its content size, holding the postcard encoding of the payload
-//! `(dataset, model: Option<bytes>)`. The dataset is packed column-wise (module `pack`:
+//! `(dataset, model: Option<bytes>, hats)`. The dataset is packed column-wise (module `pack`:
 //! descriptor byte planes, snippet μ-law codes as first differences) so that zstd compresses it
-//! better. The model is postcard-encoded into its own bytes, so that a later build can tell the
+//! better; `hats` are the examples' hat descriptors (`Example::hat_descriptor`), packed the same
+//! way. The model is postcard-encoded into its own bytes, so that a later build can tell the
 //! dataset from a model it no longer reads. Floats are raw IEEE-754 bits: the restored model
 //! gives bit-identical outputs and needs no retraining.
 //!
 //! 16 classes × 100 hits with 100 ms snippets recorded at 48 kHz (or 96 kHz) and a kNN model
 //! encode to about 4.5 MB (see `timbrel bench` and the `state` criterion bench).
+//!
+//! # Format 3 (read only)
+//!
+//! The same as format 4 without `hats` (read as examples without hat descriptors).
 //!
 //! # Format 2 (read only)
 //!
@@ -63,15 +68,15 @@ use crate::error::LearnError;
 use crate::migrate::{ClassInfoV2, DatasetV1};
 use crate::model::{Mismatch, Model};
 use crate::model::{ModelV1, ModelV2};
-use crate::pack::{self, PackedIn, PackedOut};
+use crate::pack::{self, HatsIn, HatsOut, PackedIn, PackedOut};
 use crate::version::{self, check_together, newer_hint, Inconsistent, Versions};
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
 
 /// First field of every encoded state.
 pub const MAGIC: &str = "timbrel-state";
 /// State format written by this build (format 1 is the legacy JSON object, format 2 the
-/// classes without ignore flag; both read only).
-pub const STATE_FORMAT_VERSION: u32 = 3;
+/// classes without ignore flag, format 3 the examples without hat descriptors; all read only).
+pub const STATE_FORMAT_VERSION: u32 = 4;
 /// Oldest state format this build reads.
 pub const OLDEST_STATE_FORMAT_VERSION: u32 = 1;
 /// Descriptor layout of format-1 states (they did not record it).
@@ -223,6 +228,7 @@ impl From<Inconsistent> for StateError {
 struct PayloadOut<'a> {
     dataset: PackedOut<'a>,
     model: Option<Bytes<'a>>,
+    hats: HatsOut,
 }
 
 /// Bytes serialised as bytes (a length and the raw bytes), not as a sequence of numbers.
@@ -241,6 +247,17 @@ struct PayloadIn<'a, C = crate::dataset::ClassInfo> {
     dataset: PackedIn<'a, C>,
     #[serde(borrow)]
     model: Option<&'a [u8]>,
+}
+
+/// The payload of format 4 on, as read.
+#[derive(Deserialize)]
+struct PayloadWithHats<'a> {
+    #[serde(borrow)]
+    dataset: PackedIn<'a>,
+    #[serde(borrow)]
+    model: Option<&'a [u8]>,
+    #[serde(borrow)]
+    hats: HatsIn<'a>,
 }
 
 /// Checks the dataset, the model and that they agree.
@@ -264,6 +281,7 @@ pub fn encode(state: &ProjectState) -> Result<String, StateError> {
     let payload = PayloadOut {
         dataset: pack::pack(&state.dataset),
         model: model.as_deref().map(Bytes),
+        hats: pack::pack_hats(&state.dataset),
     };
     let payload = postcard::to_allocvec(&payload).map_err(encode_error)?;
     if payload.len() > MAX_PAYLOAD_BYTES {
@@ -534,10 +552,16 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
         let (p, rest): (PayloadIn<ClassInfoV2>, _) =
             postcard::take_from_bytes(&payload).map_err(payload_error)?;
         (pack::unpack(p.dataset), p.model, rest)
-    } else {
+    } else if format == 3 {
         let (p, rest): (PayloadIn, _) =
             postcard::take_from_bytes(&payload).map_err(payload_error)?;
         (pack::unpack(p.dataset), p.model, rest)
+    } else {
+        let (p, rest): (PayloadWithHats, _) =
+            postcard::take_from_bytes(&payload).map_err(payload_error)?;
+        let dataset =
+            pack::unpack(p.dataset).and_then(|mut d| pack::unpack_hats(&mut d, p.hats).map(|()| d));
+        (dataset, p.model, rest)
     };
     if !rest.is_empty() {
         return Err(StateError::TrailingBytes { count: rest.len() });
@@ -554,7 +578,7 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
             } else if model_format == 2 {
                 postcard::take_from_bytes::<ModelV2>(bytes).map(|(m, r)| (m.migrate(), r))
             } else {
-                postcard::take_from_bytes(bytes)
+                postcard::take_from_bytes::<Model>(bytes).map(|(m, r)| (m.from_format_3(), r))
             }
             .map_err(|e| corrupt("model", e.to_string()))?;
             if !rest.is_empty() {
@@ -620,12 +644,13 @@ mod tests {
         let mut payload = postcard::to_allocvec(&PayloadOut {
             dataset: pack::pack(dataset),
             model: model.map(Bytes),
+            hats: pack::pack_hats(dataset),
         })
         .unwrap();
         payload.extend_from_slice(trailing);
         let packed = zstd::bulk::compress(&payload, 1).unwrap();
         format!(
-            "timbrel-state:3:1:3:{}",
+            "timbrel-state:4:1:4:{}",
             base64::engine::general_purpose::STANDARD.encode(packed)
         )
     }
@@ -650,7 +675,7 @@ mod tests {
     fn round_trip_gives_bit_identical_outputs() {
         let s = state();
         let text = encode(&s).unwrap();
-        assert!(text.starts_with("timbrel-state:3:1:3:"), "{}", &text[..30]);
+        assert!(text.starts_with("timbrel-state:4:1:4:"), "{}", &text[..30]);
         let back = decode_str(&text).unwrap();
         assert_eq!(back, s);
         assert_eq!(
@@ -834,23 +859,23 @@ mod tests {
 
     #[test]
     fn versions_are_checked_before_the_body() {
-        let e = err("timbrel-state:4:1:1:!!!!");
+        let e = err("timbrel-state:5:1:1:!!!!");
         assert_eq!(
             e,
             StateError::FormatVersion {
-                found: 4,
-                supported: 3
+                found: 5,
+                supported: 4
             }
         );
         assert_eq!(
             e.to_string(),
-            "unsupported project state format version 4 (this timbrel reads versions 1 to 3); it was written by a newer timbrel"
+            "unsupported project state format version 5 (this timbrel reads versions 1 to 4); it was written by a newer timbrel"
         );
         assert_eq!(
             err("timbrel-state:1:1:1:"),
             StateError::FormatVersion {
                 found: 1,
-                supported: 3
+                supported: 4
             }
         );
         let e = err("timbrel-state:2:2:1:!!");
@@ -870,7 +895,7 @@ mod tests {
             e,
             StateError::ModelVersion {
                 found: 7,
-                supported: 3
+                supported: 4
             }
         );
         assert!(e.to_string().contains("newer timbrel"), "{e}");

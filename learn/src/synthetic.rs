@@ -204,6 +204,36 @@ pub fn analyze(
         .collect()
 }
 
+/// The hat descriptor (`Example::hat_descriptor`: the window under the analyzer's synthetic
+/// hi-hat, [`crate::dataset::HAT_LEVEL_DB`] down) of the hit nearest to `onset` (within 10 ms),
+/// at `window` reference samples; `None` when no hit was found there.
+pub fn hat_descriptor(
+    audio: &[f32],
+    sample_rate: f32,
+    onset: usize,
+    window: u32,
+) -> Option<Vec<f32>> {
+    let settings = AnalysisSettings {
+        window_ref_samples: window,
+        ..AnalysisSettings::default()
+    };
+    let mut a = Analyzer::new(sample_rate, settings);
+    a.set_hat_mix(Some(crate::dataset::HAT_LEVEL_DB));
+    let tol = (0.01 * sample_rate) as i64;
+    let mut best: Option<(i64, Vec<f32>)> = None;
+    a.process(audio, |e| {
+        if let AnalyzerEvent::Hit(h) = e {
+            let err = (h.onset_sample as i64 - onset as i64).abs();
+            if let Some(d) = h.hat_descriptor.filter(|_| err <= tol) {
+                if best.as_ref().is_none_or(|b| err < b.0) {
+                    best = Some((err, d.to_vec()));
+                }
+            }
+        }
+    });
+    best.map(|(_, d)| d)
+}
+
 /// Renders and analyses one sound; `None` when the analyzer found no hit at its onset.
 pub fn synth_hit(sound: Sound, spec: &SynthSpec, windows: &[u32], seed: u64) -> Option<SynthHit> {
     let (audio, onset, bleed) = render(sound, spec, seed);

@@ -23,6 +23,11 @@ const SNIPPET_S: f32 = 0.01;
 /// Two classes (`center`, `edge`) × 6 seeded snare hits with 10 ms snippets: at 48 kHz, one hit
 /// per class at 44.1 kHz, and the last hit of each class without snippet.
 fn fixture_dataset() -> Dataset {
+    fixture_dataset_hats(false)
+}
+
+/// [`fixture_dataset`], with the hits' hat descriptors when `hats` (state format 4 on).
+fn fixture_dataset_hats(hats: bool) -> Dataset {
     let mut rng = fastrand::Rng::with_seed(0x7153_f1c5);
     let mut d = Dataset::default();
     for (class, radius) in [(0, (0.0, 0.15)), (1, (0.8, 0.95))] {
@@ -49,6 +54,10 @@ fn fixture_dataset() -> Dataset {
                 continue;
             };
             let mut e = Example::new(&descriptor, class, level, (d.examples.len() as f64) * 0.5);
+            if hats {
+                e.hat_descriptor = synthetic::hat_descriptor(&audio, rate, onset, 256);
+                assert!(e.hat_descriptor.is_some());
+            }
             if added < 5 {
                 let len = (SNIPPET_S * rate) as usize;
                 e.snippet = Snippet::encode(&audio[onset..onset + len], rate);
@@ -124,7 +133,16 @@ fn expected_json(model: &Model, descriptors: &[Vec<f32>]) -> serde_json::Value {
 /// The fixture dataset with a third class, `kit`, marked ignore: seeded kicks and noise
 /// bursts (the current formats' ignore flag and classifier class list).
 fn fixture_dataset_with_ignore() -> Dataset {
-    let mut d = fixture_dataset();
+    with_ignore(fixture_dataset())
+}
+
+/// [`fixture_dataset_with_ignore`] with the drum hits' hat descriptors (state format 4).
+fn fixture_dataset_with_hats() -> Dataset {
+    with_ignore(fixture_dataset_hats(true))
+}
+
+/// `d` with a third class, `kit`, marked ignore: seeded kicks and noise bursts.
+fn with_ignore(mut d: Dataset) -> Dataset {
     let kit = d
         .add_class("kit", timbrel_learn::dataset::PALETTE[2])
         .unwrap();
@@ -149,27 +167,27 @@ fn fixture_dataset_with_ignore() -> Dataset {
 }
 
 #[test]
-#[ignore = "writes the fixtures of the current formats (model 3, state 3); released fixtures must never be regenerated"]
-fn generate_m3_fixtures() {
-    let d = fixture_dataset_with_ignore();
+#[ignore = "writes the fixtures of the current formats (model 4, state 4); released fixtures must never be regenerated"]
+fn generate_m4_fixtures() {
+    let d = fixture_dataset_with_hats();
     let model = train(&d, &TrainConfig::default()).unwrap();
     let mut f = ModelFile::new(
-        "timbrel fixture generator (model format 3)",
+        "timbrel fixture generator (model format 4)",
         AnalysisSettings::default(),
         model.clone(),
     );
     f.dataset = Some(d.clone());
     let dir = fixtures();
-    file::save(&dir.join("model-v2-m3.timbrel"), &f).unwrap();
+    file::save(&dir.join("model-v2-m4.timbrel"), &f).unwrap();
     let text = state::encode(&ProjectState {
         dataset: d.clone(),
         model: Some(model),
     })
     .unwrap();
-    std::fs::write(dir.join("state-v3.txt"), text).unwrap();
+    std::fs::write(dir.join("state-v4.txt"), text).unwrap();
     let expected = expected_json(&f.model, &probe_descriptors(&d));
     std::fs::write(
-        dir.join("expected-m3.json"),
+        dir.join("expected-m4.json"),
         serde_json::to_string_pretty(&expected).unwrap() + "\n",
     )
     .unwrap();
@@ -323,8 +341,10 @@ fn every_readable_state_format_has_a_fixture_that_restores() {
             .unwrap_or_else(|| panic!("no fixture of state format {v} in tests/fixtures"));
         let text = String::from_utf8(read(&name)).unwrap();
         let r = state::restore_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        // Format 3 added ignore classes; its fixture has one.
-        let expected = if v >= 3 {
+        // Format 3 added ignore classes, format 4 hat descriptors; their fixtures have them.
+        let expected = if v >= 4 {
+            fixture_dataset_with_hats()
+        } else if v == 3 {
             fixture_dataset_with_ignore()
         } else {
             expected.clone()
@@ -383,5 +403,21 @@ fn model_format_3_with_an_ignore_class_loads_and_gives_the_recorded_outputs() {
     let s = state::decode_str(&text).unwrap();
     assert_eq!(Some(&s.dataset), f.dataset.as_ref());
     assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m3.json");
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+}
+
+#[test]
+fn model_format_4_with_hat_segments_loads_and_gives_the_recorded_outputs() {
+    let f = load("model-v2-m4.timbrel");
+    let d = f.dataset.as_ref().unwrap();
+    assert_eq!(d, &fixture_dataset_with_hats());
+    assert!(d.examples[..12].iter().all(|e| e.hat_descriptor.is_some()));
+    assert!(d.examples[12..].iter().all(|e| e.hat_descriptor.is_none()));
+    assert_recorded_outputs(&f.model, "expected-m4.json");
+    let text = String::from_utf8(read("state-v4.txt")).unwrap();
+    assert!(text.starts_with("timbrel-state:4:1:4:"));
+    let s = state::decode_str(&text).unwrap();
+    assert_eq!(Some(&s.dataset), f.dataset.as_ref());
+    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m4.json");
     assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
 }

@@ -140,7 +140,7 @@ fn valid_file() -> &'static [u8] {
     })
 }
 
-const PREFIX: &str = "timbrel-state:3:1:3:";
+const PREFIX: &str = "timbrel-state:4:1:4:";
 
 /// An encoded state around an arbitrary payload.
 fn wrap(payload: &[u8]) -> String {

@@ -223,6 +223,15 @@ impl Model {
         &self.interpolation
     }
 
+    /// A format-3 model as today's format (the same fields; it scores as it did); other
+    /// versions unchanged.
+    pub(crate) fn from_format_3(mut self) -> Self {
+        if self.format_version == 3 {
+            self.format_version = MODEL_FORMAT_VERSION;
+        }
+        self
+    }
+
     /// The format version this model was written with.
     pub fn format_version(&self) -> u32 {
         self.format_version

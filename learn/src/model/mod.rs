@@ -38,8 +38,10 @@ pub use train::{
 ///
 /// Format 2 (novelty against the region the classes span) replaced format 1's novelty scorer;
 /// format 3 added ignore classes (a flag per class, the classifier's own class list) and the
-/// box novelty scorer. Older models are read through [`ModelV1`] and [`ModelV2`] and keep
+/// box novelty scorer; format 4 lets a novelty segment run from a class to its hits under a
+/// synthetic hi-hat (both ends one class), which format-3 readers refuse. Older models are read
+/// through [`ModelV1`] and [`ModelV2`], format 3 as today's (it has no such segment), and keep
 /// scoring as they did.
-pub const MODEL_FORMAT_VERSION: u32 = 3;
+pub const MODEL_FORMAT_VERSION: u32 = 4;
 /// Oldest model format this build reads.
 pub const OLDEST_MODEL_FORMAT_VERSION: u32 = 1;

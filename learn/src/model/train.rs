@@ -419,7 +419,18 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
 
     // Novelty.
     let labels = all_labels;
-    let novelty = Novelty::fit(&z, labels, &ignore, cfg.novelty_quantile);
+    let mut novelty = Novelty::fit(&z, labels, &ignore, cfg.novelty_quantile);
+    let hats: Vec<(usize, Vec<f64>)> = prep
+        .rows
+        .iter()
+        .zip(labels)
+        .filter(|(_, &l)| !ignore[l])
+        .filter_map(|(&i, &l)| {
+            let hat = data.examples[i].hat_descriptor.as_deref()?;
+            Some((l, scaler.transform_f64(hat)))
+        })
+        .collect();
+    novelty.add_hat_segments(&hats);
     let unknown_threshold = cfg.unknown_threshold.unwrap_or_else(|| {
         (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE, labels))
             .max(MIN_AUTO_THRESHOLD)
