@@ -36,6 +36,7 @@ mod kit;
 use kit::{Instrument, Kind};
 use rayon::prelude::*;
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
+use timbrel_learn::dataset::HAT_LEVEL_DB;
 use timbrel_learn::{train, Dataset, Example, Prediction, TrainConfig};
 
 /// The strongest hit's descriptor in `samples` (with the analyzer's synthetic hat `hat_db`
@@ -355,15 +356,32 @@ fn main() {
             let build = |which: &[usize]| -> Dataset {
                 let mut d = Dataset::default();
                 for (class, inst) in [(0usize, snare), (1, other)] {
-                    for desc in describe_all(
-                        &layers_of(inst, which, 0..(15 / which.len().max(1)).max(2) as u64),
-                        settings,
-                    )
-                    .into_iter()
-                    .flatten()
-                    {
-                        d.add_example(Example::new(&desc, class, -20.0, 0.0))
-                            .unwrap();
+                    let recipes =
+                        layers_of(inst, which, 0..(15 / which.len().max(1)).max(2) as u64);
+                    // The same hits under the analyzer's synthetic hat, as the plugin and
+                    // `timbrel train` record them (`NO_HATS=1`: without, as before format 4).
+                    let with_hat: Vec<Recipe> = recipes
+                        .iter()
+                        .map(|r| match r {
+                            Recipe::Layer { file, room } => Recipe::WithHat {
+                                file: file.clone(),
+                                room: *room,
+                                db: HAT_LEVEL_DB,
+                            },
+                            other => other.clone(),
+                        })
+                        .collect();
+                    let hats = if std::env::var_os("NO_HATS").is_some() {
+                        vec![None; recipes.len()]
+                    } else {
+                        describe_all(&with_hat, settings)
+                    };
+                    for (desc, hat) in describe_all(&recipes, settings).into_iter().zip(hats) {
+                        let Some(desc) = desc else { continue };
+                        d.add_example(
+                            Example::new(&desc, class, -20.0, 0.0).with_hat(hat.as_deref()),
+                        )
+                        .unwrap();
                     }
                 }
                 if ignore_kit.is_some() {

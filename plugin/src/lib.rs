@@ -629,6 +629,9 @@ impl Plugin for Timbrel {
             let kit_playing = self.params.train_with_kit.value();
             self.arming
                 .begin_block(train, limit, collect, kit_playing, &self.meters);
+            // Training hits are also described under a synthetic hi-hat (what a hat played
+            // with this drum does to it, for the model's novelty); no cost while disarmed.
+            analyzer.set_hat_mix((train > 0).then_some(timbrel_learn::dataset::HAT_LEVEL_DB));
             self.signals.configure(&self.params.signals);
             let mut block = Block::new(analyzer.position(), samples, &self.params);
             let mut control = aux.outputs.first_mut().map(|port| port.as_slice());

@@ -37,7 +37,10 @@ fn a_restored_project_gives_identical_outputs_at_once() {
     let save_ms = started.elapsed().as_secs_f64() * 1e3;
     let size = fields["dataset"].len();
     assert!(
-        fields["dataset"].starts_with("\"timbrel-state:3:"),
+        fields["dataset"].starts_with(&format!(
+            "\"timbrel-state:{}:",
+            timbrel_learn::state::STATE_FORMAT_VERSION
+        )),
         "compact, versioned state"
     );
 

@@ -50,6 +50,7 @@ use timbrel_host_tests::kit::render::{path_of, render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::truth::{Event, Tags};
 use timbrel_host_tests::signal::Rng;
+use timbrel_learn::dataset::HAT_LEVEL_DB;
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
 /// Render rate, in Hz.
@@ -164,9 +165,11 @@ fn mix(name: &str, strokes: &[Stroke], room: &Room, seed: u64) -> Mix {
     }
 }
 
-/// Every hit the analyzer reports on `audio`.
-fn hits(audio: &[f32], settings: AnalysisSettings) -> Vec<HitRecord> {
+/// Every hit the analyzer reports on `audio`; `training`: each also described under the
+/// synthetic hi-hat, as the plugin records training hits.
+fn hits(audio: &[f32], settings: AnalysisSettings, training: bool) -> Vec<HitRecord> {
     let mut analyzer = Analyzer::new(SAMPLE_RATE, settings);
+    analyzer.set_hat_mix(training.then_some(HAT_LEVEL_DB));
     let mut out = Vec::new();
     for block in audio.chunks(512) {
         analyzer.process(block, |e| {
@@ -207,11 +210,14 @@ fn trained(room: &Room, settings: AnalysisSettings, seed: u64) -> Model {
             mix("one-shots", &strokes, room, seed + class as u64),
             &strokes,
         );
-        let found = hits(&take.audio, settings);
+        let found = hits(&take.audio, settings, true);
         for (event, hit) in matched(&take.events, &found) {
             let time = event.onset as f64 / SAMPLE_RATE as f64;
             dataset
-                .add_example(Example::new(&hit.descriptor, class, hit.peak_dbfs, time))
+                .add_example(
+                    Example::new(&hit.descriptor, class, hit.peak_dbfs, time)
+                        .with_hat(hit.hat_descriptor.as_ref().map(|d| &d[..])),
+                )
                 .expect("valid example");
         }
     }
@@ -305,7 +311,7 @@ fn main() {
                 bled.sort_by_key(|s| s.event.onset);
                 let bled_take = render(mix("bleed", &bled, &room, seed + 6), &bled);
                 [&clean_take, &bled_take, &groove_take]
-                    .map(|take| score(&model, &take.events, &hits(&take.audio, settings)))
+                    .map(|take| score(&model, &take.events, &hits(&take.audio, settings, false)))
             })
             .collect();
         let ms = window as f32 / 44.1;

@@ -27,6 +27,7 @@ use timbrel_host_tests::kit::oneshots::single_hit_file;
 use timbrel_host_tests::kit::render::{render, Mix, Stroke, PATHS};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::truth::Tags;
+use timbrel_learn::dataset::HAT_LEVEL_DB;
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
 /// Render rate, in Hz.
@@ -36,9 +37,11 @@ const TRAINING_ROOMS: u64 = 3;
 /// A detection belongs to a stroke within this many samples of its onset (10 ms).
 const MATCH: u64 = 441;
 
-/// Every hit the default analyzer reports on `audio`.
-fn hits(audio: &[f32]) -> Vec<HitRecord> {
+/// Every hit the default analyzer reports on `audio`; `training`: each also described under
+/// the synthetic hi-hat, as the plugin records training hits.
+fn hits(audio: &[f32], training: bool) -> Vec<HitRecord> {
     let mut analyzer = Analyzer::new(SAMPLE_RATE, AnalysisSettings::default());
+    analyzer.set_hat_mix(training.then_some(HAT_LEVEL_DB));
     let mut out = Vec::new();
     let mut keep = |e: AnalyzerEvent<'_>| {
         if let AnalyzerEvent::Hit(h) = e {
@@ -83,7 +86,7 @@ fn trained(classes: &[&Instrument], seed: u64) -> Model {
                 },
                 &strokes,
             );
-            let found = hits(&take.audio);
+            let found = hits(&take.audio, true);
             for event in &take.events {
                 let Some(hit) = found
                     .iter()
@@ -94,7 +97,10 @@ fn trained(classes: &[&Instrument], seed: u64) -> Model {
                 };
                 let time = event.onset as f64 / SAMPLE_RATE as f64;
                 dataset
-                    .add_example(Example::new(&hit.descriptor, class, hit.peak_dbfs, time))
+                    .add_example(
+                        Example::new(&hit.descriptor, class, hit.peak_dbfs, time)
+                            .with_hat(hit.hat_descriptor.as_ref().map(|d| &d[..])),
+                    )
                     .expect("valid example");
             }
         }
@@ -156,7 +162,7 @@ fn score(kit: &Arc<Kit>, classes: [&str; 2], model: &Model, seeds: std::ops::Ran
         notes.files += 1;
         let second = take.events.iter().find(|e| !e.target);
         let mut hit_seen = false;
-        for h in hits(&take.audio) {
+        for h in hits(&take.audio, false) {
             let mut p = Prediction::default();
             model.classify(&h.descriptor, &mut p);
             let class = p.best;
@@ -198,7 +204,7 @@ fn score(kit: &Arc<Kit>, classes: [&str; 2], model: &Model, seeds: std::ops::Ran
                 take.name,
                 main.onset,
                 main.level_db,
-                hits(&take.audio)
+                hits(&take.audio, false)
                     .iter()
                     .map(|h| (h.onset_sample, h.peak_dbfs))
                     .collect::<Vec<_>>(),

@@ -454,8 +454,11 @@ fn a_trained_state_restores_identical_outputs_from_the_first_hit() {
         dataset_field.len()
     );
     assert!(
-        dataset_field.starts_with("\"timbrel-state:3:"),
-        "the dataset field holds a format-2 Timbrel state"
+        dataset_field.starts_with(&format!(
+            "\"timbrel-state:{}:",
+            timbrel_learn::state::STATE_FORMAT_VERSION
+        )),
+        "the dataset field holds a Timbrel state of today's format"
     );
     assert!(
         state.len() <= MAX_STATE_BYTES_PER_HIT * training_hits,
@@ -648,8 +651,15 @@ fn corrupt_states_are_refused_or_leave_a_working_plugin() {
         ("payload cut in half", text[..text.len() / 2].into()),
         (
             "format version 9",
-            text.replacen("timbrel-state:3:", "timbrel-state:9:", 1)
-                .into(),
+            text.replacen(
+                &format!(
+                    "timbrel-state:{}:",
+                    timbrel_learn::state::STATE_FORMAT_VERSION
+                ),
+                "timbrel-state:9:",
+                1,
+            )
+            .into(),
         ),
         ("a base64 character replaced by '!'", one_replaced.into()),
         ("the number 42", 42.into()),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
-use timbrel_learn::dataset::PALETTE;
+use timbrel_learn::dataset::{HAT_LEVEL_DB, PALETTE};
 use timbrel_learn::{Dataset, Example, ModelKind, TrainConfig, MAX_CLASSES};
 
 use super::{AnalysisOptions, Runner};
@@ -215,11 +215,12 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
     // arguments differently gives the same dataset and the same model.
     files.sort_by_key(|(class, _)| *class);
 
-    type Hits = (f64, Vec<(f64, f32, Vec<f32>)>);
+    // Per hit: onset (s), level (dBFS), descriptor, and the descriptor under a synthetic hat.
+    type Hits = (f64, Vec<(f64, f32, Vec<f32>, Option<Vec<f32>>)>);
     let analysed: Vec<Result<Hits, wav::WavError>> = files
         .par_iter()
         .map_init(
-            || Runner::new(options),
+            || Runner::new(options).with_hats(HAT_LEVEL_DB),
             |runner, (_, path)| {
                 let (samples, rate) = wav::read_mono(path)?;
                 let seconds = samples.len() as f64 / rate as f64;
@@ -229,6 +230,7 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
                         hit.onset_sample as f64 / rate as f64,
                         hit.rms_dbfs,
                         hit.descriptor.to_vec(),
+                        hit.hat_descriptor.map(|d| d.to_vec()),
                     ));
                 });
                 Ok((seconds, hits))
@@ -253,11 +255,12 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
             extra_hits.push((path.clone(), others, kept.0));
             hits = vec![kept];
         }
-        for (onset_s, level, descriptor) in hits {
+        for (onset_s, level, descriptor, hat) in hits {
             let level = if level.is_finite() { level } else { -200.0 };
             let time_s = k as f64 * FILE_TIME_SPACING_S + onset_s;
+            let example = Example::new(&descriptor, *class, level, time_s).with_hat(hat.as_deref());
             dataset
-                .add_example(Example::new(&descriptor, *class, level, time_s))
+                .add_example(example)
                 .map_err(|e| anyhow!("{}: hit at {onset_s:.6} s: {e}", path.display()))?;
             sources.push(Source {
                 file: path.clone(),

@@ -104,6 +104,9 @@ pub struct Runner {
     learned: Option<Result<LearnedLevels, LevelsError>>,
     /// Silence fed after the end of a file so that late hits complete.
     zeros: Vec<f32>,
+    /// Level of the synthetic hi-hat each hit is also described under (dB under its peak),
+    /// for training examples; `None`: hits have no hat descriptor.
+    hat_db: Option<f32>,
 }
 
 impl Runner {
@@ -117,7 +120,15 @@ impl Runner {
             learn_levels: options.learn_levels(),
             learned: None,
             zeros: vec![0.0; block.min(1 << 16)],
+            hat_db: None,
         }
+    }
+
+    /// The same runner describing every hit under the analyzer's synthetic hi-hat too, `db`
+    /// under its peak ([`HitRecord::hat_descriptor`]), as the plugin does for training hits.
+    pub fn with_hats(mut self, db: f32) -> Self {
+        self.hat_db = Some(db);
+        self
     }
 
     /// What the latest file taught (`None` unless levels are learned).
@@ -157,6 +168,7 @@ impl Runner {
                 analyzer
             }
         };
+        analyzer.set_hat_mix(self.hat_db);
         let mut on_event = |event: AnalyzerEvent<'_>| {
             if let AnalyzerEvent::Hit(hit) = event {
                 on_hit(hit);
