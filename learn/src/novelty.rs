@@ -77,28 +77,21 @@
 //! Hydrogen layers, 8192-point FFT) spans 177-334 Hz over seven kits' snares and 195-287 Hz
 //! over most of their toms.
 //!
-//! NOTE (the next step, measured, not built into the model): what a hat stroke does to *this*
-//! drum's hits can be rendered instead of guessed. The analyzer describes a hit's window a
-//! second time with a synthetic hat burst on it when asked (`Analyzer::set_hat_mix`,
-//! `timbrel_core::analysis::hat`; no real hat), and `kit_model` exports the training layers so
-//! described. A segment per class from its centre to the centre of those mixed hits
-//! (`kit_scorers.py`, "mixture box"; the class's scale), tested with *other kits'* real hats,
-//! at the trained threshold, 5.8 / 2.9 / 23 ms, burst 15 dB under the window's peak:
-//! - in-box weight 0.5: snare + simultaneous hat unknown 43.1 -> 23.6 / 9.7 -> 6.9 / 41.7 ->
-//!   19.4 %, snare after a hat 63.9 -> 47.2 / 50.0 -> 48.6 / 55.6 -> 36.1 %; toms rejected 72.3
-//!   -> 67.0 / 42.4 -> 41.7 / 81.4 -> 78.8 %; cymbals 91.2 -> 90.7 / 96.5 -> 94.1 / 97.3 ->
-//!   96.8 %; hats, kicks and blends within 0.5 points; held-out layers unknown 5.8 -> 5.8 /
-//!   25.0 -> 15.0 / 1.7 -> 0.8 %;
-//! - in-box weight 1 (the segment): snare + hat 29.2 / 6.9 / 23.6 %, toms 70.1 / 41.7 / 79.5 %,
-//!   cymbals unchanged;
-//! - the segment extended 1.3 times (in-box 0.5): snare + hat 16.7 / 6.9 / 8.3 %, toms 66.3 /
-//!   40.9 / 78.4 %, hats 95.9 / 98.3 / 100 %.
-//!
-//! The same burst mixed into the dry layer before the room, at the layer's attack, with a
-//! seeded decay of 15-40 ms, did a little better (5.8 ms, in-box 0.5: snare + hat 13.9 %,
-//! toms 66.7 %). Building it needs each training hit's mixed descriptor kept with its example
-//! (a dataset format bump for the state and `.timbrel`), the recorder asking for it while
-//! armed, and a model format bump for the segments.
+//! **Hat segments** (model format 4). The analyzer describes a training hit's window a second
+//! time with a synthetic hat burst on it (`Analyzer::set_hat_mix`, `timbrel_core::analysis::hat`;
+//! no real hat), kept as `Example::hat_descriptor`; [`Novelty::add_hat_segments`] adds a
+//! segment per drum class from its centre to the centre of those mixed hits, measured like the
+//! box between two classes (in-box weight [`IN_BOX_WEIGHT`], the class's own scale). Tested on
+//! the real kits with *other kits'* real hats (`kit_model`; `kit_scorers.py`, "mixture box"), at
+//! the trained threshold, 5.8 / 2.9 / 23 ms, burst [`crate::dataset::HAT_LEVEL_DB`] = 15 dB
+//! under the window's peak: snare + simultaneous hat called snare 54.2 -> 70.8 / 80.6 -> 81.9 /
+//! 54.2 -> 73.6 %, snare after a hat 31.9 -> 48.6 / 48.6 -> 48.6 / 40.3 -> 55.6 %; toms
+//! rejected 72.3 -> 67.0 / 42.4 -> 41.7 / 81.4 -> 78.8 %; cymbals 91.2 -> 90.9 / 96.5 -> 94.4 /
+//! 97.3 -> 97.3 %; hats 98.3 -> 98.0 / 98.8 -> 98.3 / 100 %; kicks, blends and held-out layers
+//! as before (2.9 ms blends 12.5 -> 11.1 % unknown). Measured and not taken (python replica):
+//! in-box weight 1 for the hat segment (5.8 ms: snare + hat unknown 29.2 % instead of 23.6 %,
+//! toms 70.1 %); the segment extended 1.3 times (16.7 %, toms 66.3 %, hats 95.9 %); the burst
+//! mixed into the dry layer before the room with a seeded 15-40 ms decay (13.9 %, toms 66.7 %).
 
 pub mod v1;
 pub mod v2;
