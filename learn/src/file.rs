@@ -472,7 +472,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     } else {
         let e: EnvelopeIn<Dataset> = serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = e.model.format_version();
-        (e.migrate(Model::from_format_3, |d| d), stored)
+        (e.migrate(Model::upgraded_from_format_3, |d| d), stored)
     };
     let invalid = |problem| FileError::Invalid {
         path: path_buf(),

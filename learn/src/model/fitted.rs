@@ -225,7 +225,7 @@ impl Model {
 
     /// A format-3 model as today's format (the same fields; it scores as it did); other
     /// versions unchanged.
-    pub(crate) fn from_format_3(mut self) -> Self {
+    pub(crate) fn upgraded_from_format_3(mut self) -> Self {
         if self.format_version == 3 {
             self.format_version = MODEL_FORMAT_VERSION;
         }
