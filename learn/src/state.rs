@@ -578,7 +578,8 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
             } else if model_format == 2 {
                 postcard::take_from_bytes::<ModelV2>(bytes).map(|(m, r)| (m.migrate(), r))
             } else {
-                postcard::take_from_bytes::<Model>(bytes).map(|(m, r)| (m.upgraded_from_format_3(), r))
+                postcard::take_from_bytes::<Model>(bytes)
+                    .map(|(m, r)| (m.upgraded_from_format_3(), r))
             }
             .map_err(|e| corrupt("model", e.to_string()))?;
             if !rest.is_empty() {
