@@ -40,7 +40,13 @@ pub fn dataset_of_size(examples: usize, seed: u64) -> Dataset {
             .iter()
             .map(|&v| v + 0.01 * v.abs().max(0.1) * (rng.f32() - 0.5))
             .collect();
-        d.add_example(Example::new(&x, class, h.level_dbfs, i as f64))
+        // A hat descriptor as every recorded training hit has (jittered from the same hit: a
+        // stand-in of the right size, which only the hat segments read).
+        let hat: Vec<f32> = h.descriptors[0]
+            .iter()
+            .map(|&v| v + 0.02 * v.abs().max(0.1) * (rng.f32() - 0.5))
+            .collect();
+        d.add_example(Example::new(&x, class, h.level_dbfs, i as f64).with_hat(Some(&hat)))
             .expect("valid");
     }
     d
@@ -133,8 +139,9 @@ pub const STATE_SNIPPET_S: f32 = 0.1;
 /// A project state of `classes` × `per_class` hits, each with its own [`STATE_SNIPPET_S`]
 /// snippet recorded at `rate_hz` (a synthetic snare, tom or kick hit from its onset, over white
 /// background noise at −70..−55 dBFS RMS, seeded per example), descriptors jittered from
-/// analysed snare hits as in [`dataset_of_size`], and a kNN model (the largest kind: it keeps
-/// every training hit's projection).
+/// analysed snare hits as in [`dataset_of_size`] (a hat descriptor each, as the plugin records
+/// training hits), and a kNN model (the largest kind: it keeps every training hit's
+/// projection).
 pub fn state_of_size(classes: usize, per_class: usize, rate_hz: f32, seed: u64) -> ProjectState {
     let spec = SynthSpec::default();
     let (bases, _) = synthetic::snare_hits(classes.max(2), (0.0, 0.95), &spec, &[256], seed);
@@ -165,7 +172,13 @@ pub fn state_of_size(classes: usize, per_class: usize, rate_hz: f32, seed: u64) 
         for v in &mut audio {
             *v += noise * (2.0 * rng.f32() - 1.0);
         }
-        let mut e = Example::new(&x, class, bases[class].level_dbfs, i as f64 * 0.25);
+        // A hat descriptor as every recorded training hit has (a jittered stand-in).
+        let hat: Vec<f32> = base
+            .iter()
+            .map(|&v| v + 0.05 * v.abs().max(0.1) * (rng.f32() - 0.5))
+            .collect();
+        let mut e = Example::new(&x, class, bases[class].level_dbfs, i as f64 * 0.25)
+            .with_hat(Some(&hat));
         e.snippet = Snippet::encode(&audio, rate_hz);
         d.examples.push(e);
     }
