@@ -525,6 +525,7 @@ fn bench_prints_throughput_and_realtime_factor() {
     };
     assert!(number("descriptor hits/s:") > 0.0, "{text}");
     assert!(number("realtime:") > 1.0, "{text}");
+    // 16 x 100 hits with snippets and hat descriptors: about 6.3 MB.
     let mb = number("project state:");
-    assert!(mb > 1.0 && mb < 5.0, "{text}");
+    assert!(mb > 1.0 && mb < 8.0, "{text}");
 }
