@@ -5,9 +5,10 @@
 //!
 //! `cargo run --release -p timbrel-host-tests --example predicted_rest -- [SEEDS] [all|quick]
 //! [WINDOW_MS]` (defaults: 2 seeds per kit, all settings, a 3 ms window; the real-kit grooves of
-//! `buried_strokes`, 44.1 kHz, the default detector; about 30 s). The take goes through a band-pass (two 2nd-order Butterworth high-passes at 70 or 150 Hz, an 8th-order
-//! Butterworth low-pass at 1 kHz, the anti-alias filter) and is kept every [`DECIMATION`]th
-//! sample (2,756 Hz). As in `buried_strokes`, each target stroke is rendered alone through the
+//! `buried_strokes`, 44.1 kHz, the default detector; about 30 s). The take goes through a
+//! band-pass (two 2nd-order Butterworth high-passes at 70 or 150 Hz, an 8th-order Butterworth
+//! low-pass at 1 kHz, the anti-alias filter) and is kept every [`DECIMATION`]th sample
+//! (2,756 Hz). As in `buried_strokes`, each target stroke is rendered alone through the
 //! take's room and subtracted, so the rest is known exactly. A predictor of order 8 to 32 is
 //! fitted on the MIX's last 10-40 ms before the stroke's onset (autocorrelation method with a
 //! Hann window and Levinson's recursion; the covariance method: least squares, a Cholesky solve;
@@ -507,8 +508,8 @@ fn main() {
         let (q999, q999_0) = (quantile(&mut qc, 0.999), quantile(&mut qc0, 0.999));
         println!(
             "{:.0} Hz-1 kHz, order {}, fit {} ms, {:?}: no-stroke (n={}) (c) p50 {:.1} p99 {:.1} \
-             p99.9 {:.1}, (c0) p50 {:.1} p99 {:.1} p99.9 {:.1}; other pieces (n={}) (c) p50 {:.1} p90 {:.1}, (c0) p50 {:.1} \
-             p90 {:.1}",
+             p99.9 {:.1}, (c0) p50 {:.1} p99 {:.1} p99.9 {:.1}; other pieces (n={}) (c) p50 \
+             {:.1} p90 {:.1}, (c0) p50 {:.1} p90 {:.1}",
             LOWS[cfg.band],
             cfg.order,
             cfg.fit_ms,
@@ -548,8 +549,9 @@ fn main() {
                 };
                 let label = if found { "found" } else { "missed" };
                 println!(
-                    "  {name:5} {label:6} n={:4}: a {:6.1} b {:6.1} b' {:6.1} d {:6.1} | a {:.2} / {:.2} b {:.2} / \
-                     {:.2} | c {:5.1} c0 {:5.1} | margin {:+5.1} {:+5.1} | over p99 {:.2} {:.2}, p99.9 {:.2} {:.2}",
+                    "  {name:5} {label:6} n={:4}: a {:6.1} b {:6.1} b' {:6.1} d {:6.1} | a {:.2} / \
+                     {:.2} b {:.2} / {:.2} | c {:5.1} c0 {:5.1} | margin {:+5.1} {:+5.1} | over \
+                     p99 {:.2} {:.2}, p99.9 {:.2} {:.2}",
                     sel.len(),
                     med(0),
                     med(1),
