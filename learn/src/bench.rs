@@ -177,8 +177,8 @@ pub fn state_of_size(classes: usize, per_class: usize, rate_hz: f32, seed: u64) 
             .iter()
             .map(|&v| v + 0.05 * v.abs().max(0.1) * (rng.f32() - 0.5))
             .collect();
-        let mut e = Example::new(&x, class, bases[class].level_dbfs, i as f64 * 0.25)
-            .with_hat(Some(&hat));
+        let mut e =
+            Example::new(&x, class, bases[class].level_dbfs, i as f64 * 0.25).with_hat(Some(&hat));
         e.snippet = Snippet::encode(&audio, rate_hz);
         d.examples.push(e);
     }
