@@ -71,6 +71,13 @@
 //! in some band (71 % over 10 ms), 83 % at -10 dB or more (90 % over 10 ms): a recall of 0.98
 //! needs finding strokes 10 dB and more under the hats, the wash and the previous stroke's
 //! ringing, which no detector of a rise of energy does without firing on the ringing too.
+//!
+//! Nor does a linear predictor of the ringing (`tests/examples/predicted_rest.rs`: LPC of order
+//! 8-32 on the decimated 70 Hz-1 kHz band, fitted on the last 10-40 ms): it cancels the rest by
+//! 6-7 dB, but the new stroke of the same drum nearly as much; in the prediction error the missed
+//! ghosts still sit a median 8.6 dB (rolls 2.8 dB) under the rest's, and a detector on it would
+//! catch about 38 more strokes (recall 0.64 -> at most 0.70) at about 0.3 false alarms per second
+//! (the budget is about 0.04) while firing on most other pieces' strokes.
 
 use super::envelope::EnvelopeDetector;
 use super::DetectorSettings;
