@@ -183,14 +183,19 @@ fn score(kit: &Arc<Kit>, classes: [&str; 2], model: &Model, seeds: std::ops::Ran
                 notes.others[if second.is_some() { 0 } else { 1 }] += 1;
                 if show {
                     eprintln!(
-                        "note {} at {:+.1} ms from the hit ({}): novelty {:.2}",
+                        "note {} at {:+.1} ms from the hit ({}): novelty {:.2}; {}, hit \
+                         {:.1} dB, detection peak {:.1} dBFS, {:?}",
                         p.best_class + 1,
                         (h.onset_sample as f64 - main.onset as f64) / SAMPLE_RATE as f64 * 1e3,
                         match second {
                             Some(e) => format!("{:?} {}", e.piece, e.instrument),
                             _ => "no stroke".to_owned(),
                         },
-                        p.novelty
+                        p.novelty,
+                        take.name,
+                        main.level_db,
+                        h.peak_dbfs,
+                        h.detection
                     );
                 }
             }
