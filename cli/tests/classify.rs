@@ -438,7 +438,28 @@ fn training_is_deterministic_and_stores_the_analysis_settings() {
     assert_eq!(json["format_version"], 2);
     assert_eq!(json["analysis"]["window_ref_samples"], 512);
     assert!(json["created_by"].as_str().unwrap().starts_with("timbrel "));
-    assert_eq!(json["dataset"]["examples"].as_array().unwrap().len(), 60);
+    let examples = json["dataset"]["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), 60);
+    // Every training hit is also kept under the analyzer's synthetic hi-hat, and the model
+    // reaches from each class to those hits (a segment with both ends on one class).
+    assert!(examples.iter().all(|e| {
+        let (plain, hat) = (&e["descriptor"], &e["hat_descriptor"]);
+        hat.as_array().map(Vec::len) == plain.as_array().map(Vec::len) && hat != plain
+    }));
+    assert_eq!(json["model_format_version"], 4);
+    let segments = json["model"]["novelty"]["Box"]["segments"]
+        .as_array()
+        .unwrap();
+    let ends: Vec<(u64, u64)> = segments
+        .iter()
+        .map(|s| {
+            (
+                s["ends"][0].as_u64().unwrap(),
+                s["ends"][1].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ends, [(0, 1), (0, 0), (1, 1)]);
     // classify takes its settings from the model: no --window to conflict with.
     let out = timbrel(
         &[

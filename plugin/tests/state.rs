@@ -43,6 +43,14 @@ fn a_restored_project_gives_identical_outputs_at_once() {
         )),
         "compact, versioned state"
     );
+    // Every hit recorded through `Train` keeps its descriptor under the synthetic hi-hat.
+    let text: String = serde_json::from_str(&fields["dataset"]).unwrap();
+    let saved = timbrel_learn::state::decode_str(&text).unwrap();
+    assert_eq!(saved.dataset.examples.len(), 60);
+    assert!(saved.dataset.examples.iter().all(|e| e
+        .hat_descriptor
+        .as_ref()
+        .is_some_and(|h| h.len() == e.descriptor.len() && h != &e.descriptor)));
 
     let sounds = [
         snares(4, (0.0, 0.1), 21),
