@@ -91,7 +91,7 @@ pub struct Example {
 /// 5.8 ms): 10 dB took the snare hits with a simultaneous hat called unknown to 13.9 % but
 /// other kits' hats rejected 98.3 -> 93.9 %; 15 dB 23.6 % with hats 98.0 %; 20 dB 36.1 %
 /// (from 43.1 % without). Toms rejected 65.9 / 67.0 / 68.6 % (72.3 % without).
-pub const HAT_LEVEL_DB: f32 = 15.0;
+pub const HAT_LEVEL_DB: f32 = timbrel_core::analysis::hat::DEFAULT_LEVEL_DB;
 
 impl Example {
     /// An example without audio snippet.

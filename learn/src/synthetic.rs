@@ -4,7 +4,7 @@
 //! to judge the results. Used by the goal tests, the benchmarks and the CLI.
 
 use crate::dataset::{Dataset, Example};
-use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
+use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
 use timbrel_core::biquad::Biquad;
 use timbrel_core::synth::{sources, Membrane};
 
@@ -184,24 +184,39 @@ pub fn analyze(
     windows
         .iter()
         .map(|&w| {
-            let settings = AnalysisSettings {
-                window_ref_samples: w,
-                ..AnalysisSettings::default()
-            };
-            let mut a = Analyzer::new(sample_rate, settings);
-            let tol = (0.01 * sample_rate) as i64;
-            let mut best: Option<(i64, Vec<f32>, f32)> = None;
-            a.process(audio, |e| {
-                if let AnalyzerEvent::Hit(h) = e {
-                    let err = (h.onset_sample as i64 - onset as i64).abs();
-                    if err <= tol && best.as_ref().is_none_or(|b| err < b.0) {
-                        best = Some((err, h.descriptor.to_vec(), h.rms_dbfs));
-                    }
-                }
-            });
-            best.map(|(_, d, l)| (d, l))
+            nearest_hit(audio, sample_rate, onset, w, None)
+                .map(|h| (h.descriptor.to_vec(), h.rms_dbfs))
         })
         .collect()
+}
+
+/// The hit whose onset is nearest to `onset` (within 10 ms) when the streaming analyzer runs
+/// over `audio` at `window` reference samples, with the synthetic hi-hat `hat_db` under each
+/// hit when given.
+fn nearest_hit(
+    audio: &[f32],
+    sample_rate: f32,
+    onset: usize,
+    window: u32,
+    hat_db: Option<f32>,
+) -> Option<HitRecord> {
+    let settings = AnalysisSettings {
+        window_ref_samples: window,
+        ..AnalysisSettings::default()
+    };
+    let mut a = Analyzer::new(sample_rate, settings);
+    a.set_hat_mix(hat_db);
+    let tol = (0.01 * sample_rate) as i64;
+    let mut best: Option<(i64, HitRecord)> = None;
+    a.process(audio, |e| {
+        if let AnalyzerEvent::Hit(h) = e {
+            let err = (h.onset_sample as i64 - onset as i64).abs();
+            if err <= tol && best.as_ref().is_none_or(|b| err < b.0) {
+                best = Some((err, *h));
+            }
+        }
+    });
+    best.map(|(_, h)| h)
 }
 
 /// The hat descriptor (`Example::hat_descriptor`: the window under the analyzer's synthetic
@@ -213,25 +228,15 @@ pub fn hat_descriptor(
     onset: usize,
     window: u32,
 ) -> Option<Vec<f32>> {
-    let settings = AnalysisSettings {
-        window_ref_samples: window,
-        ..AnalysisSettings::default()
-    };
-    let mut a = Analyzer::new(sample_rate, settings);
-    a.set_hat_mix(Some(crate::dataset::HAT_LEVEL_DB));
-    let tol = (0.01 * sample_rate) as i64;
-    let mut best: Option<(i64, Vec<f32>)> = None;
-    a.process(audio, |e| {
-        if let AnalyzerEvent::Hit(h) = e {
-            let err = (h.onset_sample as i64 - onset as i64).abs();
-            if let Some(d) = h.hat_descriptor.filter(|_| err <= tol) {
-                if best.as_ref().is_none_or(|b| err < b.0) {
-                    best = Some((err, d.to_vec()));
-                }
-            }
-        }
-    });
-    best.map(|(_, d)| d)
+    nearest_hit(
+        audio,
+        sample_rate,
+        onset,
+        window,
+        Some(crate::dataset::HAT_LEVEL_DB),
+    )?
+    .hat_descriptor
+    .map(|d| d.to_vec())
 }
 
 /// Renders and analyses one sound; `None` when the analyzer found no hit at its onset.

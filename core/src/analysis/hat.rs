@@ -26,7 +26,8 @@ pub const CUTOFF_HZ: f32 = 5_000.0;
 pub const DECAY_S: f32 = 0.025;
 /// Seed of the burst's noise (one fixed burst: the hits vary, the hat does not need to).
 pub const SEED: u64 = 0x7A7_5E1D;
-/// Default level of the burst's peak under the window's peak, in dB.
+/// Level of the burst's peak under the window's peak, in dB, that training hits are recorded
+/// with (`timbrel_learn::dataset::HAT_LEVEL_DB`, where its choice is measured).
 pub const DEFAULT_LEVEL_DB: f32 = 15.0;
 
 /// A burst and the buffer a hit's window is mixed with it into.
@@ -89,16 +90,6 @@ impl HatMix {
             *out = x + gain * h;
         }
         &self.mixed[..n]
-    }
-
-    /// Length of the burst (the longest window it mixes), in samples.
-    pub fn len(&self) -> usize {
-        self.burst.len()
-    }
-
-    /// Whether the burst is empty (never: it holds at least one sample).
-    pub fn is_empty(&self) -> bool {
-        self.burst.is_empty()
     }
 }
 
