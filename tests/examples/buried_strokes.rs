@@ -16,9 +16,9 @@ use timbrel_core::analysis::AnalysisSettings;
 use timbrel_core::biquad::{Biquad, BUTTERWORTH_Q};
 use timbrel_host_tests::kit::groove::{plan, GrooveSpec, Target};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
-use timbrel_host_tests::kit::render::render;
+use timbrel_host_tests::kit::render::{alone, render};
 use timbrel_host_tests::kit::score::{detect, Matching, TOLERANCE_MS};
-use timbrel_host_tests::kit::truth::Tag;
+use timbrel_host_tests::kit::truth::STROKE_KINDS;
 
 /// The bands (lower and upper edge, Hz); the best band is taken from index [`FIRST_NARROW`] on.
 const BANDS: [(f32, f32); 7] = [
@@ -92,20 +92,14 @@ fn main() {
                 .collect();
             for s in strokes.iter().filter(|s| s.event.target) {
                 let ev = &s.event;
-                let kind = [Tag::Ghost, Tag::Roll, Tag::FlamGrace]
-                    .iter()
-                    .position(|&t| ev.tags.has(t))
-                    .unwrap_or(3);
+                let kind = ev.tags.stroke_kind().unwrap_or(STROKE_KINDS.len());
                 let e = take
                     .events
                     .iter()
                     .position(|x| x.target && x.onset == ev.onset)
                     .expect("the take holds every stroke");
                 let o = ev.onset as usize;
-                let mut alone_mix = mix.clone();
-                alone_mix.len = (o + w).min(take.audio.len());
-                alone_mix.noise_dbfs = -300.0;
-                let alone = render(alone_mix, std::slice::from_ref(s)).audio;
+                let alone = alone(&mix, s, o + w);
                 let snr_db = BANDS
                     .iter()
                     .zip(&full)

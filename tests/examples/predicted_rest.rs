@@ -74,9 +74,9 @@ use timbrel_core::biquad::{Biquad, BUTTERWORTH_Q};
 use timbrel_host_tests::kit::groove::{plan, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::Kit;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
-use timbrel_host_tests::kit::render::render;
+use timbrel_host_tests::kit::render::{alone, render};
 use timbrel_host_tests::kit::score::{detect, Matching, TOLERANCE_MS};
-use timbrel_host_tests::kit::truth::Tag;
+use timbrel_host_tests::kit::truth::STROKE_KINDS;
 use timbrel_host_tests::signal::Rng;
 
 /// Sample rate of the renders, in Hz.
@@ -318,19 +318,13 @@ fn measure_take(kit: &Kit, seed: u64, configs: &[Config], window_ms: f32) -> Tak
         if k0 < need || k0 + w >= len {
             continue;
         }
-        let kind = [Tag::Ghost, Tag::Roll, Tag::FlamGrace]
-            .iter()
-            .position(|&t| ev.tags.has(t))
-            .unwrap_or(3);
+        let kind = ev.tags.stroke_kind().unwrap_or(STROKE_KINDS.len());
         let e = take
             .events
             .iter()
             .position(|x| x.target && x.onset == ev.onset)
             .expect("the take holds every stroke");
-        let mut alone_mix = mix.clone();
-        alone_mix.len = (o + w_full + DECIMATION).min(take.audio.len());
-        alone_mix.noise_dbfs = -300.0;
-        let alone_full = render(alone_mix, std::slice::from_ref(s)).audio;
+        let alone_full = alone(&mix, s, o + w_full + DECIMATION);
         let alones: Vec<Vec<f32>> = LOWS
             .iter()
             .map(|&lo| {

@@ -47,7 +47,7 @@ use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits};
 use timbrel_host_tests::kit::render::{render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::truth::{Event, Tag, Tags};
+use timbrel_host_tests::kit::truth::{Event, Tags, STROKE_KINDS};
 use timbrel_host_tests::signal::Rng;
 use timbrel_host_tests::train::{
     play_performance, record_take, wait_for_model_probing, CENTER_NOTE, EDGE_NOTE,
@@ -233,10 +233,9 @@ fn play_trained(what: &str, train: impl FnOnce(&mut Session, &Room)) -> Outcome 
     let mut missed_by_tag: BTreeMap<&str, usize> = BTreeMap::new();
     let mut unknown_by_tag: BTreeMap<&str, usize> = BTreeMap::new();
     let tag_of = |e: &Event| {
-        [Tag::Ghost, Tag::Roll, Tag::FlamGrace]
-            .into_iter()
-            .find(|t| e.tags.has(*t))
-            .map_or("other", |t| t.name())
+        e.tags
+            .stroke_kind()
+            .map_or("other", |k| STROKE_KINDS[k].name())
     };
     for e in &snares {
         let mine: Vec<i16> = notes

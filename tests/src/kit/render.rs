@@ -166,6 +166,16 @@ pub struct Mix {
     pub seed: u64,
 }
 
+/// `stroke` alone through `mix`'s room, without the noise floor, over its first `len` samples (at
+/// most the mix's length). The renderer is linear and seeded, so subtracted from the take it
+/// leaves exactly the rest of the mix.
+pub fn alone(mix: &Mix, stroke: &Stroke, len: usize) -> Vec<f32> {
+    let mut mix = mix.clone();
+    mix.len = len.min(mix.len);
+    mix.noise_dbfs = -300.0;
+    render(mix, std::slice::from_ref(stroke)).audio
+}
+
 /// Renders `strokes` as `mix` says: each stroke's sound at gain
 /// `10^((reference_dbfs + level_db) / 20) / peak`, its attack on its onset, through the room,
 /// plus the noise floor. Target events get [`Tag::WithHat`] and [`Tag::WithKick`] where such a

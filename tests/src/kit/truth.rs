@@ -73,6 +73,12 @@ impl Tags {
         self.0 & tag.bit() != 0
     }
 
+    /// Which of [`STROKE_KINDS`] the stroke is (an index; the first that applies), `None` for
+    /// any other stroke.
+    pub fn stroke_kind(self) -> Option<usize> {
+        STROKE_KINDS.iter().position(|t| self.has(*t))
+    }
+
     /// The tags' names joined by `|` ("" for none).
     pub fn names(self) -> String {
         Tag::ALL
@@ -83,6 +89,10 @@ impl Tags {
             .join("|")
     }
 }
+
+/// The kinds of snare stroke the reports tell apart, in order of precedence: ghost notes, roll
+/// strokes and flam grace notes ([`Tags::stroke_kind`]); anything else is another stroke.
+pub const STROKE_KINDS: [Tag; 3] = [Tag::Ghost, Tag::Roll, Tag::FlamGrace];
 
 /// One placed stroke.
 #[derive(Debug, Clone, PartialEq)]
