@@ -100,19 +100,25 @@ class FormatThree:
             return np.sqrt(np.einsum("ij,jk,ik->i", d, self.precision, d) / d.shape[1])
         return np.mean(np.abs(d) ** self.power, axis=-1) ** (1 / self.power)
 
-    def score(self, x):
-        u = ((x - self.mu) * self.inv)[:, USED] * self.whiten
-        best = np.min([self._norm(u - self.centre[c]) / self.scale[c] for c in (0, 1)], axis=0)
-        v = self.centre[1] - self.centre[0]
-        r = u - self.centre[0]
-        t = r @ v / (v @ v)
+    def _box(self, r, v):
+        """Projection `t` of the rows `r` (hits minus the segment's start) onto `v` (the segment:
+        one vector, or one per row), and their distance to the box `v` spans: the part outside
+        it, plus `in_box` of the deviation from the segment inside it."""
+        t = r @ v / (v @ v) if v.ndim == 1 else (r * v).sum(1) / (v * v).sum(1)
         outside = r - np.clip(r, np.minimum(v, 0), np.maximum(v, 0))
         off = r - t[:, None] * v
         p = self.power
         e_box = np.mean(np.abs(outside) ** p, 1)
         e_seg = np.mean(np.abs(off) ** p, 1)
-        e = e_box + self.in_box * np.maximum(e_seg - e_box, 0)
-        seg = e ** (1 / p) / (self.scale[0] + t * (self.scale[1] - self.scale[0]))
+        return t, (e_box + self.in_box * np.maximum(e_seg - e_box, 0)) ** (1 / p)
+
+    def score(self, x):
+        u = ((x - self.mu) * self.inv)[:, USED] * self.whiten
+        best = np.min([self._norm(u - self.centre[c]) / self.scale[c] for c in (0, 1)], axis=0)
+        v = self.centre[1] - self.centre[0]
+        r = u - self.centre[0]
+        t, dist = self._box(r, v)
+        seg = dist / (self.scale[0] + t * (self.scale[1] - self.scale[0]))
         if self.precision is not None:
             tc = np.clip(r @ self.precision @ v / (v @ self.precision @ v), 0, 1)
             seg = self._norm(r - tc[:, None] * v) / (self.scale[0] + tc * (self.scale[1] - self.scale[0]))
@@ -249,13 +255,8 @@ class LevelConditioned(FormatThree):
             for c in (0, 1)
         )
         best = np.minimum(self._norm(u - c0) / self.scale[0], self._norm(u - c1) / self.scale[1])
-        v = c1 - c0
-        r = u - c0
-        t = (r * v).sum(1) / (v * v).sum(1)
-        outside = r - np.clip(r, np.minimum(v, 0), np.maximum(v, 0))
-        e_box = np.mean(outside**2, 1)
-        e = e_box + self.in_box * np.maximum(np.mean((r - t[:, None] * v) ** 2, 1) - e_box, 0)
-        seg = np.sqrt(e) / (self.scale[0] + t * (self.scale[1] - self.scale[0]))
+        t, dist = self._box(u - c0, c1 - c0)
+        seg = dist / (self.scale[0] + t * (self.scale[1] - self.scale[0]))
         return np.where((t > 0) & (t < 1), np.minimum(best, seg), best)
 
 
@@ -277,13 +278,8 @@ class MixtureBox(FormatThree):
         out = FormatThree.score(self, x)
         u = ((x - self.mu) * self.inv)[:, USED] * self.whiten
         for c in (0, 1):
-            v = self.ends[c] - self.centre[c]
-            r = u - self.centre[c]
-            t = r @ v / (v @ v)
-            outside = r - np.clip(r, np.minimum(v, 0), np.maximum(v, 0))
-            e_box = np.mean(outside**2, 1)
-            e = e_box + self.in_box * np.maximum(np.mean((r - t[:, None] * v) ** 2, 1) - e_box, 0)
-            out = np.where((t > 0) & (t < 1), np.minimum(out, np.sqrt(e) / self.scale[c]), out)
+            t, dist = self._box(u - self.centre[c], self.ends[c] - self.centre[c])
+            out = np.where((t > 0) & (t < 1), np.minimum(out, dist / self.scale[c]), out)
         return out
 
 
