@@ -4,7 +4,12 @@
 //! (`hydrogen-data`, `hydrogen-drumkits`), each one-shot played into a seeded room.
 //!
 //! `cargo run --release -p timbrel-cli --example kit_model [-- --window 128]
-//! [--ignore-kit KIT | --exclude-kit KIT]`
+//! [--ignore-kit KIT | --exclude-kit KIT] [--ignore-own]`
+//!
+//! `--ignore-own` adds an ignore class of the training kit's *own* hi-hats, cymbals, toms and
+//! kick (every other layer once, in a room: what a drummer plays into the ignore class on
+//! their own kit). Every run also tests the kit's own other pieces on the layers that class
+//! leaves out ("own ...": the bleed a snare mic on that kit really hears).
 //!
 //! `--ignore-kit KIT` adds an ignore class of every hi-hat, cymbal, tom and kick layer of KIT
 //! (each once, in a room: a few seconds of the rest of a kit) to every model, and leaves KIT
@@ -284,6 +289,10 @@ fn main() {
             .position(|a| a == "--exclude-kit")
             .map(|i| args[i + 1].clone())
     });
+    // `--ignore-own`: an ignore class of the training kit's own hi-hats, cymbals, toms and kick
+    // (every other layer once, in a room: a few seconds of the drummer's own kit), tested on
+    // the other layers.
+    let ignore_own = args.iter().any(|a| a == "--ignore-own");
     let cfg = TrainConfig::default();
     let all: Vec<Instrument> = kit::ACOUSTIC_KITS
         .iter()
@@ -332,6 +341,45 @@ fn main() {
             continue;
         }
         seen.push(kit::family(tk));
+        // The kit's own other pieces: even layers for the ignore class (`--ignore-own`), odd
+        // layers as tests (always: how much of the drummer's own kit gets through).
+        let own: Vec<&Instrument> = all
+            .iter()
+            .filter(|i| i.kit == tk)
+            .filter(|i| matches!(i.kind, Kind::HiHat | Kind::Cymbal | Kind::Tom | Kind::Kick))
+            .collect();
+        let own_split = |odd: usize, room: u64| -> Vec<(Kind, Recipe)> {
+            own.iter()
+                .flat_map(|i| {
+                    i.layers
+                        .iter()
+                        .enumerate()
+                        .filter(move |(l, _)| l % 2 == odd)
+                        .map(move |(_, f)| (i.kind, f.clone()))
+                })
+                .enumerate()
+                .map(|(n, (kind, file))| {
+                    (
+                        kind,
+                        Recipe::Layer {
+                            file,
+                            room: room + n as u64,
+                        },
+                    )
+                })
+                .collect()
+        };
+        let own_bleed: Vec<Option<Vec<f32>>> = if ignore_own {
+            let recipes: Vec<Recipe> = own_split(0, 500).into_iter().map(|(_, r)| r).collect();
+            describe_all(&recipes, settings)
+        } else {
+            Vec::new()
+        };
+        let own_tests = own_split(1, 700);
+        let own_described = describe_all(
+            &own_tests.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+            settings,
+        );
         let snare = first(tk, Kind::Snare).unwrap();
         for second in [Kind::Rimshot, Kind::SideStick] {
             let Some(other) = first(tk, second) else {
@@ -384,12 +432,12 @@ fn main() {
                         .unwrap();
                     }
                 }
-                if ignore_kit.is_some() {
+                if ignore_kit.is_some() || ignore_own {
                     let c = d
                         .add_class("bleed", timbrel_learn::dataset::PALETTE[2])
                         .unwrap();
                     d.set_ignore(c, true).unwrap();
-                    for desc in bleed.iter().flatten() {
+                    for desc in bleed.iter().chain(&own_bleed).flatten() {
                         d.add_example(Example::new(desc, c, -20.0, 0.0)).unwrap();
                     }
                 }
@@ -514,6 +562,42 @@ fn main() {
                     c.hits
                 );
                 let t = totals.entry(format!("reject {kind:?}")).or_default();
+                t.0 += c.unknown;
+                t.1 += c.hits;
+            }
+            // The kit's own other pieces, held-out layers.
+            for kind in [Kind::HiHat, Kind::Cymbal, Kind::Kick, Kind::Tom] {
+                let mut c = Counter::new();
+                let rows: Vec<Vec<f32>> = own_tests
+                    .iter()
+                    .zip(&own_described)
+                    .filter(|((k, _), _)| *k == kind)
+                    .filter_map(|(_, d)| d.clone())
+                    .collect();
+                export(
+                    &name,
+                    &format!("own {kind:?}"),
+                    &rows,
+                    &vec![String::new(); rows.len()],
+                );
+                for ((k, _), d) in own_tests.iter().zip(&own_described) {
+                    let Some(d) = d else { continue };
+                    if *k != kind {
+                        continue;
+                    }
+                    model.classify(d, &mut p);
+                    c.hits += 1;
+                    c.unknown += p.best.is_none() as usize;
+                }
+                if c.hits == 0 {
+                    continue;
+                }
+                line += &format!(
+                    " own {kind:?} {:.0}%/{}",
+                    Counter::pct(c.unknown, c.hits),
+                    c.hits
+                );
+                let t = totals.entry(format!("reject own {kind:?}")).or_default();
                 t.0 += c.unknown;
                 t.1 += c.hits;
             }

@@ -15,6 +15,10 @@
 //! - **groove**: the kit-and-room renderer's membrane-snare grooves (30 s: ghosts, flams, rolls,
 //!   every piece of the kit bleeding in).
 //!
+//! `INTERP_EXPORT=FILE` appends every training and test hit (room, material, radius, velocity,
+//! descriptor, the training hits' hat descriptor, the bleed stroke within 5 ms of a test hit)
+//! as JSON lines, for trying other interpolation estimators offline on the same hits.
+//!
 //! `BLEED=0..0.5` (hats only; kick 0.5..0.7, tom 0.7..0.85, crash 0.85..1) and
 //! `BLEED_SHIFT_MS=-3..-0.5` (when the bleed stroke arrives relative to the hit) measure one
 //! kind of bleed at a time.
@@ -40,6 +44,19 @@
 //! 0.596 -> 0.646, grooves 0.493 -> 0.517, clean unchanged (0.940); at 2.9 ms all bleed 0.412
 //! -> 0.467, at 23 ms 0.543 -> 0.574. Looser rules (moving whenever the body band starts 0.5 ms
 //! after the detection) moved about a third of lone real strokes; see `anchor_report`.
+//!
+//! NOTE: measured offline on `INTERP_EXPORT` (6 rooms; `learn/src/interpolation.rs` replicated
+//! in numpy) and then in this report, none adopted: (1) the training hits' synthetic-hat
+//! displacements added to the LDA's within-class covariance (x10): 5.8 ms clean / bleed /
+//! groove 0.940 / 0.646 / 0.517 -> 0.945 / 0.672 / 0.560, but 2.9 ms clean 0.690 -> 0.661 and
+//! 23 ms 0.751 / 0.574 / 0.515 -> 0.746 / 0.557 / 0.506; (2) a synthetic tom (the membrane's
+//! tom preset, 10 dB under each training hit) as a second nuisance: toms with the hit
+//! 0.31 -> 0.40, toms before it 0.07 -> 0.04, all bleed 0.678 at best; (3) fixed LDA
+//! shrinkage 0.1-0.9 instead of Ledoit-Wolf: within +-0.03 everywhere; (4) fitting the class
+//! mean mel profiles (A + t (B - A) + gain) to the hit's bands, bands louder than the model
+//! counting less (bleed only adds): clean 0.80 symmetric, worse one-sided. At 5.8 ms the bleed
+//! that breaks rho is a tom (-6..-15 dB, rho 0.07-0.31, 45 % unknown) and a hat *before* the hit
+//! (0.54); with the hat after it, a kick or a crash rho is 0.82-0.92.
 use rayon::prelude::*;
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
 use timbrel_host_tests::drums::spearman;
@@ -165,6 +182,34 @@ fn mix(name: &str, strokes: &[Stroke], room: &Room, seed: u64) -> Mix {
     }
 }
 
+/// With `INTERP_EXPORT` naming a file, appends one JSON line per hit (for trying other
+/// interpolation estimators offline on the same descriptors).
+fn export(line: serde_json::Value) {
+    static FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if let Ok(p) = std::env::var("INTERP_EXPORT") {
+        use std::io::Write;
+        let _guard = FILE.lock().unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .expect("open INTERP_EXPORT");
+        writeln!(f, "{line}").unwrap();
+    }
+}
+
+/// What bleed stroke, if any, starts within 5 ms of `e`: (piece, shift in ms, level in dB).
+fn bleed_near(events: &[Event], e: &Event) -> Option<(String, f32, f32)> {
+    events
+        .iter()
+        .filter(|b| !b.target && b.onset.abs_diff(e.onset) <= 5 * 441 / 10)
+        .min_by_key(|b| b.onset.abs_diff(e.onset))
+        .map(|b| {
+            let ms = (b.onset as f32 - e.onset as f32) / SAMPLE_RATE * 1000.0;
+            (b.piece.name().to_owned(), ms, b.level_db)
+        })
+}
+
 /// Every hit the analyzer reports on `audio`; `training`: each also described under the
 /// synthetic hi-hat, as the plugin records training hits.
 fn hits(audio: &[f32], settings: AnalysisSettings, training: bool) -> Vec<HitRecord> {
@@ -201,7 +246,7 @@ fn matched<'a>(events: &'a [Event], hits: &'a [HitRecord]) -> Vec<(&'a Event, &'
 }
 
 /// A centre/edge model trained on one-shots in `room`.
-fn trained(room: &Room, settings: AnalysisSettings, seed: u64) -> Model {
+fn trained(room: &Room, settings: AnalysisSettings, seed: u64, tag: &str) -> Model {
     let mut dataset = Dataset::default();
     let mut rng = Rng::new(seed);
     for (class, radius) in [(0usize, (0.0, CENTRE_MAX)), (1, (EDGE_MIN, 0.95))] {
@@ -213,6 +258,11 @@ fn trained(room: &Room, settings: AnalysisSettings, seed: u64) -> Model {
         let found = hits(&take.audio, settings, true);
         for (event, hit) in matched(&take.events, &found) {
             let time = event.onset as f64 / SAMPLE_RATE as f64;
+            export(serde_json::json!({
+                "tag": tag, "set": "train", "class": class, "radius": event.radius,
+                "velocity": event.velocity, "d": &hit.descriptor[..],
+                "hat": hit.hat_descriptor.as_ref().map(|d| d.to_vec()),
+            }));
             dataset
                 .add_example(
                     Example::new(&hit.descriptor, class, hit.peak_dbfs, time)
@@ -298,7 +348,8 @@ fn main() {
                 );
                 // The drummer trains where they play: everything in the groove's room.
                 let room = groove_take.room.clone();
-                let model = trained(&room, settings, seed);
+                let tag = format!("{window}/{r}");
+                let model = trained(&room, settings, seed, &tag);
                 let mut rng = Rng::new(seed ^ 0x7e57);
                 let clean = membrane_strokes(TEST_HITS, (0.0, 0.95), (0.2, 1.0), &mut rng);
                 let clean_take = render(mix("clean", &clean, &room, seed + 5), &clean);
@@ -310,8 +361,17 @@ fn main() {
                 bled.extend(extra);
                 bled.sort_by_key(|s| s.event.onset);
                 let bled_take = render(mix("bleed", &bled, &room, seed + 6), &bled);
-                [&clean_take, &bled_take, &groove_take]
-                    .map(|take| score(&model, &take.events, &hits(&take.audio, settings, false)))
+                [&clean_take, &bled_take, &groove_take].map(|take| {
+                    let found = hits(&take.audio, settings, false);
+                    for (e, h) in matched(&take.events, &found) {
+                        export(serde_json::json!({
+                            "tag": tag, "set": take.name, "radius": e.radius,
+                            "velocity": e.velocity, "d": &h.descriptor[..],
+                            "bleed": bleed_near(&take.events, e),
+                        }));
+                    }
+                    score(&model, &take.events, &found)
+                })
             })
             .collect();
         let ms = window as f32 / 44.1;
