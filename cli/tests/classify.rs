@@ -446,7 +446,7 @@ fn training_is_deterministic_and_stores_the_analysis_settings() {
         let (plain, hat) = (&e["descriptor"], &e["hat_descriptor"]);
         hat.as_array().map(Vec::len) == plain.as_array().map(Vec::len) && hat != plain
     }));
-    assert_eq!(json["model_format_version"], 4);
+    assert_eq!(json["model_format_version"], 5);
     let segments = json["model"]["novelty"]["Box"]["segments"]
         .as_array()
         .unwrap();

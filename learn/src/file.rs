@@ -472,7 +472,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile, FileError> {
     } else {
         let e: EnvelopeIn<Dataset> = serde_json::from_slice(bytes).map_err(json_error)?;
         let stored = e.model.format_version();
-        (e.migrate(Model::upgraded_from_format_3, |d| d), stored)
+        (e.migrate(Model::upgraded_from_format_4, |d| d), stored)
     };
     let invalid = |problem| FileError::Invalid {
         path: path_buf(),
@@ -661,13 +661,13 @@ mod tests {
         // A format-2 dataset under a format-1 envelope (or the reverse) is a content error.
         let e = err(&edited(&f, |v| v["format_version"] = 1.into()));
         assert!(matches!(e, FileError::Content { .. }), "{e}");
-        let e = err(&edited(&f, |v| v["model_format_version"] = 5.into()));
+        let e = err(&edited(&f, |v| v["model_format_version"] = 6.into()));
         assert!(
             matches!(
                 e,
                 FileError::ModelVersion {
-                    found: 5,
-                    supported: 4,
+                    found: 6,
+                    supported: 5,
                     ..
                 }
             ),

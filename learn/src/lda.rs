@@ -60,6 +60,19 @@ pub fn solve_spd(c: &DMatrix<f64>, rhs: &DVector<f64>) -> DVector<f64> {
     }
 }
 
+/// Solves `c · W = rhs` for every column of `rhs` at once (one factorisation; Cholesky, falling
+/// back to LU; zeros when `c` is singular).
+pub fn solve_spd_columns(c: &DMatrix<f64>, rhs: &DMatrix<f64>) -> DMatrix<f64> {
+    match c.clone().cholesky() {
+        Some(ch) => ch.solve(rhs),
+        None => c
+            .clone()
+            .lu()
+            .solve(rhs)
+            .unwrap_or_else(|| DMatrix::zeros(rhs.nrows(), rhs.ncols())),
+    }
+}
+
 /// A fitted linear discriminant: `logit_c(y) = w_c · y + b_c` (equal class priors).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lda {

@@ -68,7 +68,7 @@ use crate::dataset::Dataset;
 use crate::error::LearnError;
 use crate::migrate::{ClassInfoV2, DatasetV1};
 use crate::model::{Mismatch, Model};
-use crate::model::{ModelV1, ModelV2};
+use crate::model::{ModelV1, ModelV2, ModelV4};
 use crate::pack::{self, HatsIn, HatsOut, PackedIn, PackedOut};
 use crate::version::{self, check_together, newer_hint, Inconsistent, Versions};
 use crate::{LAYOUT_VERSION, MODEL_FORMAT_VERSION, OLDEST_MODEL_FORMAT_VERSION};
@@ -579,9 +579,10 @@ fn decode_encoded(text: &str, readable: Readable) -> Result<Restored, StateError
                 postcard::take_from_bytes::<ModelV1>(bytes).map(|(m, r)| (m.migrate(), r))
             } else if model_format == 2 {
                 postcard::take_from_bytes::<ModelV2>(bytes).map(|(m, r)| (m.migrate(), r))
+            } else if model_format <= 4 {
+                postcard::take_from_bytes::<ModelV4>(bytes).map(|(m, r)| (m.migrate(), r))
             } else {
                 postcard::take_from_bytes::<Model>(bytes)
-                    .map(|(m, r)| (m.upgraded_from_format_3(), r))
             }
             .map_err(|e| corrupt("model", e.to_string()))?;
             if !rest.is_empty() {
@@ -653,7 +654,7 @@ mod tests {
         payload.extend_from_slice(trailing);
         let packed = zstd::bulk::compress(&payload, 1).unwrap();
         format!(
-            "timbrel-state:4:1:4:{}",
+            "timbrel-state:4:1:{MODEL_FORMAT_VERSION}:{}",
             base64::engine::general_purpose::STANDARD.encode(packed)
         )
     }
@@ -678,7 +679,7 @@ mod tests {
     fn round_trip_gives_bit_identical_outputs() {
         let s = state();
         let text = encode(&s).unwrap();
-        assert!(text.starts_with("timbrel-state:4:1:4:"), "{}", &text[..30]);
+        assert!(text.starts_with("timbrel-state:4:1:5:"), "{}", &text[..30]);
         let back = decode_str(&text).unwrap();
         assert_eq!(back, s);
         assert_eq!(
@@ -898,7 +899,7 @@ mod tests {
             e,
             StateError::ModelVersion {
                 found: 7,
-                supported: 4
+                supported: 5
             }
         );
         assert!(e.to_string().contains("newer timbrel"), "{e}");

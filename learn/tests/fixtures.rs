@@ -167,27 +167,27 @@ fn with_ignore(mut d: Dataset) -> Dataset {
 }
 
 #[test]
-#[ignore = "writes the fixtures of the current formats (model 4, state 4); released fixtures must never be regenerated"]
-fn generate_m4_fixtures() {
+#[ignore = "writes the fixtures of the current formats (model 5, state 4); released fixtures must never be regenerated"]
+fn generate_m5_fixtures() {
     let d = fixture_dataset_with_hats();
     let model = train(&d, &TrainConfig::default()).unwrap();
     let mut f = ModelFile::new(
-        "timbrel fixture generator (model format 4)",
+        "timbrel fixture generator (model format 5)",
         AnalysisSettings::default(),
         model.clone(),
     );
     f.dataset = Some(d.clone());
     let dir = fixtures();
-    file::save(&dir.join("model-v2-m4.timbrel"), &f).unwrap();
+    file::save(&dir.join("model-v2-m5.timbrel"), &f).unwrap();
     let text = state::encode(&ProjectState {
         dataset: d.clone(),
         model: Some(model),
     })
     .unwrap();
-    std::fs::write(dir.join("state-v4.txt"), text).unwrap();
+    std::fs::write(dir.join("state-v4-m5.txt"), text).unwrap();
     let expected = expected_json(&f.model, &probe_descriptors(&d));
     std::fs::write(
-        dir.join("expected-m4.json"),
+        dir.join("expected-m5.json"),
         serde_json::to_string_pretty(&expected).unwrap() + "\n",
     )
     .unwrap();
@@ -419,5 +419,22 @@ fn model_format_4_with_hat_segments_loads_and_gives_the_recorded_outputs() {
     let s = state::decode_str(&text).unwrap();
     assert_eq!(Some(&s.dataset), f.dataset.as_ref());
     assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m4.json");
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+    // Read as today's format, without the ignore discriminant it did not have.
+    assert!(s.model.as_ref().unwrap().ignore_discriminant().is_none());
+}
+
+#[test]
+fn model_format_5_with_an_ignore_discriminant_loads_and_gives_the_recorded_outputs() {
+    let f = load("model-v2-m5.timbrel");
+    assert_eq!(f.dataset.as_ref(), Some(&fixture_dataset_with_hats()));
+    assert!(f.model.ignore_discriminant().is_some());
+    assert_recorded_outputs(&f.model, "expected-m5.json");
+    let text = String::from_utf8(read("state-v4-m5.txt")).unwrap();
+    assert!(text.starts_with("timbrel-state:4:1:5:"));
+    let s = state::decode_str(&text).unwrap();
+    assert_eq!(Some(&s.dataset), f.dataset.as_ref());
+    assert!(s.model.as_ref().unwrap().ignore_discriminant().is_some());
+    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m5.json");
     assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
 }

@@ -207,6 +207,7 @@ fn an_ignore_class_is_reported_as_ignored_and_never_as_the_drum() {
     let data = dataset_with_ignore(60, 40, 11);
     let model = train(&data, &fast_cfg(ModelKind::Lda)).unwrap();
     assert!(model.classes()[2].ignore);
+    assert!(model.ignore_discriminant().is_some());
     // The classifier knows the drum's classes only.
     let mut p = Prediction::default();
     let n = allocations(|| {

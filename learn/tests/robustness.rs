@@ -140,7 +140,7 @@ fn valid_file() -> &'static [u8] {
     })
 }
 
-const PREFIX: &str = "timbrel-state:4:1:4:";
+const PREFIX: &str = "timbrel-state:4:1:5:";
 
 /// An encoded state around an arbitrary payload.
 fn wrap(payload: &[u8]) -> String {

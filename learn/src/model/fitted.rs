@@ -11,6 +11,7 @@ use crate::dataset::{ClassInfo, Dataset};
 use crate::doubt::Doubt;
 use crate::error::LearnError;
 use crate::interpolation::Interpolator;
+use crate::novelty::ignore::{self, IgnoreDiscriminant};
 use crate::novelty::v1::NoveltyV1;
 use crate::novelty::v2::NoveltyV2;
 use crate::novelty::Novelty;
@@ -42,6 +43,10 @@ pub struct Model {
     pub(super) report: TrainReport,
     /// Doubtful training examples (indices into the dataset trained on), see [`crate::doubt`].
     pub(super) doubtful: Vec<Doubt>,
+    /// The discriminant between the drum and its ignore classes (model format 5; `None` without
+    /// an ignore class and in older models, which score as they did).
+    #[serde(default)]
+    pub(super) ignore_rule: Option<IgnoreDiscriminant>,
 }
 
 /// The novelty scorer of a model: the current one, or format 1's for models saved before.
@@ -146,6 +151,19 @@ impl Model {
                     out.probabilities[c as usize] = 1.0;
                     out.best_class = c;
                     out.confidence = 1.0;
+                } else if let Some(c) = self
+                    .ignore_rule
+                    .as_ref()
+                    .filter(|_| j.novelty > ignore::GATE * self.unknown_threshold)
+                    .and_then(|rule| rule.ignored(&z))
+                {
+                    // Not well inside the drum, and the discriminant says bleed.
+                    let c = self.trained[c as usize];
+                    out.near_ignore = true;
+                    out.probabilities = [0.0; MAX_CLASSES];
+                    out.probabilities[c as usize] = 1.0;
+                    out.best_class = c;
+                    out.confidence = 1.0;
                 }
                 j.novelty
             }
@@ -218,15 +236,21 @@ impl Model {
         &self.novelty
     }
 
+    /// The discriminant between the drum and its ignore classes, if the model has one (format 5,
+    /// trained with an ignore class).
+    pub fn ignore_discriminant(&self) -> Option<&IgnoreDiscriminant> {
+        self.ignore_rule.as_ref()
+    }
+
     /// The interpolation map.
     pub fn interpolator(&self) -> &Interpolator {
         &self.interpolation
     }
 
-    /// A format-3 model as today's format (the same fields; it scores as it did); other
-    /// versions unchanged.
-    pub(crate) fn upgraded_from_format_3(mut self) -> Self {
-        if self.format_version == 3 {
+    /// A format-3 or format-4 model read from JSON (today's fields, no ignore discriminant; it
+    /// scores as it did) as today's format; other versions unchanged.
+    pub(crate) fn upgraded_from_format_4(mut self) -> Self {
+        if (3..=4).contains(&self.format_version) {
             self.format_version = MODEL_FORMAT_VERSION;
         }
         self
@@ -304,6 +328,15 @@ impl Model {
             NoveltyScorer::V1(n) => n.validate(DESCRIPTOR_LEN, m, k)?,
             NoveltyScorer::Region(n) => n.validate(DESCRIPTOR_LEN, k)?,
             NoveltyScorer::Box(n) => n.validate(DESCRIPTOR_LEN, k)?,
+        }
+        if let Some(rule) = &self.ignore_rule {
+            let ignore: Vec<bool> = self
+                .trained
+                .iter()
+                .map(|&c| self.classes[c as usize].ignore)
+                .collect();
+            rule.validate(DESCRIPTOR_LEN, &ignore)
+                .map_err(LearnError::Corrupt)?;
         }
         if !(self.unknown_threshold > 0.0 && self.unknown_threshold.is_finite()) {
             return Err(LearnError::Corrupt(format!(

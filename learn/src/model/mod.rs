@@ -25,7 +25,7 @@ mod train;
 
 pub use classifier::Classifier;
 pub use fitted::{Mismatch, Model, NoveltyScorer};
-pub use old::{ModelV1, ModelV2, NoDoubts, OldModel, StoredNovelty};
+pub use old::{ModelV1, ModelV2, ModelV4, NoDoubts, OldModel, StoredNovelty};
 pub use params::{ModelKind, TrainConfig};
 pub use prediction::Prediction;
 pub(crate) use train::{derive, prepare, stratified_folds};
@@ -39,9 +39,11 @@ pub use train::{
 /// Format 2 (novelty against the region the classes span) replaced format 1's novelty scorer;
 /// format 3 added ignore classes (a flag per class, the classifier's own class list) and the
 /// box novelty scorer; format 4 lets a novelty segment run from a class to its hits under a
-/// synthetic hi-hat (both ends one class), which format-3 readers refuse. Older models are read
-/// through [`ModelV1`] and [`ModelV2`], format 3 as today's (it has no such segment), and keep
-/// scoring as they did.
-pub const MODEL_FORMAT_VERSION: u32 = 4;
+/// synthetic hi-hat (both ends one class), which format-3 readers refuse; format 5 adds the
+/// discriminant between the drum and its ignore classes
+/// ([`crate::novelty::ignore::IgnoreDiscriminant`], a field after the doubtful examples). Older
+/// models are read through [`ModelV1`] and [`ModelV2`], formats 3 and 4 through [`ModelV4`]
+/// (JSON: as today's, without the field), and keep scoring as they did.
+pub const MODEL_FORMAT_VERSION: u32 = 5;
 /// Oldest model format this build reads.
 pub const OLDEST_MODEL_FORMAT_VERSION: u32 = 1;

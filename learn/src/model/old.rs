@@ -1,5 +1,7 @@
-//! Models of formats 1 and 2, as serialised, and their migration to today's [`Model`]: they
+//! Models of formats 1 to 4, as serialised, and their migration to today's [`Model`]: they
 //! keep scoring as they did.
+//!
+//! Formats 3 and 4 are today's fields without the ignore discriminant ([`ModelV4`]).
 //!
 //! Both formats store the same fields in the same order: classes without the `ignore` flag
 //! ([`ClassInfoV2`]), no separate classifier classes (every trained class was one). Format 1
@@ -10,6 +12,7 @@ use super::classifier::Classifier;
 use super::fitted::{Model, NoveltyScorer};
 use super::train::TrainReport;
 use super::MODEL_FORMAT_VERSION;
+use crate::dataset::ClassInfo;
 use crate::doubt::Doubt;
 use crate::interpolation::Interpolator;
 use crate::migrate::{self, ClassInfoV2};
@@ -107,6 +110,57 @@ impl<N: StoredNovelty, D: Into<Vec<Doubt>>> OldModel<N, D> {
             interpolation: self.interpolation,
             report: self.report,
             doubtful: self.doubtful.into(),
+            ignore_rule: None,
+        }
+    }
+}
+
+/// A model of format 3 or 4, as serialised: today's fields up to the doubtful examples, no
+/// ignore discriminant.
+#[derive(Debug, Deserialize)]
+pub struct ModelV4 {
+    format_version: u32,
+    layout_version: u32,
+    classes: Vec<ClassInfo>,
+    pair: (usize, usize),
+    trained: Vec<u8>,
+    drum: Vec<u8>,
+    scaler: Scaler,
+    pca: Pca,
+    classifier: Classifier,
+    temperature: f32,
+    novelty: NoveltyScorer,
+    unknown_threshold: f32,
+    interpolation: Interpolator,
+    report: TrainReport,
+    doubtful: Vec<Doubt>,
+}
+
+impl ModelV4 {
+    /// The current model, scoring as it did (validate it before use). Formats 3 and 4 become
+    /// today's; another stored version is kept, so that [`Model::validate`] names it.
+    pub fn migrate(self) -> Model {
+        Model {
+            format_version: if (3..=4).contains(&self.format_version) {
+                MODEL_FORMAT_VERSION
+            } else {
+                self.format_version
+            },
+            layout_version: self.layout_version,
+            classes: self.classes,
+            pair: self.pair,
+            trained: self.trained,
+            drum: self.drum,
+            scaler: self.scaler,
+            pca: self.pca,
+            classifier: self.classifier,
+            temperature: self.temperature,
+            novelty: self.novelty,
+            unknown_threshold: self.unknown_threshold,
+            interpolation: self.interpolation,
+            report: self.report,
+            doubtful: self.doubtful,
+            ignore_rule: None,
         }
     }
 }

@@ -10,7 +10,8 @@ use crate::dataset::Dataset;
 use crate::doubt::{self, Doubt, Reason};
 use crate::error::LearnError;
 use crate::interpolation::Interpolator;
-use crate::novelty::Novelty;
+use crate::novelty::ignore::IgnoreDiscriminant;
+use crate::novelty::{used_dimensions, Novelty};
 use crate::pca::Pca;
 use crate::scaler::Scaler;
 use crate::{LAYOUT_VERSION, MAX_CLASSES, MIN_EXAMPLES};
@@ -431,6 +432,29 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         })
         .collect();
     novelty.add_hat_segments(&hats);
+    // The discriminant between the drum (its classes, and its hits under the synthetic hat)
+    // and each ignore class.
+    let ignore_rule = {
+        let mut groups: Vec<(Option<u8>, Vec<&[f64]>)> = Vec::new();
+        for (c, &is_ignore) in ignore.iter().enumerate() {
+            let rows = z
+                .iter()
+                .zip(labels)
+                .filter(|(_, &l)| l == c)
+                .map(|(r, _)| r.as_slice())
+                .collect();
+            groups.push((is_ignore.then_some(c as u8), rows));
+            if !is_ignore {
+                let under_hat = hats
+                    .iter()
+                    .filter(|(l, _)| *l == c)
+                    .map(|(_, r)| r.as_slice())
+                    .collect();
+                groups.push((None, under_hat));
+            }
+        }
+        IgnoreDiscriminant::fit(&groups, &used_dimensions())
+    };
     let unknown_threshold = cfg.unknown_threshold.unwrap_or_else(|| {
         (AUTO_THRESHOLD_FACTOR * novelty.loo_quantile(AUTO_THRESHOLD_QUANTILE, labels))
             .max(MIN_AUTO_THRESHOLD)
@@ -492,6 +516,7 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         interpolation,
         report,
         doubtful: Vec::new(),
+        ignore_rule,
     };
     model.validate()?;
     Ok(model)
