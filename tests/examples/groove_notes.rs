@@ -11,7 +11,8 @@
 //! fills; every piece bleeding in; a room). The drummer trains in that room, as the README
 //! says: 20 one-shots of the snare (*center*) and 20 of the rimshot or side stick (*edge*),
 //! soft to loud (-32..0 dB under the backbeat), described with the analyzer's synthetic hat
-//! (as the plugin records training hits). Three ways:
+//! (as the plugin records training hits; `ACCENTS=1`: accents only, -12..0 dB; `NO_HATS=1`:
+//! without the hat descriptors, as before model format 4). Three ways:
 //! - **no ignore class**;
 //! - **armed ignore class**: plus 20 s of the kit without its snare (tom fills too) in the same
 //!   room, every hit the analyzer finds in it as an ignore class;
@@ -72,7 +73,12 @@ fn one_shots(instrument: &Instrument, room: &Room, count: usize, seed: u64) -> V
     let mut rng = Rng::new(seed);
     let strokes: Vec<Stroke> = (0..count as u64)
         .map(|i| {
-            let level_db = rng.range(LEVELS_DB.0, LEVELS_DB.1);
+            let levels = if std::env::var_os("ACCENTS").is_some() {
+                (-12.0, 0.0)
+            } else {
+                LEVELS_DB
+            };
+            let level_db = rng.range(levels.0, levels.1);
             Stroke::of_layer(
                 instrument,
                 snare_velocity(level_db),
@@ -111,9 +117,11 @@ fn kit_without_snare(kit: &Kit, room: &Room, seed: u64) -> Vec<f32> {
     render(mix, &others).audio
 }
 
-/// The examples of `audio`'s hits as `class`.
+/// The examples of `audio`'s hits as `class` (`NO_HATS=1`: without their hat descriptors, as
+/// before model format 4).
 fn add_hits(d: &mut Dataset, audio: &[f32], class: usize) {
-    for (i, h) in hits(audio, true).iter().enumerate() {
+    let hats = std::env::var_os("NO_HATS").is_none();
+    for (i, h) in hits(audio, hats).iter().enumerate() {
         d.add_example(
             Example::new(&h.descriptor, class, h.peak_dbfs, i as f64)
                 .with_hat(h.hat_descriptor.as_ref().map(|x| &x[..])),

@@ -14,7 +14,7 @@
 //!
 //! | trained on | one note | class's note | unknown | class notes elsewhere per 100 |
 //! |---|---|---|---|---|
-//! | one-shots in the room | 55.2 % | 31.0 % (14.9 % before hat segments) | 31.0 % (44.8 %) | 6.9 |
+//! | one-shots in the room | 55.2 % | 28.7 % (14.9 % before hat segments, 31.0 % with format 4's wider ones) | 33.3 % (44.8 %, 31.0 %) | 6.9 |
 //! | the same, played from the softest to the loudest stroke | 55.2 % | 32.2 % | 29.9 % | 13.8 |
 //! | backbeats while playing the kit | 55.2 % | 37.9 % | 1.1 % | 111.5 |
 //! | the same with *Train with kit playing* on | 55.2 % | 28.7 % | 33.3 % | 0 |

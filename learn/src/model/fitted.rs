@@ -47,6 +47,15 @@ pub struct Model {
     /// an ignore class and in older models, which score as they did).
     #[serde(default)]
     pub(super) ignore_rule: Option<IgnoreDiscriminant>,
+    /// Width of the novelty's hat-segment regions, a share of the class's scale
+    /// ([`crate::novelty::HAT_WIDTH`] since format 5; 1 in older models, which score as they did).
+    #[serde(default = "full_hat_width")]
+    pub(super) hat_width: f32,
+}
+
+/// The hat-segment width of models before format 5.
+pub(super) fn full_hat_width() -> f32 {
+    1.0
 }
 
 /// The novelty scorer of a model: the current one, or format 1's for models saved before.
@@ -142,7 +151,7 @@ impl Model {
             NoveltyScorer::V1(n) => n.score(&z, &y[..m]),
             NoveltyScorer::Region(n) => n.score(&z),
             NoveltyScorer::Box(n) => {
-                let j = n.judge(&z);
+                let j = n.judge(&z, self.hat_width);
                 if let Some(c) = j.ignore {
                     // Nearer to the bleed than to the drum: all of it goes to that class.
                     let c = self.trained[c as usize];
@@ -328,6 +337,12 @@ impl Model {
             NoveltyScorer::V1(n) => n.validate(DESCRIPTOR_LEN, m, k)?,
             NoveltyScorer::Region(n) => n.validate(DESCRIPTOR_LEN, k)?,
             NoveltyScorer::Box(n) => n.validate(DESCRIPTOR_LEN, k)?,
+        }
+        if !(self.hat_width > 0.0 && self.hat_width <= 1.0) {
+            return Err(LearnError::Corrupt(format!(
+                "hat segment width {}",
+                self.hat_width
+            )));
         }
         if let Some(rule) = &self.ignore_rule {
             let ignore: Vec<bool> = self

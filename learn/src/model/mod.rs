@@ -41,7 +41,8 @@ pub use train::{
 /// box novelty scorer; format 4 lets a novelty segment run from a class to its hits under a
 /// synthetic hi-hat (both ends one class), which format-3 readers refuse; format 5 adds the
 /// discriminant between the drum and its ignore classes
-/// ([`crate::novelty::ignore::IgnoreDiscriminant`], a field after the doubtful examples). Older
+/// ([`crate::novelty::ignore::IgnoreDiscriminant`]) and the hat segments' width
+/// ([`crate::novelty::HAT_WIDTH`]), fields after the doubtful examples. Older
 /// models are read through [`ModelV1`] and [`ModelV2`], formats 3 and 4 through [`ModelV4`]
 /// (JSON: as today's, without the field), and keep scoring as they did.
 pub const MODEL_FORMAT_VERSION: u32 = 5;

@@ -9,7 +9,7 @@
 //! the doubtful examples. One generic type, [`OldModel`], reads both.
 
 use super::classifier::Classifier;
-use super::fitted::{Model, NoveltyScorer};
+use super::fitted::{full_hat_width, Model, NoveltyScorer};
 use super::train::TrainReport;
 use super::MODEL_FORMAT_VERSION;
 use crate::dataset::ClassInfo;
@@ -111,6 +111,7 @@ impl<N: StoredNovelty, D: Into<Vec<Doubt>>> OldModel<N, D> {
             report: self.report,
             doubtful: self.doubtful.into(),
             ignore_rule: None,
+            hat_width: full_hat_width(),
         }
     }
 }
@@ -161,6 +162,7 @@ impl ModelV4 {
             report: self.report,
             doubtful: self.doubtful,
             ignore_rule: None,
+            hat_width: full_hat_width(),
         }
     }
 }

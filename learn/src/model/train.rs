@@ -11,7 +11,7 @@ use crate::doubt::{self, Doubt, Reason};
 use crate::error::LearnError;
 use crate::interpolation::Interpolator;
 use crate::novelty::ignore::IgnoreDiscriminant;
-use crate::novelty::{used_dimensions, Novelty};
+use crate::novelty::{used_dimensions, Novelty, HAT_WIDTH};
 use crate::pca::Pca;
 use crate::scaler::Scaler;
 use crate::{LAYOUT_VERSION, MAX_CLASSES, MIN_EXAMPLES};
@@ -517,6 +517,7 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
         report,
         doubtful: Vec::new(),
         ignore_rule,
+        hat_width: HAT_WIDTH,
     };
     model.validate()?;
     Ok(model)
