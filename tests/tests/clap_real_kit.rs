@@ -16,7 +16,7 @@
 //! |---|---|---|---|---|
 //! | one-shots in the room | 55.2 % | 28.7 % (14.9 % before hat segments, 31.0 % with format 4's wider ones) | 33.3 % (44.8 %, 31.0 %) | 6.9 |
 //! | the same, played from the softest to the loudest stroke | 55.2 % | 32.2 % | 29.9 % | 13.8 |
-//! | backbeats while playing the kit | 55.2 % | 37.9 % | 1.1 % | 111.5 |
+//! | backbeats while playing the kit | 55.2 % | 35.6 % | 1.1 % | 111.5 |
 //! | the same with *Train with kit playing* on | 55.2 % | 28.7 % | 33.3 % | 0 |
 //! | the kit collected as ignored, then backbeats while playing (kit playing on) | 29.9 % | 29.9 % | 4.6 % | 0 |
 //! | one-shots soft to loud, then the kit as an armed ignore class | 33.3 % | 32.2 % | 3.4 % | 4.6 |
