@@ -48,16 +48,11 @@ pub fn shrunk_covariance(rows: &[Vec<f64>], shrinkage: Option<f64>) -> (DMatrix<
     (c, alpha)
 }
 
-/// Solves `c · w = rhs` for symmetric positive definite `c` (Cholesky, falling back to LU).
+/// Solves `c · w = rhs` for symmetric positive definite `c` (Cholesky, falling back to LU; zeros
+/// when `c` is singular).
 pub fn solve_spd(c: &DMatrix<f64>, rhs: &DVector<f64>) -> DVector<f64> {
-    match c.clone().cholesky() {
-        Some(ch) => ch.solve(rhs),
-        None => c
-            .clone()
-            .lu()
-            .solve(rhs)
-            .unwrap_or_else(|| DVector::zeros(rhs.len())),
-    }
+    let columns = DMatrix::from_column_slice(rhs.len(), 1, rhs.as_slice());
+    solve_spd_columns(c, &columns).column(0).into_owned()
 }
 
 /// Solves `c · W = rhs` for every column of `rhs` at once (one factorisation; Cholesky, falling

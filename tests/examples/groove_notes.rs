@@ -31,13 +31,13 @@
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
-use timbrel_host_tests::kit::groove::{groove, plan, snare_velocity, GrooveSpec, Target};
+use timbrel_host_tests::kit::groove::{groove, plan, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
-use timbrel_host_tests::kit::render::{render, Mix, Stroke};
+use timbrel_host_tests::kit::oneshots::training_take;
+use timbrel_host_tests::kit::render::{render, Stroke};
 use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::truth::{Event, Tags, STROKE_KINDS};
-use timbrel_host_tests::signal::Rng;
+use timbrel_host_tests::kit::truth::{Event, STROKE_KINDS};
 use timbrel_learn::dataset::{HAT_LEVEL_DB, PALETTE};
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
@@ -69,39 +69,14 @@ fn hits(audio: &[f32], hats: bool) -> Vec<HitRecord> {
     out
 }
 
-/// `count` one-shots of `instrument`, 0.5 s apart, at [`LEVELS_DB`], in `room`.
+/// `count` one-shots of `instrument` at [`LEVELS_DB`] (`ACCENTS=1`: -12..0 dB), in `room`.
 fn one_shots(instrument: &Instrument, room: &Room, count: usize, seed: u64) -> Vec<f32> {
-    let spacing = (0.5 * SAMPLE_RATE) as u64;
-    let mut rng = Rng::new(seed);
-    let strokes: Vec<Stroke> = (0..count as u64)
-        .map(|i| {
-            let levels = if std::env::var_os("ACCENTS").is_some() {
-                (-12.0, 0.0)
-            } else {
-                LEVELS_DB
-            };
-            let level_db = rng.range(levels.0, levels.1);
-            Stroke::of_layer(
-                instrument,
-                snare_velocity(level_db),
-                spacing / 4 + i * spacing,
-                level_db,
-                true,
-                Tags::NONE,
-                0,
-            )
-        })
-        .collect();
-    let mix = Mix {
-        name: format!("one-shots {}", instrument.name),
-        len: (count as u64 * spacing + spacing / 2) as usize,
-        sample_rate: SAMPLE_RATE,
-        room: room.clone(),
-        reference_dbfs: -6.0,
-        noise_dbfs: -66.0,
-        seed,
+    let levels = if std::env::var_os("ACCENTS").is_some() {
+        (-12.0, 0.0)
+    } else {
+        LEVELS_DB
     };
-    render(mix, &strokes).audio
+    training_take(instrument, room, count, seed, levels)
 }
 
 /// 20 s of `kit` without its snare (tom fills too), in `room`.

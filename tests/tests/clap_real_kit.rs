@@ -42,13 +42,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use timbrel_host_tests::clap::{Bundle, Session, PLUGIN_ID};
-use timbrel_host_tests::kit::groove::{groove, plan, snare_velocity, GrooveSpec, Target};
+use timbrel_host_tests::kit::groove::{groove, plan, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits};
-use timbrel_host_tests::kit::render::{render, Mix, Stroke};
+use timbrel_host_tests::kit::oneshots::training_take;
+use timbrel_host_tests::kit::render::{render, Stroke};
 use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::truth::{Event, Tags, STROKE_KINDS};
-use timbrel_host_tests::signal::Rng;
+use timbrel_host_tests::kit::truth::{Event, STROKE_KINDS};
 use timbrel_host_tests::train::{
     play_performance, record_take, wait_for_model_probing, CENTER_NOTE, EDGE_NOTE,
 };
@@ -79,47 +79,10 @@ fn gm_rock_kit() -> Arc<Kit> {
     kits(&["GMRockKit"], SAMPLE_RATE).expect("GMRockKit loads")[0].clone()
 }
 
-/// `count` one-shots of `instrument`, 0.5 s apart, at levels -12..0 dB under the backbeat (the
-/// layer Hydrogen plays at that level), played into `room` with a noise floor.
+/// `count` one-shots of `instrument` at levels -12..0 dB under the backbeat, in `room`
+/// (`oneshots::training_take`).
 fn one_shots(instrument: &Instrument, room: &Room, count: usize, seed: u64) -> Vec<f32> {
-    one_shots_at(instrument, room, count, seed, ACCENT_DB)
-}
-
-/// [`one_shots`] at levels `levels` (dB under the backbeat, uniform).
-fn one_shots_at(
-    instrument: &Instrument,
-    room: &Room,
-    count: usize,
-    seed: u64,
-    levels: (f32, f32),
-) -> Vec<f32> {
-    let spacing = (0.5 * SAMPLE_RATE) as u64;
-    let mut rng = Rng::new(seed);
-    let strokes: Vec<Stroke> = (0..count as u64)
-        .map(|i| {
-            let level_db = rng.range(levels.0, levels.1);
-            let velocity = snare_velocity(level_db);
-            Stroke::of_layer(
-                instrument,
-                velocity,
-                spacing / 4 + i * spacing,
-                level_db,
-                true,
-                Tags::NONE,
-                0,
-            )
-        })
-        .collect();
-    let mix = Mix {
-        name: format!("one-shots {}", instrument.name),
-        len: (count as u64 * spacing + spacing / 2) as usize,
-        sample_rate: SAMPLE_RATE,
-        room: room.clone(),
-        reference_dbfs: -6.0,
-        noise_dbfs: -66.0,
-        seed,
-    };
-    render(mix, &strokes).audio
+    training_take(instrument, room, count, seed, ACCENT_DB)
 }
 
 /// 20 s of the kit with plain backbeats (`rimshots` = 0) or rimshot backbeats (1) and no
@@ -316,11 +279,15 @@ fn play_trained(what: &str, train: impl FnOnce(&mut Session, &Room)) -> Outcome 
 fn record_one_shots(session: &mut Session, kit: &Kit, room: &Room, levels: (f32, f32)) {
     let snare = kit.first(Category::Snare).expect("a snare");
     let rimshot = kit.first(Category::SnareRimshot).expect("a rimshot");
-    record_take(session, 1, &one_shots_at(snare, room, PER_CLASS, 1, levels));
+    record_take(
+        session,
+        1,
+        &training_take(snare, room, PER_CLASS, 1, levels),
+    );
     record_take(
         session,
         2,
-        &one_shots_at(rimshot, room, PER_CLASS, 2, levels),
+        &training_take(rimshot, room, PER_CLASS, 2, levels),
     );
 }
 

@@ -152,21 +152,15 @@ impl Model {
             NoveltyScorer::Region(n) => n.score(&z),
             NoveltyScorer::Box(n) => {
                 let j = n.judge(&z, self.hat_width);
-                if let Some(c) = j.ignore {
-                    // Nearer to the bleed than to the drum: all of it goes to that class.
-                    let c = self.trained[c as usize];
-                    out.near_ignore = true;
-                    out.probabilities = [0.0; MAX_CLASSES];
-                    out.probabilities[c as usize] = 1.0;
-                    out.best_class = c;
-                    out.confidence = 1.0;
-                } else if let Some(c) = self
-                    .ignore_rule
-                    .as_ref()
-                    .filter(|_| j.novelty > ignore::GATE * self.unknown_threshold)
-                    .and_then(|rule| rule.ignored(&z))
-                {
-                    // Not well inside the drum, and the discriminant says bleed.
+                // Nearer to the bleed than to the drum, or not well inside the drum and the
+                // discriminant says bleed: all of it goes to that ignore class.
+                let bleed = j.ignore.or_else(|| {
+                    self.ignore_rule
+                        .as_ref()
+                        .filter(|_| j.novelty > ignore::GATE * self.unknown_threshold)
+                        .and_then(|rule| rule.ignored(&z))
+                });
+                if let Some(c) = bleed {
                     let c = self.trained[c as usize];
                     out.near_ignore = true;
                     out.probabilities = [0.0; MAX_CLASSES];

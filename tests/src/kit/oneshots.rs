@@ -4,11 +4,54 @@
 
 use std::sync::Arc;
 
-use super::hydrogen::{Category, Group, Kit};
+use super::groove::snare_velocity;
+use super::hydrogen::{Category, Group, Instrument, Kit};
 use super::render::{path_of, render, Mix, Stroke, Take, PATHS};
 use super::room::Room;
 use super::truth::{Event, Tag, Tags};
 use crate::signal::Rng;
+
+/// Level of the backbeat in a training take, in dBFS (its noise floor is 60 dB under).
+pub const TRAINING_REFERENCE_DBFS: f32 = -6.0;
+
+/// A training take as a drummer plays it to teach a class: `count` strokes of `instrument`,
+/// 0.5 s apart, each at a level drawn from `levels_db` (dB under the backbeat; the layer
+/// Hydrogen plays at that level), in `room` over a noise floor. Mono, at the kit's rate.
+pub fn training_take(
+    instrument: &Instrument,
+    room: &Room,
+    count: usize,
+    seed: u64,
+    levels_db: (f32, f32),
+) -> Vec<f32> {
+    let sample_rate = room.sample_rate;
+    let spacing = (0.5 * sample_rate) as u64;
+    let mut rng = Rng::new(seed);
+    let strokes: Vec<Stroke> = (0..count as u64)
+        .map(|i| {
+            let level_db = rng.range(levels_db.0, levels_db.1);
+            Stroke::of_layer(
+                instrument,
+                snare_velocity(level_db),
+                spacing / 4 + i * spacing,
+                level_db,
+                true,
+                Tags::NONE,
+                0,
+            )
+        })
+        .collect();
+    let mix = Mix {
+        name: format!("one-shots {}", instrument.name),
+        len: (count as u64 * spacing + spacing / 2) as usize,
+        sample_rate,
+        room: room.clone(),
+        reference_dbfs: TRAINING_REFERENCE_DBFS,
+        noise_dbfs: TRAINING_REFERENCE_DBFS - 60.0,
+        seed,
+    };
+    render(mix, &strokes).audio
+}
 
 /// Length of a single-hit file, in seconds.
 pub const FILE_S: f32 = 1.2;
