@@ -13,7 +13,8 @@
 //! - [`render`]: strokes mixed into a [`Take`](render::Take) through a room.
 //! - [`groove`]: a seeded groove (backbeats, ghosts, flams, rolls, hats, ride, crashes, kick,
 //!   tom fills) with the kit's snare or the membrane synthesizer as the target.
-//! - [`oneshots`]: single-hit files and dry single strokes.
+//! - [`oneshots`]: single-hit files, dry single strokes and training takes.
+//! - [`notes`]: what a model trained as the plugin trains sends in a groove.
 //! - [`score`]: the detector run in random block sizes, detections matched to events, scores.
 //! - [`material`]: the sets of material the report and the tests use, and their evaluation.
 //!
@@ -24,6 +25,7 @@ pub mod attack;
 pub mod groove;
 pub mod hydrogen;
 pub mod material;
+pub mod notes;
 pub mod oneshots;
 pub mod render;
 pub mod room;
