@@ -2,9 +2,9 @@
 //! (`timbrel_host_tests::kit::notes`): one 40 s groove of each groove kit with a snare and a
 //! rimshot or side stick (Colombo, ForzeeStereo, GMRockKit, Millo_MultiLayered2), trained soft to
 //! loud in its room, with no ignore class and with the kit played into an armed ignore class.
-//! The goals (notes that are not snare hits <= 2 per 100 snare hits, accuracy >= 0.95, recall
-//! >= 0.98) are printed with the figures; the test asserts the floors reached today so that a
-//! regression fails it. Today (seed 500, 487 snare strokes): without an ignore class 15.2
+//! The goals (at most 2 notes per 100 snare hits that are not snare hits, accuracy of at least
+//! 0.95, recall of at least 0.98) are printed with the figures; the test asserts the floors
+//! reached today so that a regression fails it. Today (seed 500, 487 snare strokes): without an ignore class 15.2
 //! wrong class notes per 100 snare strokes, accuracy 0.943 of the noted strokes; with the armed
 //! ignore class 1.4 per 100, backbeats and accents noted 0.891. `examples/groove_notes.rs` prints
 //! the full table over three seeds. Needs the Hydrogen kits (`tests/run.sh` installs them).
