@@ -466,7 +466,8 @@ impl Novelty {
 
     /// The drum's novelty of the standardised descriptor `z`: the smallest relative distance to
     /// a drum class or the box between two (dimensionless, ≥ 0; ≈ 1 at the edge of a class's
-    /// own unseen hits), with today's hat-segment width [`HAT_WIDTH`]. Never allocates.
+    /// own unseen hits), with today's hat-segment width [`HAT_WIDTH`] (a model of format 4 or
+    /// older scores with width 1: see `Model::classify`). Never allocates.
     pub fn score(&self, z: &[f32]) -> f32 {
         self.judge(z, HAT_WIDTH).novelty
     }

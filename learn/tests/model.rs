@@ -249,6 +249,18 @@ fn an_ignore_class_is_reported_as_ignored_and_never_as_the_drum() {
         total >= 15 && ignored * 2 > total,
         "{ignored} of {total} ignored"
     );
+    // The user's scale of the threshold acts as a model trained with that threshold would,
+    // the ignore discriminant's gate included.
+    for scale in [0.5f32, 2.0, 8.0] {
+        let mut rescaled = model.clone();
+        rescaled.set_unknown_threshold(model.unknown_threshold() * scale);
+        let (mut a, mut b) = (Prediction::default(), Prediction::default());
+        for e in &data.examples {
+            model.classify_scaled(&e.descriptor, scale, &mut a);
+            rescaled.classify(&e.descriptor, &mut b);
+            assert_eq!(a, b, "scale {scale}");
+        }
+    }
     // A lower threshold never turns an ignored hit into a drum hit, nor a drum hit into one.
     for e in &data.examples {
         model.classify(&e.descriptor, &mut p);

@@ -121,6 +121,12 @@ impl Model {
     /// allocates, never panics; a descriptor of the wrong length or with non-finite values
     /// gives an unknown prediction with novelty [`f32::MAX`] and all probabilities 0.
     pub fn classify(&self, descriptor: &[f32], out: &mut Prediction) {
+        self.classify_at(descriptor, self.unknown_threshold, out);
+    }
+
+    /// [`Self::classify`] with `threshold` as the novelty threshold the ignore discriminant's
+    /// gate follows ([`ignore::GATE`] × `threshold`; the unknown rule is the trained one).
+    fn classify_at(&self, descriptor: &[f32], threshold: f32, out: &mut Prediction) {
         *out = Prediction {
             class_count: self.classes.len() as u8,
             ..Prediction::default()
@@ -157,7 +163,7 @@ impl Model {
                 let bleed = j.ignore.or_else(|| {
                     self.ignore_rule
                         .as_ref()
-                        .filter(|_| j.novelty > ignore::GATE * self.unknown_threshold)
+                        .filter(|_| j.novelty > ignore::GATE * threshold)
                         .and_then(|rule| rule.ignored(&z))
                 });
                 if let Some(c) = bleed {
@@ -179,11 +185,13 @@ impl Model {
     /// Classifies one hit as [`Self::classify`] does, then applies the unknown rule with the
     /// user's scale of the threshold: the hit is known when its novelty is at most
     /// [`Self::unknown_threshold`] × `unknown_scale` (a factor, 1 = the trained threshold;
-    /// larger accepts more hits), and [`Prediction::set_known`] sets `best` and `ignored`.
-    /// Never allocates; a NaN scale makes every hit unknown.
+    /// larger accepts more hits), and [`Prediction::set_known`] sets `best` and `ignored`. The
+    /// ignore discriminant's gate follows the scaled threshold too. Never allocates; a NaN scale
+    /// makes every hit unknown.
     pub fn classify_scaled(&self, descriptor: &[f32], unknown_scale: f32, out: &mut Prediction) {
-        self.classify(descriptor, out);
-        out.set_known(out.novelty <= self.unknown_threshold * unknown_scale);
+        let threshold = self.unknown_threshold * unknown_scale;
+        self.classify_at(descriptor, threshold, out);
+        out.set_known(out.novelty <= threshold);
     }
 
     /// The classes the model was trained with (names, colours, anchors), indexed like

@@ -132,6 +132,8 @@ impl IgnoreDiscriminant {
         if self.weights.len() != self.groups.len() * d
             || self.bias.len() != self.groups.len()
             || self.used.iter().any(|&j| j as usize >= dims)
+            || self.used.windows(2).any(|w| w[0] >= w[1])
+            || !self.groups.iter().any(|g| g.is_some())
             || self
                 .groups
                 .iter()
