@@ -213,6 +213,24 @@ impl HitAccumulator {
         self.frames_done += 1;
     }
 
+    /// Describes a whole window held in one slice (every frame of `fa`'s layout, from a
+    /// cleared accumulator) into `out`; returns the window's (peak, RMS) in dBFS. Never
+    /// allocates.
+    pub(crate) fn describe(
+        &mut self,
+        fa: &mut FrameAnalyzer,
+        window: &[f32],
+        out: &mut [f32; DESCRIPTOR_LEN],
+    ) -> (f32, f32) {
+        let l = *fa.layout();
+        self.clear();
+        for i in 0..l.n_frames {
+            let s = l.frame_start(i);
+            self.push_frame(fa, &window[s..s + l.frame_len], &[]);
+        }
+        self.finalize(fa, (window, &[]), out)
+    }
+
     /// Writes the descriptor once every frame is in; `window` is the whole window (`a` then
     /// `b`). Returns the window's (peak, RMS) in dBFS.
     pub(crate) fn finalize(
@@ -421,13 +439,7 @@ impl Extractor {
         for (b, &x) in self.buf.iter_mut().zip(samples) {
             *b = super::sanitize(x);
         }
-        self.acc.clear();
-        for i in 0..l.n_frames {
-            let s = l.frame_start(i);
-            self.acc
-                .push_frame(&mut self.fa, &self.buf[s..s + l.frame_len], &[]);
-        }
-        Ok(self.acc.finalize(&self.fa, (&self.buf, &[]), out))
+        Ok(self.acc.describe(&mut self.fa, &self.buf, out))
     }
 }
 

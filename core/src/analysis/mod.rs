@@ -612,14 +612,8 @@ impl Analyzer {
                 self.record.hat_descriptor = None;
                 if self.hat_on {
                     let mixed = self.hat.mix(window.0, window.1);
-                    self.hat_acc.clear();
-                    for f in 0..l.n_frames {
-                        let start = l.frame_start(f);
-                        let frame = &mixed[start..start + l.frame_len];
-                        self.hat_acc.push_frame(&mut self.frames, frame, &[]);
-                    }
                     let mut d = [0.0; descriptor::DESCRIPTOR_LEN];
-                    self.hat_acc.finalize(&self.frames, (mixed, &[]), &mut d);
+                    self.hat_acc.describe(&mut self.frames, mixed, &mut d);
                     self.record.hat_descriptor = Some(d);
                 }
                 on_event(AnalyzerEvent::Hit(&self.record));
