@@ -372,12 +372,18 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     // 0.836 at 5.8 ms (with bleed 0.886 -> 0.879; at 23 ms 0.929 -> 0.950): the synthetic hat's
     // brightness is partly the direction from centre to edge there. Half-way rows (the hit plus
     // half of its hat displacement) measured no better.
-    let hat_y: Vec<Option<Vec<f64>>> = drum_rows
+    // Standardised hat descriptors of the drum hits (by position in `drum_rows`), for the
+    // classifier's extra rows, the hat segments and the ignore discriminant.
+    let hat_z: Vec<Option<Vec<f64>>> = drum_rows
         .iter()
         .map(|&i| {
             let hat = data.examples[prep.rows[i]].hat_descriptor.as_deref()?;
-            Some(pca.project_f64(&scaler.transform_f64(hat)))
+            Some(scaler.transform_f64(hat))
         })
+        .collect();
+    let hat_y: Vec<Option<Vec<f64>>> = hat_z
+        .iter()
+        .map(|h| h.as_ref().map(|h| pca.project_f64(h)))
         .collect();
     // The rows `idx` and their hats' rows, with their labels.
     let with_hats = |idx: &mut dyn Iterator<Item = usize>| -> (Vec<Vec<f64>>, Vec<usize>) {
@@ -451,15 +457,10 @@ fn fit(data: &Dataset, cfg: &TrainConfig) -> Result<Model, LearnError> {
     // Novelty.
     let labels = all_labels;
     let mut novelty = Novelty::fit(&z, labels, &ignore, cfg.novelty_quantile);
-    let hats: Vec<(usize, Vec<f64>)> = prep
-        .rows
+    let hats: Vec<(usize, Vec<f64>)> = drum_rows
         .iter()
-        .zip(labels)
-        .filter(|(_, &l)| !ignore[l])
-        .filter_map(|(&i, &l)| {
-            let hat = data.examples[i].hat_descriptor.as_deref()?;
-            Some((l, scaler.transform_f64(hat)))
-        })
+        .zip(hat_z)
+        .filter_map(|(&i, h)| Some((labels[i], h?)))
         .collect();
     novelty.add_hat_segments(&hats);
     // The discriminant between the drum (its classes, and its hits under the synthetic hat)
