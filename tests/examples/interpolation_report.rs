@@ -58,13 +58,14 @@
 //! that breaks rho is a tom (-6..-15 dB, rho 0.07-0.31, 45 % unknown) and a hat *before* the hit
 //! (0.54); with the hat after it, a kick or a crash rho is 0.82-0.92.
 use rayon::prelude::*;
-use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
+use timbrel_core::analysis::{AnalysisSettings, HitRecord};
 use timbrel_host_tests::drums::spearman;
 use timbrel_host_tests::kit::groove::{groove, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
 use timbrel_host_tests::kit::render::{path_of, render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
+use timbrel_host_tests::kit::score;
 use timbrel_host_tests::kit::truth::{Event, Tags};
 use timbrel_host_tests::signal::Rng;
 use timbrel_learn::dataset::HAT_LEVEL_DB;
@@ -213,22 +214,12 @@ fn bleed_near(events: &[Event], e: &Event) -> Option<(String, f32, f32)> {
 /// Every hit the analyzer reports on `audio`; `training`: each also described under the
 /// synthetic hi-hat, as the plugin records training hits.
 fn hits(audio: &[f32], settings: AnalysisSettings, training: bool) -> Vec<HitRecord> {
-    let mut analyzer = Analyzer::new(SAMPLE_RATE, settings);
-    analyzer.set_hat_mix(training.then_some(HAT_LEVEL_DB));
-    let mut out = Vec::new();
-    for block in audio.chunks(512) {
-        analyzer.process(block, |e| {
-            if let AnalyzerEvent::Hit(h) = e {
-                out.push(*h);
-            }
-        });
-    }
-    analyzer.process(&vec![0.0; 8192], |e| {
-        if let AnalyzerEvent::Hit(h) = e {
-            out.push(*h);
-        }
-    });
-    out
+    score::hits(
+        audio,
+        SAMPLE_RATE,
+        settings,
+        training.then_some(HAT_LEVEL_DB),
+    )
 }
 
 /// The hit nearest to each target event's onset (within [`MATCH`]), paired with the event.

@@ -20,12 +20,13 @@
 
 use rayon::prelude::*;
 use std::sync::Arc;
-use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
+use timbrel_core::analysis::{AnalysisSettings, HitRecord};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
 use timbrel_host_tests::kit::oneshots::single_hit_file;
 use timbrel_host_tests::kit::render::{render, Mix, Stroke, PATHS};
 use timbrel_host_tests::kit::room::Room;
+use timbrel_host_tests::kit::score;
 use timbrel_host_tests::kit::truth::Tags;
 use timbrel_learn::dataset::HAT_LEVEL_DB;
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
@@ -40,19 +41,12 @@ const MATCH: u64 = 441;
 /// Every hit the default analyzer reports on `audio`; `training`: each also described under
 /// the synthetic hi-hat, as the plugin records training hits.
 fn hits(audio: &[f32], training: bool) -> Vec<HitRecord> {
-    let mut analyzer = Analyzer::new(SAMPLE_RATE, AnalysisSettings::default());
-    analyzer.set_hat_mix(training.then_some(HAT_LEVEL_DB));
-    let mut out = Vec::new();
-    let mut keep = |e: AnalyzerEvent<'_>| {
-        if let AnalyzerEvent::Hit(h) = e {
-            out.push(*h);
-        }
-    };
-    for block in audio.chunks(512) {
-        analyzer.process(block, &mut keep);
-    }
-    analyzer.process(&[0.0; 8192], &mut keep);
-    out
+    score::hits(
+        audio,
+        SAMPLE_RATE,
+        AnalysisSettings::default(),
+        training.then_some(HAT_LEVEL_DB),
+    )
 }
 
 /// A model of `classes` (one instrument each), every layer once per training room, one-shots

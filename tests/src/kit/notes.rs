@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
+use timbrel_core::analysis::{AnalysisSettings, HitRecord};
 use timbrel_learn::dataset::{HAT_LEVEL_DB, PALETTE};
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
@@ -23,6 +23,7 @@ use super::hydrogen::{Category, Kit};
 use super::oneshots::training_take;
 use super::render::{render, Stroke};
 use super::room::Room;
+use super::score;
 use super::truth::{Event, STROKE_KINDS};
 
 /// Training one-shots per class.
@@ -119,21 +120,15 @@ impl Tally {
     }
 }
 
-/// Every hit the analyzer (default settings) reports on `audio` at `sample_rate` Hz (`hats`:
-/// also under the synthetic hi-hat, as the plugin records training hits).
-pub fn hits(audio: &[f32], sample_rate: f32, hats: bool) -> Vec<HitRecord> {
-    let mut analyzer = Analyzer::new(sample_rate, AnalysisSettings::default());
-    analyzer.set_hat_mix(hats.then_some(HAT_LEVEL_DB));
-    let mut out = Vec::new();
-    let tail = vec![0.0; 8192];
-    for block in audio.chunks(512).chain([&tail[..]]) {
-        analyzer.process(block, |e| {
-            if let AnalyzerEvent::Hit(h) = e {
-                out.push(*h);
-            }
-        });
-    }
-    out
+/// Every hit the default analyzer reports on `audio` at `sample_rate` Hz (`hats`: also under
+/// the synthetic hi-hat, as the plugin records training hits).
+fn hits(audio: &[f32], sample_rate: f32, hats: bool) -> Vec<HitRecord> {
+    score::hits(
+        audio,
+        sample_rate,
+        AnalysisSettings::default(),
+        hats.then_some(HAT_LEVEL_DB),
+    )
 }
 
 /// 20 s of `kit` without its snare (tom fills too), in `room`.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
+use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
 
 use super::hydrogen::{Category, Group};
 use super::render::Take;
@@ -30,6 +30,30 @@ pub fn detect(audio: &[f32], sample_rate: f32, settings: AnalysisSettings, seed:
         rest = &rest[n..];
     }
     onsets
+}
+
+/// Every hit `Analyzer` reports on `audio` at `sample_rate` Hz with `settings`, fed in blocks
+/// of 512 samples and followed by silence so that late hits complete; with `hat_db`, each hit
+/// also described under the synthetic hi-hat that many dB down (as the plugin records training
+/// hits).
+pub fn hits(
+    audio: &[f32],
+    sample_rate: f32,
+    settings: AnalysisSettings,
+    hat_db: Option<f32>,
+) -> Vec<HitRecord> {
+    let mut analyzer = Analyzer::new(sample_rate, settings);
+    analyzer.set_hat_mix(hat_db);
+    let mut out = Vec::new();
+    let tail = vec![0.0; 8192];
+    for block in audio.chunks(512).chain([&tail[..]]) {
+        analyzer.process(block, |e| {
+            if let AnalyzerEvent::Hit(h) = e {
+                out.push(*h);
+            }
+        });
+    }
+    out
 }
 
 /// Detections matched one-to-one to events within a tolerance: target strokes first (closest
