@@ -87,7 +87,6 @@ fn streaming_descriptors_equal_offline_extraction() {
 #[test]
 fn hat_descriptors_are_the_windows_with_the_burst_for_every_block_size() {
     use timbrel_core::analysis::hat::{max_len, HatMix};
-    use timbrel_core::analysis::Analyzer;
     let sr = 44_100.0;
     let spec = PerformanceSpec {
         duration_s: 3.0,
@@ -99,19 +98,7 @@ fn hat_descriptors_are_the_windows_with_the_burst_for_every_block_size() {
             window_ref_samples: window,
             ..Default::default()
         };
-        let run = |block: usize| {
-            let mut an = Analyzer::new(sr, settings);
-            an.set_hat_mix(Some(12.0));
-            let mut hits: Vec<HitRecord> = Vec::new();
-            for chunk in audio.chunks(block) {
-                an.process(chunk, |e| {
-                    if let timbrel_core::analysis::AnalyzerEvent::Hit(h) = e {
-                        hits.push(*h);
-                    }
-                });
-            }
-            hits
-        };
+        let run = |block: usize| common::run_with_hat(sr, settings, &audio, block, Some(12.0)).hits;
         let reference = run(1);
         assert!(reference.len() > 5);
         let mut burst = HatMix::new(sr, max_len(sr, 4096), 12.0);

@@ -14,7 +14,20 @@ pub struct Run {
 
 /// Feeds `audio` to a new analyzer in blocks of `block` samples.
 pub fn run(sample_rate: f32, settings: AnalysisSettings, audio: &[f32], block: usize) -> Run {
+    run_with_hat(sample_rate, settings, audio, block, None)
+}
+
+/// [`run`] with the analyzer's synthetic hi-hat `hat_db` under each hit
+/// (`Analyzer::set_hat_mix`).
+pub fn run_with_hat(
+    sample_rate: f32,
+    settings: AnalysisSettings,
+    audio: &[f32],
+    block: usize,
+    hat_db: Option<f32>,
+) -> Run {
     let mut an = Analyzer::new(sample_rate, settings);
+    an.set_hat_mix(hat_db);
     let mut onsets = Vec::new();
     let mut hits = Vec::new();
     for chunk in audio.chunks(block) {
