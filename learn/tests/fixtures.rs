@@ -197,6 +197,23 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Checks the project-state fixture `name`: it starts with `prefix`, holds `file`'s dataset
+/// and a model with the outputs recorded in `expected`, and encodes back to itself; returns it.
+fn assert_state_fixture(
+    file: &ModelFile,
+    name: &str,
+    prefix: &str,
+    expected: &str,
+) -> ProjectState {
+    let text = String::from_utf8(read(name)).unwrap();
+    assert!(text.starts_with(prefix), "{name}");
+    let s = state::decode_str(&text).unwrap();
+    assert_eq!(Some(&s.dataset), file.dataset.as_ref(), "{name}");
+    assert_recorded_outputs(s.model.as_ref().unwrap(), expected);
+    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+    s
+}
+
 /// Checks `model`'s outputs against the recorded ones in `expected` (a fixture name).
 fn assert_recorded_outputs(model: &Model, expected: &str) {
     let v: serde_json::Value = serde_json::from_slice(&read(expected)).unwrap();
@@ -398,12 +415,12 @@ fn model_format_3_with_an_ignore_class_loads_and_gives_the_recorded_outputs() {
     assert_eq!(d, &fixture_dataset_with_ignore());
     assert!(f.model.classes()[2].ignore && !f.model.classes()[0].ignore);
     assert_recorded_outputs(&f.model, "expected-m3.json");
-    let text = String::from_utf8(read("state-v3.txt")).unwrap();
-    assert!(text.starts_with("timbrel-state:3:1:3:"));
-    let s = state::decode_str(&text).unwrap();
-    assert_eq!(Some(&s.dataset), f.dataset.as_ref());
-    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m3.json");
-    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+    assert_state_fixture(
+        &f,
+        "state-v3.txt",
+        "timbrel-state:3:1:3:",
+        "expected-m3.json",
+    );
 }
 
 #[test]
@@ -414,12 +431,12 @@ fn model_format_4_with_hat_segments_loads_and_gives_the_recorded_outputs() {
     assert!(d.examples[..12].iter().all(|e| e.hat_descriptor.is_some()));
     assert!(d.examples[12..].iter().all(|e| e.hat_descriptor.is_none()));
     assert_recorded_outputs(&f.model, "expected-m4.json");
-    let text = String::from_utf8(read("state-v4.txt")).unwrap();
-    assert!(text.starts_with("timbrel-state:4:1:4:"));
-    let s = state::decode_str(&text).unwrap();
-    assert_eq!(Some(&s.dataset), f.dataset.as_ref());
-    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m4.json");
-    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
+    let s = assert_state_fixture(
+        &f,
+        "state-v4.txt",
+        "timbrel-state:4:1:4:",
+        "expected-m4.json",
+    );
     // Read as today's format, without the ignore discriminant it did not have.
     assert!(s.model.as_ref().unwrap().ignore_discriminant().is_none());
 }
@@ -430,11 +447,11 @@ fn model_format_5_with_an_ignore_discriminant_loads_and_gives_the_recorded_outpu
     assert_eq!(f.dataset.as_ref(), Some(&fixture_dataset_with_hats()));
     assert!(f.model.ignore_discriminant().is_some());
     assert_recorded_outputs(&f.model, "expected-m5.json");
-    let text = String::from_utf8(read("state-v4-m5.txt")).unwrap();
-    assert!(text.starts_with("timbrel-state:4:1:5:"));
-    let s = state::decode_str(&text).unwrap();
-    assert_eq!(Some(&s.dataset), f.dataset.as_ref());
+    let s = assert_state_fixture(
+        &f,
+        "state-v4-m5.txt",
+        "timbrel-state:4:1:5:",
+        "expected-m5.json",
+    );
     assert!(s.model.as_ref().unwrap().ignore_discriminant().is_some());
-    assert_recorded_outputs(s.model.as_ref().unwrap(), "expected-m5.json");
-    assert_eq!(state::decode_str(&state::encode(&s).unwrap()).unwrap(), s);
 }
