@@ -197,14 +197,16 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// Checks the project-state fixture `name`: it starts with `prefix`, holds `file`'s dataset
-/// and a model with the outputs recorded in `expected`, and encodes back to itself; returns it.
+/// Checks `file`'s model against the outputs recorded in `expected`, and the project-state
+/// fixture `name`: it starts with `prefix`, holds `file`'s dataset and a model with the same
+/// recorded outputs, and encodes back to itself; returns it.
 fn assert_state_fixture(
     file: &ModelFile,
     name: &str,
     prefix: &str,
     expected: &str,
 ) -> ProjectState {
+    assert_recorded_outputs(&file.model, expected);
     let text = String::from_utf8(read(name)).unwrap();
     assert!(text.starts_with(prefix), "{name}");
     let s = state::decode_str(&text).unwrap();
@@ -414,7 +416,6 @@ fn model_format_3_with_an_ignore_class_loads_and_gives_the_recorded_outputs() {
     let d = f.dataset.as_ref().unwrap();
     assert_eq!(d, &fixture_dataset_with_ignore());
     assert!(f.model.classes()[2].ignore && !f.model.classes()[0].ignore);
-    assert_recorded_outputs(&f.model, "expected-m3.json");
     assert_state_fixture(
         &f,
         "state-v3.txt",
@@ -430,7 +431,6 @@ fn model_format_4_with_hat_segments_loads_and_gives_the_recorded_outputs() {
     assert_eq!(d, &fixture_dataset_with_hats());
     assert!(d.examples[..12].iter().all(|e| e.hat_descriptor.is_some()));
     assert!(d.examples[12..].iter().all(|e| e.hat_descriptor.is_none()));
-    assert_recorded_outputs(&f.model, "expected-m4.json");
     let s = assert_state_fixture(
         &f,
         "state-v4.txt",
@@ -446,7 +446,6 @@ fn model_format_5_with_an_ignore_discriminant_loads_and_gives_the_recorded_outpu
     let f = load("model-v2-m5.timbrel");
     assert_eq!(f.dataset.as_ref(), Some(&fixture_dataset_with_hats()));
     assert!(f.model.ignore_discriminant().is_some());
-    assert_recorded_outputs(&f.model, "expected-m5.json");
     let s = assert_state_fixture(
         &f,
         "state-v4-m5.txt",
