@@ -65,10 +65,9 @@ use timbrel_host_tests::kit::hydrogen::{Category, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
 use timbrel_host_tests::kit::render::{path_of, render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::score;
+use timbrel_host_tests::kit::score::hits;
 use timbrel_host_tests::kit::truth::{Event, Tags};
 use timbrel_host_tests::signal::Rng;
-use timbrel_learn::dataset::HAT_LEVEL_DB;
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
 /// Render rate, in Hz.
@@ -211,17 +210,6 @@ fn bleed_near(events: &[Event], e: &Event) -> Option<(String, f32, f32)> {
         })
 }
 
-/// Every hit the analyzer reports on `audio`; `training`: each also described under the
-/// synthetic hi-hat, as the plugin records training hits.
-fn hits(audio: &[f32], settings: AnalysisSettings, training: bool) -> Vec<HitRecord> {
-    score::hits(
-        audio,
-        SAMPLE_RATE,
-        settings,
-        training.then_some(HAT_LEVEL_DB),
-    )
-}
-
 /// The hit nearest to each target event's onset (within [`MATCH`]), paired with the event.
 fn matched<'a>(events: &'a [Event], hits: &'a [HitRecord]) -> Vec<(&'a Event, &'a HitRecord)> {
     events
@@ -246,7 +234,7 @@ fn trained(room: &Room, settings: AnalysisSettings, seed: u64, tag: &str) -> Mod
             mix("one-shots", &strokes, room, seed + class as u64),
             &strokes,
         );
-        let found = hits(&take.audio, settings, true);
+        let found = hits(&take.audio, SAMPLE_RATE, settings, true);
         for (event, hit) in matched(&take.events, &found) {
             let time = event.onset as f64 / SAMPLE_RATE as f64;
             export(serde_json::json!({
@@ -353,7 +341,7 @@ fn main() {
                 bled.sort_by_key(|s| s.event.onset);
                 let bled_take = render(mix("bleed", &bled, &room, seed + 6), &bled);
                 [&clean_take, &bled_take, &groove_take].map(|take| {
-                    let found = hits(&take.audio, settings, false);
+                    let found = hits(&take.audio, SAMPLE_RATE, settings, false);
                     for (e, h) in matched(&take.events, &found) {
                         export(serde_json::json!({
                             "tag": tag, "set": take.name, "radius": e.radius,

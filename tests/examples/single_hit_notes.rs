@@ -28,7 +28,6 @@ use timbrel_host_tests::kit::render::{render, Mix, Stroke, PATHS};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::score;
 use timbrel_host_tests::kit::truth::Tags;
-use timbrel_learn::dataset::HAT_LEVEL_DB;
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
 /// Render rate, in Hz.
@@ -38,15 +37,10 @@ const TRAINING_ROOMS: u64 = 3;
 /// A detection belongs to a stroke within this many samples of its onset (10 ms).
 const MATCH: u64 = 441;
 
-/// Every hit the default analyzer reports on `audio`; `training`: each also described under
-/// the synthetic hi-hat, as the plugin records training hits.
+/// Every hit the default analyzer reports on `audio` (`kit::score::hits`); `training`: each
+/// also described under the synthetic hi-hat, as the plugin records training hits.
 fn hits(audio: &[f32], training: bool) -> Vec<HitRecord> {
-    score::hits(
-        audio,
-        SAMPLE_RATE,
-        AnalysisSettings::default(),
-        training.then_some(HAT_LEVEL_DB),
-    )
+    score::hits(audio, SAMPLE_RATE, AnalysisSettings::default(), training)
 }
 
 /// A model of `classes` (one instrument each), every layer once per training room, one-shots

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use timbrel_core::analysis::{AnalysisSettings, HitRecord};
-use timbrel_learn::dataset::{HAT_LEVEL_DB, PALETTE};
+use timbrel_learn::dataset::PALETTE;
 use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
 use super::groove::{groove, plan, GrooveSpec, Target};
@@ -23,7 +23,7 @@ use super::hydrogen::{Category, Kit};
 use super::oneshots::training_take;
 use super::render::{render, Stroke};
 use super::room::Room;
-use super::score;
+use super::score::hits;
 use super::truth::{Event, STROKE_KINDS};
 
 /// Training one-shots per class.
@@ -118,17 +118,6 @@ impl Tally {
         let [cc, _, _, ee] = self.confusion;
         (cc + ee) as f64 / self.confusion.iter().sum::<usize>().max(1) as f64
     }
-}
-
-/// Every hit the default analyzer reports on `audio` at `sample_rate` Hz (`hats`: also under
-/// the synthetic hi-hat, as the plugin records training hits).
-fn hits(audio: &[f32], sample_rate: f32, hats: bool) -> Vec<HitRecord> {
-    score::hits(
-        audio,
-        sample_rate,
-        AnalysisSettings::default(),
-        hats.then_some(HAT_LEVEL_DB),
-    )
 }
 
 /// 20 s of `kit` without its snare (tom fills too), in `room`.
@@ -252,14 +241,19 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         );
         add_examples(
             &mut drum,
-            &hits(&audio, rate, true),
+            &hits(&audio, rate, AnalysisSettings::default(), true),
             class,
             training.hats,
             0.0,
         );
     }
     let plain = train(&drum, &TrainConfig::default()).ok()?;
-    let rest = hits(&kit_without_snare(kit, room, seed + 3), rate, true);
+    let rest = hits(
+        &kit_without_snare(kit, room, seed + 3),
+        rate,
+        AnalysisSettings::default(),
+        true,
+    );
     let with_ignore = |keep: &dyn Fn(&HitRecord) -> bool| -> Option<Model> {
         let mut d = drum.clone();
         let c = d.add_class("kit", PALETTE[2]).ok()?;
@@ -274,6 +268,6 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         plain.classify(&h.descriptor, &mut p);
         p.is_unknown()
     })?;
-    let found = hits(&take.audio, rate, false);
+    let found = hits(&take.audio, rate, AnalysisSettings::default(), false);
     Some([&plain, &armed, &collected].map(|m| tally(m, &take.events, &found, edge, rate)))
 }

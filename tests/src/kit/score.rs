@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
+use timbrel_learn::dataset::HAT_LEVEL_DB;
 
 use super::hydrogen::{Category, Group};
 use super::render::Take;
@@ -33,17 +34,17 @@ pub fn detect(audio: &[f32], sample_rate: f32, settings: AnalysisSettings, seed:
 }
 
 /// Every hit `Analyzer` reports on `audio` at `sample_rate` Hz with `settings`, fed in blocks
-/// of 512 samples and followed by silence so that late hits complete; with `hat_db`, each hit
-/// also described under the synthetic hi-hat that many dB down (as the plugin records training
-/// hits).
+/// of 512 samples and followed by silence so that late hits complete; `training`: each hit
+/// also described under the synthetic hi-hat ([`HAT_LEVEL_DB`] down), as the plugin records
+/// training hits.
 pub fn hits(
     audio: &[f32],
     sample_rate: f32,
     settings: AnalysisSettings,
-    hat_db: Option<f32>,
+    training: bool,
 ) -> Vec<HitRecord> {
     let mut analyzer = Analyzer::new(sample_rate, settings);
-    analyzer.set_hat_mix(hat_db);
+    analyzer.set_hat_mix(training.then_some(HAT_LEVEL_DB));
     let mut out = Vec::new();
     let tail = vec![0.0; 8192];
     for block in audio.chunks(512).chain([&tail[..]]) {
