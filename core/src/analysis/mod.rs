@@ -225,7 +225,8 @@ struct Slot {
 /// Positions are absolute sample counts since the last reset. The `Onset` event for a hit is
 /// emitted while processing the sample at which the detector fires, with the detection's
 /// refined onset; the hit's window may then start up to [`anchor::LOOK_S`] later, on a drum's
-/// attack that followed a bodiless stroke ([`anchor`]; the `Hit` carries both positions). Its
+/// attack that followed a bodiless stroke, or up to [`anchor::TAKEOVER_S`] (within the window)
+/// on a louder stroke that brings a body ([`anchor`]; the `Hit` carries both positions). Its
 /// `Hit` follows while processing sample `ready_sample - 1`, where
 /// `ready_sample = onset_sample + window` (or the
 /// detection position + 1 if the detector's own delay ever exceeds the window, which only the
