@@ -8,6 +8,7 @@ use crate::error::{check_finite, LearnError};
 use crate::snippet::Snippet;
 use crate::{DESCRIPTOR_LEN, MAX_CLASSES};
 use serde::{Deserialize, Serialize};
+use timbrel_core::analysis::HitRecord;
 
 /// Longest class name, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
@@ -104,6 +105,15 @@ impl Example {
             snippet: Snippet::default(),
             hat_descriptor: None,
         }
+    }
+
+    /// An example of `class` from one of the analyzer's hits, recorded at `time_s` (seconds),
+    /// as the plugin and `timbrel train` record them: the hit's descriptor, its window's RMS
+    /// level ([`Example::level_dbfs`]; the doubt checks compare it between hits) and its hat
+    /// descriptor when the analyzer made one.
+    pub fn from_hit(hit: &HitRecord, class: usize, time_s: f64) -> Self {
+        Self::new(&hit.descriptor, class, hit.rms_dbfs, time_s)
+            .with_hat(hit.hat_descriptor.as_ref().map(|d| &d[..]))
     }
 
     /// The same example with the descriptor of its window under a synthetic hat
@@ -409,6 +419,27 @@ mod tests {
 
     fn ex(class: usize, v: f32) -> Example {
         Example::new(&[v; DESCRIPTOR_LEN], class, -20.0, 0.0)
+    }
+
+    #[test]
+    fn an_example_from_a_hit_keeps_its_rms_level_and_hat() {
+        use timbrel_core::analysis::Detection;
+        let mut hit = HitRecord {
+            onset_sample: 4410,
+            detected_onset_sample: 4400,
+            ready_sample: 4666,
+            peak_dbfs: -6.0,
+            rms_dbfs: -18.5,
+            detection: Detection::NONE,
+            descriptor: [0.25; DESCRIPTOR_LEN],
+            hat_descriptor: Some([0.5; DESCRIPTOR_LEN]),
+        };
+        let e = Example::from_hit(&hit, 1, 12.5);
+        assert_eq!((e.class, e.level_dbfs, e.time_s), (1, -18.5, 12.5));
+        assert_eq!(e.descriptor, vec![0.25; DESCRIPTOR_LEN]);
+        assert_eq!(e.hat_descriptor, Some(vec![0.5; DESCRIPTOR_LEN]));
+        hit.hat_descriptor = None;
+        assert_eq!(Example::from_hit(&hit, 0, 0.0).hat_descriptor, None);
     }
 
     #[test]

@@ -63,6 +63,7 @@ use timbrel_host_tests::drums::spearman;
 use timbrel_host_tests::kit::groove::{groove, GrooveSpec, Target};
 use timbrel_host_tests::kit::hydrogen::{Category, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
+use timbrel_host_tests::kit::oneshots::TAKE_SPACING_S;
 use timbrel_host_tests::kit::render::{path_of, render, Mix, Stroke};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::score::hits;
@@ -236,17 +237,14 @@ fn trained(room: &Room, settings: AnalysisSettings, seed: u64, tag: &str) -> Mod
         );
         let found = hits(&take.audio, SAMPLE_RATE, settings, true);
         for (event, hit) in matched(&take.events, &found) {
-            let time = event.onset as f64 / SAMPLE_RATE as f64;
+            let time = class as f64 * TAKE_SPACING_S + event.onset as f64 / SAMPLE_RATE as f64;
             export(serde_json::json!({
                 "tag": tag, "set": "train", "class": class, "radius": event.radius,
                 "velocity": event.velocity, "d": &hit.descriptor[..],
                 "hat": hit.hat_descriptor.as_ref().map(|d| d.to_vec()),
             }));
             dataset
-                .add_example(
-                    Example::new(&hit.descriptor, class, hit.peak_dbfs, time)
-                        .with_hat(hit.hat_descriptor.as_ref().map(|d| &d[..])),
-                )
+                .add_example(Example::from_hit(hit, class, time))
                 .expect("valid example");
         }
     }

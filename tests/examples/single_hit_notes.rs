@@ -23,7 +23,7 @@ use std::sync::Arc;
 use timbrel_core::analysis::{AnalysisSettings, HitRecord};
 use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
-use timbrel_host_tests::kit::oneshots::single_hit_file;
+use timbrel_host_tests::kit::oneshots::{single_hit_file, TAKE_SPACING_S};
 use timbrel_host_tests::kit::render::{render, Mix, Stroke, PATHS};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::score;
@@ -83,12 +83,10 @@ fn trained(classes: &[&Instrument], seed: u64) -> Model {
                 else {
                     continue;
                 };
-                let time = event.onset as f64 / SAMPLE_RATE as f64;
+                let take_index = (class as u64 * TRAINING_ROOMS + r) as f64;
+                let time = take_index * TAKE_SPACING_S + event.onset as f64 / SAMPLE_RATE as f64;
                 dataset
-                    .add_example(
-                        Example::new(&hit.descriptor, class, hit.peak_dbfs, time)
-                            .with_hat(hit.hat_descriptor.as_ref().map(|d| &d[..])),
-                    )
+                    .add_example(Example::from_hit(hit, class, time))
                     .expect("valid example");
             }
         }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
+use timbrel_core::analysis::HitRecord;
 use timbrel_learn::dataset::{HAT_LEVEL_DB, PALETTE};
 use timbrel_learn::{Dataset, Example, ModelKind, TrainConfig, MAX_CLASSES};
 
@@ -215,8 +216,9 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
     // arguments differently gives the same dataset and the same model.
     files.sort_by_key(|(class, _)| *class);
 
-    // Per hit: onset (s), level (dBFS), descriptor, and the descriptor under a synthetic hat.
-    type Hits = (f64, Vec<(f64, f32, Vec<f32>, Option<Vec<f32>>)>);
+    // Per file: its length (s) and per hit its onset (s) and the analyzer's record (with the
+    // descriptor under a synthetic hat).
+    type Hits = (f64, Vec<(f64, HitRecord)>);
     let analysed: Vec<Result<Hits, wav::WavError>> = files
         .par_iter()
         .map_init(
@@ -226,12 +228,7 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
                 let seconds = samples.len() as f64 / rate as f64;
                 let mut hits = Vec::new();
                 runner.run(&samples, rate, |hit| {
-                    hits.push((
-                        hit.onset_sample as f64 / rate as f64,
-                        hit.rms_dbfs,
-                        hit.descriptor.to_vec(),
-                        hit.hat_descriptor.map(|d| d.to_vec()),
-                    ));
+                    hits.push((hit.onset_sample as f64 / rate as f64, *hit));
                 });
                 Ok((seconds, hits))
             },
@@ -247,7 +244,7 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
         per_class[*class] += 1;
         if !args.every_hit && seconds <= ONE_SHOT_MAX_S && hits.len() > 1 {
             let strongest = (0..hits.len())
-                .max_by(|&a, &b| hits[a].1.total_cmp(&hits[b].1))
+                .max_by(|&a, &b| hits[a].1.rms_dbfs.total_cmp(&hits[b].1.rms_dbfs))
                 .unwrap_or(0);
             let kept = hits.swap_remove(strongest);
             let mut others: Vec<f64> = hits.iter().map(|h| h.0).collect();
@@ -255,10 +252,9 @@ pub fn collect(args: &ClassArgs, options: &AnalysisOptions) -> anyhow::Result<Co
             extra_hits.push((path.clone(), others, kept.0));
             hits = vec![kept];
         }
-        for (onset_s, level, descriptor, hat) in hits {
-            let level = if level.is_finite() { level } else { -200.0 };
+        for (onset_s, hit) in hits {
             let time_s = k as f64 * FILE_TIME_SPACING_S + onset_s;
-            let example = Example::new(&descriptor, *class, level, time_s).with_hat(hat.as_deref());
+            let example = Example::from_hit(&hit, *class, time_s);
             dataset
                 .add_example(example)
                 .map_err(|e| anyhow!("{}: hit at {onset_s:.6} s: {e}", path.display()))?;

@@ -76,9 +76,7 @@ impl WorkerLoop {
                 took = true;
                 continue;
             };
-            let mut example =
-                Example::new(&p.hit.descriptor, class as usize, p.hit.rms_dbfs, time_s)
-                    .with_hat(p.hit.hat_descriptor.as_ref().map(|d| &d[..]));
+            let mut example = Example::from_hit(&p.hit, class as usize, time_s);
             example.snippet = snippet;
             // NOTE: while an unreadable saved state is kept, the project saves that state, not
             // these hits: recording them would lose them silently (the editor says Start over).

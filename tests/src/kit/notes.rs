@@ -20,7 +20,7 @@ use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
 
 use super::groove::{groove, plan, GrooveSpec, Target};
 use super::hydrogen::{Category, Kit};
-use super::oneshots::training_take;
+use super::oneshots::{training_take, TAKE_SPACING_S};
 use super::render::{render, Stroke};
 use super::room::Room;
 use super::score::hits;
@@ -139,12 +139,11 @@ fn kit_without_snare(kit: &Kit, room: &Room, seed: u64) -> Vec<f32> {
 /// `time0 + k` seconds.
 fn add_examples(d: &mut Dataset, hits: &[HitRecord], class: usize, hats: bool, time0: f64) {
     for (k, h) in hits.iter().enumerate() {
-        let hat = hats.then_some(h.hat_descriptor.as_ref()).flatten();
-        d.add_example(
-            Example::new(&h.descriptor, class, h.peak_dbfs, time0 + k as f64)
-                .with_hat(hat.map(|x| &x[..])),
-        )
-        .expect("a valid example");
+        let mut e = Example::from_hit(h, class, time0 + k as f64);
+        if !hats {
+            e.hat_descriptor = None;
+        }
+        d.add_example(e).expect("a valid example");
     }
 }
 
@@ -244,7 +243,7 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
             &hits(&audio, rate, AnalysisSettings::default(), true),
             class,
             training.hats,
-            0.0,
+            class as f64 * TAKE_SPACING_S,
         );
     }
     let plain = train(&drum, &TrainConfig::default()).ok()?;
@@ -259,7 +258,7 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         let c = d.add_class("kit", PALETTE[2]).ok()?;
         d.set_ignore(c, true).ok()?;
         let kept: Vec<HitRecord> = rest.iter().filter(|h| keep(h)).copied().collect();
-        add_examples(&mut d, &kept, c, training.hats, 1000.0);
+        add_examples(&mut d, &kept, c, training.hats, 2.0 * TAKE_SPACING_S);
         train(&d, &TrainConfig::default()).ok()
     };
     let armed = with_ignore(&|_| true)?;

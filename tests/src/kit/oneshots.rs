@@ -13,6 +13,12 @@ use crate::signal::Rng;
 
 /// Level of the backbeat in a training take, in dBFS (its noise floor is 60 dB under).
 pub const TRAINING_REFERENCE_DBFS: f32 = -6.0;
+/// Time between the starts of two training takes, in seconds: a drummer records them one
+/// after the other, so examples of different takes are never near in time. Recording times
+/// matter to training (`timbrel_learn::doubt::timing` flags a hit within 250 ms after a hit
+/// 6 dB louder as a retrigger), so reports that render each take from time 0 place take `k`
+/// at `k * TAKE_SPACING_S`.
+pub const TAKE_SPACING_S: f64 = 1000.0;
 
 /// A training take as a drummer plays it to teach a class: `count` strokes of `instrument`,
 /// 0.5 s apart, each at a level drawn from `levels_db` (dB under the backbeat; the layer
