@@ -430,6 +430,7 @@ mod tests {
             ready_sample: 4666,
             peak_dbfs: -6.0,
             rms_dbfs: -18.5,
+            body_rise_db: 30.0,
             detection: Detection::NONE,
             descriptor: [0.25; DESCRIPTOR_LEN],
             hat_descriptor: Some([0.5; DESCRIPTOR_LEN]),

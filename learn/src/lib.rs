@@ -44,8 +44,8 @@ pub use error::LearnError;
 pub use evaluate::{evaluate, Advice, Evaluation};
 pub use file::{FileError, ModelFile};
 pub use model::{
-    train, Mismatch, Model, ModelKind, Prediction, TrainConfig, TrainReport, MODEL_FORMAT_VERSION,
-    OLDEST_MODEL_FORMAT_VERSION,
+    train, Mismatch, Model, ModelKind, NewStroke, Prediction, TrainConfig, TrainReport,
+    MODEL_FORMAT_VERSION, NEW_STROKE_DB, OLDEST_MODEL_FORMAT_VERSION,
 };
 pub use snippet::Snippet;
 pub use state::{ProjectState, StateError};

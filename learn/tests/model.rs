@@ -270,3 +270,74 @@ fn an_ignore_class_is_reported_as_ignored_and_never_as_the_drum() {
         assert!(p.best.is_none());
     }
 }
+
+#[test]
+fn a_hit_without_a_new_stroke_in_the_body_band_is_not_a_class() {
+    use timbrel_core::analysis::{Detection, HitRecord};
+    use timbrel_learn::bench::dataset_with_ignore;
+    use timbrel_learn::{NewStroke, NEW_STROKE_DB};
+    let data = dataset_with_ignore(60, 40, 11);
+    let model = train(&data, &fast_cfg(ModelKind::Lda)).unwrap();
+    let hit = |d: &[f32], rise: f32| {
+        let mut h = HitRecord {
+            onset_sample: 0,
+            detected_onset_sample: 0,
+            ready_sample: 256,
+            peak_dbfs: -6.0,
+            rms_dbfs: -18.0,
+            body_rise_db: rise,
+            detection: Detection::NONE,
+            descriptor: [0.0; DESCRIPTOR_LEN],
+            hat_descriptor: None,
+        };
+        h.descriptor.copy_from_slice(d);
+        h
+    };
+    let (mut a, mut b) = (Prediction::default(), Prediction::default());
+    let mut checked = [0usize; 2];
+    for e in &data.examples {
+        model.classify_scaled(&e.descriptor, 1.0, &mut a);
+        // A fresh stroke: as the descriptor alone says.
+        model.classify_hit(&hit(&e.descriptor, 30.0), 1.0, NewStroke::Auto, &mut b);
+        assert_eq!(a, b);
+        assert!(!b.no_new_stroke);
+        // Over what sounded before (a hat over the drum's ringing): never a class of the drum;
+        // an ignore-class sound stays ignored.
+        model.classify_hit(&hit(&e.descriptor, 2.0), 1.0, NewStroke::Auto, &mut b);
+        assert!(b.no_new_stroke && b.best.is_none(), "{b:?}");
+        assert_eq!(b.ignored, a.ignored);
+        assert_eq!(b.is_unknown(), !a.ignored);
+        checked[a.ignored as usize] += 1;
+        // The check off (-inf): as the descriptor alone says, whatever the rise.
+        model.classify_hit(&hit(&e.descriptor, -40.0), 1.0, NewStroke::Off, &mut b);
+        assert_eq!(a, b);
+    }
+    assert!(checked[0] > 0 && checked[1] > 0, "{checked:?}");
+    // NaN rises count as no new stroke.
+    model.classify_hit(
+        &hit(&data.examples[0].descriptor, f32::NAN),
+        1.0,
+        NewStroke::Db(0.0),
+        &mut b,
+    );
+    assert!(b.no_new_stroke && b.best.is_none());
+    let n = allocations(|| {
+        for e in &data.examples {
+            model.classify_hit(&hit(&e.descriptor, 3.0), 1.0, NewStroke::Auto, &mut b);
+        }
+    });
+    assert_eq!(n, 0, "classify_hit allocated {n} times");
+    // Auto: the model has an ignore class, so the default rise is asked for.
+    assert!(model.has_ignore_class());
+    assert_eq!(NewStroke::Auto.min_rise_db(true), NEW_STROKE_DB);
+    // A drum on its own (no ignore class): Auto asks for nothing.
+    let alone = train(&dataset_of_size(40, 5), &fast_cfg(ModelKind::Lda)).unwrap();
+    assert!(!alone.has_ignore_class());
+    for e in &data.examples[..10] {
+        alone.classify_scaled(&e.descriptor, 1.0, &mut a);
+        alone.classify_hit(&hit(&e.descriptor, -10.0), 1.0, NewStroke::Auto, &mut b);
+        assert_eq!(a, b);
+        alone.classify_hit(&hit(&e.descriptor, -10.0), 1.0, NewStroke::Db(6.0), &mut b);
+        assert!(b.no_new_stroke && b.best.is_none());
+    }
+}

@@ -355,6 +355,8 @@ struct Block {
     hits: u32,
     /// The `Unknown threshold` parameter.
     unknown_scale: f32,
+    /// What `New stroke` asks of a hit sent as a class.
+    new_stroke: timbrel_learn::NewStroke,
     /// The outputs' position range and curve.
     range: timbrel_core::control::RangeCurve,
     /// The auxiliary output's two classes (0-based).
@@ -374,6 +376,7 @@ impl Block {
             rendered: 0,
             hits: 0,
             unknown_scale: params.unknown_scale.value(),
+            new_stroke: params::new_stroke(params.new_stroke_db.value()),
             range: params.signals.range(),
             aux_classes,
         }
@@ -423,7 +426,7 @@ impl Timbrel {
         let train = self.arming.record(&self.meters);
         let prediction = self.models.current().map(|model| {
             let mut prediction = Prediction::default();
-            model.classify_scaled(&hit.descriptor, block.unknown_scale, &mut prediction);
+            model.classify_hit(hit, block.unknown_scale, block.new_stroke, &mut prediction);
             prediction
         });
         let position = prediction

@@ -9,6 +9,7 @@ use nice_plug_egui::EguiEditorState;
 use std::sync::Arc;
 use timbrel_core::analysis::settings::RETRIGGER_DECAY_RANGE_MS;
 use timbrel_core::analysis::{AnalysisSettings, DetectorKind, DetectorSettings};
+use timbrel_learn::NewStroke;
 
 /// Default editor size, in logical pixels.
 pub const EDITOR_SIZE: (u32, u32) = (900, 600);
@@ -37,6 +38,20 @@ impl From<DetectorChoice> for DetectorKind {
 
 /// Most classes, and so the top of the `Train` parameter's range.
 pub const MAX_CLASSES: usize = timbrel_learn::MAX_CLASSES;
+
+/// The `New stroke` parameter's "auto" value (its minimum; any value below 0 reads as auto).
+pub const NEW_STROKE_AUTO: f32 = -1.0;
+
+/// What the `New stroke` parameter's `value` (dB) asks of a hit: below 0 auto, 0 off.
+pub fn new_stroke(value: f32) -> NewStroke {
+    if value < 0.0 {
+        NewStroke::Auto
+    } else if value > 0.0 {
+        NewStroke::Db(value)
+    } else {
+        NewStroke::Off
+    }
+}
 
 /// All of Timbrel's parameters and persisted editor state.
 #[derive(Params)]
@@ -72,6 +87,13 @@ pub struct TimbrelParams {
     /// fewer.
     #[id = "unk"]
     pub unknown_scale: FloatParam,
+    /// A hit is only sent as one of the drum's classes when its body band rose at least this
+    /// much over what sounded before it, in dB (`Model::classify_hit`). It keeps hi-hats and
+    /// cymbals over the drum's ringing from sending notes, at the price of ghost notes in an
+    /// accent's tail. [`new_stroke`] reads it: below 0 is "auto" (6 dB once the model has an
+    /// ignore class, so the rest of a kit plays around the drum; off before), 0 is off.
+    #[id = "newstk"]
+    pub new_stroke_db: FloatParam,
 
     /// Which onset detector runs.
     #[id = "det"]
@@ -196,6 +218,31 @@ impl TimbrelParams {
             )
             .with_unit("×")
             .with_step_size(0.01),
+            new_stroke_db: FloatParam::new(
+                "New stroke",
+                NEW_STROKE_AUTO,
+                FloatRange::Linear {
+                    min: NEW_STROKE_AUTO,
+                    max: 24.0,
+                },
+            )
+            .with_unit(" dB")
+            .with_step_size(0.5)
+            .with_value_to_string(Arc::new(|v| match new_stroke(v) {
+                NewStroke::Auto => "auto".to_owned(),
+                NewStroke::Off => "off".to_owned(),
+                NewStroke::Db(db) => format!("{db:.1}"),
+            }))
+            .with_string_to_value(Arc::new(|s| {
+                let s = s.trim().trim_end_matches("dB").trim();
+                if s.eq_ignore_ascii_case("auto") {
+                    Some(NEW_STROKE_AUTO)
+                } else if s.eq_ignore_ascii_case("off") {
+                    Some(0.0)
+                } else {
+                    s.parse::<f32>().ok().map(|v| v.max(0.0))
+                }
+            })),
             editor_state: EguiEditorState::from_size(
                 nice_plug::editor::dpi::LogicalSize::new(
                     EDITOR_SIZE.0 as f64,

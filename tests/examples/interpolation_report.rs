@@ -69,7 +69,7 @@ use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::score::hits;
 use timbrel_host_tests::kit::truth::{Event, Tags};
 use timbrel_host_tests::signal::Rng;
-use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
+use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, TrainConfig};
 
 /// Render rate, in Hz.
 const SAMPLE_RATE: f32 = 44_100.0;
@@ -256,7 +256,7 @@ fn score(model: &Model, events: &[Event], found: &[HitRecord]) -> Vec<Scored> {
         .into_iter()
         .map(|(e, h)| {
             let mut p = Prediction::default();
-            model.classify(&h.descriptor, &mut p);
+            model.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
             let (c, d) = (p.probabilities[0], p.probabilities[1]);
             Scored {
                 radius: e.radius.unwrap(),

@@ -28,7 +28,7 @@ use timbrel_host_tests::kit::render::{render, Mix, Stroke, PATHS};
 use timbrel_host_tests::kit::room::Room;
 use timbrel_host_tests::kit::score;
 use timbrel_host_tests::kit::truth::Tags;
-use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
+use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, TrainConfig};
 
 /// Render rate, in Hz.
 const SAMPLE_RATE: f32 = 44_100.0;
@@ -150,7 +150,7 @@ fn score(kit: &Arc<Kit>, classes: [&str; 2], model: &Model, seeds: std::ops::Ran
         let mut hit_seen = false;
         for h in hits(&take.audio, false) {
             let mut p = Prediction::default();
-            model.classify(&h.descriptor, &mut p);
+            model.classify_hit(&h, 1.0, NewStroke::Auto, &mut p);
             let class = p.best;
             let at_main = h.onset_sample.abs_diff(main.onset) <= MATCH;
             if at_main && !hit_seen {

@@ -67,6 +67,9 @@ fn loud_instance(bundle: &Bundle) -> Instance {
         ("notelen", plugin.param_value_from_text("notelen", "300")),
         // The widest unknown threshold: most hits are classified, and send the position too.
         ("unk", plugin.param_value_from_text("unk", "4")),
+        // Every hit counts as a new stroke (in a dense roll most ring over the one before),
+        // set by its text, as a host user types it.
+        ("newstk", plugin.param_value_from_text("newstk", "off")),
     ];
     let ids: Vec<String> = (1..=CLASSES).map(|k| format!("pcc_{k}")).collect();
     for (k, id) in ids.iter().enumerate() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use rayon::prelude::*;
-use timbrel_learn::{file, Model, Prediction};
+use timbrel_learn::{file, Model, NewStroke, Prediction};
 
 use super::classes::{IGNORED, UNKNOWN};
 use super::{csv, AnalysisOptions, Runner, DEFAULT_BLOCK};
@@ -30,6 +30,30 @@ pub struct ClassifyArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BLOCK as u32,
           value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
     pub block: u32,
+    /// A hit is only one of the drum's classes when its body band (150 Hz-1 kHz) rose at least
+    /// this many dB over the 10 ms before it (the plugin's `New stroke`): `auto` asks 6 dB of
+    /// a model with an ignore class and nothing of one without, `off` nothing. Hi-hats and
+    /// cymbals over the drum's ringing rise little; so do ghost notes in an accent's tail.
+    #[arg(long, value_name = "auto|off|DB", default_value = "auto", value_parser = new_stroke)]
+    pub new_stroke: NewStroke,
+}
+
+/// Parses `--new-stroke`: `auto`, `off` or a number from 0 to 60 dB.
+fn new_stroke(s: &str) -> Result<NewStroke, String> {
+    match s.trim() {
+        t if t.eq_ignore_ascii_case("auto") => Ok(NewStroke::Auto),
+        t if t.eq_ignore_ascii_case("off") => Ok(NewStroke::Off),
+        t => {
+            let v: f32 = t
+                .parse()
+                .map_err(|_| format!("`{s}` is not auto, off or a number of dB"))?;
+            if (0.0..=60.0).contains(&v) {
+                Ok(NewStroke::Db(v))
+            } else {
+                Err(format!("{v} dB is outside 0..=60"))
+            }
+        }
+    }
 }
 
 /// The CSV header: `file,onset_s,class,confidence,interpolation,` then `p_<class>` per class.
@@ -70,7 +94,7 @@ pub fn run(
             .par_iter()
             .map_init(
                 || Runner::new(&options),
-                |runner, path| file_rows(path, runner, model, &names),
+                |runner, path| file_rows(path, runner, model, &names, args.new_stroke),
             )
             .collect();
         failed += super::write_rows(results, out, &mut on_error)?;
@@ -90,6 +114,7 @@ fn file_rows(
     runner: &mut Runner,
     model: &Model,
     names: &[Vec<u8>],
+    new_stroke: NewStroke,
 ) -> Result<Vec<u8>, WavError> {
     let (samples, sample_rate) = wav::read_mono(Path::new(path))?;
     let mut field = Vec::new();
@@ -97,7 +122,7 @@ fn file_rows(
     let mut rows = Vec::with_capacity(256);
     let mut p = Prediction::default();
     runner.run(&samples, sample_rate, |hit| {
-        model.classify(&hit.descriptor, &mut p);
+        model.classify_hit(hit, 1.0, new_stroke, &mut p);
         rows.extend_from_slice(&field);
         rows.push(b',');
         csv::push_seconds(&mut rows, hit.onset_sample, sample_rate);

@@ -31,6 +31,7 @@ pub mod lowband;
 pub mod mel;
 pub mod refine;
 mod ring;
+pub mod rise;
 pub mod settings;
 pub mod shape;
 
@@ -44,6 +45,7 @@ use flux::FluxDetector;
 use frame::FrameAnalyzer;
 use lowband::LowBand;
 use ring::History;
+use rise::BodyRise;
 use settings::{scale_ref, WINDOW_REF_RANGE};
 
 /// Number of hit windows that can be in flight at once (flams with long windows). With the
@@ -159,6 +161,11 @@ pub struct HitRecord {
     pub peak_dbfs: f32,
     /// RMS level in the analysis window, in dBFS.
     pub rms_dbfs: f32,
+    /// How far the drum's body band (150 Hz-1 kHz) rises in the analysis window over the 10 ms
+    /// before it, in dB (peak against peak, within ±60): large for a new stroke of the drum,
+    /// small for a cymbal or hi-hat heard through its microphone or a retrigger on its own
+    /// ringing ([`rise`]).
+    pub body_rise_db: f32,
     /// What the detector saw when it fired.
     pub detection: Detection,
     /// The descriptor, laid out as in [`descriptor::NAMES`].
@@ -261,6 +268,7 @@ pub struct Analyzer {
     hat_on: bool,
     hat_acc: HitAccumulator,
     anchor: Anchor,
+    rise: BodyRise,
 }
 
 impl Analyzer {
@@ -283,8 +291,13 @@ impl Analyzer {
         let low_wait = (lowband::WAIT_S * sample_rate) as usize + 1;
         let lookback = (envelope_search + low_wait).max(flux.max_delay()) + noise_stretch;
         let anchor = Anchor::new(sample_rate, lookback);
-        let capacity =
-            max_window + lookback + anchor.look() + anchor.reach() + 2 * max_layout.frame_len + 64;
+        let rise = BodyRise::new(sample_rate);
+        let capacity = max_window
+            + lookback
+            + anchor.look()
+            + anchor.reach().max(rise.reach())
+            + 2 * max_layout.frame_len
+            + 64;
         let slots = (0..POOL_SIZE)
             .map(|_| Slot {
                 active: false,
@@ -318,12 +331,14 @@ impl Analyzer {
             rise_margin: ((RISE_MARGIN_S * sample_rate) as usize).max(4),
             noise_stretch,
             anchor,
+            rise,
             record: HitRecord {
                 onset_sample: 0,
                 detected_onset_sample: 0,
                 ready_sample: 0,
                 peak_dbfs: 0.0,
                 rms_dbfs: 0.0,
+                body_rise_db: 0.0,
                 detection: Detection::NONE,
                 descriptor: [0.0; descriptor::DESCRIPTOR_LEN],
                 hat_descriptor: None,
@@ -609,6 +624,9 @@ impl Analyzer {
                 self.record.ready_sample = slot.ready;
                 self.record.peak_dbfs = peak;
                 self.record.rms_dbfs = rms;
+                self.record.body_rise_db =
+                    self.rise
+                        .rise_db(&self.raw, slot.onset, slot.onset + l.window_len as u64);
                 self.record.detection = slot.detection;
                 self.record.hat_descriptor = None;
                 if self.hat_on {

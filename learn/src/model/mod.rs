@@ -24,7 +24,7 @@ mod prediction;
 mod train;
 
 pub use classifier::Classifier;
-pub use fitted::{Mismatch, Model, NoveltyScorer};
+pub use fitted::{Mismatch, Model, NewStroke, NoveltyScorer, NEW_STROKE_DB};
 pub use old::{ModelV1, ModelV2, ModelV4, NoDoubts, OldModel, StoredNovelty};
 pub use params::{ModelKind, TrainConfig};
 pub use prediction::Prediction;

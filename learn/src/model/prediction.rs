@@ -30,6 +30,9 @@ pub struct Prediction {
     pub novelty: f32,
     /// Position between the pair's classes: 0 = A, 1 = B (clamped 0..=1).
     pub interpolation: f32,
+    /// Whether the hit added too little to the drum's body band to be a new stroke of it
+    /// (`Model::classify_hit`): then it is unknown (or still ignored) whatever it sounds like.
+    pub no_new_stroke: bool,
 }
 
 impl Default for Prediction {
@@ -45,6 +48,7 @@ impl Default for Prediction {
             confidence: 0.0,
             novelty: f32::MAX,
             interpolation: 0.5,
+            no_new_stroke: false,
         }
     }
 }

@@ -265,6 +265,7 @@ pub(super) fn detector_panel(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             row!("Retrigger decay", &p.retrigger_decay_ms);
             row!("Window", &p.window);
             row!("Unknown", &p.unknown_scale);
+            row!("New stroke", &p.new_stroke_db);
         });
     learn_levels_row(ui, ed);
     // The detection function over the last few seconds, newest on the right, with the

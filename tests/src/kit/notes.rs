@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use timbrel_core::analysis::{AnalysisSettings, HitRecord};
 use timbrel_learn::dataset::PALETTE;
-use timbrel_learn::{train, Dataset, Example, Model, Prediction, TrainConfig};
+use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, TrainConfig};
 
 use super::groove::{groove, plan, GrooveSpec, Target};
 use super::hydrogen::{Category, Kit};
@@ -168,7 +168,7 @@ pub fn tally(
     let judged: Vec<(Option<usize>, bool, bool)> = found
         .iter()
         .map(|h| {
-            model.classify(&h.descriptor, &mut p);
+            model.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
             (p.best.map(usize::from), p.is_unknown(), p.ignored)
         })
         .collect();
