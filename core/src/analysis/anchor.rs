@@ -417,70 +417,21 @@ impl Anchor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
-    use crate::biquad::{Biquad, BUTTERWORTH_Q};
+    use super::super::test_signals::{self, add_hat, hits_in_blocks, RATE};
+    use super::super::{AnalysisSettings, Analyzer, HitRecord};
 
-    const RATE: f32 = 44_100.0;
-
-    /// Seeded uniform noise in -1..1.
-    fn noise(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
-
-    /// A drum: a click and a body of two low modes, all starting at `at`.
+    /// A drum whose body decays in 80 ms.
     fn add_drum(out: &mut [f32], at: usize, gain: f32) {
-        add_body(out, at, gain);
-        for (y, c) in out[at..].iter_mut().zip(noise(30, 7)) {
-            *y += gain * 0.5 * c;
-        }
+        test_signals::add_drum(out, at, gain, 0.08);
     }
 
-    /// A drum's body alone (two low modes, no click), starting at `at`.
+    /// A drum's body alone, decaying in 80 ms.
     fn add_body(out: &mut [f32], at: usize, gain: f32) {
-        for (i, y) in out[at..].iter_mut().enumerate() {
-            let t = i as f32 / RATE;
-            let body = (2.0 * std::f32::consts::PI * 190.0 * t).sin()
-                + 0.7 * (2.0 * std::f32::consts::PI * 430.0 * t).sin();
-            *y += gain * 0.6 * body * (-t / 0.08).exp();
-        }
-    }
-
-    /// A hi-hat: noise above 5 kHz with a 20 ms decay, starting at `at`.
-    fn add_hat(out: &mut [f32], at: usize, gain: f32) {
-        let mut hp = Biquad::highpass(5_000.0, BUTTERWORTH_Q, RATE);
-        let n = noise(out.len() - at, 3);
-        for (i, (y, x)) in out[at..].iter_mut().zip(n).enumerate() {
-            let t = i as f32 / RATE;
-            *y += gain * hp.process(x) * (-t / 0.02).exp();
-        }
+        test_signals::add_body(out, at, gain, 0.08);
     }
 
     fn hits(audio: &[f32]) -> Vec<HitRecord> {
         hits_in_blocks(audio, 97)
-    }
-
-    fn hits_in_blocks(audio: &[f32], block: usize) -> Vec<HitRecord> {
-        let mut a = Analyzer::new(RATE, AnalysisSettings::default());
-        let mut out = Vec::new();
-        for block in audio
-            .chunks(block)
-            .chain(std::iter::once(&[0.0f32; 4096][..]))
-        {
-            a.process(block, |e| {
-                if let AnalyzerEvent::Hit(h) = e {
-                    out.push(*h);
-                }
-            });
-        }
-        out
     }
 
     #[test]
@@ -518,30 +469,36 @@ mod tests {
         assert_eq!(found[0].onset_sample, found[0].detected_onset_sample);
     }
 
+    /// A drum `lead_ms` after a hat: the detector fires on the hat, the window starts on the
+    /// drum, `ready = onset + window`, for any block size.
+    fn assert_drum_after_hat_takes_the_window(lead_ms: f32) {
+        let lead = (lead_ms * 0.001 * RATE) as usize;
+        let mut audio = vec![0.0; 22_050];
+        add_hat(&mut audio, 4_410 - lead, 0.1);
+        add_drum(&mut audio, 4_410, 0.5);
+        let found = hits(&audio);
+        assert_eq!(found.len(), 1, "lead {lead_ms} ms");
+        let h = found[0];
+        assert!(
+            h.detected_onset_sample.abs_diff(4_410 - lead as u64) <= 4,
+            "the detector fires on the hat"
+        );
+        assert!(
+            h.onset_sample.abs_diff(4_410) <= 13,
+            "lead {lead_ms} ms: window at {}, drum at 4410",
+            h.onset_sample
+        );
+        let window = Analyzer::new(RATE, AnalysisSettings::default()).window_len_samples();
+        assert_eq!(h.ready_sample, h.onset_sample + window as u64);
+        for block in [1, 64, 4096] {
+            assert_eq!(hits_in_blocks(&audio, block), found, "blocks of {block}");
+        }
+    }
+
     #[test]
     fn a_drum_after_a_hat_takes_the_window() {
         for lead_ms in [1.0f32, 2.0, 3.0] {
-            let lead = (lead_ms * 0.001 * RATE) as usize;
-            let mut audio = vec![0.0; 22_050];
-            add_hat(&mut audio, 4_410 - lead, 0.1);
-            add_drum(&mut audio, 4_410, 0.5);
-            let found = hits(&audio);
-            assert_eq!(found.len(), 1, "lead {lead_ms} ms");
-            let h = found[0];
-            assert!(
-                h.detected_onset_sample.abs_diff(4_410 - lead as u64) <= 4,
-                "the detector fires on the hat"
-            );
-            assert!(
-                h.onset_sample.abs_diff(4_410) <= 13,
-                "lead {lead_ms} ms: window at {}, drum at 4410",
-                h.onset_sample
-            );
-            let window = Analyzer::new(RATE, AnalysisSettings::default()).window_len_samples();
-            assert_eq!(h.ready_sample, h.onset_sample + window as u64);
-            for block in [1, 64, 4096] {
-                assert_eq!(hits_in_blocks(&audio, block), found, "blocks of {block}");
-            }
+            assert_drum_after_hat_takes_the_window(lead_ms);
         }
     }
 
@@ -551,27 +508,7 @@ mod tests {
         // (At the default 5.8 ms window it reaches strokes up to 4.8 ms after the detection: the
         // second stroke's first block must be heard by the window's end.)
         for lead_ms in [4.0f32, 4.7] {
-            let lead = (lead_ms * 0.001 * RATE) as usize;
-            let mut audio = vec![0.0; 22_050];
-            add_hat(&mut audio, 4_410 - lead, 0.1);
-            add_drum(&mut audio, 4_410, 0.5);
-            let found = hits(&audio);
-            assert_eq!(found.len(), 1, "lead {lead_ms} ms");
-            let h = found[0];
-            assert!(
-                h.detected_onset_sample.abs_diff(4_410 - lead as u64) <= 4,
-                "the detector fires on the hat"
-            );
-            assert!(
-                h.onset_sample.abs_diff(4_410) <= 13,
-                "lead {lead_ms} ms: window at {}, drum at 4410",
-                h.onset_sample
-            );
-            let window = Analyzer::new(RATE, AnalysisSettings::default()).window_len_samples();
-            assert_eq!(h.ready_sample, h.onset_sample + window as u64);
-            for block in [1, 64, 4096] {
-                assert_eq!(hits_in_blocks(&audio, block), found, "blocks of {block}");
-            }
+            assert_drum_after_hat_takes_the_window(lead_ms);
         }
     }
 

@@ -34,6 +34,8 @@ mod ring;
 pub mod rise;
 pub mod settings;
 pub mod shape;
+#[cfg(test)]
+mod test_signals;
 
 pub use settings::SettingsError;
 

@@ -96,82 +96,24 @@ impl BodyRise {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{AnalysisSettings, Analyzer, AnalyzerEvent, HitRecord};
-    use crate::biquad::{Biquad, BUTTERWORTH_Q};
-
-    const RATE: f32 = 44_100.0;
-
-    /// Seeded uniform noise in -1..1.
-    fn noise(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
-
-    /// A drum at `at`: a click and two body modes ringing for a while.
-    fn add_drum(out: &mut [f32], at: usize, gain: f32) {
-        for (i, y) in out[at..].iter_mut().enumerate() {
-            let t = i as f32 / RATE;
-            let body = (2.0 * std::f32::consts::PI * 190.0 * t).sin()
-                + 0.7 * (2.0 * std::f32::consts::PI * 430.0 * t).sin();
-            *y += gain * 0.6 * body * (-t / 0.15).exp();
-        }
-        for (y, c) in out[at..].iter_mut().zip(noise(30, 7)) {
-            *y += gain * 0.5 * c;
-        }
-    }
-
-    /// A hi-hat at `at`: noise above 5 kHz, 20 ms decay.
-    fn add_hat(out: &mut [f32], at: usize, gain: f32) {
-        let mut hp = [
-            Biquad::highpass(5_000.0, BUTTERWORTH_Q, RATE),
-            Biquad::highpass(5_000.0, BUTTERWORTH_Q, RATE),
-        ];
-        let n = noise(out.len() - at, 3);
-        for (i, (y, x)) in out[at..].iter_mut().zip(n).enumerate() {
-            let t = i as f32 / RATE;
-            *y += gain * hp.iter_mut().fold(x, |v, f| f.process(v)) * (-t / 0.02).exp();
-        }
-    }
-
-    fn hits(audio: &[f32], block: usize) -> Vec<HitRecord> {
-        let mut a = Analyzer::new(RATE, AnalysisSettings::default());
-        let mut out = Vec::new();
-        for b in audio
-            .chunks(block)
-            .chain(std::iter::once(&[0.0f32; 4096][..]))
-        {
-            a.process(b, |e| {
-                if let AnalyzerEvent::Hit(h) = e {
-                    out.push(*h);
-                }
-            });
-        }
-        out
-    }
+    use super::super::test_signals::{add_drum, add_hat, hits_in_blocks};
 
     #[test]
     fn a_new_stroke_rises_and_a_hat_over_the_ringing_does_not() {
         let mut audio = vec![0.0; 44_100];
-        add_drum(&mut audio, 4_410, 0.5);
+        add_drum(&mut audio, 4_410, 0.5, 0.15);
         // A hat 120 ms later, over the drum's ringing.
         add_hat(&mut audio, 4_410 + 5_292, 0.4);
         // A second stroke of the drum 250 ms after the first, as loud.
-        add_drum(&mut audio, 4_410 + 11_025, 0.5);
-        let found = hits(&audio, 97);
+        add_drum(&mut audio, 4_410 + 11_025, 0.5, 0.15);
+        let found = hits_in_blocks(&audio, 97);
         assert_eq!(found.len(), 3, "{found:?}");
         let rise: Vec<f32> = found.iter().map(|h| h.body_rise_db).collect();
         assert!(rise[0] >= 40.0, "out of silence: {rise:?}");
         assert!(rise[1] < 3.0, "the hat: {rise:?}");
         assert!(rise[2] >= 6.0, "the second stroke: {rise:?}");
         for block in [1, 64, 4096] {
-            assert_eq!(hits(&audio, block), found, "blocks of {block}");
+            assert_eq!(hits_in_blocks(&audio, block), found, "blocks of {block}");
         }
     }
 }
