@@ -6,7 +6,8 @@
 //! 0.95, recall of at least 0.98) are printed with the figures; the test asserts the floors
 //! reached today so that a regression fails it. Today (seed 500, 487 snare strokes): without an ignore class 10.5
 //! wrong class notes per 100 snare strokes, accuracy 0.944 of the noted strokes; with the armed
-//! ignore class 1.6 per 100, backbeats and accents noted 0.912, accuracy 0.960. `examples/groove_notes.rs` prints
+//! ignore class 0.8 per 100 (1.6 before New stroke), backbeats and accents noted 0.912,
+//! accuracy 0.958. `examples/groove_notes.rs` prints
 //! the full table over three seeds. Needs the Hydrogen kits (`tests/run.sh` installs them).
 
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
@@ -45,8 +46,9 @@ fn an_armed_ignore_class_keeps_a_real_kit_s_bleed_from_sending_class_notes() {
     );
     assert!(grooves >= 4, "{grooves} grooves");
     assert!(plain.accuracy() >= 0.90, "accuracy {:.3}", plain.accuracy());
+    // The goal itself (<= 2) since New stroke (auto: on with the ignore class).
     assert!(
-        armed.elsewhere_per_100() <= 3.0,
+        armed.elsewhere_per_100() <= 2.0,
         "{:.1} wrong class notes per 100 snare strokes with an ignore class",
         armed.elsewhere_per_100()
     );
