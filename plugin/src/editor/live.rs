@@ -62,7 +62,18 @@ pub(super) fn latest_hit(ui: &mut egui::Ui, ed: &mut TimbrelEditor) {
             }
             None => {
                 ui.label(RichText::new("UNKNOWN").size(22.0).strong().color(WARN));
-                ui.label(format!("(nearest: {})", name(p.best_class as usize)));
+                if p.no_new_stroke {
+                    ui.label(format!(
+                        "(no new stroke; sounds like {})",
+                        name(p.best_class as usize)
+                    ))
+                    .on_hover_text(
+                        "The drum's body barely rose over what rang before this hit: a hi-hat or \
+                         cymbal over its ringing, or a ghost note in it. See New stroke.",
+                    );
+                } else {
+                    ui.label(format!("(nearest: {})", name(p.best_class as usize)));
+                }
             }
         }
         ui.label(format!("confidence {:.0} %", p.confidence * 100.0));
