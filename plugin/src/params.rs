@@ -39,8 +39,9 @@ impl From<DetectorChoice> for DetectorKind {
 /// Most classes, and so the top of the `Train` parameter's range.
 pub const MAX_CLASSES: usize = timbrel_learn::MAX_CLASSES;
 
-/// The `New stroke` parameter's "auto" value (its minimum; any value below 0 reads as auto).
-pub const NEW_STROKE_AUTO: f32 = -1.0;
+/// The `New stroke` parameter's "auto" value: its minimum, the only one below 0 on its 0.5 dB
+/// steps.
+pub const NEW_STROKE_AUTO: f32 = -0.5;
 
 /// What the `New stroke` parameter's `value` (dB) asks of a hit: below 0 auto, 0 off.
 pub fn new_stroke(value: f32) -> NewStroke {
