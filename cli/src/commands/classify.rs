@@ -144,3 +144,20 @@ fn file_rows(
     });
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_stroke_reads_auto_off_and_decibels() {
+        assert_eq!(new_stroke("auto"), Ok(NewStroke::Auto));
+        assert_eq!(new_stroke(" OFF "), Ok(NewStroke::Off));
+        assert_eq!(new_stroke("6"), Ok(NewStroke::Db(6.0)));
+        assert_eq!(new_stroke("0"), Ok(NewStroke::Db(0.0)));
+        let bad = new_stroke("-3").unwrap_err();
+        assert!(bad.contains("-3"), "{bad}");
+        let bad = new_stroke("loud").unwrap_err();
+        assert!(bad.contains("loud"), "{bad}");
+    }
+}
