@@ -227,12 +227,12 @@ impl TimbrelParams {
                     max: 24.0,
                 },
             )
-            .with_unit(" dB")
+            // The unit is part of the text: "auto" and "off" have none.
             .with_step_size(0.5)
             .with_value_to_string(Arc::new(|v| match new_stroke(v) {
                 NewStroke::Auto => "auto".to_owned(),
                 NewStroke::Off => "off".to_owned(),
-                NewStroke::Db(db) => format!("{db:.1}"),
+                NewStroke::Db(db) => format!("{db:.1} dB"),
             }))
             .with_string_to_value(Arc::new(|s| {
                 let s = s.trim().trim_end_matches("dB").trim();
