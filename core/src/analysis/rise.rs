@@ -4,10 +4,10 @@
 //! A stroke of a drum sets its head and shell ringing, so the band where a snare, tom or kick
 //! has its body ([`BAND_LOW_HZ`] to [`BAND_HIGH_HZ`], 4th-order Butterworth on both sides)
 //! jumps at its onset. A hi-hat, ride or crash stroke heard through the drum's microphone, or
-//! a retrigger on the drum's own ringing, adds little there. [`BodyRise::rise_db`] is the
-//! band's peak magnitude over the hit's window against its peak over the [`BEFORE_S`] before
-//! the onset (up to [`GAP_S`] before it), in dB: a ratio, so level-invariant, and capped at
-//! [`MAX_RISE_DB`] (a hit out of silence).
+//! a retrigger on the drum's own ringing, adds little there. The rise
+//! (`HitRecord::body_rise_db`) is the band's peak magnitude over the hit's window against its
+//! peak over the [`BEFORE_S`] before the onset (up to [`GAP_S`] before it), in dB: a ratio, so
+//! level-invariant, and capped at [`MAX_RISE_DB`] (a hit out of silence).
 //!
 //! Measured on the real-kit grooves (`groove_notes`' training, no ignore class, 5.8 ms, band
 //! peaks over the window and the 10 ms before): the backbeats and accents the model noted rose
@@ -21,10 +21,9 @@
 use super::ring::History;
 use crate::biquad::{Biquad, BUTTERWORTH_Q};
 
-/// Lower edge of the body band, in Hz.
-pub const BAND_LOW_HZ: f32 = 150.0;
-/// Upper edge of the body band, in Hz (capped at 0.45 × the sample rate).
-pub const BAND_HIGH_HZ: f32 = 1000.0;
+/// The body band's edges, in Hz: the same band [`super::anchor`] looks for a drum's body in
+/// (the upper edge capped at 0.45 × the sample rate).
+pub use super::anchor::{BAND_HIGH_HZ, BAND_LOW_HZ};
 /// Length of the stretch before the onset the window is compared with, in seconds.
 pub const BEFORE_S: f32 = 0.010;
 /// The stretch ends this long before the onset, in seconds (a refined onset may sit a little
