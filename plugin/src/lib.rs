@@ -464,9 +464,7 @@ impl Timbrel {
             );
             speed = Some(reading);
         }
-        let unknown = prediction
-            .as_ref()
-            .is_some_and(|p| p.best.is_none() && !p.ignored);
+        let unknown = prediction.as_ref().is_some_and(Prediction::sounds_unknown);
         self.tell_worker(ToWorker::Hit {
             hit: *hit,
             train,

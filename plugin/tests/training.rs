@@ -9,7 +9,7 @@ use common::TestHost;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use timbrel::worker::{Command, TrainStatus};
-use timbrel_learn::synthetic::Sound;
+use timbrel_learn::synthetic::{render, Sound, SynthSpec};
 
 #[test]
 fn automating_train_records_classes_and_the_model_classifies_new_hits() {
@@ -304,4 +304,54 @@ fn collecting_unknowns_makes_an_ignore_class_that_then_silences_the_kit() {
         .is_some_and(|p| p.best == Some(0) && !p.ignored)));
     // Collecting again adds to the same class: no second one is made.
     assert_eq!(host.dataset().classes.len(), 3);
+
+    // Collecting with New stroke asked of every hit (24 dB): a stroke 50 ms into the ringing
+    // of the one before sounds like the drum and rose too little. It is unknown, but it is
+    // not bleed, and collecting it would teach the ignore class the drum's own strokes.
+    host.set_param_plain("newstk", 24.0);
+    let models = host.plugin.meters().models_trained.load(Ordering::Relaxed);
+    host.set_param_normalized("collect", 1.0);
+    host.clear_hit_log();
+    let before = host.dataset_counts()[2];
+    host.run(&mut [doubled_strokes(8, 900)], &[512]);
+    std::thread::sleep(Duration::from_millis(300));
+    host.run(&mut [vec![0.0; 4800]], &[512]);
+    host.set_param_normalized("collect", 0.0);
+    let log = host.hit_log();
+    let no_new_stroke = log
+        .iter()
+        .filter(|h| h.prediction.is_some_and(|p| p.no_new_stroke))
+        .count();
+    let sounds_unknown = log
+        .iter()
+        .filter(|h| h.prediction.is_some_and(|p| p.sounds_unknown()))
+        .count();
+    assert!(no_new_stroke >= 4, "{no_new_stroke} of {} hits", log.len());
+    wait_for_model(&mut host, models, Duration::from_secs(60));
+    assert_eq!(
+        host.dataset_counts()[2] - before,
+        sounds_unknown,
+        "only hits unknown for their sound were collected"
+    );
+}
+
+/// `pairs` centre strokes of the drum, each struck again 50 ms later as loud (0.3 s per pair).
+fn doubled_strokes(pairs: usize, seed: u64) -> Vec<f32> {
+    let spec = SynthSpec {
+        sample_rate: SR,
+        bleed_probability: 0.0,
+        ..SynthSpec::default()
+    };
+    let slot = (0.3 * SR) as usize;
+    let gap = (0.05 * SR) as usize;
+    let mut out = vec![0.0f32; pairs * slot + slot];
+    for (i, sound) in snares(pairs, (0.0, 0.1), seed).into_iter().enumerate() {
+        let (audio, _, _) = render(sound, &spec, seed + i as u64);
+        for start in [i * slot, i * slot + gap] {
+            for (o, a) in out[start..].iter_mut().zip(&audio) {
+                *o += a;
+            }
+        }
+    }
+    out
 }

@@ -226,10 +226,10 @@ impl Model {
     }
 
     /// Classifies one of the analyzer's hits as [`Self::classify_scaled`] does, then sends a
-    /// hit as unknown ([`Prediction::no_new_stroke`]; an ignore-class sound stays ignored) when
-    /// its body band rose less than `new_stroke` asks over what sounded before it
+    /// hit it gave to a class of the drum as unknown ([`Prediction::no_new_stroke`]) when its
+    /// body band rose less than `new_stroke` asks over what sounded before it
     /// ([`HitRecord::body_rise_db`]): a hat, ride or crash over the drum's ringing, or a
-    /// retrigger on it. Never allocates.
+    /// retrigger on it. Unknown and ignored hits stay as they are. Never allocates.
     pub fn classify_hit(
         &self,
         hit: &HitRecord,
@@ -239,11 +239,13 @@ impl Model {
     ) {
         self.classify_scaled(&hit.descriptor, unknown_scale, out);
         let new_stroke_db = new_stroke.min_rise_db(self.has_ignore_class());
-        // A NaN rise is no new stroke.
-        out.no_new_stroke = !matches!(
-            hit.body_rise_db.partial_cmp(&new_stroke_db),
-            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
-        );
+        // A NaN rise is no new stroke. Only a hit the drum's classes would have taken is
+        // changed (and marked): an unknown or ignored sound stays what it was.
+        out.no_new_stroke = out.best.is_some()
+            && !matches!(
+                hit.body_rise_db.partial_cmp(&new_stroke_db),
+                Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+            );
         if out.no_new_stroke {
             out.best = None;
         }

@@ -30,8 +30,9 @@ pub struct Prediction {
     pub novelty: f32,
     /// Position between the pair's classes: 0 = A, 1 = B (clamped 0..=1).
     pub interpolation: f32,
-    /// Whether the hit added too little to the drum's body band to be a new stroke of it
-    /// (`Model::classify_hit`): then it is unknown (or still ignored) whatever it sounds like.
+    /// Whether the hit sounded like a class of the drum but added too little to the drum's body
+    /// band to be a new stroke of it (`Model::classify_hit`), and is unknown for that alone.
+    /// Hits unknown for their sound, and ignored hits, never carry it.
     pub no_new_stroke: bool,
 }
 
@@ -57,6 +58,14 @@ impl Prediction {
     /// Whether the hit resembles no trained class.
     pub fn is_unknown(&self) -> bool {
         self.best.is_none() && !self.ignored
+    }
+
+    /// Whether the hit is unknown for its sound, not only because it was no new stroke of the
+    /// drum ([`Self::no_new_stroke`]): what the plugin's *Collect unknowns* learns as bleed. A
+    /// hit that sounds like the drum's ringing would teach the ignore class the drum's own
+    /// soft strokes.
+    pub fn sounds_unknown(&self) -> bool {
+        self.is_unknown() && !self.no_new_stroke
     }
 
     /// Sets [`Self::best`] and [`Self::ignored`] for a hit that is `known` (its novelty within

@@ -264,8 +264,8 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
     let armed = with_ignore(&|_| true)?;
     let collected = with_ignore(&|h| {
         let mut p = Prediction::default();
-        plain.classify(&h.descriptor, &mut p);
-        p.is_unknown()
+        plain.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
+        p.sounds_unknown()
     })?;
     let found = hits(&take.audio, rate, AnalysisSettings::default(), false);
     Some([&plain, &armed, &collected].map(|m| tally(m, &take.events, &found, edge, rate)))
