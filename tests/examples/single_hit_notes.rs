@@ -19,195 +19,9 @@
 //! each hit not detected.
 
 use rayon::prelude::*;
-use std::sync::Arc;
-use timbrel_core::analysis::{AnalysisSettings, HitRecord};
-use timbrel_host_tests::kit::hydrogen::{Category, Instrument, Kit};
+use timbrel_host_tests::kit::hydrogen::Category;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
-use timbrel_host_tests::kit::oneshots::{single_hit_file, TAKE_SPACING_S};
-use timbrel_host_tests::kit::render::{render, Mix, Stroke, PATHS};
-use timbrel_host_tests::kit::room::Room;
-use timbrel_host_tests::kit::score;
-use timbrel_host_tests::kit::truth::Tags;
-use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, TrainConfig};
-
-/// Render rate, in Hz.
-const SAMPLE_RATE: f32 = 44_100.0;
-/// Rooms each training layer is played in.
-const TRAINING_ROOMS: u64 = 3;
-/// A detection belongs to a stroke within this many samples of its onset (10 ms).
-const MATCH: u64 = 441;
-
-/// Every hit the default analyzer reports on `audio` (`kit::score::hits`); `training`: each
-/// also described under the synthetic hi-hat, as the plugin records training hits.
-fn hits(audio: &[f32], training: bool) -> Vec<HitRecord> {
-    score::hits(audio, SAMPLE_RATE, AnalysisSettings::default(), training)
-}
-
-/// A model of `classes` (one instrument each), every layer once per training room, one-shots
-/// 0.6 s apart in each room at Hydrogen's level for the layer.
-fn trained(classes: &[&Instrument], seed: u64) -> Model {
-    let spacing = (0.6 * SAMPLE_RATE) as u64;
-    let mut dataset = Dataset::default();
-    for (class, instrument) in classes.iter().enumerate() {
-        for r in 0..TRAINING_ROOMS {
-            let strokes: Vec<Stroke> = instrument
-                .layers
-                .iter()
-                .enumerate()
-                .map(|(i, layer)| {
-                    let velocity = 0.5 * (layer.velocity.0 + layer.velocity.1);
-                    let level_db = (20.0 * velocity.max(1e-3).log10()).max(-30.0);
-                    let onset = spacing / 4 + i as u64 * spacing;
-                    Stroke::of_layer(instrument, velocity, onset, level_db, true, Tags::NONE, 0)
-                })
-                .collect();
-            let room_seed = seed + 31 * r + 7 * class as u64;
-            let take = render(
-                Mix {
-                    name: format!("training {}", instrument.name),
-                    len: (strokes.len() as u64 * spacing + spacing / 2) as usize,
-                    sample_rate: SAMPLE_RATE,
-                    room: Room::random(PATHS, SAMPLE_RATE, room_seed),
-                    reference_dbfs: -6.0,
-                    noise_dbfs: -70.0,
-                    seed: room_seed,
-                },
-                &strokes,
-            );
-            let found = hits(&take.audio, true);
-            for event in &take.events {
-                let Some(hit) = found
-                    .iter()
-                    .filter(|h| h.onset_sample.abs_diff(event.onset) <= MATCH)
-                    .min_by_key(|h| h.onset_sample.abs_diff(event.onset))
-                else {
-                    continue;
-                };
-                let take_index = (class as u64 * TRAINING_ROOMS + r) as f64;
-                let time = take_index * TAKE_SPACING_S + event.onset as f64 / SAMPLE_RATE as f64;
-                dataset
-                    .add_example(Example::from_hit(hit, class, time))
-                    .expect("valid example");
-            }
-        }
-    }
-    train(&dataset, &TrainConfig::default()).expect("trains")
-}
-
-/// What one kit's files sent.
-#[derive(Debug, Default, Clone, Copy)]
-struct Notes {
-    files: usize,
-    /// The snare's hit sent as class 1, as class 2, unknown, not detected.
-    hit: [usize; 4],
-    /// Other notes: at the second piece (unless it is the other trained instrument and called
-    /// so), and where no stroke began.
-    others: [usize; 2],
-}
-
-impl Notes {
-    fn add(&mut self, o: &Notes) {
-        self.files += o.files;
-        for k in 0..4 {
-            self.hit[k] += o.hit[k];
-        }
-        for k in 0..2 {
-            self.others[k] += o.others[k];
-        }
-    }
-
-    fn row(&self, name: &str) -> String {
-        let pct = |n: usize| 100.0 * n as f64 / self.files.max(1) as f64;
-        format!(
-            "| {name} | {} | {:.1} % | {:.1} % | {:.1} % | {:.1} % | {:.1} | {:.1} |",
-            self.files,
-            pct(self.hit[0]),
-            pct(self.hit[1]),
-            pct(self.hit[2]),
-            pct(self.hit[3]),
-            pct(self.others[0]),
-            pct(self.others[1]),
-        )
-    }
-}
-
-/// The snare-hit files of `kit` among seeds `seeds`, through `model` of the instruments named
-/// `classes` (the snare first).
-fn score(kit: &Arc<Kit>, classes: [&str; 2], model: &Model, seeds: std::ops::Range<u64>) -> Notes {
-    let show = std::env::var_os("SHOW").is_some();
-    let mut notes = Notes::default();
-    let kits = [kit.clone()];
-    for seed in seeds {
-        let take = single_hit_file(&kits, seed);
-        let Some(main) = take.events.iter().find(|e| e.target) else {
-            continue;
-        };
-        if main.piece != Category::Snare || main.instrument != classes[0] {
-            continue;
-        }
-        notes.files += 1;
-        let second = take.events.iter().find(|e| !e.target);
-        let mut hit_seen = false;
-        for h in hits(&take.audio, false) {
-            let mut p = Prediction::default();
-            model.classify_hit(&h, 1.0, NewStroke::Auto, &mut p);
-            let class = p.best;
-            let at_main = h.onset_sample.abs_diff(main.onset) <= MATCH;
-            if at_main && !hit_seen {
-                hit_seen = true;
-                notes.hit[match class {
-                    Some(0) => 0,
-                    Some(_) => 1,
-                    None => 2,
-                }] += 1;
-            } else if let Some(class) = class {
-                let second = second.filter(|e| h.onset_sample.abs_diff(e.onset) <= MATCH);
-                if second.is_some_and(|e| e.instrument == classes[usize::from(class)]) {
-                    // The other trained articulation, called what it is: a right note.
-                    continue;
-                }
-                notes.others[if second.is_some() { 0 } else { 1 }] += 1;
-                if show {
-                    eprintln!(
-                        "note {} at {:+.1} ms from the hit ({}): novelty {:.2}; {}, hit \
-                         {:.1} dB, detection peak {:.1} dBFS, {:?}",
-                        p.best_class + 1,
-                        (h.onset_sample as f64 - main.onset as f64) / SAMPLE_RATE as f64 * 1e3,
-                        match second {
-                            Some(e) => format!("{:?} {}", e.piece, e.instrument),
-                            _ => "no stroke".to_owned(),
-                        },
-                        p.novelty,
-                        take.name,
-                        main.level_db,
-                        h.peak_dbfs,
-                        h.detection
-                    );
-                }
-            }
-        }
-        if !hit_seen {
-            notes.hit[3] += 1;
-        }
-        if !hit_seen && show {
-            eprintln!(
-                "not detected: {} at {} level {:.1} dB: detections {:?}; events {:?}",
-                take.name,
-                main.onset,
-                main.level_db,
-                hits(&take.audio, false)
-                    .iter()
-                    .map(|h| (h.onset_sample, h.peak_dbfs))
-                    .collect::<Vec<_>>(),
-                take.events
-                    .iter()
-                    .map(|e| (e.onset, e.piece, e.level_db))
-                    .collect::<Vec<_>>()
-            );
-        }
-    }
-    notes
-}
+use timbrel_host_tests::kit::singles::{score, trained, Notes, SAMPLE_RATE};
 
 fn main() {
     if drumkits_or_skip("single_hit_notes").is_none() {
@@ -217,6 +31,7 @@ fn main() {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(400);
+    let show = std::env::var_os("SHOW").is_some();
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
     println!("| kit (class 1 / class 2) | snare files | hit: class 1 | class 2 | unknown | not detected | other notes per 100 files: at the second piece | where no stroke began |");
     println!("|---|---|---|---|---|---|---|---|");
@@ -231,7 +46,7 @@ fn main() {
                 .or_else(|| kit.of(Category::SideStick).next())?;
             let model = trained(&[snare, second], 100 + k as u64);
             let seeds = 1 + 10_000 * k as u64..1 + 10_000 * k as u64 + per_kit;
-            let notes = score(kit, [&snare.name, &second.name], &model, seeds);
+            let notes = score(kit, [&snare.name, &second.name], &model, seeds, show);
             Some((format!("{} (snare / {})", kit.name, second.name), notes))
         })
         .collect();

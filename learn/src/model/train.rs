@@ -236,7 +236,7 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
             .map(|c| (c, class_distance(&zf, c)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match other {
-            Some((c, d)) if d < own_d => found.push((
+            Some((c, d)) if d < own_d && own_d > doubt::LIKE_OTHER_BEYOND => found.push((
                 r,
                 Reason::LikeOther {
                     class: prep.trained[c] as usize,

@@ -15,6 +15,7 @@
 //!   tom fills) with the kit's snare or the membrane synthesizer as the target.
 //! - [`oneshots`]: single-hit files, dry single strokes and training takes.
 //! - [`notes`]: what a model trained as the plugin trains sends in a groove.
+//! - [`singles`]: single-hit files through a model trained on every layer of two articulations.
 //! - [`score`]: the detector run in random block sizes, detections matched to events, scores.
 //! - [`material`]: the sets of material the report and the tests use, and their evaluation.
 //!
@@ -30,4 +31,5 @@ pub mod oneshots;
 pub mod render;
 pub mod room;
 pub mod score;
+pub mod singles;
 pub mod truth;
