@@ -18,10 +18,8 @@
 //! and where no stroke began (retriggers, late detections). `SHOW=1` prints each other note and
 //! each hit not detected.
 
-use rayon::prelude::*;
-use timbrel_host_tests::kit::hydrogen::Category;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
-use timbrel_host_tests::kit::singles::{score, trained, Notes, SAMPLE_RATE};
+use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
 
 fn main() {
     if drumkits_or_skip("single_hit_notes").is_none() {
@@ -35,21 +33,7 @@ fn main() {
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
     println!("| kit (class 1 / class 2) | snare files | hit: class 1 | class 2 | unknown | not detected | other notes per 100 files: at the second piece | where no stroke began |");
     println!("|---|---|---|---|---|---|---|---|");
-    let rows: Vec<(String, Notes)> = kits
-        .par_iter()
-        .enumerate()
-        .filter_map(|(k, kit)| {
-            let snare = kit.of(Category::Snare).next()?;
-            let second = kit
-                .of(Category::SnareRimshot)
-                .next()
-                .or_else(|| kit.of(Category::SideStick).next())?;
-            let model = trained(&[snare, second], 100 + k as u64);
-            let seeds = 1 + 10_000 * k as u64..1 + 10_000 * k as u64 + per_kit;
-            let notes = score(kit, [&snare.name, &second.name], &model, seeds, show);
-            Some((format!("{} (snare / {})", kit.name, second.name), notes))
-        })
-        .collect();
+    let rows = kit_rows(&kits, per_kit, show);
     let mut total = Notes::default();
     for (name, notes) in &rows {
         println!("{}", notes.row(name));

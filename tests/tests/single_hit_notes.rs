@@ -7,10 +7,8 @@
 //! 19.5 % of its snare files). Today, 400 seeds per kit (324 snare files): sent as the snare 95.4 %, as the rimshot or side stick 0.6 %, other notes 5.0 per 100 files. Needs the
 //! Hydrogen kits (`tests/run.sh` installs them).
 
-use rayon::prelude::*;
-use timbrel_host_tests::kit::hydrogen::Category;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
-use timbrel_host_tests::kit::singles::{score, trained, Notes, SAMPLE_RATE};
+use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
 
 #[test]
 fn a_real_snare_is_sent_as_the_snare_at_every_velocity() {
@@ -18,21 +16,7 @@ fn a_real_snare_is_sent_as_the_snare_at_every_velocity() {
         return;
     }
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
-    let rows: Vec<(String, Notes)> = kits
-        .par_iter()
-        .enumerate()
-        .filter_map(|(k, kit)| {
-            let snare = kit.of(Category::Snare).next()?;
-            let second = kit
-                .of(Category::SnareRimshot)
-                .next()
-                .or_else(|| kit.of(Category::SideStick).next())?;
-            let model = trained(&[snare, second], 100 + k as u64);
-            let seeds = 1 + 10_000 * k as u64..1 + 10_000 * k as u64 + 400;
-            let notes = score(kit, [&snare.name, &second.name], &model, seeds, false);
-            Some((kit.name.clone(), notes))
-        })
-        .collect();
+    let rows = kit_rows(&kits, 400, false);
     assert!(rows.len() >= 5, "{} kits", rows.len());
     let mut total = Notes::default();
     let share = |n: usize, of: &Notes| n as f64 / of.files.max(1) as f64;

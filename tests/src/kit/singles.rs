@@ -11,6 +11,7 @@
 //! model calls it a class (not unknown); the snare's own hit should send class 1, a second piece
 //! that is the class-2 instrument class 2, anything else nothing.
 
+use rayon::prelude::*;
 use std::sync::Arc;
 use timbrel_core::analysis::{AnalysisSettings, HitRecord};
 use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, TrainConfig};
@@ -207,4 +208,30 @@ pub fn score(
         }
     }
     notes
+}
+
+/// Every kit of `kits` with a snare and a rimshot (else a side stick), in parallel: trained
+/// ([`trained`]) and its snare files among `files_per_kit` seeds scored ([`score`]; the k-th
+/// kit's seeds start at `1 + 10 000 k`). Rows named "kit (snare / second instrument)".
+pub fn kit_rows(kits: &[Arc<Kit>], files_per_kit: u64, show: bool) -> Vec<(String, Notes)> {
+    kits.par_iter()
+        .enumerate()
+        .filter_map(|(k, kit)| {
+            let snare = kit.of(Category::Snare).next()?;
+            let second = kit
+                .of(Category::SnareRimshot)
+                .next()
+                .or_else(|| kit.of(Category::SideStick).next())?;
+            let model = trained(&[snare, second], 100 + k as u64);
+            let first = 1 + 10_000 * k as u64;
+            let notes = score(
+                kit,
+                [&snare.name, &second.name],
+                &model,
+                first..first + files_per_kit,
+                show,
+            );
+            Some((format!("{} (snare / {})", kit.name, second.name), notes))
+        })
+        .collect()
 }
