@@ -16,10 +16,11 @@
 //! Printed per kit and in total: files, the hit sent as class 1 / as class 2 / unknown / not
 //! detected (no detection within 10 ms), and the other notes per 100 files: at the second piece,
 //! and where no stroke began (retriggers, late detections). `SHOW=1` prints each other note and
-//! each hit not detected.
+//! each hit not detected; `NEW_STROKE=6` classifies with New stroke at 6 dB instead of auto.
 
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
 use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
+use timbrel_learn::NewStroke;
 
 fn main() {
     if drumkits_or_skip("single_hit_notes").is_none() {
@@ -30,10 +31,18 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(400);
     let show = std::env::var_os("SHOW").is_some();
+    // NEW_STROKE=DB asks that rise of every hit (default: the plugin's auto).
+    let new_stroke = match std::env::var("NEW_STROKE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(db) => NewStroke::Db(db),
+        None => NewStroke::Auto,
+    };
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
     println!("| kit (class 1 / class 2) | snare files | hit: class 1 | class 2 | unknown | not detected | other notes per 100 files: at the second piece | where no stroke began |");
     println!("|---|---|---|---|---|---|---|---|");
-    let rows = kit_rows(&kits, per_kit, show);
+    let rows = kit_rows(&kits, per_kit, new_stroke, show);
     let mut total = Notes::default();
     for (name, notes) in &rows {
         println!("{}", notes.row(name));

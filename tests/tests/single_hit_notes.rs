@@ -9,6 +9,7 @@
 
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
 use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
+use timbrel_learn::NewStroke;
 
 #[test]
 fn a_real_snare_is_sent_as_the_snare_at_every_velocity() {
@@ -16,7 +17,7 @@ fn a_real_snare_is_sent_as_the_snare_at_every_velocity() {
         return;
     }
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
-    let rows = kit_rows(&kits, 400, false);
+    let rows = kit_rows(&kits, 400, NewStroke::Auto, false);
     assert!(rows.len() >= 5, "{} kits", rows.len());
     let mut total = Notes::default();
     let share = |n: usize, of: &Notes| n as f64 / of.files.max(1) as f64;

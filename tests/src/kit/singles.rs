@@ -127,13 +127,14 @@ impl Notes {
 }
 
 /// The snare-hit files of `kit` among seeds `seeds`, through `model` of the instruments named
-/// `classes` (the snare first); `show` prints each other note and each hit not detected
+/// `classes` (the snare first) with `new_stroke` (the plugin's default: `NewStroke::Auto`); `show` prints each other note and each hit not detected
 /// (stderr).
 pub fn score(
     kit: &Arc<Kit>,
     classes: [&str; 2],
     model: &Model,
     seeds: std::ops::Range<u64>,
+    new_stroke: NewStroke,
     show: bool,
 ) -> Notes {
     let mut notes = Notes::default();
@@ -151,7 +152,7 @@ pub fn score(
         let mut hit_seen = false;
         for h in hits(&take.audio, false) {
             let mut p = Prediction::default();
-            model.classify_hit(&h, 1.0, NewStroke::Auto, &mut p);
+            model.classify_hit(&h, 1.0, new_stroke, &mut p);
             let class = p.best;
             let at_main = h.onset_sample.abs_diff(main.onset) <= MATCH;
             if at_main && !hit_seen {
@@ -211,9 +212,15 @@ pub fn score(
 }
 
 /// Every kit of `kits` with a snare and a rimshot (else a side stick), in parallel: trained
-/// ([`trained`]) and its snare files among `files_per_kit` seeds scored ([`score`]; the k-th
+/// ([`trained`]) and its snare files among `files_per_kit` seeds scored ([`score`] with
+/// `new_stroke`; the k-th
 /// kit's seeds start at `1 + 10 000 k`). Rows named "kit (snare / second instrument)".
-pub fn kit_rows(kits: &[Arc<Kit>], files_per_kit: u64, show: bool) -> Vec<(String, Notes)> {
+pub fn kit_rows(
+    kits: &[Arc<Kit>],
+    files_per_kit: u64,
+    new_stroke: NewStroke,
+    show: bool,
+) -> Vec<(String, Notes)> {
     kits.par_iter()
         .enumerate()
         .filter_map(|(k, kit)| {
@@ -229,6 +236,7 @@ pub fn kit_rows(kits: &[Arc<Kit>], files_per_kit: u64, show: bool) -> Vec<(Strin
                 [&snare.name, &second.name],
                 &model,
                 first..first + files_per_kit,
+                new_stroke,
                 show,
             );
             Some((format!("{} (snare / {})", kit.name, second.name), notes))
