@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::takes::{snares, take, wait_for_model, wait_for_model_on_all, SR};
+use common::takes::{doubled_strokes, snares, take, wait_for_model, wait_for_model_on_all, SR};
 use common::TestHost;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use timbrel::worker::{Command, TrainStatus};
-use timbrel_learn::synthetic::{render, Sound, SynthSpec};
+use timbrel_learn::synthetic::Sound;
 
 #[test]
 fn automating_train_records_classes_and_the_model_classifies_new_hits() {
@@ -333,25 +333,4 @@ fn collecting_unknowns_makes_an_ignore_class_that_then_silences_the_kit() {
         sounds_unknown,
         "only hits unknown for their sound were collected"
     );
-}
-
-/// `pairs` centre strokes of the drum, each struck again 50 ms later as loud (0.3 s per pair).
-fn doubled_strokes(pairs: usize, seed: u64) -> Vec<f32> {
-    let spec = SynthSpec {
-        sample_rate: SR,
-        bleed_probability: 0.0,
-        ..SynthSpec::default()
-    };
-    let slot = (0.3 * SR) as usize;
-    let gap = (0.05 * SR) as usize;
-    let mut out = vec![0.0f32; pairs * slot + slot];
-    for (i, sound) in snares(pairs, (0.0, 0.1), seed).into_iter().enumerate() {
-        let (audio, _, _) = render(sound, &spec, seed + i as u64);
-        for start in [i * slot, i * slot + gap] {
-            for (o, a) in out[start..].iter_mut().zip(&audio) {
-                *o += a;
-            }
-        }
-    }
-    out
 }

@@ -8,22 +8,47 @@ use timbrel_learn::synthetic::{render, Sound, SynthSpec};
 /// Sample rate of the takes, in Hz.
 pub const SR: f32 = 48_000.0;
 
-/// A take of `sounds`, each in its own slot of 0.3 s.
-pub fn take(sounds: &[Sound], seed: u64) -> Vec<f32> {
+/// Length of a sound's slot in a take, in seconds.
+const SLOT_S: f32 = 0.3;
+
+/// How the takes' sounds are rendered.
+fn spec() -> SynthSpec {
     // NOTE: no bleed here, so that hits can be counted one to one; the learning crate's own
     // tests cover bleed.
-    let spec = SynthSpec {
+    SynthSpec {
         sample_rate: SR,
         bleed_probability: 0.0,
         ..SynthSpec::default()
-    };
+    }
+}
+
+/// A take of `sounds`, each in its own slot of 0.3 s.
+pub fn take(sounds: &[Sound], seed: u64) -> Vec<f32> {
+    let spec = spec();
     let mut out = Vec::new();
     for (i, sound) in sounds.iter().enumerate() {
         let (audio, _, _) = render(*sound, &spec, seed + i as u64);
-        let slot = (0.3 * SR) as usize;
+        let slot = (SLOT_S * SR) as usize;
         let mut piece = audio;
         piece.resize(slot.max(piece.len()), 0.0);
         out.extend(piece);
+    }
+    out
+}
+
+/// `pairs` centre strokes of the drum, each struck again 50 ms later as loud (0.3 s per pair).
+pub fn doubled_strokes(pairs: usize, seed: u64) -> Vec<f32> {
+    let spec = spec();
+    let slot = (SLOT_S * SR) as usize;
+    let gap = (0.05 * SR) as usize;
+    let mut out = vec![0.0f32; pairs * slot + slot];
+    for (i, sound) in snares(pairs, (0.0, 0.1), seed).into_iter().enumerate() {
+        let (audio, _, _) = render(sound, &spec, seed + i as u64);
+        for start in [i * slot, i * slot + gap] {
+            for (o, a) in out[start..].iter_mut().zip(&audio) {
+                *o += a;
+            }
+        }
     }
     out
 }
