@@ -8,7 +8,8 @@
 //! `cargo run --release -p timbrel-host-tests --example groove_notes -- [SEEDS]`
 //!
 //! Default 3 seeds; one-shots trained soft to loud (`ACCENTS=1`: accents only, -12..0 dB;
-//! `NO_HATS=1`: without their hat descriptors, as before model format 4). Printed per kit and
+//! `NO_HATS=1`: without their hat descriptors, as before model format 4; `CRESCENDO=1`: each
+//! take a crescendo, every slice of the level range played once, instead of random levels). Printed per kit and
 //! over all: snare strokes, the shares with a class note, with the right class, called unknown,
 //! ignored; class notes at no snare stroke per 100 snare strokes, by the piece whose stroke is
 //! nearest; per stroke kind (ghosts, rolls, flam graces, the rest) the shares with a class note
@@ -38,6 +39,7 @@ fn main() {
         } else {
             SOFT_TO_LOUD_DB
         },
+        crescendo: std::env::var_os("CRESCENDO").is_some(),
         hats: std::env::var_os("NO_HATS").is_none(),
     };
     let kits = kits(&GROOVE_KITS, SAMPLE_RATE).expect("kits load");

@@ -236,13 +236,17 @@ pub fn find_doubts(data: &Dataset, cfg: &TrainConfig) -> Result<Vec<Doubt>, Lear
             .map(|c| (c, class_distance(&zf, c)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match other {
-            Some((c, d)) if d < own_d && own_d > doubt::LIKE_OTHER_BEYOND => found.push((
-                r,
-                Reason::LikeOther {
-                    class: prep.trained[c] as usize,
-                },
-                own_d,
-            )),
+            Some((c, d))
+                if d <= doubt::LIKE_OTHER_RATIO * own_d && own_d > doubt::LIKE_OTHER_BEYOND =>
+            {
+                found.push((
+                    r,
+                    Reason::LikeOther {
+                        class: prep.trained[c] as usize,
+                    },
+                    own_d,
+                ))
+            }
             // NOTE: an ignore class gathers unlike sounds on purpose (the rest of the kit).
             _ if own_d > limit && !data.classes[prep.trained[own] as usize].ignore => {
                 found.push((r, Reason::Unlike { novelty: own_d }, own_d))

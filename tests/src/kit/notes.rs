@@ -20,7 +20,7 @@ use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, Train
 
 use super::groove::{groove, plan, GrooveSpec, Target};
 use super::hydrogen::{Category, Kit};
-use super::oneshots::{training_take, TAKE_SPACING_S};
+use super::oneshots::{training_take_with, TAKE_SPACING_S};
 use super::render::{render, Stroke};
 use super::room::Room;
 use super::score::hits;
@@ -44,6 +44,9 @@ pub const WAYS: [&str; 3] = ["no ignore class", "armed ignore class", "collected
 pub struct Training {
     /// Levels of the one-shots, in dB under the backbeat (uniform).
     pub levels_db: (f32, f32),
+    /// Whether each take is a crescendo over `levels_db` instead of random levels
+    /// ([`super::oneshots::training_take_with`]).
+    pub crescendo: bool,
     /// Whether training hits keep their hat descriptors (model format 4 on; off: as before).
     pub hats: bool,
 }
@@ -52,6 +55,7 @@ impl Default for Training {
     fn default() -> Self {
         Self {
             levels_db: SOFT_TO_LOUD_DB,
+            crescendo: false,
             hats: true,
         }
     }
@@ -231,12 +235,13 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
     let room = &take.room;
     let mut drum = Dataset::default();
     for (class, instrument) in [(0, snare), (1, second)] {
-        let audio = training_take(
+        let audio = training_take_with(
             instrument,
             room,
             PER_CLASS,
             seed + 1 + class as u64,
             training.levels_db,
+            training.crescendo,
         );
         add_examples(
             &mut drum,
