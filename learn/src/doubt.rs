@@ -18,8 +18,8 @@ pub const LOUDER_DB: f32 = 6.0;
 pub const UNLIKE_FACTOR: f32 = 1.5;
 /// A hit is taken for another class's ([`Reason::LikeOther`]) only when it is clearly nearer
 /// that class's centre than its own ([`LIKE_OTHER_RATIO`]) *and* further from its own than this
-/// many times the class's
-/// scale (see [`crate::novelty`]; 1 = the edge of most of its own unseen hits). Two
+/// many times the class's scale (see [`crate::novelty`]; 1 = the edge of most of its own
+/// unseen hits). Two
 /// articulations of one drum overlap: a real snare's loudest centre hits lie a little nearer
 /// its rimshot's centre than its own, yet well within its own hits (ForzeeStereo: 0.92–0.96
 /// from their own centre, 0.81–0.84 from the rimshot's). Left out, the model never saw a loud

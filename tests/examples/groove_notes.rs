@@ -9,11 +9,11 @@
 //!
 //! Default 3 seeds; one-shots trained soft to loud (`ACCENTS=1`: accents only, -12..0 dB;
 //! `NO_HATS=1`: without their hat descriptors, as before model format 4; `CRESCENDO=1`: each
-//! take a crescendo, every slice of the level range played once, instead of random levels). Printed per kit and
-//! over all: snare strokes, the shares with a class note, with the right class, called unknown,
-//! ignored; class notes at no snare stroke per 100 snare strokes, by the piece whose stroke is
-//! nearest; per stroke kind (ghosts, rolls, flam graces, the rest) the shares with a class note
-//! and ignored; the noted strokes' classes against the truth.
+//! take a crescendo, every slice of the level range played once, instead of random levels).
+//! Printed per kit and over all: snare strokes, the shares with a class note, with the right
+//! class, called unknown, ignored; class notes at no snare stroke per 100 snare strokes, by the
+//! piece whose stroke is nearest; per stroke kind (ghosts, rolls, flam graces, the rest) the
+//! shares with a class note and ignored; the noted strokes' classes against the truth.
 
 use rayon::prelude::*;
 use std::collections::BTreeMap;

@@ -4,7 +4,8 @@
 //! velocity, whatever the kit. Guards the training's doubtful-example rule: the loudest layer
 //! of a snare lies nearer its rimshot than its soft layers do, and when training left such hits
 //! out as "sounds like another class", every loud centre hit became a rimshot (ForzeeStereo:
-//! 19.5 % of its snare files). Today, 400 seeds per kit (324 snare files): sent as the snare 95.4 %, as the rimshot or side stick 0.6 %, other notes 5.0 per 100 files. Needs the
+//! 19.5 % of its snare files). Today, 400 seeds per kit (324 snare files): sent as the snare
+//! 95.4 %, as the rimshot or side stick 0.6 %, other notes 5.0 per 100 files. Needs the
 //! Hydrogen kits (`tests/run.sh` installs them).
 
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};

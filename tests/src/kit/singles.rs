@@ -127,8 +127,8 @@ impl Notes {
 }
 
 /// The snare-hit files of `kit` among seeds `seeds`, through `model` of the instruments named
-/// `classes` (the snare first) with `new_stroke` (the plugin's default: `NewStroke::Auto`); `show` prints each other note and each hit not detected
-/// (stderr).
+/// `classes` (the snare first) with `new_stroke` (the plugin's default: `NewStroke::Auto`);
+/// `show` prints each other note and each hit not detected (stderr).
 pub fn score(
     kit: &Arc<Kit>,
     classes: [&str; 2],
@@ -150,9 +150,10 @@ pub fn score(
         notes.files += 1;
         let second = take.events.iter().find(|e| !e.target);
         let mut hit_seen = false;
-        for h in hits(&take.audio, false) {
+        let found = hits(&take.audio, false);
+        for h in &found {
             let mut p = Prediction::default();
-            model.classify_hit(&h, 1.0, new_stroke, &mut p);
+            model.classify_hit(h, 1.0, new_stroke, &mut p);
             let class = p.best;
             let at_main = h.onset_sample.abs_diff(main.onset) <= MATCH;
             if at_main && !hit_seen {
@@ -197,7 +198,7 @@ pub fn score(
                 take.name,
                 main.onset,
                 main.level_db,
-                hits(&take.audio, false)
+                found
                     .iter()
                     .map(|h| (h.onset_sample, h.peak_dbfs))
                     .collect::<Vec<_>>(),
@@ -213,8 +214,8 @@ pub fn score(
 
 /// Every kit of `kits` with a snare and a rimshot (else a side stick), in parallel: trained
 /// ([`trained`]) and its snare files among `files_per_kit` seeds scored ([`score`] with
-/// `new_stroke`; the k-th
-/// kit's seeds start at `1 + 10 000 k`). Rows named "kit (snare / second instrument)".
+/// `new_stroke`; the k-th kit's seeds start at `1 + 10 000 k`). Rows named "kit (snare /
+/// second instrument)".
 pub fn kit_rows(
     kits: &[Arc<Kit>],
     files_per_kit: u64,
