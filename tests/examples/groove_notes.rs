@@ -9,7 +9,9 @@
 //!
 //! Default 3 seeds; one-shots trained soft to loud (`ACCENTS=1`: accents only, -12..0 dB;
 //! `NO_HATS=1`: without their hat descriptors, as before model format 4; `CRESCENDO=1`: each
-//! take a crescendo, every slice of the level range played once, instead of random levels).
+//! take a crescendo, every slice of the level range played once, instead of random levels;
+//! `WINDOW=N`: training and grooves analysed at that window, in reference samples, instead of
+//! the plugin's default 256).
 //! Printed per kit and over all: snare strokes, the shares with a class note, with the right
 //! class, called unknown, ignored; class notes at no snare stroke per 100 snare strokes, by the
 //! piece whose stroke is nearest; per stroke kind (ghosts, rolls, flam graces, the rest) the
@@ -41,6 +43,10 @@ fn main() {
         },
         crescendo: std::env::var_os("CRESCENDO").is_some(),
         hats: std::env::var_os("NO_HATS").is_none(),
+        window_ref_samples: std::env::var("WINDOW")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Training::default().window_ref_samples),
     };
     let kits = kits(&GROOVE_KITS, SAMPLE_RATE).expect("kits load");
     let jobs: Vec<(usize, u64)> = (0..kits.len())

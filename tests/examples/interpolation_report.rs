@@ -23,7 +23,7 @@
 //! `BLEED_SHIFT_MS=-3..-0.5` (when the bleed stroke arrives relative to the hit) measure one
 //! kind of bleed at a time.
 //!
-//! Printed per material and window (5.8, 2.9 and 23 ms): detected hits, Spearman rho of the
+//! Printed per material and window (5.8, 2.9, 11.6 and 23 ms): detected hits, Spearman rho of the
 //! interpolation with the radius and with the velocity (over every detected hit, unknown or
 //! not: the position CC is sent for known hits, but the interpolation is defined for all),
 //! centre/edge accuracy (radius <= 0.12 or >= 0.8; the more probable of the two classes), and

@@ -18,6 +18,7 @@
 //! and where no stroke began (retriggers, late detections). `SHOW=1` prints each other note and
 //! each hit not detected; `NEW_STROKE=6` classifies with New stroke at 6 dB instead of auto.
 
+use timbrel_core::analysis::AnalysisSettings;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
 use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
 use timbrel_learn::NewStroke;
@@ -42,7 +43,12 @@ fn main() {
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
     println!("| kit (class 1 / class 2) | snare files | hit: class 1 | class 2 | unknown | not detected | other notes per 100 files: at the second piece | where no stroke began |");
     println!("|---|---|---|---|---|---|---|---|");
-    let rows = kit_rows(&kits, per_kit, new_stroke, show);
+    // WINDOW=N analyses at that window (reference samples; default the plugin's 256).
+    let mut settings = AnalysisSettings::default();
+    if let Some(w) = std::env::var("WINDOW").ok().and_then(|v| v.parse().ok()) {
+        settings.window_ref_samples = w;
+    }
+    let rows = kit_rows(&kits, per_kit, new_stroke, settings, show);
     let mut total = Notes::default();
     for (name, notes) in &rows {
         println!("{}", notes.row(name));

@@ -8,6 +8,7 @@
 //! 95.4 %, as the rimshot or side stick 0.6 %, other notes 5.0 per 100 files. Needs the
 //! Hydrogen kits (`tests/run.sh` installs them).
 
+use timbrel_core::analysis::AnalysisSettings;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
 use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
 use timbrel_learn::NewStroke;
@@ -18,7 +19,13 @@ fn a_real_snare_is_sent_as_the_snare_at_every_velocity() {
         return;
     }
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
-    let rows = kit_rows(&kits, 400, NewStroke::Auto, false);
+    let rows = kit_rows(
+        &kits,
+        400,
+        NewStroke::Auto,
+        AnalysisSettings::default(),
+        false,
+    );
     assert!(rows.len() >= 5, "{} kits", rows.len());
     let mut total = Notes::default();
     let share = |n: usize, of: &Notes| n as f64 / of.files.max(1) as f64;

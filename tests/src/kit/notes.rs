@@ -9,8 +9,8 @@
 //! the plugin records them. Three ways ([`WAYS`]): no ignore class; 20 s of the kit without its
 //! snare (tom fills too) in the same room as an armed ignore class (every hit the analyzer finds
 //! in it); and "collected", only the hits of that take the snare-only model calls unknown (the
-//! plugin's *Collect*). The groove then goes through the analyzer (default settings) and each
-//! model, and a [`Tally`] counts what was sent.
+//! plugin's *Collect*). The groove then goes through the analyzer (default settings, at
+//! [`Training::window_ref_samples`]) and each model, and a [`Tally`] counts what was sent.
 
 use std::collections::BTreeMap;
 
@@ -49,6 +49,9 @@ pub struct Training {
     pub crescendo: bool,
     /// Whether training hits keep their hat descriptors (model format 4 on; off: as before).
     pub hats: bool,
+    /// Analysis window the training and the groove are analysed with, in reference samples
+    /// (`AnalysisSettings::window_ref_samples`; the plugin's default 256 = 5.8 ms).
+    pub window_ref_samples: u32,
 }
 
 impl Default for Training {
@@ -57,6 +60,7 @@ impl Default for Training {
             levels_db: SOFT_TO_LOUD_DB,
             crescendo: false,
             hats: true,
+            window_ref_samples: AnalysisSettings::default().window_ref_samples,
         }
     }
 }
@@ -218,6 +222,10 @@ pub fn tally(
 /// The three ways of [`WAYS`] on one 40 s groove of `kit` (seeded), or `None` when the kit has
 /// no snare, no rimshot or side stick, or a model does not train.
 pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tally; 3]> {
+    let settings = AnalysisSettings {
+        window_ref_samples: training.window_ref_samples,
+        ..AnalysisSettings::default()
+    };
     let snare = kit.first(Category::Snare)?;
     let (edge, second) = [Category::SnareRimshot, Category::SideStick]
         .into_iter()
@@ -245,7 +253,7 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         );
         add_examples(
             &mut drum,
-            &hits(&audio, rate, AnalysisSettings::default(), true),
+            &hits(&audio, rate, settings, true),
             class,
             training.hats,
             class as f64 * TAKE_SPACING_S,
@@ -255,7 +263,7 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
     let rest = hits(
         &kit_without_snare(kit, room, seed + 3),
         rate,
-        AnalysisSettings::default(),
+        settings,
         true,
     );
     let with_ignore = |keep: &dyn Fn(&HitRecord) -> bool| -> Option<Model> {
@@ -272,6 +280,6 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         plain.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
         p.sounds_unknown()
     })?;
-    let found = hits(&take.audio, rate, AnalysisSettings::default(), false);
+    let found = hits(&take.audio, rate, settings, false);
     Some([&plain, &armed, &collected].map(|m| tally(m, &take.events, &found, edge, rate)))
 }

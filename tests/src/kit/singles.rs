@@ -30,15 +30,15 @@ pub const TRAINING_ROOMS: u64 = 3;
 /// A detection belongs to a stroke within this many samples of its onset (10 ms).
 pub const MATCH: u64 = 441;
 
-/// Every hit the default analyzer reports on `audio` (`kit::score::hits`); `training`: each
-/// also described under the synthetic hi-hat, as the plugin records training hits.
-fn hits(audio: &[f32], training: bool) -> Vec<HitRecord> {
-    score::hits(audio, SAMPLE_RATE, AnalysisSettings::default(), training)
+/// Every hit the analyzer at `settings` reports on `audio` (`kit::score::hits`); `training`:
+/// each also described under the synthetic hi-hat, as the plugin records training hits.
+fn hits(audio: &[f32], settings: AnalysisSettings, training: bool) -> Vec<HitRecord> {
+    score::hits(audio, SAMPLE_RATE, settings, training)
 }
 
 /// A model of `classes` (one instrument each), every layer once per training room, one-shots
-/// 0.6 s apart in each room at Hydrogen's level for the layer.
-pub fn trained(classes: &[&Instrument], seed: u64) -> Model {
+/// 0.6 s apart in each room at Hydrogen's level for the layer, analysed at `settings`.
+pub fn trained(classes: &[&Instrument], seed: u64, settings: AnalysisSettings) -> Model {
     let spacing = (0.6 * SAMPLE_RATE) as u64;
     let mut dataset = Dataset::default();
     for (class, instrument) in classes.iter().enumerate() {
@@ -67,7 +67,7 @@ pub fn trained(classes: &[&Instrument], seed: u64) -> Model {
                 },
                 &strokes,
             );
-            let found = hits(&take.audio, true);
+            let found = hits(&take.audio, settings, true);
             for event in &take.events {
                 let Some(hit) = found
                     .iter()
@@ -127,14 +127,15 @@ impl Notes {
 }
 
 /// The snare-hit files of `kit` among seeds `seeds`, through `model` of the instruments named
-/// `classes` (the snare first) with `new_stroke` (the plugin's default: `NewStroke::Auto`);
-/// `show` prints each other note and each hit not detected (stderr).
+/// `classes` (the snare first) with `new_stroke` (the plugin's default: `NewStroke::Auto`),
+/// analysed at `settings`; `show` prints each other note and each hit not detected (stderr).
 pub fn score(
     kit: &Arc<Kit>,
     classes: [&str; 2],
     model: &Model,
     seeds: std::ops::Range<u64>,
     new_stroke: NewStroke,
+    settings: AnalysisSettings,
     show: bool,
 ) -> Notes {
     let mut notes = Notes::default();
@@ -150,7 +151,7 @@ pub fn score(
         notes.files += 1;
         let second = take.events.iter().find(|e| !e.target);
         let mut hit_seen = false;
-        let found = hits(&take.audio, false);
+        let found = hits(&take.audio, settings, false);
         for h in &found {
             let mut p = Prediction::default();
             model.classify_hit(h, 1.0, new_stroke, &mut p);
@@ -214,12 +215,13 @@ pub fn score(
 
 /// Every kit of `kits` with a snare and a rimshot (else a side stick), in parallel: trained
 /// ([`trained`]) and its snare files among `files_per_kit` seeds scored ([`score`] with
-/// `new_stroke`; the k-th kit's seeds start at `1 + 10 000 k`). Rows named "kit (snare /
-/// second instrument)".
+/// `new_stroke`; the k-th kit's seeds start at `1 + 10 000 k`), training and files analysed
+/// at `settings`. Rows named "kit (snare / second instrument)".
 pub fn kit_rows(
     kits: &[Arc<Kit>],
     files_per_kit: u64,
     new_stroke: NewStroke,
+    settings: AnalysisSettings,
     show: bool,
 ) -> Vec<(String, Notes)> {
     kits.par_iter()
@@ -230,7 +232,7 @@ pub fn kit_rows(
                 .of(Category::SnareRimshot)
                 .next()
                 .or_else(|| kit.of(Category::SideStick).next())?;
-            let model = trained(&[snare, second], 100 + k as u64);
+            let model = trained(&[snare, second], 100 + k as u64, settings);
             let first = 1 + 10_000 * k as u64;
             let notes = score(
                 kit,
@@ -238,6 +240,7 @@ pub fn kit_rows(
                 &model,
                 first..first + files_per_kit,
                 new_stroke,
+                settings,
                 show,
             );
             Some((format!("{} (snare / {})", kit.name, second.name), notes))
