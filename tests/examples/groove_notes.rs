@@ -11,7 +11,9 @@
 //! `NO_HATS=1`: without their hat descriptors, as before model format 4; `CRESCENDO=1`: each
 //! take a crescendo, every slice of the level range played once, instead of random levels;
 //! `WINDOW=N`: training and grooves analysed at that window, in reference samples, instead of
-//! the plugin's default 256).
+//! the plugin's default 256; `CONFIRM=N`: the later confirmation prototype, a second set of
+//! models at window N whose novelty is averaged with the first's, unknown over
+//! `CONFIRM_LIMIT`, default 1; see `kit::notes::confirmed`).
 //! Printed per kit and over all: snare strokes, the shares with a class note, with the right
 //! class, called unknown, ignored; class notes at no snare stroke per 100 snare strokes, by the
 //! piece whose stroke is nearest; per stroke kind (ghosts, rolls, flam graces, the rest) the
@@ -47,6 +49,15 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(Training::default().window_ref_samples),
+        confirm: std::env::var("CONFIRM")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(|w| {
+                let limit = std::env::var("CONFIRM_LIMIT")
+                    .ok()
+                    .and_then(|v| v.parse().ok());
+                (w, limit.unwrap_or(1.0))
+            }),
     };
     let kits = kits(&GROOVE_KITS, SAMPLE_RATE).expect("kits load");
     let jobs: Vec<(usize, u64)> = (0..kits.len())

@@ -19,7 +19,7 @@ use timbrel_learn::dataset::PALETTE;
 use timbrel_learn::{train, Dataset, Example, Model, NewStroke, Prediction, TrainConfig};
 
 use super::groove::{groove, plan, GrooveSpec, Target};
-use super::hydrogen::{Category, Kit};
+use super::hydrogen::{Category, Instrument, Kit};
 use super::oneshots::{training_take_with, TAKE_SPACING_S};
 use super::render::{render, Stroke};
 use super::room::Room;
@@ -52,6 +52,11 @@ pub struct Training {
     /// Analysis window the training and the groove are analysed with, in reference samples
     /// (`AnalysisSettings::window_ref_samples`; the plugin's default 256 = 5.8 ms).
     pub window_ref_samples: u32,
+    /// A later confirmation, measured as a prototype (not in the plugin): `(window, limit)`
+    /// trains a second set of models at that window (reference samples) and calls a hit
+    /// unknown when the mean of its two relative novelties (each over its own model's
+    /// threshold) is over `limit`; class and ignore decisions as [`confirmed`] says.
+    pub confirm: Option<(u32, f32)>,
 }
 
 impl Default for Training {
@@ -61,6 +66,7 @@ impl Default for Training {
             crescendo: false,
             hats: true,
             window_ref_samples: AnalysisSettings::default().window_ref_samples,
+            confirm: None,
         }
     }
 }
@@ -164,6 +170,86 @@ pub fn tally(
     edge: Category,
     sample_rate: f32,
 ) -> Tally {
+    let judge = |h: &HitRecord| {
+        let mut p = Prediction::default();
+        model.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
+        Judged::of(&p)
+    };
+    tally_by(&judge, events, found, edge, sample_rate)
+}
+
+/// What was sent for one hit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    /// The class whose note it sent, if any.
+    pub note: Option<usize>,
+    /// Whether it was unknown.
+    pub unknown: bool,
+    /// Whether it was ignored.
+    pub ignored: bool,
+}
+
+impl Judged {
+    const UNKNOWN: Self = Self {
+        note: None,
+        unknown: true,
+        ignored: false,
+    };
+    const IGNORED: Self = Self {
+        note: None,
+        unknown: false,
+        ignored: true,
+    };
+
+    /// What `p` sends.
+    pub fn of(p: &Prediction) -> Self {
+        Self {
+            note: p.best.map(usize::from),
+            unknown: p.is_unknown(),
+            ignored: p.ignored,
+        }
+    }
+}
+
+/// The prototype's later confirmation ([`Training::confirm`]): `short` classifies and places
+/// the hit, `long` (the same detection at the longer window, when there is one) only adds its
+/// novelty. Ignored when either calls it ignored; otherwise unknown when the mean of the two
+/// novelties over their thresholds is over `limit` or the short window's hit was no new stroke;
+/// otherwise the short window's class (or ignored, when that class is an ignore class).
+pub fn confirmed(
+    short: &Prediction,
+    long: Option<&Prediction>,
+    limits: [f32; 2],
+    limit: f32,
+) -> Judged {
+    let Some(long) = long else {
+        return Judged::of(short);
+    };
+    if short.ignored || long.ignored {
+        return Judged::IGNORED;
+    }
+    let mean = 0.5 * (short.novelty / limits[0] + long.novelty / limits[1]);
+    if mean > limit || short.no_new_stroke {
+        Judged::UNKNOWN
+    } else if short.best_is_ignore {
+        Judged::IGNORED
+    } else {
+        Judged {
+            note: Some(short.best_class.into()),
+            unknown: false,
+            ignored: false,
+        }
+    }
+}
+
+/// [`tally`] with `judge` deciding what each hit sent.
+pub fn tally_by(
+    judge: &dyn Fn(&HitRecord) -> Judged,
+    events: &[Event],
+    found: &[HitRecord],
+    edge: Category,
+    sample_rate: f32,
+) -> Tally {
     let (early, late) = (
         (EARLY_S * sample_rate) as u64,
         (LATE_S * sample_rate) as u64,
@@ -171,15 +257,7 @@ pub fn tally(
     let belongs = |e: &Event, h: &HitRecord| {
         h.onset_sample + early >= e.onset && h.onset_sample <= e.onset + late
     };
-    let mut p = Prediction::default();
-    // Per hit: its class note, unknown, ignored.
-    let judged: Vec<(Option<usize>, bool, bool)> = found
-        .iter()
-        .map(|h| {
-            model.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
-            (p.best.map(usize::from), p.is_unknown(), p.ignored)
-        })
-        .collect();
+    let judged: Vec<Judged> = found.iter().map(judge).collect();
     let mut t = Tally::default();
     let snares: Vec<&Event> = events.iter().filter(|e| e.target).collect();
     for e in &snares {
@@ -190,15 +268,15 @@ pub fn tally(
             .map(|(_, j)| *j)
             .collect();
         let want = usize::from(e.piece == edge);
-        let noted = mine.iter().any(|j| j.0.is_some());
-        let ignored = !noted && mine.iter().any(|j| j.2);
-        if let Some(got) = mine.iter().find_map(|j| j.0) {
+        let noted = mine.iter().any(|j| j.note.is_some());
+        let ignored = !noted && mine.iter().any(|j| j.ignored);
+        if let Some(got) = mine.iter().find_map(|j| j.note) {
             t.confusion[2 * want + got.min(1)] += 1;
         }
         t.strokes += 1;
         t.noted += noted as usize;
-        t.right += mine.iter().any(|j| j.0 == Some(want)) as usize;
-        t.unknown += mine.iter().any(|j| j.1) as usize;
+        t.right += mine.iter().any(|j| j.note == Some(want)) as usize;
+        t.unknown += mine.iter().any(|j| j.unknown) as usize;
         t.ignored += ignored as usize;
         let kind = &mut t.kinds[e.tags.stroke_kind().unwrap_or(STROKE_KINDS.len())];
         kind[0] += 1;
@@ -206,7 +284,7 @@ pub fn tally(
         kind[2] += ignored as usize;
     }
     for (h, j) in found.iter().zip(&judged) {
-        if j.0.is_none() || snares.iter().any(|e| belongs(e, h)) {
+        if j.note.is_none() || snares.iter().any(|e| belongs(e, h)) {
             continue;
         }
         let piece = events
@@ -222,10 +300,6 @@ pub fn tally(
 /// The three ways of [`WAYS`] on one 40 s groove of `kit` (seeded), or `None` when the kit has
 /// no snare, no rimshot or side stick, or a model does not train.
 pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tally; 3]> {
-    let settings = AnalysisSettings {
-        window_ref_samples: training.window_ref_samples,
-        ..AnalysisSettings::default()
-    };
     let snare = kit.first(Category::Snare)?;
     let (edge, second) = [Category::SnareRimshot, Category::SideStick]
         .into_iter()
@@ -240,9 +314,60 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         },
         seed,
     );
-    let room = &take.room;
+    let at = |window_ref_samples| {
+        let settings = AnalysisSettings {
+            window_ref_samples,
+            ..AnalysisSettings::default()
+        };
+        let models = trained_ways(kit, [snare, second], &take.room, seed, training, settings)?;
+        Some((models, hits(&take.audio, rate, settings, false)))
+    };
+    let (models, found) = at(training.window_ref_samples)?;
+    let Some((window, limit)) = training.confirm else {
+        return Some(
+            models
+                .each_ref()
+                .map(|m| tally(m, &take.events, &found, edge, rate)),
+        );
+    };
+    let (long_models, long_found) = at(window)?;
+    let long_by_detection: BTreeMap<u64, &HitRecord> = long_found
+        .iter()
+        .map(|h| (h.detected_onset_sample, h))
+        .collect();
+    let mut way = 0;
+    Some([(); 3].map(|_| {
+        let (m, l) = (&models[way], &long_models[way]);
+        way += 1;
+        let judge = |h: &HitRecord| {
+            let mut p = Prediction::default();
+            m.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
+            let long = long_by_detection.get(&h.detected_onset_sample).map(|lh| {
+                let mut q = Prediction::default();
+                l.classify_hit(lh, 1.0, NewStroke::Auto, &mut q);
+                q
+            });
+            let limits = [m.unknown_threshold(), l.unknown_threshold()];
+            confirmed(&p, long.as_ref(), limits, limit)
+        };
+        tally_by(&judge, &take.events, &found, edge, rate)
+    }))
+}
+
+/// The models of the three ways of [`WAYS`] for `kit`'s `classes` (snare, second class) in
+/// `room`, every take analysed at `settings`: plain, with the kit without its snare as an
+/// armed ignore class, and with only the hits of that take the plain model calls unknown.
+fn trained_ways(
+    kit: &Kit,
+    classes: [&Instrument; 2],
+    room: &Room,
+    seed: u64,
+    training: &Training,
+    settings: AnalysisSettings,
+) -> Option<[Model; 3]> {
+    let rate = kit.sample_rate;
     let mut drum = Dataset::default();
-    for (class, instrument) in [(0, snare), (1, second)] {
+    for (class, instrument) in classes.into_iter().enumerate() {
         let audio = training_take_with(
             instrument,
             room,
@@ -280,6 +405,38 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         plain.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
         p.sounds_unknown()
     })?;
-    let found = hits(&take.audio, rate, settings, false);
-    Some([&plain, &armed, &collected].map(|m| tally(m, &take.events, &found, edge, rate)))
+    Some([plain, armed, collected])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A known hit of class `best` at `novelty`, or an ignored one.
+    fn prediction(best: u8, novelty: f32, ignored: bool) -> Prediction {
+        let mut p = Prediction {
+            best_class: best,
+            novelty,
+            ..Prediction::default()
+        };
+        p.set_known(!ignored);
+        p.ignored = ignored;
+        p
+    }
+
+    #[test]
+    fn the_confirmation_averages_the_two_novelties() {
+        let short = prediction(1, 1.2, false);
+        let limits = [2.0, 4.0];
+        // 1.2 / 2 = 0.6 and 1.6 / 4 = 0.4: mean 0.5.
+        let calm = prediction(0, 1.6, false);
+        assert_eq!(confirmed(&short, Some(&calm), limits, 0.5).note, Some(1));
+        assert!(confirmed(&short, Some(&calm), limits, 0.49).unknown);
+        // Without a hit at the longer window, the short window decides alone.
+        assert_eq!(confirmed(&short, None, limits, 0.0), Judged::of(&short));
+        // Either window's ignore wins.
+        let ignored = prediction(2, 0.1, true);
+        assert!(confirmed(&short, Some(&ignored), limits, 9.0).ignored);
+        assert!(confirmed(&ignored, Some(&calm), limits, 9.0).ignored);
+    }
 }
