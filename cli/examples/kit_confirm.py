@@ -1,5 +1,6 @@
 """The later-confirmation prototype on kit_model's hits: two windows' novelties averaged.
 
+    rm -f /tmp/d256 /tmp/d1024   # KIT_DUMP appends
     KIT_DUMP=/tmp/d256 cargo run --release -p timbrel-cli --example kit_model
     KIT_DUMP=/tmp/d1024 cargo run --release -p timbrel-cli --example kit_model -- --window 1024
     python3 cli/examples/kit_confirm.py /tmp/d256 /tmp/d1024 [LIMIT]

@@ -18,16 +18,15 @@ pub const LOUDER_DB: f32 = 6.0;
 pub const UNLIKE_FACTOR: f32 = 1.5;
 /// A hit is taken for another class's ([`Reason::LikeOther`]) only when it is clearly nearer
 /// that class's centre than its own ([`LIKE_OTHER_RATIO`]) *and* further from its own than this
-/// many times the class's scale (see [`crate::novelty`]; 1 = the edge of most of its own
-/// unseen hits). Two
-/// articulations of one drum overlap: a real snare's loudest centre hits lie a little nearer
-/// its rimshot's centre than its own, yet well within its own hits (ForzeeStereo: 0.92–0.96
-/// from their own centre, 0.81–0.84 from the rimshot's). Left out, the model never saw a loud
-/// centre hit and called every one a rimshot. Measured (`single_hit_notes`, 324 snare files of
-/// 6 kits): ForzeeStereo's snare sent as the snare 75.6 → 95.1 %, all kits 92.9 → 95.4 %, as
-/// the second class 3.1 → 0.6 %; `kit_model` (5.8 ms): snare + hat called snare 70.8 → 75.0 %,
-/// after a hat 47.2 → 51.4 %, other kits' toms rejected 70.1 → 69.7 %, own hats 97.3 → 94.6 %
-/// (one of 37), the rest unchanged; grooves and interpolation unchanged.
+/// many times the class's scale (see [`crate::novelty`]; 1 = the edge of most of its own unseen
+/// hits). Two articulations of one drum overlap: a real snare's loudest centre hits lie a
+/// little nearer its rimshot's centre than its own, yet well within its own hits (ForzeeStereo:
+/// 0.92–0.96 from their own centre, 0.81–0.84 from the rimshot's). Left out, the model never
+/// saw a loud centre hit and called every one a rimshot. Measured (`single_hit_notes`, 324
+/// snare files of 6 kits): ForzeeStereo's snare sent as the snare 75.6 → 95.1 %, all kits 92.9
+/// → 95.4 %, as the second class 3.1 → 0.6 %; `kit_model` (5.8 ms): snare + hat called snare
+/// 70.8 → 75.0 %, after a hat 47.2 → 51.4 %, other kits' toms rejected 70.1 → 69.7 %, own hats
+/// 97.3 → 94.6 % (one of 37), the rest unchanged; grooves and interpolation unchanged.
 pub const LIKE_OTHER_BEYOND: f32 = 1.0;
 /// ... and only when its distance to that class's centre (in that class's scale) is at most
 /// this share of its distance to its own (in its own). A hit filed into the wrong class lies

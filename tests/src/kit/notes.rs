@@ -335,10 +335,9 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         .iter()
         .map(|h| (h.detected_onset_sample, h))
         .collect();
-    let mut way = 0;
-    Some([(); 3].map(|_| {
+    Some(std::array::from_fn(|way| {
         let (m, l) = (&models[way], &long_models[way]);
-        way += 1;
+        let limits = [m.unknown_threshold(), l.unknown_threshold()];
         let judge = |h: &HitRecord| {
             let mut p = Prediction::default();
             m.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
@@ -347,7 +346,6 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
                 l.classify_hit(lh, 1.0, NewStroke::Auto, &mut q);
                 q
             });
-            let limits = [m.unknown_threshold(), l.unknown_threshold()];
             confirmed(&p, long.as_ref(), limits, limit)
         };
         tally_by(&judge, &take.events, &found, edge, rate)
