@@ -6,9 +6,6 @@
 //! reference samples, the frame is clamped to the window for tiny windows), each zero-padded to an FFT of the power of two at or above twice
 //! its length. Frequencies are in Hz (or octaves re 1 kHz), never bins, so values follow the
 //! sample rate. The power spectrum is normalised so its bins sum to the frame's mean square.
-//! The streaming analyzer first subtracts from it the power spectrum of one frame of what
-//! sounded just before the onset (the background, `super::BACKGROUND_GUARD_S`; at most 3 dB
-//! per bin); [`Extractor`] has no history, so it takes the background as silence.
 //!
 //! # Layout (version [`LAYOUT_VERSION`] = 1, [`DESCRIPTOR_LEN`] = 276)
 //!
@@ -160,10 +157,6 @@ pub(crate) struct HitAccumulator {
     mel_whole: [f32; MEL_BANDS],
     mel_early: [f32; MEL_BANDS],
     mel_late: [f32; MEL_BANDS],
-    /// Power spectrum of what sounded just before the onset, subtracted from every frame's
-    /// (same normalisation as a frame's), when `has_background`.
-    background: Vec<f32>,
-    has_background: bool,
 }
 
 impl HitAccumulator {
@@ -177,37 +170,7 @@ impl HitAccumulator {
             mel_whole: [0.0; MEL_BANDS],
             mel_early: [0.0; MEL_BANDS],
             mel_late: [0.0; MEL_BANDS],
-            background: vec![0.0; max_bins],
-            has_background: false,
         }
-    }
-
-    /// Adds the frame `a` then `b` (`frame_len` samples before the onset) to the background,
-    /// weighted by `weight` (the frames' weights sum to 1): the background is subtracted from
-    /// every frame of this hit. Never allocates.
-    pub(crate) fn add_background(
-        &mut self,
-        fa: &mut FrameAnalyzer,
-        a: &[f32],
-        b: &[f32],
-        weight: f32,
-    ) {
-        let mut scratch = [0.0; FRAME_FEATURES];
-        fa.analyze(a, b, None, &mut scratch);
-        let bins = fa.layout().bins();
-        if !self.has_background {
-            self.background[..bins].fill(0.0);
-        }
-        for (q, &p) in self.background[..bins].iter_mut().zip(&fa.power[..bins]) {
-            *q += weight * p;
-        }
-        self.has_background = true;
-    }
-
-    /// Copies another accumulator's background (or its absence).
-    pub(crate) fn copy_background(&mut self, other: &HitAccumulator) {
-        self.background.copy_from_slice(&other.background);
-        self.has_background = other.has_background;
     }
 
     /// Starts a new hit (no allocation).
@@ -219,7 +182,6 @@ impl HitAccumulator {
         self.mel_whole = [0.0; MEL_BANDS];
         self.mel_early = [0.0; MEL_BANDS];
         self.mel_late = [0.0; MEL_BANDS];
-        self.has_background = false;
     }
 
     /// Number of frames analysed so far.
@@ -231,8 +193,7 @@ impl HitAccumulator {
     pub(crate) fn push_frame(&mut self, fa: &mut FrameAnalyzer, a: &[f32], b: &[f32]) {
         let l = *fa.layout();
         let i = self.frames_done;
-        let bg = self.has_background.then_some(&self.background[..]);
-        fa.analyze(a, b, bg, &mut self.values[i]);
+        fa.analyze(a, b, &mut self.values[i]);
         let bins = l.bins();
         let p = &fa.power[..bins];
         let m = &fa.mel_vals;
@@ -252,9 +213,9 @@ impl HitAccumulator {
         self.frames_done += 1;
     }
 
-    /// Describes a whole window held in one slice (every frame of `fa`'s layout, with the
-    /// background already set on this accumulator, if any) into `out`; returns the window's
-    /// (peak, RMS) in dBFS. Never allocates.
+    /// Describes a whole window held in one slice (every frame of `fa`'s layout, from a
+    /// cleared accumulator) into `out`; returns the window's (peak, RMS) in dBFS. Never
+    /// allocates.
     pub(crate) fn describe(
         &mut self,
         fa: &mut FrameAnalyzer,
@@ -262,9 +223,7 @@ impl HitAccumulator {
         out: &mut [f32; DESCRIPTOR_LEN],
     ) -> (f32, f32) {
         let l = *fa.layout();
-        let keep = self.has_background;
         self.clear();
-        self.has_background = keep;
         for i in 0..l.n_frames {
             let s = l.frame_start(i);
             self.push_frame(fa, &window[s..s + l.frame_len], &[]);
@@ -433,10 +392,6 @@ pub struct Extractor {
     fa: FrameAnalyzer,
     acc: HitAccumulator,
     buf: Vec<f32>,
-    /// The background frame (what sounded before the window), sanitised.
-    before: Vec<f32>,
-    /// Samples between the background frame's end and the window (`super::BACKGROUND_GUARD_S`).
-    guard: usize,
 }
 
 impl Extractor {
@@ -451,8 +406,6 @@ impl Extractor {
         let l = *fa.layout();
         Ok(Self {
             acc: HitAccumulator::new(l.n_frames, l.bins()),
-            before: vec![0.0; l.frame_len],
-            guard: (super::BACKGROUND_GUARD_S * sample_rate).round() as usize,
             fa,
             buf: vec![0.0; w],
         })
@@ -469,43 +422,14 @@ impl Extractor {
     }
 
     /// Computes the descriptor of the first `window_len()` samples of `samples` into `out` and
-    /// returns the window's (peak, RMS) in dBFS, with silence before the window (no
-    /// background subtracted). Non-finite and subnormal samples count as silence. Never
-    /// allocates.
+    /// returns the window's (peak, RMS) in dBFS. Non-finite and subnormal samples count as
+    /// silence. Never allocates.
     pub fn extract(
         &mut self,
         samples: &[f32],
         out: &mut [f32; DESCRIPTOR_LEN],
     ) -> Result<(f32, f32), DescriptorError> {
-        self.extract_after(&[], samples, out)
-    }
-
-    /// As [`Self::extract`], with `before` the audio just before the window (its last sample
-    /// right before the window's first): what sounded there is subtracted as the streaming
-    /// analyzer does, so the result is bit-identical to its hit at the same onset. Shorter
-    /// than one frame plus the guard (about 3 ms), `before` counts as silence.
-    pub fn extract_after(
-        &mut self,
-        before: &[f32],
-        samples: &[f32],
-        out: &mut [f32; DESCRIPTOR_LEN],
-    ) -> Result<(f32, f32), DescriptorError> {
         let l = *self.fa.layout();
-        self.acc.clear();
-        let need = self.guard + super::background_span(l.frame_len);
-        if before.len() >= need {
-            let end = before.len() - self.guard;
-            for k in 0..super::BACKGROUND_FRAMES {
-                let start = end - super::background_frame_end(k, l.frame_len);
-                let frame = &before[start..start + l.frame_len];
-                for (b, &x) in self.before.iter_mut().zip(frame) {
-                    *b = super::sanitize(x);
-                }
-                let w = 1.0 / super::BACKGROUND_FRAMES as f32;
-                self.acc
-                    .add_background(&mut self.fa, &self.before[..l.frame_len], &[], w);
-            }
-        }
         if samples.len() < l.window_len {
             return Err(DescriptorError::WindowTooShort {
                 needed: l.window_len,

@@ -40,18 +40,6 @@ pub mod feat {
     pub const ZCR: usize = 20;
 }
 
-/// Share of a bin's power that subtracting the background (what sounded just before the
-/// hit's onset) always leaves: at most 3 dB come off any bin.
-///
-/// NOTE: measured on the real-kit grooves (`groove_notes`, 1,330 snare strokes, 5.8 ms) against
-/// no subtraction (wrong class notes per 100 snare strokes; accuracy of the noted strokes):
-/// floor 0.5: no ignore class 15.9 -> 15.1, 0.912 -> 0.923; armed ignore class 1.2 -> 0.8,
-/// 0.937 -> 0.950. Floor 0.3: 14.9, 0.923; 0.7, 0.944, single-hit files' other notes 5.0 ->
-/// 4.6 per 100 (0.5: 5.0). Floor 0.1: 17.0 (more hats), flam graces with a note 77 -> 65 %.
-/// Subtracting half the background (floor 0.1): 18.7, hats 86 -> 123. One-shots (`kit_model`)
-/// and the interpolation (`interpolation_report`) move by a hit or two either way.
-pub(crate) const BACKGROUND_FLOOR: f32 = 0.5;
-
 /// How a window is cut into frames at one sample rate.
 ///
 /// The frame count and frame positions are fixed in reference samples (44.1 kHz) and only then
@@ -256,13 +244,7 @@ impl FrameAnalyzer {
     /// Analyses one frame, given as the concatenation of `a` and `b` (`frame_len` samples in
     /// all): writes the per-frame features to `out` and leaves the power spectrum in
     /// `self.power`.
-    pub(crate) fn analyze(
-        &mut self,
-        a: &[f32],
-        b: &[f32],
-        background: Option<&[f32]>,
-        out: &mut [f32; FRAME_FEATURES],
-    ) {
+    pub(crate) fn analyze(&mut self, a: &[f32], b: &[f32], out: &mut [f32; FRAME_FEATURES]) {
         let l = self.layout;
         debug_assert_eq!(a.len() + b.len(), l.frame_len);
         // One contiguous copy, so every reduction below is independent of where the history
@@ -301,11 +283,6 @@ impl FrameAnalyzer {
             0.25 * self.norm_edge,
             &mut self.power[..half + 1],
         );
-        if let Some(bg) = background {
-            for (p, &q) in self.power[..half + 1].iter_mut().zip(bg) {
-                *p = (*p - q).max(BACKGROUND_FLOOR * *p);
-            }
-        }
 
         self.mel.apply(&self.power, &mut self.mel_vals);
         // power_db of every band.

@@ -13,9 +13,7 @@
 //! the exact onset sample in the high-passed history, an `Onset` event is emitted and one of
 //! [`POOL_SIZE`] hit windows is reserved → a few milliseconds later [`anchor`] decides where the
 //! window starts (the detected onset, or a drum's attack that followed a bodiless stroke such as
-//! a hi-hat) → one frame just before that start is taken as the background
-//! ([`BACKGROUND_GUARD_S`]) → each window's frames are analysed as soon as their samples have
-//! arrived, the background's power spectrum subtracted from each (at most 3 dB per bin) → at
+//! a hi-hat) → each window's frames are analysed as soon as their samples have arrived → at
 //! `onset + window` the descriptor is finished and a `Hit` event is emitted.
 //! All state advances per sample (or per hop counted in absolute samples), never per block, so any
 //! block size gives bit-identical results.
@@ -51,33 +49,6 @@ use lowband::LowBand;
 use ring::History;
 use rise::BodyRise;
 use settings::{scale_ref, WINDOW_REF_RANGE};
-
-/// How long before a hit's onset the background frame ends, in seconds. The background is one
-/// frame of what sounded just before the onset (the ringing of earlier strokes, cymbal wash, a
-/// hat's tail, the room); its power spectrum is subtracted from every frame of the hit's window
-/// (never below half a bin's power: at most 3 dB per bin) before the descriptor is
-/// computed, so the descriptor hears the new stroke more than what it was played into. A hit
-/// out of silence is unchanged. The training hits get the same treatment, so the model and
-/// the hits it classifies agree.
-pub const BACKGROUND_GUARD_S: f32 = 0.00025;
-
-/// Number of frames averaged into the background, each half a frame before the next.
-///
-/// NOTE: 4 frames (about 7 ms at 5.8 ms) measured the same as 1 on the real-kit grooves
-/// (`groove_notes 9`, 3,876 snare strokes; wrong class notes per 100 without an ignore class /
-/// armed / collected: 13.8 / 0.9 / 3.4 against 13.4 / 0.8 / 3.6; none: 14.1 / 1.2 / 4.2) for
-/// three more FFTs per hit.
-pub const BACKGROUND_FRAMES: usize = 1;
-
-/// How far before the background's end frame `k` (0 = the last) starts, in samples.
-pub(crate) fn background_frame_end(k: usize, frame_len: usize) -> usize {
-    frame_len + k * (frame_len / 2)
-}
-
-/// Samples the background reads before its end.
-pub(crate) fn background_span(frame_len: usize) -> usize {
-    background_frame_end(BACKGROUND_FRAMES - 1, frame_len)
-}
 
 /// Number of hit windows that can be in flight at once (flams with long windows). With the
 /// longest window (4096 reference samples, 93 ms) and a 12 ms minimum interval, 8 suffice.
@@ -255,8 +226,6 @@ struct Slot {
     decide_at: u64,
     detection: Detection,
     ready: u64,
-    /// Whether the background (what sounded before the window) is still to be taken.
-    background_due: bool,
     acc: HitAccumulator,
 }
 
@@ -300,9 +269,6 @@ pub struct Analyzer {
     hat: hat::HatMix,
     hat_on: bool,
     hat_acc: HitAccumulator,
-    /// Samples between the end of the background frame (what sounded before a hit, subtracted
-    /// from its frames' spectra) and the hit's onset ([`BACKGROUND_GUARD_S`]).
-    background_guard: usize,
     anchor: Anchor,
     rise: BodyRise,
 }
@@ -333,7 +299,6 @@ impl Analyzer {
             + anchor.look()
             + anchor.reach().max(rise.reach())
             + 2 * max_layout.frame_len
-            + background_span(max_layout.frame_len)
             + 64;
         let slots = (0..POOL_SIZE)
             .map(|_| Slot {
@@ -343,7 +308,6 @@ impl Analyzer {
                 decide_at: 0,
                 detection: Detection::NONE,
                 ready: 0,
-                background_due: false,
                 acc: HitAccumulator::new(max_layout.n_frames, max_layout.bins()),
             })
             .collect();
@@ -363,7 +327,6 @@ impl Analyzer {
             frames,
             slots,
             next_due: u64::MAX,
-            background_guard: (BACKGROUND_GUARD_S * sample_rate).round() as usize,
             last_onset: None,
             dropped: 0,
             envelope_search,
@@ -614,7 +577,6 @@ impl Analyzer {
                 slot.decide_at = decide_at;
                 slot.detection = detection;
                 slot.ready = ready;
-                slot.background_due = true;
                 slot.acc.clear();
                 self.next_due = self.next_due.min(decide_at);
             }
@@ -645,21 +607,6 @@ impl Analyzer {
                 }
                 slot.decide_at = 0;
             }
-            if slot.background_due {
-                slot.background_due = false;
-                let guard = self.background_guard as u64;
-                let need = guard + background_span(l.frame_len) as u64;
-                if slot.onset >= need && self.pos - (slot.onset - need) <= self.raw.buf.len() as u64
-                {
-                    let end = slot.onset - guard;
-                    for k in 0..BACKGROUND_FRAMES {
-                        let start = end - background_frame_end(k, l.frame_len) as u64;
-                        let (a, b) = self.raw.slices(start, l.frame_len);
-                        let w = 1.0 / BACKGROUND_FRAMES as f32;
-                        slot.acc.add_background(&mut self.frames, a, b, w);
-                    }
-                }
-            }
             while slot.acc.frames_done() < l.n_frames {
                 let start = slot.onset + l.frame_start(slot.acc.frames_done()) as u64;
                 if start + l.frame_len as u64 > self.pos {
@@ -687,7 +634,6 @@ impl Analyzer {
                 if self.hat_on {
                     let mixed = self.hat.mix(window.0, window.1);
                     let mut d = [0.0; descriptor::DESCRIPTOR_LEN];
-                    self.hat_acc.copy_background(&slot.acc);
                     self.hat_acc.describe(&mut self.frames, mixed, &mut d);
                     self.record.hat_descriptor = Some(d);
                 }
