@@ -11,6 +11,7 @@
 use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent};
 use timbrel_core::eval::score_onsets;
 use timbrel_core::synth::{Performance, PerformanceSpec, Source};
+use timbrel_host_tests::env_parsed;
 
 fn main() {
     let n: u64 = std::env::args()
@@ -20,10 +21,7 @@ fn main() {
     let verbose = std::env::var_os("VERBOSE").is_some();
     let (mut tp, mut fp, mut fneg, mut late) = (0, 0, 0, 0);
     let mut worst_err = 0.0f64;
-    let start: u64 = std::env::var("START")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let start: u64 = env_parsed("START").unwrap_or(1);
     for seed in start..start + n {
         for sr in [44_100.0f32, 48_000.0, 96_000.0] {
             let perf = Performance::generate(PerformanceSpec::default(), 1000 + seed);

@@ -21,6 +21,7 @@
 
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use timbrel_host_tests::env_parsed;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, GROOVE_KITS};
 use timbrel_host_tests::kit::notes::{
     groove_tallies, Tally, Training, ACCENTS_DB, SOFT_TO_LOUD_DB, WAYS,
@@ -45,19 +46,8 @@ fn main() {
         },
         crescendo: std::env::var_os("CRESCENDO").is_some(),
         hats: std::env::var_os("NO_HATS").is_none(),
-        window_ref_samples: std::env::var("WINDOW")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(Training::default().window_ref_samples),
-        confirm: std::env::var("CONFIRM")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map(|w| {
-                let limit = std::env::var("CONFIRM_LIMIT")
-                    .ok()
-                    .and_then(|v| v.parse().ok());
-                (w, limit.unwrap_or(1.0))
-            }),
+        window_ref_samples: env_parsed("WINDOW").unwrap_or(Training::default().window_ref_samples),
+        confirm: env_parsed("CONFIRM").map(|w| (w, env_parsed("CONFIRM_LIMIT").unwrap_or(1.0))),
     };
     let kits = kits(&GROOVE_KITS, SAMPLE_RATE).expect("kits load");
     let jobs: Vec<(usize, u64)> = (0..kits.len())

@@ -28,13 +28,10 @@ use timbrel_core::analysis::{AnalysisSettings, Analyzer, AnalyzerEvent, Detector
 use timbrel_core::biquad::{Biquad, BUTTERWORTH_Q};
 use timbrel_core::eval::score_onsets;
 use timbrel_host_tests::drums::{click_contrast_db, random_performance, Hit, PerformanceSpec};
+use timbrel_host_tests::env_parsed;
 use timbrel_host_tests::train::track_at;
 
 const SR: f64 = 48_000.0;
-
-fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
 
 fn onsets(kind: DetectorKind, track: &[f32]) -> Vec<u64> {
     analyse(kind, track).0
@@ -45,10 +42,10 @@ fn onsets(kind: DetectorKind, track: &[f32]) -> Vec<u64> {
 fn analyse(kind: DetectorKind, track: &[f32]) -> (Vec<u64>, Vec<(u64, u64)>) {
     let mut s = AnalysisSettings::default();
     s.detector.kind = kind;
-    if let Some(t) = env("TIMBREL_THR") {
+    if let Some(t) = env_parsed("TIMBREL_THR") {
         s.detector.threshold_db = t;
     }
-    if let Some(f) = env("TIMBREL_FLOOR") {
+    if let Some(f) = env_parsed("TIMBREL_FLOOR") {
         s.detector.floor_dbfs = f;
     }
     let mut an = Analyzer::new(SR as f32, s);
@@ -227,8 +224,8 @@ fn main() {
     if seeds.is_empty() {
         seeds = vec![2024, 1, 2, 3, 4, 5];
     }
-    let flux = env::<u8>("TIMBREL_FLUX").is_some_and(|v| v > 0);
-    let stats = env::<u8>("TIMBREL_TAIL_STATS").is_some_and(|v| v > 0);
+    let flux = env_parsed::<u8>("TIMBREL_FLUX").is_some_and(|v| v > 0);
+    let stats = env_parsed::<u8>("TIMBREL_TAIL_STATS").is_some_and(|v| v > 0);
     let spec = PerformanceSpec::default();
     let (mut total, mut missed, mut false_onsets, mut late) = (0, 0, 0, 0);
     let mut moved_total = 0;

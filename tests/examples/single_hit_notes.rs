@@ -19,6 +19,7 @@
 //! each hit not detected; `NEW_STROKE=6` classifies with New stroke at 6 dB instead of auto.
 
 use timbrel_core::analysis::AnalysisSettings;
+use timbrel_host_tests::env_parsed;
 use timbrel_host_tests::kit::material::{drumkits_or_skip, kits, ONESHOT_KITS};
 use timbrel_host_tests::kit::singles::{kit_rows, Notes, SAMPLE_RATE};
 use timbrel_learn::NewStroke;
@@ -33,19 +34,13 @@ fn main() {
         .unwrap_or(400);
     let show = std::env::var_os("SHOW").is_some();
     // NEW_STROKE=DB asks that rise of every hit (default: the plugin's auto).
-    let new_stroke = match std::env::var("NEW_STROKE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        Some(db) => NewStroke::Db(db),
-        None => NewStroke::Auto,
-    };
+    let new_stroke = env_parsed("NEW_STROKE").map_or(NewStroke::Auto, NewStroke::Db);
     let kits = kits(&ONESHOT_KITS, SAMPLE_RATE).expect("kits load");
     println!("| kit (class 1 / class 2) | snare files | hit: class 1 | class 2 | unknown | not detected | other notes per 100 files: at the second piece | where no stroke began |");
     println!("|---|---|---|---|---|---|---|---|");
     // WINDOW=N analyses at that window (reference samples; default the plugin's 256).
     let mut settings = AnalysisSettings::default();
-    if let Some(w) = std::env::var("WINDOW").ok().and_then(|v| v.parse().ok()) {
+    if let Some(w) = env_parsed("WINDOW") {
         settings.window_ref_samples = w;
     }
     let rows = kit_rows(&kits, per_kit, new_stroke, settings, show);

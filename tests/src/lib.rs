@@ -37,6 +37,12 @@ pub fn host_tests_enabled(test: &str) -> bool {
     }
 }
 
+/// The value of environment variable `name` parsed as `T`; `None` when it is unset or does not
+/// parse (the reports' settings: `WINDOW=512`, `NEW_STROKE=6`...).
+pub fn env_parsed<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
 /// The directory holding `Timbrel.clap` and `Timbrel.vst3`.
 pub fn bundle_dir() -> PathBuf {
     match std::env::var_os("TIMBREL_BUNDLE_DIR") {
