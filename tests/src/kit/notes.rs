@@ -170,12 +170,15 @@ pub fn tally(
     edge: Category,
     sample_rate: f32,
 ) -> Tally {
-    let judge = |h: &HitRecord| {
-        let mut p = Prediction::default();
-        model.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
-        Judged::of(&p)
-    };
+    let judge = |h: &HitRecord| Judged::of(&predicted(model, h));
     tally_by(&judge, events, found, edge, sample_rate)
+}
+
+/// What `model` makes of `hit` with the plugin's defaults (unknown scale 1, New stroke auto).
+fn predicted(model: &Model, hit: &HitRecord) -> Prediction {
+    let mut p = Prediction::default();
+    model.classify_hit(hit, 1.0, NewStroke::Auto, &mut p);
+    p
 }
 
 /// What was sent for one hit.
@@ -339,14 +342,10 @@ pub fn groove_tallies(kit: &Kit, seed: u64, training: &Training) -> Option<[Tall
         let (m, l) = (&models[way], &long_models[way]);
         let limits = [m.unknown_threshold(), l.unknown_threshold()];
         let judge = |h: &HitRecord| {
-            let mut p = Prediction::default();
-            m.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
-            let long = long_by_detection.get(&h.detected_onset_sample).map(|lh| {
-                let mut q = Prediction::default();
-                l.classify_hit(lh, 1.0, NewStroke::Auto, &mut q);
-                q
-            });
-            confirmed(&p, long.as_ref(), limits, limit)
+            let long = long_by_detection
+                .get(&h.detected_onset_sample)
+                .map(|lh| predicted(l, lh));
+            confirmed(&predicted(m, h), long.as_ref(), limits, limit)
         };
         tally_by(&judge, &take.events, &found, edge, rate)
     }))
@@ -398,11 +397,7 @@ fn trained_ways(
         train(&d, &TrainConfig::default()).ok()
     };
     let armed = with_ignore(&|_| true)?;
-    let collected = with_ignore(&|h| {
-        let mut p = Prediction::default();
-        plain.classify_hit(h, 1.0, NewStroke::Auto, &mut p);
-        p.sounds_unknown()
-    })?;
+    let collected = with_ignore(&|h| predicted(&plain, h).sounds_unknown())?;
     Some([plain, armed, collected])
 }
 
